@@ -1,0 +1,1 @@
+"""ETL and read API of the WIC Digital Economy Observatory warehouse."""

@@ -1,0 +1,44 @@
+"""Every path the project uses, from one place; each is overridable by an environment variable."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+META_DIR = Path(__file__).resolve().parent / "meta"
+
+
+def _env_path(var: str, default: Path) -> Path:
+    value = os.environ.get(var)
+    return Path(value).expanduser().resolve() if value else default
+
+
+def mirror_dir() -> Path:
+    """Root of the offline data mirror (``WIC_MIRROR``, default ``../shared/data`` beside the checkout)."""
+    return _env_path("WIC_MIRROR", REPO_ROOT.parent / "shared" / "data")
+
+
+def raw_dir() -> Path:
+    """The mirror's ``raw/`` folder of unmodified public files."""
+    return mirror_dir() / "raw"
+
+
+def members_dir() -> Path:
+    """Folder of the membership fact files (``WIC_MEMBERS_DIR``, default ``data/members``)."""
+    return _env_path("WIC_MEMBERS_DIR", REPO_ROOT / "data" / "members")
+
+
+def warehouse_path() -> Path:
+    """The live DuckDB warehouse (``WIC_WAREHOUSE``, default ``data/warehouse.duckdb``)."""
+    return _env_path("WIC_WAREHOUSE", REPO_ROOT / "data" / "warehouse.duckdb")
+
+
+def cache_dir() -> Path:
+    """Raw API pages and other downloads (``WIC_CACHE``, default ``data/cache``)."""
+    return _env_path("WIC_CACHE", REPO_ROOT / "data" / "cache")
+
+
+def worldbank_api_url() -> str:
+    """Base URL of the World Bank Indicators API v2 (``WIC_WORLDBANK_URL``)."""
+    return os.environ.get("WIC_WORLDBANK_URL", "https://api.worldbank.org/v2").rstrip("/")

@@ -1,0 +1,1 @@
+"""Source steps: each module extracts one source into the warehouse's staging shape."""
