@@ -1,0 +1,258 @@
+"""One ETL run: build a new warehouse file beside the live one, check it, and swap it in atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+import duckdb
+
+from etl import aggregates, catalog, config
+from etl.errors import InputError
+from etl.inputs import checksums
+from etl.sources import classifications, gapminder, members, wdi
+from etl.steps import Context, step_meta
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+SQL_DIR = PACKAGE_DIR / "sql"
+
+# Rows each step owns, so an unchanged step's rows can be copied from the previous warehouse.
+STEP_TABLES: dict[str, list[tuple[str, str | None]]] = {
+    "classifications": [("countries", "NOT is_computed"), ("group_members", "kind <> 'wic'")],
+    "wdi": [("observations", "source IN ('wdi', 'worldbank-api')"),
+            ("indicators", "dataset IN ('wdi', 'worldbank-api')")],
+    "gapminder": [("observations", "source = 'gapminder'"), ("indicators", "dataset = 'gapminder'")],
+    "members": [("members", None), ("membership_counts", None)],
+}
+
+
+@dataclass
+class RunReport:
+    """What a run did."""
+
+    run_id: str
+    status: str                                        # ok | up-to-date | checked
+    target: Path
+    steps: dict[str, str] = field(default_factory=dict)      # step -> loaded | reused
+    row_counts: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def code_version() -> str:
+    """A digest of the ETL's code, SQL and metadata: a change forces a full rebuild."""
+    h = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.rglob("*")):
+        if path.suffix in (".py", ".sql", ".yaml") and "__pycache__" not in path.parts:
+            h.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def backup_path(target: Path) -> Path:
+    """Where the previous warehouse is kept after a swap."""
+    return target.with_name(target.name + ".bak")
+
+
+def runs_log_path(target: Path) -> Path:
+    """The JSON-lines log of every run, failed ones included."""
+    return target.with_name("runs.jsonl")
+
+
+@contextmanager
+def _lock(target: Path) -> Iterator[None]:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.with_name(target.name + ".lock"), "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise RuntimeError(f"another ETL run is writing {target}; try again when it has finished") from exc
+        yield
+
+
+def previous_run(target: Path) -> dict | None:
+    """The last successful run recorded in the live warehouse, or None."""
+    if not target.exists():
+        return None
+    try:
+        con = duckdb.connect(str(target), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        row = con.execute("""SELECT run_id, source, code_version, checksums FROM etl_runs
+                             ORDER BY started_at DESC LIMIT 1""").fetchone()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    if not row:
+        return None
+    return {"run_id": row[0], "source": row[1], "code_version": row[2], "checksums": json.loads(row[3])}
+
+
+def _relative(sums: dict[str, str], root: Path) -> dict[str, str]:
+    out = {}
+    for name, digest in sums.items():
+        path = Path(name)
+        out[path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name] = digest
+    return out
+
+
+def _create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute((SQL_DIR / "schema.sql").read_text())
+
+
+def _copy_step(con: duckdb.DuckDBPyConnection, step: str) -> None:
+    for table, where in STEP_TABLES[step]:
+        con.execute(f"INSERT INTO {table} SELECT * FROM old.{table}" + (f" WHERE {where}" if where else ""))
+
+
+def _wic_group(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("""INSERT INTO group_members SELECT DISTINCT 'WIC', 'wic', country_iso3 FROM members
+                   WHERE country_iso3 IS NOT NULL ORDER BY 3""")
+
+
+def _sources(con: duckdb.DuckDBPyConnection, names: list[str], ctx: Context) -> None:
+    for name in names:
+        meta = step_meta(name)
+        con.execute("INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [meta["id"], meta["title"], meta.get("title_zh"), meta.get("publisher"), meta.get("license"),
+                     meta.get("origin"), meta.get("url"), str(meta.get("vintage", "")),
+                     meta.get("description"), ctx.loaded_from])
+
+
+def _integrity(con: duckdb.DuckDBPyConnection) -> None:
+    checks = {
+        "observation for an unknown country": """SELECT o.iso3 || ' in ' || o.indicator FROM observations o
+            WHERE NOT EXISTS (SELECT 1 FROM countries c WHERE c.iso3 = o.iso3) LIMIT 1""",
+        "observation of an unknown indicator": """SELECT o.indicator FROM observations o
+            WHERE NOT EXISTS (SELECT 1 FROM indicators i WHERE i.code = o.indicator) LIMIT 1""",
+        "two values for one key": """SELECT iso3 || ' ' || indicator || ' ' || year FROM observations
+            GROUP BY iso3, indicator, year HAVING count(*) > 1 LIMIT 1""",
+        "member in an unknown country": """SELECT name FROM members m WHERE country_iso3 IS NOT NULL AND NOT EXISTS
+            (SELECT 1 FROM countries c WHERE c.iso3 = m.country_iso3) LIMIT 1""",
+    }
+    for problem, sql in checks.items():
+        row = con.execute(sql).fetchone()
+        if row:
+            raise InputError("warehouse", f"integrity check failed: {problem}", value=str(row[0]))
+
+
+def _row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    tables = [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+        "AND table_schema = 'main' AND table_catalog = current_database() ORDER BY 1").fetchall()]
+    return {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in tables}  # type: ignore[index]
+
+
+def _swap(tmp: Path, target: Path) -> None:
+    """Put the new file in place; the old one stays as ``.bak``. Readers see either file, never a mix."""
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    if target.exists():
+        bak = backup_path(target)
+        bak.unlink(missing_ok=True)
+        os.link(target, bak)
+    os.replace(tmp, target)
+    dir_fd = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _log(target: Path, entry: dict) -> None:
+    with open(runs_log_path(target), "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry, default=str) + "\n")
+
+
+def _steps_for(source: str) -> list[ModuleType]:
+    if source == "worldbank":
+        return [classifications, wdi, members]   # the API serves IT.NET.USER.ZS itself
+    return [classifications, wdi, gapminder, members]
+
+
+def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: bool = False,
+        target: Path | None = None) -> RunReport:
+    """Run the ETL into ``target`` (default: the configured warehouse) and swap it in."""
+    target = (target or config.warehouse_path()).resolve()
+    started = dt.datetime.now(dt.UTC)
+    run_id = started.strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
+    report = RunReport(run_id=run_id, status="ok", target=target, warnings=ctx.warnings)
+    steps = _steps_for(source)
+    with _lock(target):
+        for stale in target.parent.glob(f".{target.name}.*.tmp*"):
+            stale.unlink(missing_ok=True)   # left by a killed run: we hold the lock, so nobody writes them
+        sums = {s.NAME: _relative(checksums(s.inputs(ctx)), ctx.raw) for s in steps}
+        version = code_version()
+        prev = None if force else previous_run(target)
+        if prev and not check and prev["code_version"] == version and prev["checksums"] == sums \
+                and prev["source"] == source:
+            report.status = "up-to-date"
+            return report
+        reuse = {s.NAME for s in steps if prev and prev["code_version"] == version and prev["source"] == source
+                 and prev["checksums"].get(s.NAME) == sums[s.NAME]}
+        tmp = target.with_name(f".{target.name}.{run_id}.tmp")
+        try:
+            con = duckdb.connect(str(tmp))
+            try:
+                con.execute("SET preserve_insertion_order = true")
+                _create_schema(con)
+                if reuse:
+                    con.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS old (READ_ONLY)")
+                for step in steps:
+                    if step.NAME in reuse:
+                        _copy_step(con, step.NAME)
+                        report.steps[step.NAME] = "reused"
+                    else:
+                        step.run(con, ctx)
+                        report.steps[step.NAME] = "loaded"
+                if reuse:
+                    con.execute("DETACH old")
+                _wic_group(con)
+                cat = catalog.load_catalog()
+                catalog.apply(con, cat)
+                aggregates.compute(con, cat.min_coverage)
+                _sources(con, [s.NAME for s in steps], ctx)
+                _integrity(con)
+                con.execute((SQL_DIR / "views.sql").read_text())
+                if target.exists():
+                    con.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS old (READ_ONLY)")
+                    try:
+                        con.execute("INSERT INTO etl_runs SELECT * FROM old.etl_runs")
+                    except duckdb.Error as exc:
+                        report.warnings.append(f"previous run log not carried over: {exc}")
+                    con.execute("DETACH old")
+                report.row_counts = _row_counts(con)
+                finished = dt.datetime.now(dt.UTC)
+                con.execute("INSERT INTO etl_runs VALUES (?, ?, ?, ?, 'ok', ?, ?, ?, ?, ?)",
+                            [run_id, started, finished, source, version, json.dumps(report.steps),
+                             json.dumps(report.row_counts), json.dumps(sums), json.dumps(report.warnings)])
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            report.seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
+            if check:
+                tmp.unlink(missing_ok=True)
+                report.status = "checked"
+            else:
+                _swap(tmp, target)
+        except BaseException as exc:
+            tmp.unlink(missing_ok=True)
+            tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+            _log(target, {"run_id": run_id, "started_at": started.isoformat(), "source": source,
+                          "status": "failed", "error": str(exc), "check": check})
+            raise
+        _log(target, {"run_id": run_id, "started_at": started.isoformat(), "source": source,
+                      "status": report.status, "steps": report.steps, "rows": report.row_counts,
+                      "warnings": report.warnings, "seconds": round(report.seconds, 3)})
+    return report

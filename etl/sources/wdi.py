@@ -1,0 +1,182 @@
+"""WDI step: one long CSV per indicator (``Country Name,Country Code,Year,Value``) plus its datapackage.json."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from tqdm import tqdm
+
+from etl.errors import InputError
+from etl.inputs import check_header, decode_csv, find_row, read_bytes
+from etl.steps import Context, step_meta
+
+NAME = "wdi"
+FOLDER = "datahub-wdi"
+CODE_RE = re.compile(r"^[A-Z0-9]+(\.[A-Z0-9]+)+$")
+COLUMNS = {"Country Name": "name", "Country Code": "code", "Year": "year", "Value": "value"}
+
+
+@dataclass
+class Extracted:
+    """The files found and each indicator's metadata."""
+
+    files: dict[str, Path]          # code -> CSV
+    metadata: pd.DataFrame
+
+
+def inputs(ctx: Context) -> list[Path]:
+    """Files this step reads: every CSV and datapackage.json in the WDI folder."""
+    folder = ctx.raw / FOLDER
+    return sorted(folder.glob("*.csv")) + sorted(folder.glob("*.datapackage.json"))
+
+
+def _unit(title: str) -> str | None:
+    """The unit a WDI title ends with in parentheses, e.g. 'per 100 people'."""
+    match = re.search(r"\(([^()]*)\)\s*$", title)
+    return match.group(1) if match else None
+
+
+def _package(path: Path, code: str) -> dict:
+    try:
+        pkg = json.loads(read_bytes(path).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(path, f"invalid JSON: {exc}") from exc
+    title = (pkg.get("title") or "").strip()
+    if not title:
+        raise InputError(path, "missing indicator title", field="title")
+    extra = pkg.get("worldbank") or {}
+    licenses = [lic.get("name") for lic in pkg.get("licenses") or [] if lic.get("name")]
+    return {
+        "code": code, "title": title, "unit": _unit(title),
+        "topic": "; ".join(k.strip() for k in pkg.get("keywords") or [] if k.strip()) or None,
+        "definition": (pkg.get("readme") or "").strip() or None,
+        "source_org": extra.get("sourceOrganization") or None,
+        "license": ", ".join(licenses) or None,
+        "last_updated": extra.get("lastupdated") or None,
+    }
+
+
+def extract(ctx: Context) -> Extracted:
+    """Check every file's encoding and header and read each indicator's metadata."""
+    folder = ctx.raw / FOLDER
+    csvs = sorted(folder.glob("*.csv"))
+    if not csvs:
+        raise InputError(folder, "no indicator CSV files found")
+    files: dict[str, Path] = {}
+    meta_rows = []
+    for path in tqdm(csvs, desc="WDI files", unit="file", disable=not ctx.progress, leave=False):
+        code = path.name[: -len(".csv")]
+        if not CODE_RE.match(code):
+            raise InputError(path, "file name is not an indicator code such as IT.NET.BBND.P2.csv")
+        text = decode_csv(path, read_bytes(path))
+        check_header(path, text, list(COLUMNS))
+        package = path.with_name(f"{code}.datapackage.json")
+        if not package.exists():
+            raise InputError(package, f"metadata file missing for {path.name}")
+        files[code] = path
+        meta_rows.append(_package(package, code))
+    return Extracted(files, pd.DataFrame(meta_rows))
+
+
+def _read(con: duckdb.DuckDBPyConnection, files: dict[str, Path], types: dict[str, str]) -> None:
+    columns = "{" + ", ".join(f"'{c}': '{t}'" for c, t in types.items()) + "}"
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE wdi_stage AS SELECT * FROM read_csv(?, header = true, "
+        "auto_detect = false, delim = ',', quote = '\"', escape = '\"', filename = true, "
+        f"columns = {columns})", [[str(p) for p in files.values()]])
+
+
+def _row_error(path: Path, code: str | None, year: str | None, field: str, message: str,
+               value: str | None) -> InputError:
+    def match(rec: dict[str, str]) -> bool:
+        return rec.get("Country Code") == (code or "") and rec.get("Year") == (year or "")
+
+    return InputError(path, message, row=find_row(path, match), field=field, value=value)
+
+
+def _first_bad_value(con: duckdb.DuckDBPyConnection, year: str, value: str) -> InputError | None:
+    bad = con.execute(f"""
+        SELECT filename, code, CAST(year AS VARCHAR), CAST(value AS VARCHAR),
+               CASE WHEN code IS NULL THEN 'Country Code|missing country code'
+                    WHEN {year} IS NULL OR {year} NOT BETWEEN 1800 AND 2100 THEN 'Year|not a year'
+                    WHEN value IS NULL THEN 'Value|missing value (leave the row out instead)'
+                    WHEN {value} IS NULL OR NOT isfinite({value}) THEN 'Value|not a finite number'
+               END AS problem
+        FROM wdi_stage WHERE problem IS NOT NULL LIMIT 1""").fetchone()
+    if not bad:
+        return None
+    field, message = bad[4].split("|")
+    shown = {"Country Code": bad[1], "Year": bad[2], "Value": bad[3]}[field]
+    return _row_error(Path(bad[0]), bad[1], bad[2], field, message, shown)
+
+
+def transform(con: duckdb.DuckDBPyConnection, ex: Extracted) -> None:
+    """Stage all rows typed and reject missing codes, non-numeric values, unknown countries, duplicates.
+
+    The fast path reads typed columns; only when DuckDB rejects a file are the rows re-read as text to
+    find the file, row and field at fault.
+    """
+    con.execute("CREATE OR REPLACE TEMP TABLE wdi_files (filename VARCHAR, indicator VARCHAR)")
+    con.executemany("INSERT INTO wdi_files VALUES (?, ?)", [[str(p), c] for c, p in ex.files.items()])
+    try:
+        _read(con, ex.files, {"name": "VARCHAR", "code": "VARCHAR", "year": "SMALLINT", "value": "DOUBLE"})
+        error = _first_bad_value(con, "year", "value")
+    except duckdb.Error as exc:
+        try:
+            _read(con, ex.files, {"name": "VARCHAR", "code": "VARCHAR", "year": "VARCHAR", "value": "VARCHAR"})
+        except duckdb.Error as text_exc:
+            raise InputError(ex.files[next(iter(ex.files))].parent, f"CSV parse error: {text_exc}") from exc
+        error = _first_bad_value(con, "TRY_CAST(year AS SMALLINT)", "TRY_CAST(value AS DOUBLE)")
+        if error is None:
+            raise InputError(ex.files[next(iter(ex.files))].parent, f"CSV parse error: {exc}") from exc
+    if error:
+        raise error
+    unknown = con.execute("""
+        SELECT filename, code, CAST(year AS VARCHAR) FROM wdi_stage s
+        WHERE NOT EXISTS (SELECT 1 FROM countries c WHERE c.iso3 = s.code) LIMIT 1""").fetchone()
+    if unknown:
+        raise _row_error(Path(unknown[0]), unknown[1], unknown[2], "Country Code",
+                         "unknown country or aggregate code", unknown[1])
+    dup = con.execute("""
+        SELECT filename, code, year FROM wdi_stage GROUP BY filename, code, year HAVING count(*) > 1
+        LIMIT 1""").fetchone()
+    if dup:
+        path = Path(dup[0])
+        text = decode_csv(path, read_bytes(path))
+        lines = [n for n, line in enumerate(text.splitlines(), start=1) if f",{dup[1]},{dup[2]}," in line]
+        raise InputError(path, f"duplicate key ({dup[1]}, {dup[2]}) on lines {lines}",
+                         row=lines[-1] if lines else None, field="Country Code", value=dup[1])
+
+
+def load(con: duckdb.DuckDBPyConnection, ex: Extracted, dataset: str) -> None:
+    """Insert the observations and the indicators' metadata."""
+    con.execute("""
+        INSERT INTO observations
+        SELECT s.code, f.indicator, s.year, s.value, ?, false
+        FROM wdi_stage s JOIN wdi_files f USING (filename)
+        ORDER BY f.indicator, s.code, 3""", [dataset])
+    con.execute("DROP TABLE wdi_stage")
+    meta = step_meta(NAME)
+    frame = ex.metadata.copy()
+    frame["license"] = frame["license"].fillna(meta["license"])
+    frame["last_updated"] = frame["last_updated"].fillna(meta["vintage"])
+    con.register("wdi_meta", frame)
+    con.execute("""
+        INSERT INTO indicators (code, name_en, title, unit, topic, definition, source_org, dataset, license,
+                                last_updated, in_catalog)
+        SELECT code, title, title, unit, topic, definition, source_org, ?, license,
+               CAST(last_updated AS DATE), false
+        FROM wdi_meta""", [dataset])
+    con.unregister("wdi_meta")
+
+
+def run(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
+    """Extract, transform and load the WDI folder."""
+    ex = extract(ctx)
+    transform(con, ex)
+    load(con, ex, ctx.dataset)

@@ -1,0 +1,821 @@
+"""Live World Bank Indicators API v2 client: the extract step of ``wic etl --source worldbank``.
+
+The client pages through the API with retries and consistency checks, keeps every page body in an on-disk
+cache so that an interrupted run resumes, and :func:`extract` writes the result in exactly the layout of
+the offline mirror (``datahub-wdi/<CODE>.csv`` + ``<CODE>.datapackage.json`` and
+``wb-country-metadata/wb_api_country_list_2024-06.csv``), so the offline loader reads it unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import logging
+import math
+import os
+import random
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import requests
+from tqdm import tqdm
+
+from etl import config
+from etl.errors import InputError, SourceError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PER_PAGE = 20000
+DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 60.0)
+DEFAULT_CACHE_TTL = 24 * 3600.0
+# API error ids (sent with HTTP 200) worth retrying: 105 = "Service currently unavailable".
+TRANSIENT_API_ERROR_IDS = frozenset({"105"})
+USER_AGENT = "wic-observatory-etl/0.1 (+World Internet Conference Digital Economy Observatory)"
+
+WDI_SUBDIR = "datahub-wdi"
+COUNTRY_SUBDIR = "wb-country-metadata"
+COUNTRY_FILE = "wb_api_country_list_2024-06.csv"
+WDI_COLUMNS = ("Country Name", "Country Code", "Year", "Value")
+COUNTRY_COLUMNS = (
+    "iso3",
+    "iso2",
+    "name",
+    "region_id",
+    "region",
+    "adminregion_id",
+    "adminregion",
+    "income_level_id",
+    "income_level",
+    "lending_type_id",
+    "lending_type",
+    "capital_city",
+    "longitude",
+    "latitude",
+    "is_aggregate",
+)
+
+_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_DATE_RE = re.compile(r"^\d{4}(:\d{4})?$")
+_CACHE_ENTRY_RE = re.compile(r"^[A-Za-z0-9._-]+-[0-9a-f]{16}$")
+
+Params = Mapping[str, str]
+
+
+# --------------------------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class PageHeader:
+    """The first element of a successful API response (``per_page`` etc. coerced to int)."""
+
+    page: int
+    pages: int
+    per_page: int
+    total: int
+    lastupdated: str | None = None
+    sourceid: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One parsed response page and whether it came from the on-disk cache."""
+
+    header: PageHeader
+    rows: list[Any]
+    from_cache: bool
+
+
+@dataclass
+class Download:
+    """All pages of one endpoint+params, checked for a consistent header and ``rows == total``."""
+
+    url: str
+    header: PageHeader
+    pages: list[list[Any]]
+    pages_fetched: int = 0
+    pages_cached: int = 0
+    restarts: int = 0
+
+    @property
+    def rows(self) -> list[Any]:
+        """All rows, pages concatenated."""
+        return [row for page in self.pages for row in page]
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One non-null data point."""
+
+    country_name: str
+    country_code: str
+    year: int
+    value: float
+
+
+@dataclass
+class IndicatorData:
+    """The non-null observations of one indicator plus download statistics."""
+
+    code: str
+    observations: list[Observation]
+    lastupdated: str | None
+    total: int
+    null_rows: int
+    skipped_rows: int
+    pages_fetched: int
+    pages_cached: int
+    restarts: int
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IndicatorMeta:
+    """Indicator metadata from ``/indicator/<CODE>``."""
+
+    id: str
+    name: str
+    unit: str
+    source_id: str
+    source: str
+    source_note: str
+    source_organization: str
+    topics: tuple[str, ...]
+    pages_fetched: int = 0
+    pages_cached: int = 0
+
+
+@dataclass
+class CountryList:
+    """Flattened ``/country`` rows in the mirror's ``wb_api_country_list`` column layout."""
+
+    rows: list[dict[str, str]]
+    pages_fetched: int
+    pages_cached: int
+
+
+@dataclass
+class IndicatorReport:
+    """What :func:`extract` did for one indicator (pages count data and metadata requests)."""
+
+    code: str
+    name: str
+    rows: int
+    lastupdated: str | None
+    skipped_rows: int
+    null_rows: int
+    pages_fetched: int
+    pages_cached: int
+    restarts: int
+    csv_path: Path
+    datapackage_path: Path
+
+
+@dataclass
+class ExtractResult:
+    """Summary of an :func:`extract` run."""
+
+    out_dir: Path
+    indicators: dict[str, IndicatorReport] = field(default_factory=dict)
+    countries: int = 0
+    country_csv: Path | None = None
+    country_pages_fetched: int = 0
+    country_pages_cached: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def pages_fetched(self) -> int:
+        """Pages requested over HTTP in this run."""
+        return self.country_pages_fetched + sum(r.pages_fetched for r in self.indicators.values())
+
+    @property
+    def pages_cached(self) -> int:
+        """Pages read from the on-disk cache in this run."""
+        return self.country_pages_cached + sum(r.pages_cached for r in self.indicators.values())
+
+
+# ------------------------------------------------------------------------------------ internal signals
+
+
+class _Retryable(Exception):
+    """A failure that another attempt may fix."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class _Restart(Exception):
+    """The data changed (or the cache was inconsistent) during a download: start again from page 1."""
+
+
+# ------------------------------------------------------------------------------------------- client
+
+
+class WorldBankClient:
+    """World Bank Indicators API v2 client with timeouts, retries, pagination checks and a page cache."""
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        cache_dir: Path | None = None,
+        per_page: int = DEFAULT_PER_PAGE,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        max_retries: int = 5,
+        backoff_base: float = 1.0,
+        backoff_max: float = 30.0,
+        retry_after_max: float = 60.0,
+        max_restarts: int = 3,
+        refresh: bool = False,
+        cache_ttl: float | None = DEFAULT_CACHE_TTL,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """Configure; ``cache_dir=None`` disables the page cache, ``cache_ttl=None`` never expires pages."""
+        if per_page < 1:
+            raise ValueError(f"per_page must be >= 1, got {per_page}")
+        if max_retries < 0 or max_restarts < 0:
+            raise ValueError("max_retries and max_restarts must be >= 0")
+        self.base_url = (base_url or config.worldbank_api_url()).rstrip("/")
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self.per_page = per_page
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.retry_after_max = retry_after_max
+        self.max_restarts = max_restarts
+        self.refresh = refresh
+        self.cache_ttl = cache_ttl
+        self._sleep = sleep
+        self._own_session = session is None
+        self.session = session if session is not None else requests.Session()
+        self.session.headers.setdefault("User-Agent", USER_AGENT)
+        self.session.headers["Accept"] = "application/json"
+
+    # -- lifecycle
+
+    def close(self) -> None:
+        """Close the HTTP session if this client created it."""
+        if self._own_session:
+            self.session.close()
+
+    def __enter__(self) -> WorldBankClient:
+        """Use as a context manager."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close on exit."""
+        self.close()
+
+    # -- URLs and cache
+
+    def url(self, path: str, params: Params | None = None) -> str:
+        """Absolute URL of ``path`` (relative to the base URL) with the query ``params``."""
+        url = f"{self.base_url}/{path.lstrip('/')}"
+        return f"{url}?{urlencode(dict(params))}" if params else url
+
+    def _cache_entry(self, path: str, params: Params) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        key = "\n".join([self.base_url, path, *(f"{k}={params[k]}" for k in sorted(params))])
+        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "_", path.strip("/"))[:120] or "root"
+        return self.cache_dir / f"{slug}-{digest}"
+
+    def _drop_cache(self, path: str, params: Params) -> None:
+        entry = self._cache_entry(path, params)
+        if entry is not None and entry.exists():
+            shutil.rmtree(entry, ignore_errors=True)
+
+    def clear_cache(self) -> None:
+        """Delete every cached page this client could have written (nothing else in ``cache_dir``)."""
+        if self.cache_dir is None or not self.cache_dir.is_dir():
+            return
+        for entry in self.cache_dir.iterdir():
+            if entry.is_dir() and _CACHE_ENTRY_RE.match(entry.name):
+                shutil.rmtree(entry, ignore_errors=True)
+
+    def _read_cached(self, file: Path, url: str, page: int) -> Page | None:
+        try:
+            if self.cache_ttl is not None and time.time() - file.stat().st_mtime > self.cache_ttl:
+                return None
+            body = file.read_bytes()
+        except OSError:
+            return None
+        try:
+            header, rows = _parse_body(body, url, page)
+        except (_Retryable, InputError, SourceError) as exc:
+            log.warning("discarding unreadable cached page %s (%s)", file, exc)
+            with contextlib.suppress(OSError):
+                file.unlink()
+            return None
+        return Page(header, rows, from_cache=True)
+
+    # -- HTTP
+
+    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+        delay = min(self.backoff_max, self.backoff_base * 2**attempt) * random.uniform(0.5, 1.0)
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, self.retry_after_max))
+        return delay
+
+    def _request(self, url: str, page: int) -> tuple[bytes, PageHeader, list[Any]]:
+        """GET ``url`` with retries; return the body and its parsed header and rows."""
+        reason = "no attempt made"
+        for attempt in range(self.max_retries + 1):
+            try:
+                return self._attempt(url, page)
+            except _Retryable as exc:
+                reason = exc.reason
+                if attempt == self.max_retries:
+                    break
+                delay = self._backoff(attempt, exc.retry_after)
+                log.warning("%s: %s; retry %d/%d in %.2fs", url, reason, attempt + 1, self.max_retries, delay)
+                self._sleep(delay)
+        raise SourceError(f"{url}: giving up after {self.max_retries + 1} attempts; last error: {reason}")
+
+    def _attempt(self, url: str, page: int) -> tuple[bytes, PageHeader, list[Any]]:
+        try:
+            resp = self.session.get(url, timeout=self.timeout)
+        except requests.Timeout as exc:
+            raise _Retryable(f"timeout ({type(exc).__name__})") from exc
+        except (
+            requests.ConnectionError,
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ) as exc:
+            raise _Retryable(f"connection error ({type(exc).__name__}: {exc})") from exc
+        except requests.RequestException as exc:
+            raise SourceError(f"{url}: request failed: {exc}") from exc
+        status = resp.status_code
+        if status == 429 or status >= 500:
+            raise _Retryable(f"HTTP {status} {resp.reason}", _retry_after(resp.headers.get("Retry-After")))
+        if status != 200:
+            raise SourceError(f"{url}: HTTP {status} {resp.reason}: {resp.text[:200].strip()}")
+        body = resp.content
+        header, rows = _parse_body(body, url, page)
+        return body, header, rows
+
+    # -- pages
+
+    def fetch_page(self, path: str, params: Params, page: int, *, use_cache: bool = True) -> Page:
+        """One page of ``path`` with ``params``: from the cache if present and fresh, else over HTTP."""
+        query = {**params, "page": str(page)}
+        url = self.url(path, query)
+        entry = self._cache_entry(path, params)
+        file = entry / f"page-{page:05d}.json" if entry is not None else None
+        if file is not None and use_cache and not self.refresh and file.is_file():
+            cached = self._read_cached(file, url, page)
+            if cached is not None:
+                return cached
+        body, header, rows = self._request(url, page)
+        if file is not None:
+            _atomic_write(file, body)
+        return Page(header, rows, from_cache=False)
+
+    def fetch_all(self, path: str, params: Params | None = None) -> Download:
+        """Every page of ``path``, restarting from page 1 if the data changes while downloading."""
+        query = {"format": "json", "per_page": str(self.per_page), **(params or {})}
+        restarts = 0
+        use_cache = True
+        while True:
+            try:
+                download = self._fetch_all_once(path, query, use_cache)
+            except _Restart as exc:
+                self._drop_cache(path, query)
+                use_cache = False
+                restarts += 1
+                if restarts > self.max_restarts:
+                    raise SourceError(
+                        f"{self.url(path, query)}: {exc}; gave up after {self.max_restarts} restarts"
+                    ) from None
+                log.warning("%s: %s; restarting from page 1", self.url(path, query), exc)
+                continue
+            download.restarts = restarts
+            return download
+
+    def _fetch_all_once(self, path: str, query: Params, use_cache: bool) -> Download:
+        url = self.url(path, query)
+        pages: list[list[Any]] = []
+        first: PageHeader | None = None
+        fetched = cached = 0
+        page = 1
+        while True:
+            got = self.fetch_page(path, query, page, use_cache=use_cache)
+            h = got.header
+            if got.from_cache:
+                cached += 1
+            else:
+                fetched += 1
+            if first is None:
+                first = h
+            elif (h.pages, h.total, h.lastupdated) != (first.pages, first.total, first.lastupdated):
+                raise _Restart(
+                    f"page {page}: header changed from pages={first.pages} total={first.total} "
+                    f"lastupdated={first.lastupdated} to pages={h.pages} total={h.total} "
+                    f"lastupdated={h.lastupdated}"
+                )
+            if h.pages > 0 and h.page != page:
+                raise InputError(url, f"asked for page {page}, the response says page {h.page}")
+            pages.append(got.rows)
+            if page >= h.pages:
+                break
+            page += 1
+        assert first is not None
+        received = sum(len(p) for p in pages)
+        if received != first.total:
+            if cached:
+                raise _Restart(f"{received} rows but header total {first.total} (cached pages discarded)")
+            raise InputError(
+                url,
+                f"received {received} rows in {len(pages)} page(s) but the header's total is {first.total}",
+            )
+        return Download(url, first, pages, pages_fetched=fetched, pages_cached=cached)
+
+    # -- endpoints
+
+    def indicator_data(self, code: str, *, date: str | None = None) -> IndicatorData:
+        """All non-null observations of indicator ``code`` for every country and aggregate."""
+        _check_code(code)
+        params: dict[str, str] = {}
+        if date is not None:
+            if not _DATE_RE.match(date):
+                raise InputError("date", "expected YYYY or YYYY:YYYY", value=date)
+            params["date"] = date
+        dl = self.fetch_all(f"country/all/indicator/{quote(code, safe='.-_')}", params)
+        observations: dict[tuple[str, int], Observation] = {}
+        warnings: list[str] = []
+        null_rows = skipped = 0
+        for page_no, rows in enumerate(dl.pages, start=1):
+            where = f"{dl.url} (page {page_no})"
+            for row_no, row in enumerate(rows, start=1):
+                obs = _parse_observation(row, code, where, row_no)
+                if obs is None:
+                    null_rows += 1
+                    continue
+                if obs.country_code == "":
+                    skipped += 1
+                    continue
+                key = (obs.country_code, obs.year)
+                if key in observations:
+                    warnings.append(
+                        f"{code}: duplicate row for {key[0]} {key[1]} on page {page_no}; kept the first"
+                    )
+                    continue
+                observations[key] = obs
+        if skipped:
+            warnings.append(f"{code}: skipped {skipped} row(s) with an empty countryiso3code")
+        return IndicatorData(
+            code=code,
+            observations=[observations[k] for k in sorted(observations)],
+            lastupdated=dl.header.lastupdated,
+            total=dl.header.total,
+            null_rows=null_rows,
+            skipped_rows=skipped,
+            pages_fetched=dl.pages_fetched,
+            pages_cached=dl.pages_cached,
+            restarts=dl.restarts,
+            warnings=warnings,
+        )
+
+    def indicator_metadata(self, code: str) -> IndicatorMeta:
+        """Name, definition, source and topics of indicator ``code``."""
+        _check_code(code)
+        dl = self.fetch_all(f"indicator/{quote(code, safe='.-_')}")
+        rows = [r for r in dl.rows if isinstance(r, dict)]
+        match = [r for r in rows if str(r.get("id", "")).upper() == code.upper()] or rows
+        if not match:
+            raise InputError(dl.url, f"no metadata row for indicator {code}")
+        row = match[0]
+        source_obj = row.get("source")
+        source: dict[str, Any] = source_obj if isinstance(source_obj, dict) else {}
+        topics_obj = row.get("topics")
+        topics: list[Any] = topics_obj if isinstance(topics_obj, list) else []
+        return IndicatorMeta(
+            id=_text(row.get("id")) or code,
+            name=_text(row.get("name")),
+            unit=_text(row.get("unit")),
+            source_id=_text(source.get("id")),
+            source=_text(source.get("value")),
+            source_note=_text(row.get("sourceNote")),
+            source_organization=_text(row.get("sourceOrganization")),
+            topics=tuple(_text(t.get("value")) for t in topics if isinstance(t, dict) and t.get("value")),
+            pages_fetched=dl.pages_fetched,
+            pages_cached=dl.pages_cached,
+        )
+
+    def countries(self) -> CountryList:
+        """Every economy and aggregate, flattened like the mirror's ``wb_api_country_list`` CSV."""
+        dl = self.fetch_all("country")
+        out: list[dict[str, str]] = []
+        for page_no, rows in enumerate(dl.pages, start=1):
+            for row_no, row in enumerate(rows, start=1):
+                out.append(_flatten_country(row, f"{dl.url} (page {page_no})", row_no))
+        return CountryList(out, dl.pages_fetched, dl.pages_cached)
+
+
+# ------------------------------------------------------------------------------------------ extract
+
+
+def extract(
+    codes: list[str],
+    out_dir: Path,
+    *,
+    base_url: str | None = None,
+    cache_dir: Path | None = None,
+    client: WorldBankClient | None = None,
+    progress: bool = False,
+    date: str | None = None,
+) -> ExtractResult:
+    """Download ``codes`` and the country list into ``out_dir`` in the offline mirror's file layout."""
+    wanted = list(dict.fromkeys(codes))
+    for code in wanted:
+        _check_code(code)
+    if client is not None and (base_url is not None or cache_dir is not None):
+        raise ValueError("pass either client or base_url/cache_dir, not both")
+    own = client is None
+    if client is None:
+        client = WorldBankClient(
+            base_url, cache_dir=cache_dir if cache_dir is not None else config.cache_dir() / "worldbank-api"
+        )
+    out_dir = Path(out_dir)
+    result = ExtractResult(out_dir=out_dir)
+    try:
+        countries = client.countries()
+        result.country_csv = out_dir / COUNTRY_SUBDIR / COUNTRY_FILE
+        _atomic_write(result.country_csv, _country_csv(countries.rows))
+        result.countries = len(countries.rows)
+        result.country_pages_fetched = countries.pages_fetched
+        result.country_pages_cached = countries.pages_cached
+        bar = tqdm(wanted, desc="World Bank API", unit="indicator", disable=not progress)
+        for code in bar:
+            bar.set_postfix_str(code)
+            meta = client.indicator_metadata(code)
+            data = client.indicator_data(code, date=date)
+            csv_path = out_dir / WDI_SUBDIR / f"{code}.csv"
+            pkg_path = out_dir / WDI_SUBDIR / f"{code}.datapackage.json"
+            _atomic_write(csv_path, _wdi_csv(data.observations))
+            _atomic_write(pkg_path, _datapackage(code, meta, data.lastupdated))
+            result.warnings.extend(data.warnings)
+            result.indicators[code] = IndicatorReport(
+                code=code,
+                name=meta.name,
+                rows=len(data.observations),
+                lastupdated=data.lastupdated,
+                skipped_rows=data.skipped_rows,
+                null_rows=data.null_rows,
+                pages_fetched=data.pages_fetched + meta.pages_fetched,
+                pages_cached=data.pages_cached + meta.pages_cached,
+                restarts=data.restarts,
+                csv_path=csv_path,
+                datapackage_path=pkg_path,
+            )
+    finally:
+        if own:
+            client.close()
+    return result
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def _check_code(code: str) -> None:
+    if not isinstance(code, str) or not _CODE_RE.match(code) or ".." in code:
+        raise InputError("indicator codes", "not a World Bank indicator code", value=str(code))
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date), None if absent/invalid."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _as_int(value: object, name: str, url: str, page: int) -> int:
+    if isinstance(value, bool):
+        ok = False
+    elif isinstance(value, int):
+        return value
+    else:
+        ok = isinstance(value, str) and value.strip().lstrip("-").isdigit()
+    if not ok:
+        raise InputError(url, f"page {page}: header field is not an integer", field=name, value=repr(value))
+    return int(str(value))
+
+
+def _parse_body(body: bytes, url: str, page: int) -> tuple[PageHeader, list[Any]]:
+    """Parse one response body; truncated/invalid JSON is retryable, API error messages are not."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _Retryable(f"invalid or truncated JSON on page {page} ({len(body)} bytes): {exc}") from exc
+    if isinstance(data, list) and len(data) == 1 and isinstance(data[0], dict) and "message" in data[0]:
+        messages = data[0]["message"] if isinstance(data[0]["message"], list) else [data[0]["message"]]
+        parts = []
+        ids = set()
+        for m in messages:
+            if isinstance(m, dict):
+                ids.add(str(m.get("id", "")))
+                parts.append(f"{m.get('id', '?')} {m.get('key', '')}: {m.get('value', '')}".strip())
+            else:
+                parts.append(str(m))
+        text = "; ".join(parts) or "unspecified error"
+        if ids & TRANSIENT_API_ERROR_IDS:
+            raise _Retryable(f"World Bank API error {text}")
+        raise SourceError(f"{url} (page {page}): World Bank API error {text}")
+    if not (isinstance(data, list) and len(data) == 2 and isinstance(data[0], dict)):
+        raise InputError(url, f"page {page}: expected a [header, rows] JSON array", value=str(body[:120]))
+    raw = data[0]
+    header = PageHeader(
+        page=_as_int(raw.get("page"), "page", url, page),
+        pages=_as_int(raw.get("pages"), "pages", url, page),
+        per_page=_as_int(raw.get("per_page"), "per_page", url, page),
+        total=_as_int(raw.get("total"), "total", url, page),
+        lastupdated=raw.get("lastupdated") if isinstance(raw.get("lastupdated"), str) else None,
+        sourceid=str(raw["sourceid"]) if raw.get("sourceid") is not None else None,
+    )
+    rows = data[1]
+    if rows is None:
+        if header.total != 0:
+            raise InputError(url, f"page {page}: rows are null but the header's total is {header.total}")
+        rows = []
+    if not isinstance(rows, list):
+        raise InputError(url, f"page {page}: rows element is not a JSON array", value=type(rows).__name__)
+    return header, rows
+
+
+def _parse_observation(row: object, code: str, where: str, row_no: int) -> Observation | None:
+    """One data row -> Observation; None for a null value; country_code "" for rows to skip."""
+    if not isinstance(row, dict):
+        raise InputError(where, "data row is not an object", row=row_no)
+    value = row.get("value")
+    if value is None:
+        return None
+    indicator = row.get("indicator")
+    ind_id = indicator.get("id") if isinstance(indicator, dict) else None
+    if isinstance(ind_id, str) and ind_id.upper() != code.upper():
+        raise InputError(
+            where,
+            f"row belongs to another indicator than {code}",
+            row=row_no,
+            field="indicator.id",
+            value=ind_id,
+        )
+    iso3 = row.get("countryiso3code")
+    iso3 = iso3.strip() if isinstance(iso3, str) else ""
+    country = row.get("country")
+    name = _text(country.get("value")) if isinstance(country, dict) else ""
+    date = row.get("date")
+    try:
+        year = int(str(date).strip())
+    except ValueError:
+        raise InputError(where, "date is not a year", row=row_no, field="date", value=str(date)) from None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise InputError(where, "value is not a number", row=row_no, field="value", value=repr(value))
+    try:
+        number = float(value)
+    except ValueError:
+        raise InputError(
+            where, "value is not numeric", row=row_no, field="value", value=repr(value)
+        ) from None
+    if not math.isfinite(number):
+        raise InputError(where, "value is not finite", row=row_no, field="value", value=repr(value))
+    return Observation(name, iso3, year, number)
+
+
+def _flatten_country(row: object, where: str, row_no: int) -> dict[str, str]:
+    """A ``/country`` row -> the mirror's flat columns (labels stripped, lowercase is_aggregate)."""
+    if not isinstance(row, dict) or not isinstance(row.get("id"), str) or not row["id"].strip():
+        raise InputError(where, "country row without an id", row=row_no)
+
+    def part(key: str) -> tuple[str, str]:
+        obj = row.get(key)
+        if obj is None:
+            return "", ""
+        if not isinstance(obj, dict):
+            raise InputError(where, "expected an object", row=row_no, field=key, value=repr(obj))
+        return _text(obj.get("id")), _text(obj.get("value"))
+
+    region_id, region = part("region")
+    admin_id, admin = part("adminregion")
+    income_id, income = part("incomeLevel")
+    lending_id, lending = part("lendingType")
+    return {
+        "iso3": row["id"].strip(),
+        "iso2": _text(row.get("iso2Code")),
+        "name": _text(row.get("name")),
+        "region_id": region_id,
+        "region": region,
+        "adminregion_id": admin_id,
+        "adminregion": admin,
+        "income_level_id": income_id,
+        "income_level": income,
+        "lending_type_id": lending_id,
+        "lending_type": lending,
+        "capital_city": _text(row.get("capitalCity")),
+        "longitude": _text(row.get("longitude")),
+        "latitude": _text(row.get("latitude")),
+        "is_aggregate": "true" if region == "Aggregates" else "false",
+    }
+
+
+def _csv_bytes(header: Iterable[str], rows: Iterable[Iterable[object]]) -> bytes:
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf)  # default dialect: minimal quoting, CRLF line ends, as in the mirror
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+def _wdi_csv(observations: Iterable[Observation]) -> bytes:
+    ordered = sorted(observations, key=lambda o: (o.country_code, o.year))
+    return _csv_bytes(WDI_COLUMNS, ((o.country_name, o.country_code, o.year, repr(o.value)) for o in ordered))
+
+
+def _country_csv(rows: list[dict[str, str]]) -> bytes:
+    return _csv_bytes(COUNTRY_COLUMNS, ([r[c] for c in COUNTRY_COLUMNS] for r in rows))
+
+
+def _datapackage(code: str, meta: IndicatorMeta, lastupdated: str | None) -> bytes:
+    """A datapackage.json shaped like the mirror's (datahub ``name``/``indicator`` are lower-case codes)."""
+    pkg: dict[str, Any] = {
+        "title": meta.name,
+        "name": code.lower(),
+        "worldbank": {
+            "indicator": code.lower(),
+            "id": meta.id,
+            "lastupdated": lastupdated,
+            "source": meta.source,
+            "sourceId": meta.source_id,
+            "sourceOrganization": meta.source_organization,
+            "unit": meta.unit,
+        },
+        "readme": meta.source_note,
+        "licenses": [{"name": "CC-BY-4.0"}],
+        "keywords": list(meta.topics),
+        "resources": [
+            {
+                "name": "data",
+                "title": "Indicator data",
+                "path": f"{code}.csv",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": {
+                    "fields": [
+                        {"name": "Country Name", "type": "string", "description": "Country or Region name"},
+                        {"name": "Country Code", "type": "string", "description": "World Bank 3-letter code"},
+                        {"name": "Year", "type": "year", "description": "Year"},
+                        {"name": "Value", "type": "number", "description": meta.source_note},
+                    ]
+                },
+            }
+        ],
+    }
+    return (json.dumps(pkg, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temp file in the same folder and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
