@@ -22,7 +22,7 @@ def compute(con: duckdb.DuckDBPyConnection, min_coverage: float) -> int:
         WITH catalog AS (
             SELECT code AS indicator, agg_method AS method,
                    CASE WHEN agg_method = 'sum' THEN ? ELSE agg_weight END AS weight
-            FROM indicators WHERE in_catalog AND agg_method IN ('weighted_mean', 'sum')
+            FROM indicators WHERE in_catalog AND (agg_method = 'sum' OR agg_weight IS NOT NULL)
         ),
         has_wb_aggregates AS (
             SELECT DISTINCT o.indicator FROM observations o
@@ -50,13 +50,15 @@ def compute(con: duckdb.DuckDBPyConnection, min_coverage: float) -> int:
             LEFT JOIN observations x ON x.iso3 = m.iso3 AND x.indicator = m.indicator AND x.year = w.year
                                      AND NOT x.computed
         )
+        -- Sums are ordered by country so that a rebuild gives the same floating-point result.
         SELECT group_code AS iso3, indicator, year,
-               CASE WHEN any_value(method) = 'sum' THEN sum(x)
-                    ELSE sum(x * weight) FILTER (WHERE x IS NOT NULL)
-                         / sum(weight) FILTER (WHERE x IS NOT NULL) END AS value,
+               CASE WHEN any_value(method) = 'sum' THEN sum(x ORDER BY iso3)
+                    ELSE sum(x * weight ORDER BY iso3) FILTER (WHERE x IS NOT NULL)
+                         / sum(weight ORDER BY iso3) FILTER (WHERE x IS NOT NULL) END AS value,
                count(x) AS n_reporting,
                (SELECT count(*) FROM group_members g WHERE g.group_code = weighted.group_code) AS n_members,
-               coalesce(sum(weight) FILTER (WHERE x IS NOT NULL), 0) / sum(weight) AS coverage
+               coalesce(sum(weight ORDER BY iso3) FILTER (WHERE x IS NOT NULL), 0)
+                   / sum(weight ORDER BY iso3) AS coverage
         FROM weighted
         GROUP BY group_code, indicator, year
         HAVING count(x) > 0

@@ -27,7 +27,7 @@ SQL_DIR = PACKAGE_DIR / "sql"
 
 # Rows each step owns, so an unchanged step's rows can be copied from the previous warehouse.
 STEP_TABLES: dict[str, list[tuple[str, str | None]]] = {
-    "classifications": [("countries", "NOT is_computed"), ("group_members", "kind <> 'wic'")],
+    "classifications": [("countries", None), ("group_members", "kind <> 'wic'")],
     "wdi": [("observations", "source IN ('wdi', 'worldbank-api')"),
             ("indicators", "dataset IN ('wdi', 'worldbank-api')")],
     "gapminder": [("observations", "source = 'gapminder'"), ("indicators", "dataset = 'gapminder'")],
@@ -182,8 +182,11 @@ def _steps_for(source: str) -> list[ModuleType]:
 
 
 def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: bool = False,
-        target: Path | None = None) -> RunReport:
-    """Run the ETL into ``target`` (default: the configured warehouse) and swap it in."""
+        target: Path | None = None, partial: bool = False) -> RunReport:
+    """Run the ETL into ``target`` (default: the configured warehouse) and swap it in.
+
+    ``partial`` (an API load of chosen indicators) lets catalog indicators be missing, with a warning.
+    """
     target = (target or config.warehouse_path()).resolve()
     started = dt.datetime.now(dt.UTC)
     run_id = started.strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
@@ -220,7 +223,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                     con.execute("DETACH old")
                 _wic_group(con)
                 cat = catalog.load_catalog()
-                catalog.apply(con, cat)
+                report.warnings.extend(catalog.apply(con, cat, strict=not partial))
                 aggregates.compute(con, cat.min_coverage)
                 _sources(con, [s.NAME for s in steps], ctx)
                 _integrity(con)

@@ -90,13 +90,21 @@ def load_catalog(path: Path = CATALOG_FILE) -> Catalog:
     return Catalog(pillars, indicators, float(data.get("min_coverage", DEFAULT_MIN_COVERAGE)))
 
 
-def apply(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
-    """Write pillars and mark catalog indicators with their curated names, pillar and direction."""
+def apply(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, strict: bool = True) -> list[str]:
+    """Write pillars and mark catalog indicators with their curated names, pillar and direction.
+
+    With ``strict`` (a full load) every catalog code must be in the data; otherwise (a partial API load)
+    missing ones are skipped and returned as warnings.
+    """
     known = {r[0] for r in con.execute("SELECT code FROM indicators").fetchall()}
+    warnings = []
     for ind in catalog.indicators:
         for code in filter(None, (ind.code, ind.agg_weight)):
             if code not in known:
-                raise InputError(CATALOG_FILE, "indicator is not in the loaded data", field="code", value=code)
+                if strict:
+                    raise InputError(CATALOG_FILE, "indicator is not in the loaded data", field="code",
+                                     value=code)
+                warnings.append(f"catalog indicator {code} was not loaded")
     for pos, pillar in enumerate(catalog.pillars, start=1):
         con.execute("INSERT INTO pillars VALUES (?, ?, ?, ?, ?, ?)",
                     [pillar["id"], pos, pillar["name_en"], pillar["name_zh"], pillar.get("description_en"),
@@ -111,4 +119,6 @@ def apply(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
                    log_scale = ?, agg_method = ?, agg_weight = ?, note = ?
             WHERE code = ?""",
                     [order, ind.pillar, ind.name_en, ind.name_zh, ind.unit, ind.unit_zh, ind.higher_is_better,
-                     ind.source_org, ind.log_scale, ind.agg_method, ind.agg_weight, ind.note, ind.code])
+                     ind.source_org, ind.log_scale, ind.agg_method,
+                     ind.agg_weight if ind.agg_weight in known else None, ind.note, ind.code])
+    return warnings

@@ -21,6 +21,7 @@ class Context:
     raw: Path
     members_file: Path
     counts_file: Path
+    iso_raw: Path | None = None   # folder holding country-codes/ (default: raw)
     dataset: str = "wdi"          # the tag written to observations from the WDI-shaped folder
     loaded_from: str = ""
     progress: bool = False
@@ -36,6 +37,8 @@ class Context:
             setattr(ctx, key, value)
         if not ctx.loaded_from:
             ctx.loaded_from = str(ctx.raw)
+        if ctx.iso_raw is None:
+            ctx.iso_raw = ctx.raw
         return ctx
 
 

@@ -19,7 +19,7 @@ GROUP_KINDS = {"region": "region_id", "income": "income_level_id", "lending": "l
 
 def inputs(ctx: Context) -> list:
     """Files this step reads."""
-    return [ctx.raw / WB_FILE, ctx.raw / ISO_FILE, META_DIR / "names_zh.yaml"]
+    return [ctx.raw / WB_FILE, (ctx.iso_raw or ctx.raw) / ISO_FILE, META_DIR / "names_zh.yaml"]
 
 
 def _float(path, rec: dict[str, str], fld: str) -> float | None:
@@ -40,14 +40,14 @@ def extract(ctx: Context) -> tuple[list[dict[str, str]], list[dict[str, str]], d
     """Read the two classification files and the Chinese-name overrides."""
     meta = step_meta(NAME)
     wb = read_csv_records(ctx.raw / WB_FILE, meta["wb_columns"])
-    iso = read_csv_records(ctx.raw / ISO_FILE, meta["iso_columns"], exact=False)
+    iso = read_csv_records((ctx.iso_raw or ctx.raw) / ISO_FILE, meta["iso_columns"], exact=False)
     names = load_yaml(META_DIR / "names_zh.yaml")
     return wb, iso, names
 
 
 def transform(ctx: Context, wb: list[dict[str, str]], iso: list[dict[str, str]], names: dict) -> pd.DataFrame:
     """One row per economy, aggregate and ISO territory, with names in English and Chinese."""
-    wb_path, iso_path = ctx.raw / WB_FILE, ctx.raw / ISO_FILE
+    wb_path, iso_path = ctx.raw / WB_FILE, (ctx.iso_raw or ctx.raw) / ISO_FILE
     zh_over = {**(names.get("countries") or {}), **(names.get("aggregates") or {})}
     rows: dict[str, dict] = {}
     for rec in wb:

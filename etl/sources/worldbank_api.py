@@ -178,8 +178,8 @@ class IndicatorReport:
     pages_fetched: int
     pages_cached: int
     restarts: int
-    csv_path: Path
-    datapackage_path: Path
+    csv_path: Path | None  # None when the indicator had no data (no files are written then)
+    datapackage_path: Path | None
 
 
 @dataclass
@@ -392,9 +392,10 @@ class WorldBankClient:
         query = {"format": "json", "per_page": str(self.per_page), **(params or {})}
         restarts = 0
         use_cache = True
+        counts = [0, 0]  # pages fetched, pages read from cache: over all attempts
         while True:
             try:
-                download = self._fetch_all_once(path, query, use_cache)
+                download = self._fetch_all_once(path, query, use_cache, counts)
             except _Restart as exc:
                 self._drop_cache(path, query)
                 use_cache = False
@@ -406,21 +407,20 @@ class WorldBankClient:
                 log.warning("%s: %s; restarting from page 1", self.url(path, query), exc)
                 continue
             download.restarts = restarts
+            download.pages_fetched, download.pages_cached = counts
             return download
 
-    def _fetch_all_once(self, path: str, query: Params, use_cache: bool) -> Download:
+    def _fetch_all_once(self, path: str, query: Params, use_cache: bool, counts: list[int]) -> Download:
         url = self.url(path, query)
         pages: list[list[Any]] = []
         first: PageHeader | None = None
-        fetched = cached = 0
+        cached = 0
         page = 1
         while True:
             got = self.fetch_page(path, query, page, use_cache=use_cache)
             h = got.header
-            if got.from_cache:
-                cached += 1
-            else:
-                fetched += 1
+            counts[1 if got.from_cache else 0] += 1
+            cached += got.from_cache
             if first is None:
                 first = h
             elif (h.pages, h.total, h.lastupdated) != (first.pages, first.total, first.lastupdated):
@@ -444,7 +444,7 @@ class WorldBankClient:
                 url,
                 f"received {received} rows in {len(pages)} page(s) but the header's total is {first.total}",
             )
-        return Download(url, first, pages, pages_fetched=fetched, pages_cached=cached)
+        return Download(url, first, pages)
 
     # -- endpoints
 
@@ -513,7 +513,12 @@ class WorldBankClient:
             source=_text(source.get("value")),
             source_note=_text(row.get("sourceNote")),
             source_organization=_text(row.get("sourceOrganization")),
-            topics=tuple(_text(t.get("value")) for t in topics if isinstance(t, dict) and t.get("value")),
+            # topic labels verbatim (the API and the mirror both carry e.g. "Infrastructure ")
+            topics=tuple(
+                t["value"]
+                for t in topics
+                if isinstance(t, dict) and isinstance(t.get("value"), str) and t["value"]
+            ),
             pages_fetched=dl.pages_fetched,
             pages_cached=dl.pages_cached,
         )
@@ -566,11 +571,19 @@ def extract(
             bar.set_postfix_str(code)
             meta = client.indicator_metadata(code)
             data = client.indicator_data(code, date=date)
-            csv_path = out_dir / WDI_SUBDIR / f"{code}.csv"
-            pkg_path = out_dir / WDI_SUBDIR / f"{code}.datapackage.json"
-            _atomic_write(csv_path, _wdi_csv(data.observations))
-            _atomic_write(pkg_path, _datapackage(code, meta, data.lastupdated))
             result.warnings.extend(data.warnings)
+            # name files by the API's spelling of the code (the loader wants e.g. IT.NET.BBND.P2.csv)
+            file_code = meta.id if meta.id.upper() == code.upper() else code
+            csv_path: Path | None = out_dir / WDI_SUBDIR / f"{file_code}.csv"
+            pkg_path: Path | None = out_dir / WDI_SUBDIR / f"{file_code}.datapackage.json"
+            if data.observations:
+                assert csv_path is not None and pkg_path is not None
+                _atomic_write(csv_path, _wdi_csv(data.observations))
+                _atomic_write(pkg_path, _datapackage(file_code, meta, data.lastupdated))
+            else:
+                # the loader rejects a header-only CSV, so an empty indicator gets no files at all
+                result.warnings.append(f"{code}: no data (API total {data.total}); no files written")
+                csv_path = pkg_path = None
             result.indicators[code] = IndicatorReport(
                 code=code,
                 name=meta.name,

@@ -1,0 +1,1 @@
+"""The Dash dashboard of the WIC Digital Economy Observatory."""

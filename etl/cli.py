@@ -1,0 +1,193 @@
+"""The ``wic`` command: build the warehouse, query it, serve the dashboard."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from etl import config
+
+DESCRIPTION = ("WIC Digital Economy Observatory: build the DuckDB warehouse of digital-economy statistics, "
+               "query it, serve the dashboard.")
+EPILOG = """environment:
+  WIC_MIRROR         data mirror root (default: ../shared/data beside the checkout)
+  WIC_WAREHOUSE      warehouse file (default: data/warehouse.duckdb)
+  WIC_MEMBERS_DIR    folder of members.csv and membership_counts.csv (default: data/members)
+  WIC_CACHE          downloads and cached API pages (default: data/cache)
+  WIC_WORLDBANK_URL  World Bank API v2 base URL (default: https://api.worldbank.org/v2)
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wic", description=DESCRIPTION, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    etl = sub.add_parser("etl", help="build or refresh the warehouse", formatter_class=argparse.RawDescriptionHelpFormatter,
+                         description="Build the DuckDB warehouse from the offline mirror (default) or the live "
+                                     "World Bank API, in a new file swapped in atomically. Unchanged sources are "
+                                     "skipped by checksum; nothing is written if all are unchanged.",
+                         epilog="examples:\n  wic etl\n  wic etl --check\n  wic etl --source worldbank "
+                                "--indicators catalog\n  wic etl members register.xlsx\n\n" + EPILOG)
+    etl.add_argument("target", nargs="?", choices=["members"], help="'members': load a membership register")
+    etl.add_argument("path", nargs="?", type=Path, help="with 'members': the register, CSV or Excel (.xlsx)")
+    etl.add_argument("--source", choices=["mirror", "worldbank"], default="mirror",
+                     help="mirror: the offline files (default); worldbank: the live Indicators API v2")
+    etl.add_argument("--indicators", default="catalog",
+                     help="with --source worldbank: 'catalog' (default), 'all' (every mirror indicator) or "
+                          "comma-separated codes")
+    etl.add_argument("--force", action="store_true", help="rebuild every step even if its inputs are unchanged")
+    etl.add_argument("--check", action="store_true", help="validate the inputs and build, but write nothing")
+    etl.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    query = sub.add_parser("query", help="print observations as tidy rows",
+                           description="Print observations as tidy rows with columns iso3,indicator,year,value.",
+                           epilog="example:\n  wic query --indicator IT.NET.USER.ZS --country CHN USA --from 2015",
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    query.add_argument("--indicator", required=True, action="append", metavar="CODE",
+                       help="indicator code (repeatable), e.g. IT.NET.USER.ZS")
+    query.add_argument("--country", nargs="+", metavar="ISO3", help="country or group codes, e.g. CHN WLD WIC")
+    query.add_argument("--from", dest="year_from", type=int, metavar="Y", help="first year")
+    query.add_argument("--to", dest="year_to", type=int, metavar="Y", help="last year")
+    query.add_argument("--format", choices=["csv", "json"], default="csv", help="output format (default csv)")
+
+    sub.add_parser("info", help="show the warehouse's path, last run and table sizes",
+                   description="Show the warehouse's path, last run and table sizes.")
+
+    serve = sub.add_parser("serve", help="serve the dashboard", description="Serve the dashboard.")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8050, help="port (default 8050)")
+    serve.add_argument("--debug", action="store_true", help="Dash debug mode with hot reload")
+    return parser
+
+
+def _worldbank_codes(spec: str) -> list[str]:
+    from etl.catalog import load_catalog
+    from etl.sources import wdi
+
+    if spec == "catalog":
+        cat = load_catalog()
+        codes = [i.code for i in cat.indicators] + [i.agg_weight for i in cat.indicators if i.agg_weight]
+        return sorted(set(codes))
+    if spec == "all":
+        mirror = sorted(p.name[:-4] for p in (config.raw_dir() / wdi.FOLDER).glob("*.csv"))
+        return sorted(set(mirror) | set(_worldbank_codes("catalog")))
+    return sorted({c.strip() for c in spec.split(",") if c.strip()})
+
+
+def _etl(args: argparse.Namespace) -> int:
+    from etl import build
+    from etl.steps import Context
+
+    if args.target == "members" and args.path is None:
+        raise SystemExit("wic etl members: give the register's path, e.g. `wic etl members register.xlsx`")
+    if args.target is None and args.path is not None:
+        raise SystemExit(f"wic etl: unexpected argument {args.path}")
+    progress = not args.quiet and sys.stderr.isatty()
+    ctx = Context.default(progress=progress)
+    if args.path is not None:
+        ctx.members_file = args.path.resolve()
+    if args.source == "worldbank":
+        from etl.sources import worldbank_api
+
+        out = config.cache_dir() / "worldbank" / "extract"
+        result = worldbank_api.extract(_worldbank_codes(args.indicators), out,
+                                       cache_dir=config.cache_dir() / "worldbank" / "pages", progress=progress)
+        ctx.warnings.extend(result.warnings)
+        ctx.iso_raw, ctx.raw = ctx.raw, out
+        ctx.dataset, ctx.loaded_from = "worldbank-api", config.worldbank_api_url()
+    partial = args.source == "worldbank" and args.indicators not in ("catalog", "all")
+    report = build.run(ctx, source=args.source, force=args.force, check=args.check, partial=partial)
+    if report.status == "up-to-date":
+        print(f"{report.target}: up to date (inputs unchanged since the last run; --force rebuilds)")
+        return 0
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    steps = ", ".join(f"{k} {v}" for k, v in report.steps.items())
+    verb = "checked (nothing written)" if report.status == "checked" else f"built {report.target}"
+    print(f"{verb} in {report.seconds:.1f} s: {steps}; "
+          f"{report.row_counts.get('observations', 0):,} observations, "
+          f"{report.row_counts.get('indicators', 0)} indicators, {report.row_counts.get('countries', 0)} countries")
+    if args.target == "members" and report.status == "ok":
+        _keep_register(args.path.resolve())
+    return 0
+
+
+def _keep_register(path: Path) -> None:
+    """Make a loaded register the one of record in the members folder, so later runs keep it."""
+    from etl.sources.members import EXCEL_SUFFIXES, read_register
+    from etl.steps import step_meta
+
+    dest = config.members_dir() / "members.csv"
+    if dest.exists() and dest.resolve() == path:
+        return
+    tmp = dest.with_name(".members.csv.tmp")
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        import csv
+
+        columns = step_meta("members")["member_columns"]
+        with open(tmp, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(read_register(path))
+    else:
+        shutil.copyfile(path, tmp)
+    os.replace(tmp, dest)
+    print(f"the register is now {dest}")
+
+
+def _query(args: argparse.Namespace) -> int:
+    from etl import read
+
+    frame = read.observations(args.indicator, args.country, year_from=args.year_from, year_to=args.year_to)
+    if args.format == "json":
+        json.dump(frame.to_dict("records"), sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        frame.to_csv(sys.stdout, index=False, float_format="%.15g")
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from etl import read
+
+    runs = read.runs()
+    last = runs.iloc[0]
+    print(f"warehouse: {config.warehouse_path()}")
+    print(f"last run:  {last['run_id']} ({last['source']}), finished {last['finished_at']}")
+    for table, rows in json.loads(last["row_counts"]).items():
+        print(f"  {table:20} {rows:>10,}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from dashboard.app import create_app
+
+    app = create_app()
+    app.run(host=args.host, port=args.port, debug=args.debug)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``wic`` console command."""
+    from etl.errors import InputError, SourceError
+    from etl.read import UnknownCode, WarehouseMissing
+
+    args = _parser().parse_args(argv)
+    handlers = {"etl": _etl, "query": _query, "info": _info, "serve": _serve}
+    try:
+        return handlers[args.command](args)
+    except (InputError, SourceError, UnknownCode, WarehouseMissing, RuntimeError) as exc:
+        print(f"wic {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,81 @@
+"""Shared fixtures: one warehouse built per session from the real mirror by the real loader."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from etl import config, read
+from etl.build import RunReport
+from etl.steps import Context
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def build_warehouse(target: Path, **ctx_overrides: object) -> RunReport:
+    """Run the real ETL into ``target``."""
+    from etl import build
+
+    return build.run(Context.default(**ctx_overrides), target=target, force=True)
+
+
+@pytest.fixture(scope="session")
+def warehouse_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The session's warehouse, built once from the real mirror; also the default for the read API."""
+    if not config.raw_dir().is_dir():
+        pytest.exit(f"the data mirror is missing at {config.raw_dir()} (set WIC_MIRROR)", returncode=2)
+    target = tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb"
+    build_warehouse(target)
+    old = os.environ.get("WIC_WAREHOUSE")
+    os.environ["WIC_WAREHOUSE"] = str(target)
+    yield target
+    if old is None:
+        os.environ.pop("WIC_WAREHOUSE", None)
+    else:
+        os.environ["WIC_WAREHOUSE"] = old
+
+
+@pytest.fixture(scope="session")
+def db(warehouse_path: Path) -> read.Warehouse:
+    """A read handle on the session's warehouse."""
+    return read.open_warehouse(warehouse_path)
+
+
+@pytest.fixture
+def own_warehouse(warehouse_path: Path, tmp_path: Path) -> Path:
+    """A private copy of the session's warehouse, for tests that rebuild or break it."""
+    target = tmp_path / "wh" / "warehouse.duckdb"
+    target.parent.mkdir()
+    shutil.copyfile(warehouse_path, target)
+    return target
+
+
+@pytest.fixture
+def mirror_copy(tmp_path: Path) -> Path:
+    """A writable mirror: folders of symlinks to the real files, so a test can replace one file."""
+    root = tmp_path / "mirror" / "raw"
+    for folder in sorted(config.raw_dir().iterdir()):
+        if folder.is_dir():
+            (root / folder.name).mkdir(parents=True)
+            for f in folder.iterdir():
+                if f.is_file():
+                    (root / folder.name / f.name).symlink_to(f)
+    return root
+
+
+@pytest.fixture
+def members_copy(tmp_path: Path) -> Path:
+    """A writable copy of the members folder."""
+    dest = tmp_path / "members"
+    shutil.copytree(REPO / "data" / "members", dest)
+    return dest
+
+
+def replace_file(path: Path, content: bytes) -> None:
+    """Replace a (symlinked) mirror file with new bytes."""
+    path.unlink()
+    path.write_bytes(content)
