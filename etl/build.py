@@ -136,8 +136,9 @@ def _integrity(con: duckdb.DuckDBPyConnection) -> None:
             WHERE NOT EXISTS (SELECT 1 FROM countries c WHERE c.iso3 = o.iso3) LIMIT 1""",
         "observation of an unknown indicator": """SELECT o.indicator FROM observations o
             WHERE NOT EXISTS (SELECT 1 FROM indicators i WHERE i.code = o.indicator) LIMIT 1""",
-        "two values for one key": """SELECT iso3 || ' ' || indicator || ' ' || year FROM observations
-            GROUP BY iso3, indicator, year HAVING count(*) > 1 LIMIT 1""",
+        # Each step checks its own keys; across steps, one indicator must come from one source only.
+        "an indicator loaded from two sources": """SELECT indicator FROM observations WHERE NOT computed
+            GROUP BY indicator HAVING count(DISTINCT source) > 1 LIMIT 1""",
         "member in an unknown country": """SELECT name FROM members m WHERE country_iso3 IS NOT NULL AND NOT EXISTS
             (SELECT 1 FROM countries c WHERE c.iso3 = m.country_iso3) LIMIT 1""",
     }
@@ -209,6 +210,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
             con = duckdb.connect(str(tmp))
             try:
                 con.execute("SET preserve_insertion_order = true")
+                con.execute("SET memory_limit = '600MB'")
                 _create_schema(con)
                 if reuse:
                     con.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS old (READ_ONLY)")

@@ -28,7 +28,8 @@ def _parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    etl = sub.add_parser("etl", help="build or refresh the warehouse", formatter_class=argparse.RawDescriptionHelpFormatter,
+    etl = sub.add_parser("etl", help="build or refresh the warehouse",
+                         formatter_class=argparse.RawDescriptionHelpFormatter,
                          description="Build the DuckDB warehouse from the offline mirror (default) or the live "
                                      "World Bank API, in a new file swapped in atomically. Unchanged sources are "
                                      "skipped by checksum; nothing is written if all are unchanged.",

@@ -84,11 +84,13 @@ def extract(ctx: Context) -> Extracted:
 
 
 def _read(con: duckdb.DuckDBPyConnection, files: dict[str, Path], types: dict[str, str]) -> None:
+    """Stage every file's rows, tagged with the indicator its file name gives (files are read in code order)."""
     columns = "{" + ", ".join(f"'{c}': '{t}'" for c, t in types.items()) + "}"
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE wdi_stage AS SELECT * FROM read_csv(?, header = true, "
+        "CREATE OR REPLACE TEMP TABLE wdi_stage AS SELECT f.indicator, s.code, s.year, s.value "
+        "FROM read_csv(?, header = true, "
         "auto_detect = false, delim = ',', quote = '\"', escape = '\"', filename = true, "
-        f"columns = {columns})", [[str(p) for p in files.values()]])
+        f"columns = {columns}) s JOIN wdi_files f USING (filename)", [[str(p) for p in files.values()]])
 
 
 def _row_error(path: Path, code: str | None, year: str | None, field: str, message: str,
@@ -99,9 +101,10 @@ def _row_error(path: Path, code: str | None, year: str | None, field: str, messa
     return InputError(path, message, row=find_row(path, match), field=field, value=value)
 
 
-def _first_bad_value(con: duckdb.DuckDBPyConnection, year: str, value: str) -> InputError | None:
+def _first_bad_value(con: duckdb.DuckDBPyConnection, files: dict[str, Path], year: str,
+                     value: str) -> InputError | None:
     bad = con.execute(f"""
-        SELECT filename, code, CAST(year AS VARCHAR), CAST(value AS VARCHAR),
+        SELECT indicator, code, CAST(year AS VARCHAR), CAST(value AS VARCHAR),
                CASE WHEN code IS NULL THEN 'Country Code|missing country code'
                     WHEN {year} IS NULL OR {year} NOT BETWEEN 1800 AND 2100 THEN 'Year|not a year'
                     WHEN value IS NULL THEN 'Value|missing value (leave the row out instead)'
@@ -112,7 +115,21 @@ def _first_bad_value(con: duckdb.DuckDBPyConnection, year: str, value: str) -> I
         return None
     field, message = bad[4].split("|")
     shown = {"Country Code": bad[1], "Year": bad[2], "Value": bad[3]}[field]
-    return _row_error(Path(bad[0]), bad[1], bad[2], field, message, shown)
+    return _row_error(files[bad[0]], bad[1], bad[2], field, message, shown)
+
+
+def _parse_error(ex: Extracted, exc: duckdb.Error) -> InputError:
+    """Turn DuckDB's CSV error into one line naming the file and row."""
+    text = str(exc)
+    file = re.search(r"^\s*file = (.+)$", text, re.MULTILINE)
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    columns = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    source: Path = Path(file.group(1).strip()) if file else next(iter(ex.files.values())).parent
+    if columns:
+        message = f"expected {columns.group(1)} fields, found {columns.group(2)}"
+    else:
+        message = "CSV parse error: " + text.splitlines()[0]
+    return InputError(source, message, row=int(line.group(1)) if line else None)
 
 
 def transform(con: duckdb.DuckDBPyConnection, ex: Extracted) -> None:
@@ -125,28 +142,28 @@ def transform(con: duckdb.DuckDBPyConnection, ex: Extracted) -> None:
     con.executemany("INSERT INTO wdi_files VALUES (?, ?)", [[str(p), c] for c, p in ex.files.items()])
     try:
         _read(con, ex.files, {"name": "VARCHAR", "code": "VARCHAR", "year": "SMALLINT", "value": "DOUBLE"})
-        error = _first_bad_value(con, "year", "value")
+        error = _first_bad_value(con, ex.files, "year", "value")
     except duckdb.Error as exc:
         try:
             _read(con, ex.files, {"name": "VARCHAR", "code": "VARCHAR", "year": "VARCHAR", "value": "VARCHAR"})
         except duckdb.Error as text_exc:
-            raise InputError(ex.files[next(iter(ex.files))].parent, f"CSV parse error: {text_exc}") from exc
-        error = _first_bad_value(con, "TRY_CAST(year AS SMALLINT)", "TRY_CAST(value AS DOUBLE)")
+            raise _parse_error(ex, text_exc) from exc
+        error = _first_bad_value(con, ex.files, "TRY_CAST(year AS SMALLINT)", "TRY_CAST(value AS DOUBLE)")
         if error is None:
-            raise InputError(ex.files[next(iter(ex.files))].parent, f"CSV parse error: {exc}") from exc
+            raise _parse_error(ex, exc) from exc
     if error:
         raise error
     unknown = con.execute("""
-        SELECT filename, code, CAST(year AS VARCHAR) FROM wdi_stage s
+        SELECT indicator, code, CAST(year AS VARCHAR) FROM wdi_stage s
         WHERE NOT EXISTS (SELECT 1 FROM countries c WHERE c.iso3 = s.code) LIMIT 1""").fetchone()
     if unknown:
-        raise _row_error(Path(unknown[0]), unknown[1], unknown[2], "Country Code",
+        raise _row_error(ex.files[unknown[0]], unknown[1], unknown[2], "Country Code",
                          "unknown country or aggregate code", unknown[1])
     dup = con.execute("""
-        SELECT filename, code, year FROM wdi_stage GROUP BY filename, code, year HAVING count(*) > 1
+        SELECT indicator, code, year FROM wdi_stage GROUP BY indicator, code, year HAVING count(*) > 1
         LIMIT 1""").fetchone()
     if dup:
-        path = Path(dup[0])
+        path = ex.files[dup[0]]
         text = decode_csv(path, read_bytes(path))
         lines = [n for n, line in enumerate(text.splitlines(), start=1) if f",{dup[1]},{dup[2]}," in line]
         raise InputError(path, f"duplicate key ({dup[1]}, {dup[2]}) on lines {lines}",
@@ -155,11 +172,7 @@ def transform(con: duckdb.DuckDBPyConnection, ex: Extracted) -> None:
 
 def load(con: duckdb.DuckDBPyConnection, ex: Extracted, dataset: str) -> None:
     """Insert the observations and the indicators' metadata."""
-    con.execute("""
-        INSERT INTO observations
-        SELECT s.code, f.indicator, s.year, s.value, ?, false
-        FROM wdi_stage s JOIN wdi_files f USING (filename)
-        ORDER BY f.indicator, s.code, 3""", [dataset])
+    con.execute("INSERT INTO observations SELECT code, indicator, year, value, ?, false FROM wdi_stage", [dataset])
     con.execute("DROP TABLE wdi_stage")
     meta = step_meta(NAME)
     frame = ex.metadata.copy()
