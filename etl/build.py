@@ -15,6 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 import duckdb
+from tqdm import tqdm
 
 from etl import aggregates, catalog, config
 from etl.errors import InputError
@@ -48,11 +49,15 @@ class RunReport:
     seconds: float = 0.0
 
 
+READERS = {"read.py", "cli.py"}   # code that does not shape the warehouse's content
+
+
 def code_version() -> str:
     """A digest of the ETL's code, SQL and metadata: a change forces a full rebuild."""
     h = hashlib.sha256()
     for path in sorted(PACKAGE_DIR.rglob("*")):
-        if path.suffix in (".py", ".sql", ".yaml") and "__pycache__" not in path.parts:
+        if path.suffix in (".py", ".sql", ".yaml") and "__pycache__" not in path.parts \
+                and path.name not in READERS:
             h.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
             h.update(path.read_bytes())
     return h.hexdigest()[:16]
@@ -214,22 +219,32 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                 _create_schema(con)
                 if reuse:
                     con.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS old (READ_ONLY)")
+                bar = tqdm(total=len(steps) + 3, desc="ETL", unit="step", disable=not ctx.progress, leave=False)
                 for step in steps:
+                    bar.set_postfix_str(step.NAME)
                     if step.NAME in reuse:
                         _copy_step(con, step.NAME)
                         report.steps[step.NAME] = "reused"
                     else:
                         step.run(con, ctx)
                         report.steps[step.NAME] = "loaded"
+                    bar.update()
                 if reuse:
                     con.execute("DETACH old")
+                bar.set_postfix_str("catalog")
                 _wic_group(con)
                 cat = catalog.load_catalog()
                 report.warnings.extend(catalog.apply(con, cat, strict=not partial))
+                bar.update()
+                bar.set_postfix_str("aggregates")
                 aggregates.compute(con, cat.min_coverage)
+                bar.update()
+                bar.set_postfix_str("checks")
                 _sources(con, [s.NAME for s in steps], ctx)
                 _integrity(con)
                 con.execute((SQL_DIR / "views.sql").read_text())
+                bar.update()
+                bar.close()
                 if target.exists():
                     con.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS old (READ_ONLY)")
                     try:
