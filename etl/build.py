@@ -17,7 +17,7 @@ from types import ModuleType
 import duckdb
 from tqdm import tqdm
 
-from etl import aggregates, catalog, config
+from etl import aggregates, catalog, config, derived, index
 from etl.errors import InputError
 from etl.inputs import checksums
 from etl.sources import classifications, gapminder, members, wdi
@@ -238,6 +238,9 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                 bar.update()
                 bar.set_postfix_str("aggregates")
                 aggregates.compute(con, cat.min_coverage)
+                # Derived indicators, then the index built on them: recomputed on every build, like aggregates.
+                report.warnings.extend(derived.compute(con, strict=not partial))
+                report.warnings.extend(index.store(con, strict=not partial))
                 bar.update()
                 bar.set_postfix_str("checks")
                 _sources(con, [s.NAME for s in steps], ctx)

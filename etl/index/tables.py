@@ -1,0 +1,146 @@
+"""Compute the index from the warehouse's observations and write its tables (DDL in ``etl/sql/index.sql``).
+
+The only module of the package that touches the database: it reads observations, hands pandas frames to
+the pure functions and writes their results.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from etl.errors import InputError
+from etl.index.coherence import coherence
+from etl.index.config import INDEX_FILE, IndexConfig, IndicatorSpec, load_config
+from etl.index.scores import IndexResult, compute
+from etl.index.transform import shape, transform
+from etl.index.uncertainty import Uncertainty, analyse
+
+INDEX_SQL = Path(__file__).resolve().parent.parent / "sql" / "index.sql"
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    con.register("index_frame", frame)
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM index_frame")
+    finally:
+        con.unregister("index_frame")
+
+
+OBSERVATIONS_SQL = """
+    SELECT o.iso3, o.indicator, o.year, o.value FROM observations o
+    JOIN countries c ON c.iso3 = o.iso3 AND NOT c.is_aggregate
+    WHERE list_contains(?, o.indicator) AND o.year >= ?"""
+
+
+def observation_params(config: IndexConfig) -> list:
+    """Parameters of :data:`OBSERVATIONS_SQL`: the codes and the earliest year a carry-forward window reaches."""
+    return [config.codes,
+            config.first_year - max(config.carry_forward_years, *config.monte_carlo.carry_forward_years)]
+
+
+def load_observations(con: duckdb.DuckDBPyConnection, config: IndexConfig) -> tuple[pd.DataFrame, list[str]]:
+    """Country observations of the configured indicators (from the earliest year a window can reach), and
+    the countries with at least one of them, sorted."""
+    obs = con.execute(OBSERVATIONS_SQL, observation_params(config)).df()
+    return obs, sorted(obs["iso3"].unique().tolist())
+
+
+def untransform(value: float, spec: IndicatorSpec) -> float:
+    """A goalpost back in the indicator's own unit."""
+    return float(10 ** value - spec.log_shift) if spec.log else float(value)
+
+
+def indicator_table(result: IndexResult) -> pd.DataFrame:
+    """Per indicator: the method's settings, the fixed goalposts and z-score parameters, and its shape."""
+    prep = result.prepared
+    cfg = prep.config
+    in_range = np.array(prep.panel.years) >= cfg.first_year
+    rows = []
+    for k, (spec, sc) in enumerate(zip(cfg.indicators, prep.scalings, strict=True)):
+        raw = prep.panel.values[:, in_range, k]
+        skew, kurt = shape(raw)
+        skew_t, kurt_t = shape(transform(raw, spec))
+        rows.append({"code": spec.code, "pillar": spec.pillar, "position": k + 1, "weight": spec.weight,
+                     "higher_is_better": spec.higher_is_better, "log": spec.log, "log_shift": spec.log_shift,
+                     "natural_goalposts": sc.natural_goalposts, "lower": sc.lower, "upper": sc.upper,
+                     "lower_value": untransform(sc.lower, spec), "upper_value": untransform(sc.upper, spec),
+                     "mean": sc.mean, "sd": sc.sd, "n_obs": sc.n, "skewness": skew, "kurtosis": kurt,
+                     "skewness_transformed": skew_t, "kurtosis_transformed": kurt_t})
+    return pd.DataFrame(rows)
+
+
+def coherence_inputs(result: IndexResult, year: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """Wide indicator scores, pillar scores and index of the ranked countries in ``year`` (default method)."""
+    cfg = result.prepared.config
+    ranked = result.scores[(result.scores["year"] == year) & result.scores["ranked"]]
+    keep = ranked["iso3"]
+    ind = result.indicator_scores[result.indicator_scores["year"] == year]
+    wide = ind.pivot(index="iso3", columns="indicator", values=cfg.normalization).reindex(index=keep,
+                                                                                          columns=cfg.codes)
+    ps = result.pillar_scores
+    ps = ps[(ps["year"] == year) & (ps["normalization"] == cfg.normalization)]
+    pillars = ps.pivot(index="iso3", columns="pillar", values="score").reindex(index=keep,
+                                                                               columns=cfg.pillar_ids)
+    return wide, pillars, ranked.set_index("iso3")["score"]
+
+
+def uncertainty(result: IndexResult, year: int) -> Uncertainty:
+    """The Monte Carlo and leave-one-out analysis of ``year`` over the countries ranked in it."""
+    prep = result.prepared
+    s = result.scores[result.scores["year"] == year].set_index("iso3").reindex(prep.panel.iso3)
+    universe = s["ranked"].fillna(False).to_numpy(dtype=bool)
+    return analyse(prep, year, universe, s["rank"].to_numpy(dtype=float))
+
+
+def store(con: duckdb.DuckDBPyConnection, *, strict: bool = True, config: IndexConfig | None = None) -> list[str]:
+    """Create the index tables and fill them from the warehouse's observations; return warnings.
+
+    With ``strict`` (a full load) every configured indicator must be in the warehouse; otherwise (a partial
+    API load) the tables stay empty and a warning says why.
+    """
+    con.execute(INDEX_SQL.read_text())
+    cfg = config or load_config()
+    known = {r[0] for r in con.execute("SELECT code FROM indicators").fetchall()}
+    missing = [c for c in cfg.codes if c not in known]
+    if missing:
+        if strict:
+            raise InputError(INDEX_FILE, "index indicator is not in the warehouse", field="code", value=missing[0])
+        return [f"index not computed: {', '.join(missing)} not loaded"]
+    obs, iso3 = load_observations(con, cfg)
+    result = compute(obs, iso3, cfg)
+    weights = cfg.weights
+    _insert(con, "index_pillars", pd.DataFrame([
+        {"id": p.id, "position": n, "name_en": p.name_en, "name_zh": p.name_zh, "description_en": p.description_en,
+         "description_zh": p.description_zh, "wic_dimension": p.wic_dimension, "weight": weights[p.id],
+         "n_indicators": len(p.indicators)} for n, p in enumerate(cfg.pillars, start=1)]))
+    _insert(con, "index_indicators", indicator_table(result))
+    _insert(con, "index_years", result.year_summary)
+    _insert(con, "index_indicator_scores", result.indicator_scores)
+    _insert(con, "index_pillar_scores", result.pillar_scores)
+    _insert(con, "index_scores", result.scores)
+    warnings = []
+    if result.latest_year is None:
+        warnings.append("index: no year has enough ranked countries to publish")
+    else:
+        unc = uncertainty(result, result.latest_year)
+        _insert(con, "index_uncertainty", unc.countries)
+        _insert(con, "index_sensitivity", unc.pillars)
+        wide, pillars, index = coherence_inputs(result, result.latest_year)
+        stats, corr = coherence(wide, {i.code: i.pillar for i in cfg.indicators}, pillars, index,
+                                cfg.pillar_ids, cfg.weak_correlation)
+        stats.insert(0, "year", np.int16(result.latest_year))
+        corr.insert(0, "year", np.int16(result.latest_year))
+        _insert(con, "index_coherence", stats)
+        _insert(con, "index_correlations", corr)
+    meta = {"config": cfg.raw, "latest_year": result.latest_year, "first_year": cfg.first_year,
+            "years": result.years, "not_covered": list(cfg.not_covered)}
+    _insert(con, "index_meta", pd.DataFrame({"key": list(meta),
+                                             "value": [json.dumps(v, ensure_ascii=False) for v in meta.values()]}))
+    return warnings
