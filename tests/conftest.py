@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,6 +38,16 @@ def warehouse_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ.pop("WIC_WAREHOUSE", None)
     else:
         os.environ["WIC_WAREHOUSE"] = old
+
+
+@pytest.fixture(scope="session")
+def dash_app(warehouse_path: Path) -> Any:
+    """The dashboard, created once per session: Dash hands the pages' callbacks to the first app that serves."""
+    from dashboard.app import create_app
+
+    app = create_app()
+    app.server.test_client().get("/healthz")
+    return app
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,175 @@
+"""Benchmark the dashboard's callbacks on the production server against the full mirror warehouse.
+
+Posts real `/_dash-update-component` payloads (from the app's own `/_dash-dependencies`) for the map, country
+profile, compare and explorer views: p50/p95 latency for one client and for 20 concurrent clients, errors and
+response bytes. In the same run, the map callback written the naive way (the whole observations table in
+pandas, filtered per request) against the real one, both in-process.
+Targets (issue #3): p95 < 50 ms for one client, < 250 ms with 20 clients on 2 cores, no errors, >= 5x the naive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from dash_payloads import payload  # noqa: E402
+
+from etl import config, read  # noqa: E402
+
+YEARS = list(range(2005, 2024))
+INDICATORS = ["IT.NET.USER.ZS", "IT.NET.BBND.P2", "IT.CEL.SETS.P2", "IT.NET.SECR.P6", "GB.XPD.RSDV.GD.ZS"]
+COUNTRIES = ["CHN", "USA", "DEU", "BRA", "KEN", "IND", "JPN", "RWA", "GBR", "MYS"]
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) of values, nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+
+
+def requests_for(deps: list[dict[str, Any]], rng: random.Random) -> dict[str, Any]:
+    """One randomized, realistic payload per view."""
+    def dep(key: str) -> dict[str, Any]:
+        return next(d for d in deps if key in d["output"])
+
+    ind, year, iso3 = rng.choice(INDICATORS), rng.choice(YEARS), rng.choice(COUNTRIES)
+    places = rng.sample(COUNTRIES, 4) + ["WIC", "WLD"]
+    explorer = dep("explorer-grid.rowData")
+    ex_values = {"explorer-indicators": [ind, rng.choice(INDICATORS)], "explorer-countries": places,
+                 "explorer-from": 2000, "explorer-to": 2024}
+    return {
+        "map": payload(dep("map-graph.figure"), [ind, year, "linear", "", ["outline"]], ["en"]),
+        "profile": payload(dep("country-trend.figure"), [ind], [iso3, "en"]),
+        "compare": payload(dep("compare-lines.figure"), [places, ind, "linear", "absolute", 2015,
+                                                          "NY.GDP.PCAP.PP.KD", "IT.NET.USER.ZS", "SP.POP.TOTL",
+                                                          "region"], ["en"]),
+        "explorer": payload(explorer, [ex_values.get(i["id"]) for i in explorer["inputs"]],
+                            ["en" if s["property"] == "data" else None for s in explorer["state"]]),
+    }
+
+
+def post(session: requests.Session, url: str, body: dict[str, Any]) -> tuple[float, int, int]:
+    """Seconds, status and bytes of one callback request."""
+    start = time.perf_counter()
+    response = session.post(url, json=body, timeout=30)
+    return time.perf_counter() - start, response.status_code, len(response.content)
+
+
+def naive_map(full: Any, indicator: str, year: int) -> dict[str, Any]:
+    """The map callback the naive way: filter the whole table in pandas per request, then the same figure."""
+    from dashboard import components, figures, i18n
+    from dashboard.pages import map as page
+
+    part = full[(full["indicator"] == indicator) & (full["year"] == year)]
+    shapes = page.shapes("en")
+    keep = {c for c, _ in shapes}
+    values = [(c, v) for c, v in zip(part["iso3"].tolist(), part["value"].tolist(), strict=True) if c in keep]
+    meta = read.indicator_meta(indicator)
+    rows = page.map_rows(values, components.names("en"), i18n.unit(meta, "en"), year, "en")
+    return figures.choropleth([r[:3] for r in rows], shapes, title="", note="", colorbar="", log=False)
+
+
+def main() -> None:
+    """Run the benchmark and print figures and ratios."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=60, help="requests per view for one client")
+    parser.add_argument("--clients", type=int, default=20, help="concurrent clients")
+    parser.add_argument("--per-client", type=int, default=12, help="requests per concurrent client")
+    args = parser.parse_args()
+    if not config.warehouse_path().exists():
+        subprocess.run([sys.executable, "-m", "etl.cli", "etl", "--quiet"], check=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "etl.cli", "serve", "--prod", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                if requests.get(base + "/healthz", timeout=1).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        session = requests.Session()
+        deps = session.get(base + "/_dash-dependencies").json()
+        url = base + "/_dash-update-component"
+        rng = random.Random(7)
+        for _ in range(10):   # warm every worker
+            for body in requests_for(deps, rng).values():
+                post(session, url, body)
+        print(f"machine: {os.cpu_count()} cores; server: gunicorn, {(os.cpu_count() or 1) + 1} workers x 4 threads; "
+              f"warehouse: {config.warehouse_path()}")
+        print(f"{'view':10} {'1 client p50 ms':>16} {'p95 ms':>8} {'bytes':>9} {'errors':>7}")
+        singles: dict[str, list[float]] = {}
+        for view in ("map", "profile", "compare", "explorer"):
+            times, errors, size = [], 0, 0
+            for _ in range(args.requests):
+                seconds, status, size = post(session, url, requests_for(deps, rng)[view])
+                times.append(seconds * 1000)
+                errors += status != 200
+            singles[view] = times
+            print(f"{view:10} {statistics.median(times):16.1f} {pct(times, 95):8.1f} {size:9,} {errors:7}")
+
+        def client(seed: int) -> tuple[list[float], int]:
+            local, r = requests.Session(), random.Random(seed)
+            out, errs = [], 0
+            for _ in range(args.per_client):
+                view = r.choice(["map", "profile", "compare", "explorer"])
+                seconds, status, _ = post(local, url, requests_for(deps, r)[view])
+                out.append(seconds * 1000)
+                errs += status != 200
+            return out, errs
+
+        start = time.perf_counter()
+        with ThreadPoolExecutor(args.clients) as pool:
+            results = list(pool.map(client, range(args.clients)))
+        wall = time.perf_counter() - start
+        all_times = [t for times, _ in results for t in times]
+        errors = sum(e for _, e in results)
+        print(f"{args.clients} concurrent clients, {len(all_times)} mixed requests in {wall:.1f} s: "
+              f"p50 {statistics.median(all_times):.1f} ms, p95 {pct(all_times, 95):.1f} ms, errors {errors}")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    from dashboard.app import create_app
+
+    create_app()   # pages register themselves with the app
+    from dashboard.pages import map as page
+
+    full = read.open_warehouse().frame("SELECT iso3, indicator, year, value FROM observations")
+    cases = [(rng.choice(INDICATORS), rng.choice(YEARS)) for _ in range(30)]
+    for ind, year in cases[:3]:
+        page.render(ind, year, "linear", "", ["outline"], "en")
+        naive_map(full, ind, year)
+    real, naive = [], []
+    for ind, year in cases:
+        t = time.perf_counter()
+        page.render(ind, year, "linear", "", ["outline"], "en")
+        real.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        naive_map(full, ind, year)
+        naive.append((time.perf_counter() - t) * 1000)
+    print(f"map callback in-process, median of {len(cases)}: real {statistics.median(real):.1f} ms, naive (whole table "
+          f"in pandas, {len(full):,} rows) {statistics.median(naive):.1f} ms: "
+          f"{statistics.median(naive) / statistics.median(real):.1f}x")
+    print(f"targets: 1-client p95 < 50 ms: {max(pct(t, 95) for t in singles.values()):.1f} ms (worst view); "
+          f"20-client p95 < 250 ms: {pct(all_times, 95):.1f} ms; errors 0: {errors}")
+
+
+if __name__ == "__main__":
+    main()

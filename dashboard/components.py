@@ -1,0 +1,150 @@
+"""Reusable page parts as plain functions: the page frame, chart blocks, captions, tables, notices."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+from dash import dcc, html
+
+from dashboard import i18n
+from dashboard.i18n import t
+from dashboard.urls import href
+from etl import read
+
+NAV = [("/", "nav.overview"), ("/map", "nav.map"), ("/country", "nav.country"), ("/compare", "nav.compare"),
+       ("/index", "nav.index"), ("/explorer", "nav.explorer"), ("/membership", "nav.membership"),
+       ("/sources", "nav.sources")]
+
+def aria(**attrs: str) -> dict[str, Any]:
+    """ARIA and data attributes for Dash components: ``aria(label="…")`` -> ``{"aria-label": "…"}``."""
+    return {(k if k.startswith("data_") else f"aria-{k}").replace("_", "-"): v for k, v in attrs.items()}
+
+
+GRAPH_CONFIG: Any = {
+    "displaylogo": False,
+    "topojsonURL": "/topojson/",
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+}
+
+
+def vintage_line(lang: str) -> str:
+    """The data vintage and build time, for the footer."""
+    sources = read.sources()
+    vintage = "; ".join(f"{s.title} {s.vintage}" for s in sources.itertuples() if s.id in ("wdi", "gapminder"))
+    built = read.data_vintage()["built_at"]
+    return t("footer.vintage", lang, vintage=vintage, built=f"{built:%Y-%m-%d %H:%M}" if built else "?")
+
+
+def page_frame(path: str, lang: str, query: Mapping[str, object], children: Any,
+               notices: Sequence[str] = ()) -> html.Div:
+    """Header with navigation and language switch, any notices, the page, and the footer."""
+    nav = html.Nav([
+        dcc.Link(t(key, lang), href=href(p, {"lang": lang}), className="active" if p == path else "")
+        for p, key in NAV
+    ], className="nav", **aria(label=t("app.title", lang)))
+    switch = html.Div([
+        html.A("EN", href=href(path, query, lang="en"), lang="en", className="lang-link",
+               **(aria(current="true") if lang == "en" else {})),
+        html.A("中文", href=href(path, query, lang="zh"), lang="zh", className="lang-link",
+               **(aria(current="true") if lang == "zh" else {})),
+    ], className="lang-switch", role="group", **aria(label=t("nav.language", lang)))
+    notice = [html.Div(n, className="notice", role="status") for n in notices]
+    return html.Div([
+        html.Header([
+            html.Div([html.A(t("app.title", lang), href=href("/", {"lang": lang}), className="brand"),
+                      html.Span(t("app.tagline", lang), className="tagline")]),
+            switch,
+        ], className="topbar"),
+        nav,
+        html.Main([*notice, children], lang="zh-Hans" if lang == "zh" else "en"),
+        html.Footer([html.P(vintage_line(lang)), html.P(t("footer.license", lang))], className="footer"),
+    ], className="page", **aria(data_lang=lang))
+
+
+def chart_block(graph_id: str, caption_id: str, summary_id: str, table_id: str, lang: str,
+                height: int = 460) -> html.Section:
+    """A chart with its caption (unit, year, source), a text summary and its data table behind a toggle."""
+    return html.Section([
+        dcc.Loading(dcc.Graph(id=graph_id, config=GRAPH_CONFIG, style={"height": f"{height}px"},
+                              responsive=True), type="dot"),
+        html.P(id=caption_id, className="caption"),
+        html.P(id=summary_id, className="summary", **aria(live="polite")),
+        html.Details([html.Summary(t("chart.table", lang)), html.Div(id=table_id, className="table-wrap")]),
+    ], className="chart-block")
+
+
+def caption(meta: Mapping[str, Any], lang: str, years: str, computed: bool = False) -> str:
+    """'Unit: …  ·  Year: …  ·  Source: …' for a chart."""
+    parts = [t("chart.unit", lang, unit=i18n.unit(meta, lang) or "—"), t("chart.year", lang, year=years),
+             t("chart.source", lang, source=source_text(meta))]
+    text = "  ·  ".join(parts)
+    return text + ("  ·  " + t("chart.computed", lang) if computed else "")
+
+
+def source_text(meta: Mapping[str, Any]) -> str:
+    """Who published an indicator and through which dataset, with its license."""
+    dataset = {"wdi": "World Bank WDI", "gapminder": "World Bank WDI via Gapminder",
+               "worldbank-api": "World Bank Indicators API", "derived": "computed here from WDI"}
+    org = meta.get("source_org")
+    via = dataset.get(str(meta.get("dataset")), str(meta.get("dataset")))
+    lic = meta.get("license") or ""
+    return f"{org} ({via}, {lic})" if isinstance(org, str) and org else f"{via} ({lic})"
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def table_rows(rows: Sequence[Sequence[Any]], headers: Sequence[str], max_rows: int = 400) -> dcc.Markdown:
+    """A plain accessible table of the first ``max_rows`` rows (one Markdown component: cheap to send)."""
+    lines = ["| " + " | ".join(_cell(h) or " " for h in headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows[:max_rows]]
+    return dcc.Markdown("\n".join(lines), className="data-table")
+
+
+def data_table(frame: pd.DataFrame, columns: Sequence[tuple[str, str]], max_rows: int = 400) -> dcc.Markdown:
+    """:func:`table_rows` of a DataFrame's ``columns`` ((key, label) pairs)."""
+    cols = [frame[key].tolist()[:max_rows] for key, _ in columns]
+    return table_rows(list(zip(*cols, strict=True)) if cols else [], [label for _, label in columns], max_rows)
+
+
+def names(lang: str) -> dict[str, str]:
+    """Display names of every country and group in ``lang`` (cached per warehouse generation)."""
+    def build() -> dict[str, str]:
+        table = read.country_table()
+        zh = table["name_zh"].tolist() if lang == "zh" else [None] * len(table)
+        return {code: (z if isinstance(z, str) and z else en)
+                for code, en, z in zip(table["iso3"].tolist(), table["name_en"].tolist(), zh, strict=True)}
+
+    return dict(read.open_warehouse().memo(("names", lang), build))
+
+
+def labelled(label: str, control: Any, control_id: str, size: str = "") -> html.Div:
+    """A form control with a visible label bound to it (``size``: "", "wide" or "narrow")."""
+    return html.Div([html.Label(label, htmlFor=control_id), control], className=f"control {size}".strip())
+
+
+def url_sync(query_id: str) -> list[Any]:
+    """Stores that carry a page's state to the address bar (see assets/url_state.js)."""
+    return [dcc.Store(id=query_id), dcc.Store(id=f"{query_id}-sink")]
+
+
+def register_url_sync(query_id: str) -> None:
+    """Write the page's state store to the URL on every change."""
+    from dash import ClientsideFunction, Input, Output, clientside_callback
+
+    clientside_callback(ClientsideFunction("wic", "push_query"), Output(f"{query_id}-sink", "data"),
+                        Input(query_id, "data"))
+
+
+def options(frame: pd.DataFrame, lang: str, value_col: str, group_col: str | None = None) -> list[dict[str, Any]]:
+    """Dropdown options from rows with name_en/name_zh; the code is shown after the name."""
+    out = []
+    for row in frame.to_dict("records"):
+        label = f"{i18n.name(row, lang)} ({row[value_col]})"
+        out.append({"label": label, "value": row[value_col], "search": f"{row['name_en']} {row.get('name_zh') or ''}"})
+    return out

@@ -1,0 +1,279 @@
+"""Country profile: key figures with ranks and 5-year change, trends against peers, pillar profile,
+data coverage, and the country's publicly named WIC members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import pandas as pd
+from dash import Input, Output, State, callback, dcc, html
+
+from dashboard import components, figures, i18n, stats
+from dashboard.i18n import pick, t
+from dashboard.safety import chart_fallback, guarded, safe_layout
+from dashboard.state import Query
+from dashboard.urls import href
+from etl import read
+
+PATH = "/country"
+dash.register_page(__name__, path=PATH, title="Country profile · WIC Digital Economy Observatory", order=2)
+
+DEFAULT_COUNTRY = "CHN"
+DEFAULT_INDICATOR = "IT.NET.USER.ZS"
+WIC = "WIC"
+
+
+class ID:
+    """Component ids of this page."""
+
+    COUNTRY = "country-iso3"
+    INDICATOR = "country-indicator"
+    TREND = "country-trend"
+    TREND_CAPTION = "country-trend-caption"
+    TREND_SUMMARY = "country-trend-summary"
+    TREND_TABLE = "country-trend-table"
+    LANG = "country-lang"
+    QUERY = "country-query"
+
+
+def country_codes() -> list[str]:
+    """Economies that can have a profile (the World Bank's list plus ISO territories with data)."""
+    table = read.country_table()
+    return sorted(table[~table["is_aggregate"]]["iso3"])
+
+
+def peers(iso3: str) -> list[tuple[str, str]]:
+    """(code, kind) of the groups a country is compared with: its region, income group, world, WIC."""
+    row = read.country_table().loc[iso3]
+    out = [(c, k) for c, k in ((row["wb_region_id"], "region"), (row["income_id"], "income")) if isinstance(c, str)]
+    return [*out, ("WLD", "world"), (WIC, "wic")]
+
+
+def key_figures(iso3: str, lang: str) -> tuple[list[html.Div], list[str]]:
+    """Cards for the headline indicators: latest value and year, ranks, 5-year change; and what is missing."""
+    meta = read.indicator_table()
+    members = read.group_sets()[WIC]
+    series = read.observations(stats.HEADLINE, iso3)
+    cards, missing = [], []
+    for code in stats.HEADLINE:
+        m = meta.loc[code]
+        mine = series[series["indicator"] == code]
+        if mine.empty:
+            missing.append(i18n.name(m, lang))
+            continue
+        year = int(mine["year"].max())
+        value = float(mine.loc[mine["year"] == year, "value"].iloc[0])
+        everyone = read.country_values(code, year)
+        r_all = stats.rank(everyone, iso3, m["higher_is_better"])
+        r_wic = stats.rank(everyone, iso3, m["higher_is_better"], among=members) if iso3 in members else None
+        ch = stats.change(mine[["year", "value"]])
+        lines = [f"{year}"]
+        if r_all:
+            lines.append(pick(f"#{r_all[0]} of {r_all[1]} countries", f"{r_all[1]}个国家中第{r_all[0]}", lang))
+        if r_wic:
+            lines.append(pick(f"#{r_wic[0]} of {r_wic[1]} member countries",
+                              f"{r_wic[1]}个会员所在国家中第{r_wic[0]}", lang))
+        if ch:
+            delta = ch[1] - ch[3]
+            lines.append(pick(f"{'+' if delta >= 0 else '−'}{i18n.fmt(abs(delta), lang)} since {ch[2]}",
+                              f"较{ch[2]}年{'增加' if delta >= 0 else '减少'}{i18n.fmt(abs(delta), lang)}", lang))
+        else:
+            lines.append(pick("no value 5 years earlier", "无5年前数据", lang))
+        cards.append(html.Div([
+            html.Div(i18n.name(m, lang), className="label"),
+            html.Div([i18n.fmt(value, lang), html.Small(" " + i18n.unit(m, lang))], className="value"),
+            html.Div(" · ".join(lines), className="meta"),
+        ], className="card"))
+    return cards, missing
+
+
+def coverage_table(iso3: str, lang: str) -> dcc.Markdown:
+    """Latest year and value of every catalog indicator for the country; 'no data' where none."""
+    catalog = read.indicators(catalog_only=True)
+    latest = read.indicator_latest_years(iso3, list(catalog["code"])).set_index("indicator")
+    rows = []
+    for m in catalog.to_dict("records"):
+        hit = m["code"] in latest.index
+        rows.append({"name": i18n.name(m, lang), "code": m["code"],
+                     "year": int(latest.loc[m["code"], "year"]) if hit else t("nodata", lang),
+                     "value": f"{i18n.fmt(latest.loc[m['code'], 'value'], lang)} {i18n.unit(m, lang)}" if hit else "—"})
+    return components.data_table(pd.DataFrame(rows), [
+        ("name", t("control.indicator", lang)), ("code", pick("Code", "代码", lang)),
+        ("year", pick("Latest year", "最新年份", lang)), ("value", pick("Latest value", "最新数值", lang))])
+
+
+CATEGORIES_ZH = {"enterprise": "企业", "institution": "机构", "research institution": "研究机构",
+                 "industry organization": "行业组织", "international organization": "国际组织", "individual": "个人"}
+
+
+def category(name: str, lang: str) -> str:
+    """A member category in ``lang``."""
+    return CATEGORIES_ZH.get(name, name) if lang == "zh" else name
+
+
+def members_table(iso3: str, lang: str) -> Any:
+    """The publicly named members headquartered in the country, with their sources."""
+    frame = read.members_in(iso3)
+    if frame.empty:
+        return html.P(pick("No publicly named WIC member is headquartered here.",
+                           "尚无公开报道的总部位于该国的会员。", lang))
+    head = html.Thead(html.Tr([html.Th(x, scope="col") for x in (
+        pick("Member", "会员", lang), pick("Category", "类别", lang), pick("Evidence", "依据", lang),
+        pick("First reported", "首次报道", lang), pick("Source", "来源", lang))]))
+    body = html.Tbody([html.Tr([
+        html.Td(r["name"]), html.Td(category(r["category"], lang)), html.Td(r["evidence"] or ""),
+        html.Td(f"{r['first_reported']:%Y-%m-%d}"),
+        html.Td(html.A(r["source_title"] or r["source_url"], href=r["source_url"], rel="noopener noreferrer")
+                if isinstance(r["source_url"], str) and r["source_url"] else (r["source_title"] or "")),
+    ]) for r in frame.to_dict("records")])
+    return html.Table([head, body], className="data-table")
+
+
+@safe_layout
+def layout(**query: object) -> html.Div:
+    """The profile of one country (``?iso3=CHN&indicator=IT.NET.USER.ZS&lang=zh``)."""
+    q = Query.parse(query)
+    lang = q.lang
+    codes = country_codes()
+    iso3 = q.country("iso3", DEFAULT_COUNTRY, set(codes)) or DEFAULT_COUNTRY
+    indicator = q.indicator("indicator", DEFAULT_INDICATOR)
+    table = read.country_table()
+    row = table.loc[iso3]
+    cards, missing = key_figures(iso3, lang)
+    names = components.names(lang)
+    parts = [names.get(c) for c in (row["wb_region_id"], row["income_id"]) if isinstance(c, str)]
+    if lang == "en" and isinstance(row["un_subregion"], str):
+        parts.append(row["un_subregion"])
+    classification = " · ".join(p for p in parts if p)
+    sparse = [html.P(pick("No data for: ", "缺少数据：", lang) + "; ".join(missing), className="notice")] \
+        if missing else []
+    body = html.Div([
+        html.Div(components.labelled(t("control.country", lang), dcc.Dropdown(
+            id=ID.COUNTRY, options=components.options(table[table["iso3"].isin(codes)], lang, "iso3"),
+            value=iso3, clearable=False), ID.COUNTRY, "wide"), className="controls"),
+        html.H1(i18n.name(row, lang)),
+        html.P(classification, className="lead"),
+        html.H2(pick("Key figures", "关键数据", lang)),
+        html.Div(cards, className="cards"), *sparse,
+        html.H2(pick("Trend against peers", "与同类比较的趋势", lang)),
+        html.Div(components.labelled(t("control.indicator", lang), dcc.Dropdown(
+            id=ID.INDICATOR, options=components.options(read.indicator_table(), lang, "code"), value=indicator,
+            clearable=False), ID.INDICATOR, "wide"), className="controls"),
+        components.chart_block(ID.TREND, ID.TREND_CAPTION, ID.TREND_SUMMARY, ID.TREND_TABLE, lang),
+        html.H2(pick("Digital Development Index", "数字发展指数", lang)),
+        index_block(iso3, i18n.name(row, lang), lang),
+        html.H2(pick("Data coverage", "数据覆盖", lang)),
+        html.Details([html.Summary(pick("Latest year of each catalog indicator", "各目录指标的最新年份", lang)),
+                      coverage_table(iso3, lang)], open=False),
+        html.H2(pick("Publicly named WIC members headquartered here", "总部位于该国的公开报道会员", lang)),
+        members_table(iso3, lang),
+        dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY),
+    ])
+    return components.page_frame(PATH, lang, query, body, q.notices())
+
+
+def index_block(iso3: str, name: str, lang: str) -> html.Section:
+    """The Digital Development Index: overall score and rank with its Monte Carlo interval, and pillar scores."""
+    year = read.index_latest_year()
+    scores = read.index_scores(year) if year else None
+    mine = scores[scores["iso3"] == iso3] if scores is not None else None
+    method = pick("Digital Development Index computed here from World Bank WDI data (min-max, arithmetic, equal "
+                  "weights); not the WIC's own World Internet Development Index.",
+                  "数字发展指数由本平台根据世界银行世界发展指标计算（最小-最大标准化、算术平均、等权重）；"
+                  "并非世界互联网大会发布的世界互联网发展指数。", lang)
+    link = dcc.Link(pick("Change the weights on the index page →", "在指数页面调整权重 →", lang),
+                    href=href("/index", {"country": iso3, "lang": lang}))
+    if mine is None or mine.empty or not bool(mine["ranked"].iloc[0]):
+        reason = mine["reason"].iloc[0] if mine is not None and not mine.empty else t("nodata", lang)
+        return html.Section([html.P(pick(f"{name} is not ranked in {year}: {reason}.",
+                                         f"{name}未参与{year}年排名：{reason}。", lang), className="summary"),
+                             html.P(method, className="caption"), link], className="chart-block")
+    row = mine.iloc[0]
+    assert scores is not None
+    n_ranked = int(scores["ranked"].sum())
+    unc = read.index_uncertainty()
+    band = unc[unc["iso3"] == iso3]
+    interval = (f"{int(band['p5_rank'].iloc[0])}–{int(band['p95_rank'].iloc[0])}" if not band.empty else "—")
+    pillars = read.index_pillars().set_index("id")
+    ps = read.index_pillar_scores(year, normalization="minmax")
+    ps = ps[ps["iso3"] == iso3]
+    sens = read.index_sensitivity([iso3]).set_index("pillar")
+    keys, labels, values, hovers, table = [], [], [], [], []
+    for p in ps.itertuples():
+        label = i18n.name(pillars.loc[p.pillar], lang)
+        lo = sens.loc[p.pillar, "pillar_rank_p5"] if p.pillar in sens.index else None
+        hi = sens.loc[p.pillar, "pillar_rank_p95"] if p.pillar in sens.index else None
+        span = f"{int(lo)}–{int(hi)}" if lo is not None and hi is not None else "—"
+        rank = f"#{int(p.rank)}" if p.ranked else "—"
+        keys.append(p.pillar)
+        labels.append(label)
+        values.append(float(p.score))
+        hovers.append(pick(f"{label}: {p.score:.1f} · rank {rank} (90% interval {span})",
+                           f"{label}：{p.score:.1f} · 排名{rank}（90%区间 {span}）", lang))
+        table.append((label, f"{p.score:.1f}", rank, span, f"{p.n_available}/{p.n_indicators}"))
+    frame = pd.DataFrame({"key": keys, "label": labels, "value": values, "hover": hovers})
+    note = pick(f"Pillar scores 0-100, {year}; source: World Bank WDI, computed here",
+                f"支柱得分（0-100），{year}年；来源：世界银行世界发展指标，本平台计算", lang)
+    fig = figures.bars(frame, title=pick(f"{name}: index pillars", f"{name}：指数支柱", lang), note=note,
+                       x_title=pick("score (0-100)", "得分（0-100）", lang))
+    fig["layout"]["xaxis"]["range"] = [0, 100]
+    summary = pick(f"Digital Development Index {year}: {row['score']:.1f}, rank {int(row['rank'])} of {n_ranked} "
+                   f"countries (90% of Monte Carlo draws over weights, normalization and aggregation put it "
+                   f"between {interval}).",
+                   f"{year}年数字发展指数：{row['score']:.1f}，在{n_ranked}个国家中排名第{int(row['rank'])}"
+                   f"（在权重、标准化和加总方法的蒙特卡洛模拟中，90%的结果位于第{interval}名之间）。", lang)
+    headers = [pick("Pillar", "支柱", lang), pick("Score", "得分", lang), pick("Rank", "排名", lang),
+               pick("90% rank interval", "90%排名区间", lang), pick("Indicators with data", "有数据的指标", lang)]
+    return html.Section([
+        html.P(summary, className="summary"),
+        dcc.Graph(figure=fig, config=components.GRAPH_CONFIG), html.P([method, " ", link], className="caption"),
+        html.Details([html.Summary(t("chart.table", lang)), components.table_rows(table, headers)]),
+    ], className="chart-block")
+
+
+@callback(Output(ID.TREND, "figure"), Output(ID.TREND_CAPTION, "children"), Output(ID.TREND_SUMMARY, "children"),
+          Output(ID.TREND_TABLE, "children"), Output(ID.QUERY, "data"),
+          Input(ID.INDICATOR, "value"), State(ID.COUNTRY, "value"), State(ID.LANG, "data"))
+@guarded(chart_fallback(1))
+def render(indicator: str, iso3: str, lang: str) -> tuple[Any, ...]:
+    """Inputs -> query API -> pure figure function -> outputs."""
+    lang = i18n.lang_of(lang)
+    meta = read.indicator_meta(indicator)
+    read.check_countries([iso3])
+    groups = [c for c, _ in peers(iso3)]
+    names = components.names(lang)
+    unit = i18n.unit(meta, lang)
+    series = figures.line_series(read.series_rows(indicator, [iso3, *groups]), [iso3, *groups], names,
+                                 lambda label, y, v: f"<b>{label}</b><br>{y}: {i18n.fmt(v, lang)} {unit}")
+    query = {"iso3": iso3, "indicator": indicator, "lang": lang}
+    name = names[iso3]
+    if not series or series[0].key != iso3:
+        text = pick(f"No data for {name} on this indicator.", f"{name}无此指标数据。", lang)
+        return figures.message(text), components.caption(meta, lang, "—"), text, None, query
+    years = f"{min(min(s.years) for s in series)}–{max(max(s.years) for s in series)}"
+    note = components.caption(meta, lang, years, computed=any(s.label.endswith("*") for s in series))
+    fig = figures.lines(series, title=f"{i18n.name(meta, lang)}: {name}", note=note, y_title=unit,
+                        log=bool(meta["log_scale"]), dashed=groups)
+    mine = series[0]
+    last_year, last_value = mine.years[-1], mine.values[-1]
+    world = next((dict(zip(s.years, s.values, strict=True)).get(last_year) for s in series if s.key == "WLD"), None)
+    summary = pick(f"{name}: {i18n.fmt(last_value, lang)} {unit} in {last_year}"
+                   + (f" (world: {i18n.fmt(world, lang)})." if world is not None else "."),
+                   f"{name}{last_year}年为{i18n.fmt(last_value, lang)}{unit}"
+                   + (f"（世界：{i18n.fmt(world, lang)}）。" if world is not None else "。"), lang)
+    headers, rows = figures.wide_table(series)
+    table = components.table_rows(rows, [t("control.year", lang), *headers[1:]])
+    return fig, note, summary, table, query
+
+
+@callback(Output("_pages_location", "search", allow_duplicate=True), Input(ID.COUNTRY, "value"),
+          State(ID.INDICATOR, "value"), State(ID.LANG, "data"), prevent_initial_call=True)
+@guarded(lambda: dash.no_update)
+def on_country(iso3: str, indicator: str, lang: str) -> str:
+    """Another country: open its profile (the whole page is rebuilt from the URL)."""
+    read.check_countries([iso3])
+    return href("", {"iso3": iso3, "indicator": indicator, "lang": i18n.lang_of(lang)})
+
+
+components.register_url_sync(ID.QUERY)

@@ -1,0 +1,491 @@
+"""Explorer: a sortable, filterable table of any indicators, countries and groups, and years, with downloads."""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dash
+import dash_ag_grid as dag
+import flask
+import pandas as pd
+from dash import Input, Output, State, callback, dcc, html
+
+from dashboard import components, i18n
+from dashboard.i18n import pick, t
+from dashboard.safety import guarded, safe_layout
+from dashboard.state import Query
+from dashboard.urls import href
+from etl import read
+
+PATH = "/explorer"
+dash.register_page(__name__, path=PATH, title="Explorer · WIC Digital Economy Observatory", order=4)
+
+DEFAULT_INDICATORS = ("IT.NET.USER.ZS", "IT.NET.BBND.P2")
+DEFAULT_COUNTRIES = ("CHN", "USA", "WLD", "WIC")
+DEFAULT_FROM = 2000
+MAX_INDICATORS = 20
+MAX_COUNTRIES = 60
+GRID_MAX_ROWS = 5000
+COLUMNS = ["iso3", "country", "indicator", "indicator_name", "year", "value", "unit", "computed", "source",
+           "license"]
+DATASETS = {"wdi": "World Bank WDI", "gapminder": "World Bank WDI (Gapminder Systema Globalis copy)",
+            "worldbank-api": "World Bank Indicators API", "derived": "computed here from World Bank WDI"}
+GROUP_ORDER = {"world": 0, "wic": 1, "region": 2, "income": 3, "lending": 4}
+
+
+class ID:
+    """Component ids of this page."""
+
+    INDICATORS = "explorer-indicators"
+    COUNTRIES = "explorer-countries"
+    FROM = "explorer-from"
+    TO = "explorer-to"
+    GRID = "explorer-grid"
+    COUNT = "explorer-count"
+    ABOUT = "explorer-about"
+    CSV = "explorer-csv"
+    XLSX = "explorer-xlsx"
+    DOWNLOAD_CSV = "explorer-download-csv"
+    DOWNLOAD_XLSX = "explorer-download-xlsx"
+    LANG = "explorer-lang"
+    QUERY = "explorer-query"
+
+
+# --- selection --------------------------------------------------------------------------------------------
+
+def years() -> list[int]:
+    """Every year with any observation."""
+    lo, hi = read.year_span()
+    return list(range(lo, hi + 1))
+
+
+def parse_indicators(q: Query, key: str, default: Sequence[str]) -> list[str]:
+    """A comma-separated list of indicator codes from the URL; unknown ones dropped with a notice."""
+    value = q.raw.get(key)
+    if not isinstance(value, str) or not value.strip():
+        return list(default)
+    known = read.indicator_codes()
+    upper = {c.upper(): c for c in known}
+    out: list[str] = []
+    for code in value.split(","):
+        code = code.strip()
+        found = code if code in known else upper.get(code.upper())
+        if found and found not in out:
+            out.append(found)
+        elif code and not found:
+            q.problems.append(f"{key}: {code:.30}")
+    if len(out) > MAX_INDICATORS:
+        q.problems.append(f"{key}: > {MAX_INDICATORS}")
+    return out[:MAX_INDICATORS] if out else list(default)
+
+
+def selection(indicators: object, countries: object, year_from: object,
+              year_to: object) -> tuple[list[str], list[str], int | None, int | None]:
+    """Callback inputs made safe: known codes only (within the limits), years as ordered integers."""
+    known_ind, known_cty = read.indicator_codes(), read.country_codes()
+
+    def codes(value: object, known: frozenset[str], limit: int) -> list[str]:
+        items = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+        out: list[str] = []
+        for v in items:
+            if isinstance(v, str) and v in known and v not in out:
+                out.append(v)
+        return out[:limit]
+
+    def year(value: object) -> int | None:
+        try:
+            y = int(value)  # type: ignore[call-overload]
+        except (TypeError, ValueError, OverflowError):
+            return None
+        return y if 1000 <= y <= 3000 else None
+
+    lo, hi = year(year_from), year(year_to)
+    if lo is not None and hi is not None and lo > hi:
+        lo, hi = hi, lo
+    return (codes(indicators, known_ind, MAX_INDICATORS), codes(countries, known_cty, MAX_COUNTRIES), lo, hi)
+
+
+def indicator_options(lang: str) -> list[dict[str, Any]]:
+    """Catalog indicators first (in pillar order), then every other indicator."""
+    return components.options(read.indicator_table(), lang, "code")
+
+
+def country_options(lang: str) -> list[dict[str, Any]]:
+    """World, WIC, regions, income groups and lending types first, then other World Bank groups, then countries."""
+    table = read.country_table()
+    kinds = dict(zip(read.group_table()["code"], read.group_table()["kind"], strict=True))
+    rank = [(GROUP_ORDER.get(kinds.get(c, ""), 5) if agg else 6) for c, agg in
+            zip(table["iso3"], table["is_aggregate"], strict=True)]
+    frame = table.assign(rank=rank, label=[i18n.name(r, lang) for r in table.to_dict("records")])
+    frame = frame.sort_values(["rank", "label"])
+    out = components.options(frame, lang, "iso3")
+    group = pick("group", "组别", lang)
+    for option, agg in zip(out, frame["is_aggregate"], strict=True):
+        if agg:
+            option["label"] = f"{option['label']} · {group}"
+    return out
+
+
+# --- pure functions: rows, metadata, citation, files -------------------------------------------------
+
+def via(meta: Mapping[str, Any]) -> str:
+    """The dataset an indicator comes through, for people."""
+    dataset = str(meta.get("dataset"))
+    return DATASETS.get(dataset, dataset)
+
+
+def aggregation(meta: Mapping[str, Any]) -> str:
+    """How group values of an indicator are computed where the source publishes none."""
+    method, weight = meta.get("agg_method"), meta.get("agg_weight")
+    if method == "weighted_mean":
+        return f"mean weighted by {weight}" if isinstance(weight, str) and weight else "mean"
+    if method == "sum":
+        return "sum"
+    return "not computed"
+
+
+def aggregation_label(text: str, lang: str) -> str:
+    """An :func:`aggregation` text for people reading ``lang``."""
+    if lang != "zh":
+        return text
+    weights = {"SP.POP.TOTL": "人口", "NY.GDP.MKTP.CD": "GDP"}
+    if text.startswith("mean weighted by "):
+        weight = text.removeprefix("mean weighted by ")
+        return f"按{weights.get(weight, weight)}加权平均（{weight}）"
+    return {"sum": "加总", "mean": "平均", "not computed": "不计算"}.get(text, text)
+
+
+def row_source(meta: Mapping[str, Any], computed: bool) -> str:
+    """Who published a row's value: the original organization and dataset, or how it was computed here."""
+    if computed:
+        return f"computed here: {aggregation(meta)} of country values from {via(meta)}"
+    org = meta.get("source_org")
+    return f"{org}, via {via(meta)}" if isinstance(org, str) and org else via(meta)
+
+
+def tidy_rows(obs: pd.DataFrame, meta: pd.DataFrame, countries: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Observations (iso3, indicator, year, value, computed) as the download's tidy rows, in the same order.
+
+    ``meta`` is indexed by indicator code (name_en/name_zh, unit/unit_zh, source_org, dataset, license,
+    agg_method, agg_weight); ``countries`` is indexed by ISO3 (name_en, name_zh).
+    """
+    if obs.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+    metas = {code: meta.loc[code].to_dict() for code in obs["indicator"].unique()}
+    names = {iso: (i18n.name(countries.loc[iso].to_dict(), lang) if iso in countries.index else iso)
+             for iso in obs["iso3"].unique()}
+    computed = [bool(c) for c in obs["computed"]] if "computed" in obs else [False] * len(obs)
+    frame = pd.DataFrame({
+        "iso3": list(obs["iso3"]),
+        "country": [names[i] for i in obs["iso3"]],
+        "indicator": list(obs["indicator"]),
+        "indicator_name": [i18n.name(metas[c], lang) for c in obs["indicator"]],
+        "year": [int(y) for y in obs["year"]],
+        "value": [float(v) for v in obs["value"]],
+        "unit": [i18n.unit(metas[c], lang) for c in obs["indicator"]],
+        "computed": computed,
+        "source": [row_source(metas[c], k) for c, k in zip(obs["indicator"], computed, strict=True)],
+        "license": [str(metas[c].get("license") or "") for c in obs["indicator"]],
+    })
+    return frame
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def about_table(meta: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
+    """Per-indicator metadata for the 'about' sheet and the page: one row per selected indicator."""
+    rows = []
+    for code in codes:
+        m = meta.loc[code].to_dict()
+        updated = m.get("last_updated")
+        rows.append({
+            "indicator": code, "name_en": m.get("name_en"), "name_zh": _text(m.get("name_zh")),
+            "unit": _text(m.get("unit")), "unit_zh": _text(m.get("unit_zh")),
+            "source_organization": _text(m.get("source_org")),
+            "dataset": via(m), "license": _text(m.get("license")),
+            "last_updated": "" if updated is None or pd.isna(updated) else str(updated)[:10],
+            "group_values_computed_as": aggregation(m),
+            "definition": _text(m.get("definition")), "note": _text(m.get("note")),
+        })
+    return pd.DataFrame(rows, columns=["indicator", "name_en", "name_zh", "unit", "unit_zh", "source_organization",
+                                       "dataset", "license", "last_updated", "group_values_computed_as", "definition",
+                                       "note"])
+
+
+def citation(about: pd.DataFrame, sources: pd.DataFrame, built: Any, url: str, lang: str) -> str:
+    """How to cite this view: the observatory, the datasets with license and vintage, the build date, the URL."""
+    by_id = {r["id"]: r for r in sources.to_dict("records")}
+    parts = []
+    for dataset in dict.fromkeys(about["dataset_id"] if "dataset_id" in about.columns else []):
+        src = by_id.get(dataset)
+        if src is None:
+            parts.append(DATASETS.get(dataset, dataset))
+            continue
+        publisher = str(src["publisher"]).split(";")[0].split("(")[0].strip()
+        parts.append(f"{src['title']} ({publisher}; {src['license']}; vintage {src['vintage']})")
+    orgs = sorted({o for o in about["source_organization"] if isinstance(o, str) and o})
+    date = f"{built:%Y-%m-%d}" if built is not None and hasattr(built, "strftime") else "?"
+    data = "; ".join(parts) or "—"
+    if lang == "zh":
+        text = f"世界互联网大会数字经济观察，数据来源：{data}"
+        text += f"（原始来源：{'；'.join(orgs)}）" if orgs else ""
+        return text + f"，获取日期 {date}（数据仓库构建日期），{url}"
+    text = f"WIC Digital Economy Observatory, data from {data}"
+    text += f", original sources: {'; '.join(orgs)}" if orgs else ""
+    return text + f", retrieved {date} (warehouse build date), {url}"
+
+
+def license_lines(about: pd.DataFrame, has_computed: bool) -> list[str]:
+    """One line per indicator (unit, source, license), and what computed rows are."""
+    lines = [f"{r['indicator']} ({r['name_en']}): unit {r['unit'] or '-'}; source {r['source_organization'] or '-'}"
+             f" via {r['dataset']}; license {r['license'] or '-'}" for r in about.to_dict("records")]
+    licenses = sorted({str(x) for x in about["license"] if x})
+    lines.append(f"License: {', '.join(licenses) or '-'}; reuse requires attribution to the sources above.")
+    if has_computed:
+        lines.append("Rows with computed = true are group values computed by the observatory from country data "
+                     "(published only where reporting countries cover at least two thirds of the group's weight); "
+                     "they are not published by the source.")
+    return lines
+
+
+def csv_text(rows: pd.DataFrame, comments: Sequence[str]) -> str:
+    """The tidy rows as CSV, preceded by ``# `` comment lines."""
+    head = "".join(f"# {line.replace(chr(10), ' ')}\n" for line in comments)
+    return head + rows[COLUMNS].to_csv(index=False, lineterminator="\n")
+
+
+def excel_bytes(rows: pd.DataFrame, about: pd.DataFrame, comments: Sequence[str]) -> bytes:
+    """An Excel workbook: sheet 'data' with the tidy rows, sheet 'about' with the indicators and the citation."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        rows[COLUMNS].to_excel(writer, sheet_name="data", index=False)
+        about.drop(columns=["dataset_id"], errors="ignore").to_excel(writer, sheet_name="about", index=False)
+        sheet = writer.sheets["about"]
+        start = len(about) + 3
+        for i, line in enumerate(comments):
+            sheet.cell(row=start + i, column=1, value=line)
+        writer.sheets["data"].freeze_panes = "A2"
+    return buffer.getvalue()
+
+
+def count_text(total: int, shown: int, lang: str) -> str:
+    """How many rows the selection has and how many the grid shows."""
+    if total == 0:
+        return pick("No rows for this selection: choose at least one indicator and one country or group, "
+                    "or widen the years.",
+                    "所选条件下没有数据：请至少选择一个指标和一个国家或组别，或扩大年份范围。", lang)
+    if shown < total:
+        return pick(f"{total:,} rows. The table shows the first {shown:,}; the downloads have all {total:,} rows.",
+                    f"共 {total:,} 行。表格显示前 {shown:,} 行；下载文件包含全部 {total:,} 行。", lang)
+    return pick(f"{total:,} rows.", f"共 {total:,} 行。", lang)
+
+
+# --- page ------------------------------------------------------------------------------------------------
+
+VALUE_FORMAT = ("params.value == null ? '' : (Math.abs(params.value) >= 1000 ? d3.format(',.0f')(params.value)"
+                " : d3.format(',.4~r')(params.value))")
+
+
+def column_defs(lang: str) -> list[dict[str, Any]]:
+    """The grid's columns with headers in ``lang``."""
+    return [
+        {"field": "country", "headerName": pick("Country or group", "国家或组别", lang), "pinned": "left",
+         "minWidth": 150},
+        {"field": "iso3", "headerName": "ISO3", "maxWidth": 90},
+        {"field": "indicator_name", "headerName": t("control.indicator", lang), "minWidth": 200,
+         "tooltipField": "indicator_name"},
+        {"field": "indicator", "headerName": pick("Code", "代码", lang), "minWidth": 130},
+        {"field": "year", "headerName": t("control.year", lang), "filter": "agNumberColumnFilter", "maxWidth": 100},
+        {"field": "value", "headerName": pick("Value", "数值", lang), "filter": "agNumberColumnFilter",
+         "type": "numericColumn", "valueFormatter": {"function": VALUE_FORMAT}, "minWidth": 110},
+        {"field": "unit", "headerName": pick("Unit", "单位", lang), "minWidth": 120},
+        {"field": "computed", "headerName": pick("Computed", "本平台计算", lang), "maxWidth": 130,
+         "cellDataType": "boolean"},
+    ]
+
+
+DROPDOWN_ZH = {"select_all": "全选", "deselect_all": "全部取消", "selected_count": "已选 {num_selected} 项",
+               "search": "搜索", "clear_search": "清除搜索",
+               "clear_selection": "清除所选", "no_options_found": "无匹配项"}
+LOCALE_ZH = {"page": "页", "of": "/", "pageSizeSelectorLabel": "每页行数：", "firstPage": "第一页",
+             "previousPage": "上一页", "nextPage": "下一页", "lastPage": "最后一页",
+             "noRowsToShow": "没有数据", "loadingOoo": "加载中…", "filterOoo": "筛选…", "contains": "包含",
+             "notContains": "不包含", "equals": "等于", "notEqual": "不等于", "startsWith": "开头是",
+             "endsWith": "结尾是", "lessThan": "小于", "greaterThan": "大于", "inRange": "介于",
+             "andCondition": "且", "orCondition": "或", "blank": "空白", "notBlank": "非空白", "true": "是",
+             "false": "否", "lessThanOrEqual": "小于或等于", "greaterThanOrEqual": "大于或等于", "to": "至",
+             "applyFilter": "应用", "resetFilter": "重置", "clearFilter": "清除"}
+
+
+def dropdown_labels(lang: str) -> dict[str, Any]:
+    """The dropdowns' own texts in Chinese (their English defaults otherwise)."""
+    return {"labels": DROPDOWN_ZH} if lang == "zh" else {}
+
+
+@safe_layout
+def layout(**query: object) -> html.Div:
+    """The explorer page (the selection is in the URL)."""
+    q = Query.parse(query)
+    lang = q.lang
+    indicators = parse_indicators(q, "indicators", DEFAULT_INDICATORS)
+    countries = q.countries("countries", DEFAULT_COUNTRIES, limit=MAX_COUNTRIES)
+    span = years()
+    year_from = q.year("from", DEFAULT_FROM, set(span))
+    year_to = q.year("to", span[-1] if span else None, set(span))
+    if year_from is not None and year_to is not None and year_from > year_to:
+        year_from, year_to = year_to, year_from
+    year_opts = [{"label": str(y), "value": y} for y in span]
+    controls = html.Div([
+        components.labelled(pick(f"Indicators (up to {MAX_INDICATORS}; type to search)",
+                                 f"指标（最多 {MAX_INDICATORS} 个，可输入搜索）", lang), dcc.Dropdown(
+            id=ID.INDICATORS, options=indicator_options(lang), value=indicators, multi=True, optionHeight=40,
+            **dropdown_labels(lang),
+            placeholder=pick("Choose indicators…", "选择指标…", lang)), ID.INDICATORS, "wide"),
+        components.labelled(pick(f"Countries and groups (up to {MAX_COUNTRIES})",
+                                 f"国家和组别（最多 {MAX_COUNTRIES} 个）", lang), dcc.Dropdown(
+            id=ID.COUNTRIES, options=country_options(lang), value=countries, multi=True, **dropdown_labels(lang),
+            placeholder=pick("Choose countries or groups…", "选择国家或组别…", lang)), ID.COUNTRIES, "wide"),
+        components.labelled(t("control.from", lang), dcc.Dropdown(
+            id=ID.FROM, options=year_opts, value=year_from, clearable=True, **dropdown_labels(lang)), ID.FROM,
+            "narrow"),
+        components.labelled(t("control.to", lang), dcc.Dropdown(
+            id=ID.TO, options=year_opts, value=year_to, clearable=True, **dropdown_labels(lang)), ID.TO, "narrow"),
+    ], className="controls")
+    actions = html.Div([
+        html.P(id=ID.COUNT, className="summary", role="status", **components.aria(live="polite")),
+        html.Div([
+            html.Button(t("download.csv", lang), id=ID.CSV, n_clicks=0, className="play"),
+            html.Button(t("download.xlsx", lang), id=ID.XLSX, n_clicks=0, className="play"),
+        ], style={"display": "flex", "gap": "8px", "flexWrap": "wrap"}),
+        dcc.Download(id=ID.DOWNLOAD_CSV), dcc.Download(id=ID.DOWNLOAD_XLSX),
+    ], style={"display": "flex", "justifyContent": "space-between", "alignItems": "center", "gap": "8px",
+              "flexWrap": "wrap", "marginBottom": "6px"})
+    grid = html.Div(dag.AgGrid(
+        id=ID.GRID, columnDefs=column_defs(lang), rowData=[], columnSize="responsiveSizeToFit",
+        defaultColDef={"sortable": True, "filter": True, "floatingFilter": True, "resizable": True,
+                       "minWidth": 90},
+        dashGridOptions={"pagination": True, "paginationPageSize": 100, "animateRows": False,
+                         "enableCellTextSelection": True, "tooltipShowDelay": 300,
+                         **({"localeText": LOCALE_ZH} if lang == "zh" else {})},
+        style={"height": "560px", "width": "100%"}),
+        role="region", **components.aria(label=pick("Data table of the selection", "所选数据表", lang)))
+    body = html.Div([
+        html.H1(t("nav.explorer", lang)),
+        html.P(pick("Any indicator, any countries and groups, any years: sort and filter the table, and download "
+                    "every row as CSV or Excel with units, sources, licenses and a citation.",
+                    "任意指标、国家和组别及年份：可对表格排序和筛选，并下载全部数据（CSV 或 Excel），"
+                    "附单位、来源、许可和引用说明。", lang), className="lead"),
+        controls, actions, grid,
+        html.P(pick("“Computed” marks group values that the observatory computed from country data "
+                    "(population- or GDP-weighted, or summed) where the source publishes none; see Sources & "
+                    "methodology.",
+                    "“本平台计算”标记的是来源机构未发布、由本平台根据各国数据计算（按人口或GDP加权，或加总）的组别数值，"
+                    "详见“来源与方法”。", lang), className="caption"),
+        html.H2(pick("About the selected indicators", "所选指标说明", lang)),
+        html.Div(id=ID.ABOUT, className="table-wrap"),
+        dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY),
+    ])
+    return components.page_frame(PATH, lang, query, body, q.notices())
+
+
+def _about_view(about: pd.DataFrame, lang: str) -> Any:
+    if about.empty:
+        return None
+    zh = lang == "zh"
+    about = about.assign(group_values_computed_as=[aggregation_label(x, lang)
+                                                   for x in about["group_values_computed_as"]])
+    shown = about.assign(name=[z if zh and z else e for z, e in zip(about["name_zh"], about["name_en"], strict=True)],
+                         unit=[z if zh and z else e for z, e in zip(about["unit_zh"], about["unit"], strict=True)])
+    table = components.data_table(shown, [
+        ("indicator", pick("Code", "代码", lang)), ("name", t("control.indicator", lang)),
+        ("unit", pick("Unit", "单位", lang)), ("source_organization", pick("Source", "来源", lang)),
+        ("dataset", pick("Dataset", "数据集", lang)), ("license", pick("License", "许可", lang)),
+        ("last_updated", pick("Last updated", "最近更新", lang)),
+        ("group_values_computed_as", pick("Group values computed as", "组别数值计算方法", lang))])
+    return html.Div(table, style={"minWidth": "760px"})
+
+
+def build(indicators: object, countries: object, year_from: object, year_to: object,
+          lang: str) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """The selection's tidy rows, its indicator metadata and its URL query."""
+    codes, places, lo, hi = selection(indicators, countries, year_from, year_to)
+    query = {"indicators": codes, "countries": places, "from": lo, "to": hi, "lang": lang}
+    meta = read.indicator_table()
+    about = about_table(meta, codes).assign(dataset_id=[str(meta.loc[c, "dataset"]) for c in codes])
+    if not codes or not places:
+        return tidy_rows(pd.DataFrame(), meta, read.country_table(), lang), about, query
+    obs = read.observations(codes, places, year_from=lo, year_to=hi, with_flags=True)
+    return tidy_rows(obs, meta, read.country_table(), lang), about, query
+
+
+def _comments(rows: pd.DataFrame, about: pd.DataFrame, query: dict[str, Any], lang: str) -> list[str]:
+    try:
+        root = flask.request.url_root.rstrip("/")
+    except RuntimeError:  # outside a request (tests of the pure parts)
+        root = ""
+    url = root + href(PATH, query)
+    cite = citation(about, read.sources(), read.data_vintage()["built_at"], url, lang)
+    return [cite, *license_lines(about, bool(rows["computed"].any()) if not rows.empty else False)]
+
+
+@callback(Output(ID.GRID, "rowData"), Output(ID.COUNT, "children"), Output(ID.ABOUT, "children"),
+          Output(ID.QUERY, "data"),
+          Input(ID.INDICATORS, "value"), Input(ID.COUNTRIES, "value"), Input(ID.FROM, "value"),
+          Input(ID.TO, "value"), State(ID.LANG, "data"))
+@guarded(lambda: ([], t("error.page", "en") + " " + t("error.page", "zh"), None, dash.no_update))
+def render(indicators: object, countries: object, year_from: object, year_to: object,
+           lang: str) -> tuple[Any, ...]:
+    """Inputs -> observations -> tidy rows -> grid (capped), row count, indicator notes, URL state."""
+    lang = i18n.lang_of(lang)
+    rows, about, query = build(indicators, countries, year_from, year_to, lang)
+    shown = rows.head(GRID_MAX_ROWS)
+    records = shown[["iso3", "country", "indicator", "indicator_name", "year", "value", "unit",
+                     "computed"]].to_dict("records")
+    for r in records:   # JSON has no NaN
+        if isinstance(r["value"], float) and math.isnan(r["value"]):
+            r["value"] = None
+    return records, count_text(len(rows), len(shown), lang), _about_view(about, lang), query
+
+
+def _filename(query: Mapping[str, Any], ext: str) -> str:
+    built = read.data_vintage()["built_at"]
+    stamp = f"{built:%Y%m%d}" if built is not None else "data"
+    return f"wic-observatory-{stamp}.{ext}"
+
+
+@callback(Output(ID.DOWNLOAD_CSV, "data"), Input(ID.CSV, "n_clicks"),
+          State(ID.INDICATORS, "value"), State(ID.COUNTRIES, "value"), State(ID.FROM, "value"),
+          State(ID.TO, "value"), State(ID.LANG, "data"), prevent_initial_call=True)
+@guarded(lambda: dash.no_update)
+def download_csv(clicks: int, indicators: object, countries: object, year_from: object, year_to: object,
+                 lang: str) -> Any:
+    """Every row of the selection as CSV, with the citation and license lines as ``# `` comments."""
+    if not clicks:
+        return dash.no_update
+    lang = i18n.lang_of(lang)
+    rows, about, query = build(indicators, countries, year_from, year_to, lang)
+    return {"content": csv_text(rows, _comments(rows, about, query, lang)), "filename": _filename(query, "csv"),
+            "type": "text/csv", "base64": False}
+
+
+@callback(Output(ID.DOWNLOAD_XLSX, "data"), Input(ID.XLSX, "n_clicks"),
+          State(ID.INDICATORS, "value"), State(ID.COUNTRIES, "value"), State(ID.FROM, "value"),
+          State(ID.TO, "value"), State(ID.LANG, "data"), prevent_initial_call=True)
+@guarded(lambda: dash.no_update)
+def download_xlsx(clicks: int, indicators: object, countries: object, year_from: object, year_to: object,
+                  lang: str) -> Any:
+    """Every row of the selection as an Excel workbook (sheets 'data' and 'about')."""
+    if not clicks:
+        return dash.no_update
+    lang = i18n.lang_of(lang)
+    rows, about, query = build(indicators, countries, year_from, year_to, lang)
+    content = excel_bytes(rows, about, _comments(rows, about, query, lang))
+    return dcc.send_bytes(content, _filename(query, "xlsx"))
+
+
+components.register_url_sync(ID.QUERY)

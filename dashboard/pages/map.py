@@ -1,0 +1,221 @@
+"""Map: a choropleth of any indicator by year, member countries outlined, regions and log scale."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+import dash
+from dash import Input, Output, State, callback, dcc, html
+
+from dashboard import components, figures, i18n
+from dashboard.i18n import t
+from dashboard.safety import chart_fallback, guarded, safe_layout
+from dashboard.state import Query
+from etl import read
+
+PATH = "/map"
+dash.register_page(__name__, path=PATH, title="Map · WIC Digital Economy Observatory", order=1)
+
+DEFAULT_INDICATOR = "IT.NET.USER.ZS"
+WIC = "WIC"
+
+
+class ID:
+    """Component ids of this page."""
+
+    INDICATOR = "map-indicator"
+    YEAR = "map-year"
+    PLAY = "map-play"
+    TICK = "map-tick"
+    SCALE = "map-scale"
+    REGION = "map-region"
+    FLAGS = "map-flags"
+    GRAPH = "map-graph"
+    CAPTION = "map-caption"
+    SUMMARY = "map-summary"
+    TABLE = "map-table"
+    LANG = "map-lang"
+    QUERY = "map-query"
+
+
+def indicator_options(lang: str) -> list[dict[str, Any]]:
+    """Catalog indicators first (in pillar order), then every other indicator."""
+    return components.options(read.indicator_table(), lang, "code")
+
+
+def region_options(lang: str) -> list[dict[str, Any]]:
+    """World Bank regions."""
+    regions = read.group_table()
+    regions = regions[regions["kind"] == "region"]
+    return [{"label": t("control.all_regions", lang), "value": ""}] + components.options(regions, lang, "code")
+
+
+def year_marks(years: list[int]) -> dict[str, str]:
+    """Slider marks every five years plus the ends."""
+    if not years:
+        return {}
+    marks = {y for y in years if y % 10 == 0} | {years[0], years[-1]}
+    return {str(y): str(y) for y in sorted(marks)}
+
+
+@safe_layout
+def layout(**query: object) -> html.Div:
+    """The map page (every setting in the URL)."""
+    q = Query.parse(query)
+    lang = q.lang
+    indicator = q.indicator("indicator", DEFAULT_INDICATOR)
+    years = [int(y) for y in read.country_years(indicator)["year"]]
+    year = q.year("year", read.default_year(indicator), set(years))
+    meta = read.indicator_meta(indicator)
+    scale = q.choice("scale", "log" if meta["log_scale"] else "linear", ("linear", "log"))
+    regions = set(read.group_table().query("kind == 'region'")["code"])
+    region = q.country("region", "", regions) or ""
+    flags = [f for f, default in (("outline", True), ("members", False)) if q.flag(f, default)]
+    controls = html.Div([
+        components.labelled(t("control.indicator", lang), dcc.Dropdown(
+            id=ID.INDICATOR, options=indicator_options(lang), value=indicator, clearable=False,
+            optionHeight=40), ID.INDICATOR, "wide"),
+        components.labelled(t("control.region", lang), dcc.Dropdown(
+            id=ID.REGION, options=region_options(lang), value=region, clearable=False), ID.REGION),
+        components.labelled(t("control.scale", lang), dcc.RadioItems(
+            id=ID.SCALE, options=[{"label": t("control.linear", lang), "value": "linear"},
+                                  {"label": t("control.log", lang), "value": "log"}],
+            value=scale, inline=True, inputStyle={"marginRight": "4px", "marginLeft": "8px"}), ID.SCALE),
+        dcc.Checklist(id=ID.FLAGS, value=flags, inputStyle={"marginRight": "4px"},
+                      options=[{"label": t("control.outline_members", lang), "value": "outline"},
+                               {"label": t("control.members_only", lang), "value": "members"}]),
+    ], className="controls")
+    slider = html.Div([
+        html.Button(t("control.play", lang), id=ID.PLAY, className="play", n_clicks=0,
+                    **components.aria(label=t("control.play", lang))),
+        html.Div(dcc.Slider(id=ID.YEAR, min=years[0] if years else 0, max=years[-1] if years else 0, step=1,
+                            value=year, marks=year_marks(years), included=False,
+                            tooltip={"placement": "bottom", "always_visible": False}),
+                 style={"flex": "1"}, **components.aria(label=t("control.year", lang))),
+        dcc.Interval(id=ID.TICK, interval=1200, disabled=True),
+    ], style={"display": "flex", "gap": "12px", "alignItems": "center", "marginBottom": "8px"})
+    body = html.Div([
+        html.H1(t("nav.map", lang)),
+        controls, slider,
+        components.chart_block(ID.GRAPH, ID.CAPTION, ID.SUMMARY, ID.TABLE, lang, height=520),
+        dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY),
+    ])
+    return components.page_frame(PATH, lang, query, body, q.notices())
+
+
+def map_rows(values: list[tuple[str, float]], names: dict[str, str], unit: str, year: int, lang: str
+             ) -> list[tuple[str, float, str, str, int]]:
+    """(iso3, value, hover label, name, rank) sorted by value, highest first (rank 1)."""
+    ordered = sorted(values, key=lambda v: -v[1])
+    out, rank, previous = [], 0, None
+    for i, (iso3, value) in enumerate(ordered, start=1):
+        if value != previous:
+            rank, previous = i, value
+        name = names.get(iso3, iso3)
+        out.append((iso3, value, f"<b>{name}</b><br>{i18n.fmt(value, lang)} {unit}<br>{year} · #{rank}", name, rank))
+    return out
+
+
+def summary_text(rows: list[tuple[str, float, str, str, int]], meta: dict[str, Any], year: int, lang: str,
+                 wic: float | None) -> str:
+    """One sentence on the range and median, plus the WIC member-country value when there is one."""
+    if not rows:
+        return t("nodata", lang)
+    top, bottom = rows[0], rows[-1]
+    name, unit = i18n.name(meta, lang), i18n.unit(meta, lang)
+    median = i18n.fmt(statistics.median(r[1] for r in rows), lang)
+    if lang == "zh":
+        text = (f"{year}年，{name}最高为{top[3]}（{i18n.fmt(top[1], lang)}），最低为{bottom[3]}"
+                f"（{i18n.fmt(bottom[1], lang)}）；{len(rows)}个国家的中位数为{median}{unit}。")
+        return text + (f"会员所在国家合计：{i18n.fmt(wic, lang)}（本平台计算）。" if wic is not None else "")
+    text = (f"In {year}, {name} ranged from {i18n.fmt(bottom[1], lang)} in {bottom[3]} to "
+            f"{i18n.fmt(top[1], lang)} in {top[3]}; the median of {len(rows)} countries was {median} ({unit}).")
+    return text + (f" WIC member countries together: {i18n.fmt(wic, lang)} (computed here)." if wic is not None
+                   else "")
+
+
+def shapes(lang: str) -> list[tuple[str, str]]:
+    """(iso3, name) of every World Bank economy: the shapes the map draws (cached per warehouse generation)."""
+    def build() -> list[tuple[str, str]]:
+        table = read.country_table()
+        names = components.names(lang)
+        codes = table[~table["is_aggregate"] & table["in_wb_list"]]["iso3"].tolist()
+        return [(c, names[c]) for c in codes]
+
+    return list(read.open_warehouse().memo(("map-shapes", lang), build))
+
+
+@callback(Output(ID.YEAR, "min"), Output(ID.YEAR, "max"), Output(ID.YEAR, "marks"), Output(ID.YEAR, "value"),
+          Input(ID.INDICATOR, "value"), State(ID.YEAR, "value"), prevent_initial_call=True)
+@guarded(lambda: (dash.no_update,) * 4)
+def on_indicator(indicator: str, year: int | None) -> tuple[Any, ...]:
+    """New indicator: its years on the slider; keep the year if it has data, else its default year."""
+    years = [int(y) for y in read.country_years(indicator)["year"]]
+    if not years:
+        return 0, 0, {}, None
+    keep = year if year in years else read.default_year(indicator)
+    return years[0], years[-1], year_marks(years), keep
+
+
+@callback(Output(ID.TICK, "disabled"), Output(ID.PLAY, "children"), Input(ID.PLAY, "n_clicks"),
+          State(ID.TICK, "disabled"), State(ID.LANG, "data"), prevent_initial_call=True)
+def on_play(_clicks: int, disabled: bool, lang: str) -> tuple[bool, str]:
+    """Start or stop the year animation."""
+    playing = bool(disabled)
+    return not playing, t("control.pause" if playing else "control.play", i18n.lang_of(lang))
+
+
+@callback(Output(ID.YEAR, "value", allow_duplicate=True), Output(ID.TICK, "disabled", allow_duplicate=True),
+          Output(ID.PLAY, "children", allow_duplicate=True),
+          Input(ID.TICK, "n_intervals"), State(ID.YEAR, "value"), State(ID.YEAR, "max"),
+          State(ID.INDICATOR, "value"), State(ID.LANG, "data"), prevent_initial_call=True)
+@guarded(lambda: (dash.no_update, True, dash.no_update))
+def on_tick(_n: int, year: int, last: int, indicator: str, lang: str) -> tuple[Any, bool, Any]:
+    """Advance to the next year with data; stop at the last."""
+    years = [int(y) for y in read.country_years(indicator)["year"]]
+    later = [y for y in years if y > (year or 0)]
+    if not later:
+        return dash.no_update, True, t("control.play", i18n.lang_of(lang))
+    return later[0], len(later) == 1, dash.no_update
+
+
+@callback(Output(ID.GRAPH, "figure"), Output(ID.CAPTION, "children"), Output(ID.SUMMARY, "children"),
+          Output(ID.TABLE, "children"), Output(ID.QUERY, "data"),
+          Input(ID.INDICATOR, "value"), Input(ID.YEAR, "value"), Input(ID.SCALE, "value"),
+          Input(ID.REGION, "value"), Input(ID.FLAGS, "value"), State(ID.LANG, "data"))
+@guarded(chart_fallback(1))
+def render(indicator: str, year: int, scale: str, region: str, flags: list[str], lang: str) -> tuple[Any, ...]:
+    """Inputs -> query API -> pure figure function -> outputs."""
+    lang = i18n.lang_of(lang)
+    flags = [f for f in (flags or []) if f in ("outline", "members")]
+    scale = scale if scale in ("linear", "log") else "linear"
+    meta = read.indicator_meta(indicator)
+    sets = read.group_sets()
+    region = region if isinstance(region, str) and region in sets else ""
+    query = {"indicator": indicator, "year": year, "scale": scale, "region": region or None,
+             "outline": 1 if "outline" in flags else 0, "members": 1 if "members" in flags else 0, "lang": lang}
+    if not isinstance(year, int):
+        return (figures.message(t("nodata", lang)), "", t("nodata", lang), None, query)
+    drawn = shapes(lang)
+    if region:
+        drawn = [s for s in drawn if s[0] in sets[region]]
+    keep = {s[0] for s in drawn} & (sets[WIC] if "members" in flags else {s[0] for s in drawn})
+    everything = read.year_values(indicator, year)
+    values = [(c, v) for c, v in everything if c in keep]
+    wic = next((v for c, v in everything if c == WIC), None)
+    unit = i18n.unit(meta, lang)
+    rows = map_rows(values, components.names(lang), unit, year, lang)
+    note = components.caption(meta, lang, str(year))
+    fig = figures.choropleth([r[:3] for r in rows], drawn, title=f"{i18n.name(meta, lang)}, {year}", note=note,
+                             colorbar=unit, log=scale == "log",
+                             outline=sorted(sets[WIC]) if "outline" in flags else (), nodata=t("nodata", lang),
+                             fit=bool(region))
+    source = components.source_text(meta)
+    fig["data"][1]["hovertemplate"] = f"%{{text}}<br><i>{source}</i><extra></extra>"   # once, not per country
+    table = components.table_rows([(r[4], r[3], r[0], i18n.fmt(r[1], lang)) for r in rows],
+                                  ["#", t("control.country", lang), "ISO3", unit])
+    return fig, note, summary_text(rows, meta, year, lang, wic), table, query
+
+
+components.register_url_sync(ID.QUERY)

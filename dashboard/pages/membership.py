@@ -1,0 +1,455 @@
+"""Membership: the publicly named WIC members by category and country, the official counts, and the register."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import dash
+import pandas as pd
+from dash import Input, Output, State, callback, dcc, html
+
+from dashboard import components, figures, i18n
+from dashboard.i18n import pick, t
+from dashboard.safety import ERROR_TEXT, guarded, safe_layout
+from dashboard.state import Query
+from etl import read
+
+PATH = "/membership"
+dash.register_page(__name__, path=PATH, title="Membership · WIC Digital Economy Observatory", order=5)
+
+CATEGORY_ZH = {"enterprise": "企业", "individual": "个人", "institution": "机构",
+               "international organization": "国际组织", "industry organization": "行业组织",
+               "research institution": "科研机构"}
+CONFIDENCE_ZH = {"high": "高", "medium-high": "中高", "medium": "中", "low": "低"}
+UNKNOWN = "—"
+
+
+class ID:
+    """Component ids of this page."""
+
+    CATEGORY = "membership-category"
+    COUNTRY = "membership-country"
+    MAP = "membership-map"
+    MAP_CAPTION = "membership-map-caption"
+    MAP_SUMMARY = "membership-map-summary"
+    MAP_TABLE = "membership-map-table"
+    CATS = "membership-categories"
+    CATS_CAPTION = "membership-categories-caption"
+    CATS_SUMMARY = "membership-categories-summary"
+    CATS_TABLE = "membership-categories-table"
+    BYCOUNTRY = "membership-by-country"
+    BYCOUNTRY_CAPTION = "membership-by-country-caption"
+    BYCOUNTRY_SUMMARY = "membership-by-country-summary"
+    BYCOUNTRY_TABLE = "membership-by-country-table"
+    COUNTS = "membership-counts"
+    COUNTS_CAPTION = "membership-counts-caption"
+    COUNTS_SUMMARY = "membership-counts-summary"
+    COUNTS_TABLE = "membership-counts-table"
+    REGISTER = "membership-register"
+    REGISTER_COUNT = "membership-register-count"
+    LANG = "membership-lang"
+    QUERY = "membership-query"
+
+
+# --- words ---------------------------------------------------------------------------------------------
+
+def category_name(category: str, lang: str) -> str:
+    """A member category in ``lang``."""
+    return CATEGORY_ZH.get(category, category) if lang == "zh" else category
+
+
+def qualified(number: int, word: object, lang: str) -> str:
+    """A count with its qualifier: 'about 170', 'more than 120', '约170'."""
+    q = i18n.qualifier(word if isinstance(word, str) else "exact", lang)
+    if lang == "zh":
+        return f"{q}{number}"
+    return f"{q} {number}".strip()
+
+
+def _date(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return f"{value:%Y-%m-%d}" if hasattr(value, "strftime") else str(value)[:10]
+
+
+def members_note(members: pd.DataFrame, counts: pd.DataFrame, lang: str) -> str:
+    """The plain statement: publicly named members only, out of the latest official total (from the warehouse)."""
+    if counts.empty:
+        return pick(f"This lists the publicly named members only ({len(members)}). It is not the full register.",
+                    f"此处仅列出公开报道的会员（{len(members)} 家），并非完整名录。", lang)
+    latest = counts.sort_values("as_of").iloc[-1]
+    qualifier = i18n.qualifier(str(latest["members_qualifier"] or "exact"), lang)
+    return t("members.note", lang, named=len(members), qualifier=qualifier, total=int(latest["members"]),
+             date=_date(latest["as_of"]))
+
+
+def source_line(lang: str) -> str:
+    """Where the membership facts come from."""
+    src = read.sources()
+    row = src[src["id"] == "members"]
+    if row.empty:
+        return pick("membership facts compiled from public reports", "根据公开报道整理的会员信息", lang)
+    r = row.iloc[0]
+    title = r["title_zh"] if lang == "zh" and isinstance(r["title_zh"], str) else r["title"]
+    return f"{title} ({r['license']}, {_date(r['vintage'])})"
+
+
+def caption(unit: str, when: str, lang: str, short: bool = False) -> str:
+    """'Unit · Year · Source' for a membership chart (``short``: the source in a few words, for the figure)."""
+    source = (pick("public reports, each member with its source", "公开报道（每家会员注明来源）", lang) if short
+              else source_line(lang))
+    return "  ·  ".join([t("chart.unit", lang, unit=unit), t("chart.year", lang, year=when),
+                         t("chart.source", lang, source=source)])
+
+
+# --- pure functions: frames and figures ----------------------------------------------------------------
+
+def filter_members(members: pd.DataFrame, category: str | None, country: str | None) -> pd.DataFrame:
+    """Members in ``category`` and headquartered in ``country`` (either may be empty for all)."""
+    out = members
+    if category:
+        out = out[out["category"] == category]
+    if country:
+        out = out[out["country_iso3"] == country]
+    return out
+
+
+def country_counts(members: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Members per country (known countries only): iso3, name, value, categories, label; most first."""
+    known = members[members["country_iso3"].notna()]
+    rows = []
+    for iso3, part in known.groupby("country_iso3", sort=False):
+        first = part.iloc[0]
+        name = first["country_zh"] if lang == "zh" and isinstance(first["country_zh"], str) else first["country_en"]
+        name = name if isinstance(name, str) else str(iso3)
+        cats = part["category"].value_counts()
+        detail = ", ".join(f"{category_name(str(c), lang)} {n}" for c, n in cats.items())
+        rows.append({"iso3": iso3, "name": name, "value": len(part), "categories": detail})
+    frame = pd.DataFrame(rows, columns=["iso3", "name", "value", "categories"])
+    frame = frame.sort_values(["value", "iso3"], ascending=[False, True]).reset_index(drop=True)
+    word = pick("named members", "家公开报道的会员", lang)
+    frame["label"] = [f"<b>{n}</b><br>{v} {word}<br>{c}" for n, v, c in
+                      zip(frame["name"], frame["value"], frame["categories"], strict=True)]
+    return frame
+
+
+def category_counts(members: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Members per category: key, label, value, hover; most first."""
+    counts = members["category"].value_counts()
+    frame = pd.DataFrame({"key": list(counts.index), "value": [int(v) for v in counts.values]})
+    frame["label"] = [category_name(str(k), lang) for k in frame["key"]]
+    total = max(len(members), 1)
+    frame["hover"] = [f"<b>{lbl}</b><br>{v} ({v / total:.0%})" for lbl, v in
+                      zip(frame["label"], frame["value"], strict=True)]
+    return frame
+
+
+def counts_table(counts: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Official counts with their qualifiers spelled out: date, members, countries, occasion, source."""
+    frame = counts.sort_values("as_of").reset_index(drop=True)
+    return pd.DataFrame({
+        "date": [_date(d) for d in frame["as_of"]],
+        "members": [qualified(int(n), q, lang) for n, q in zip(frame["members"], frame["members_qualifier"],
+                                                                 strict=True)],
+        "countries": [qualified(int(n), q, lang) for n, q in
+                      zip(frame["countries_and_regions"], frame["countries_qualifier"], strict=True)],
+        "continents": [int(c) for c in frame["continents"]],
+        "occasion": [o if isinstance(o, str) else "" for o in frame["occasion"]],
+        "source_title": [s if isinstance(s, str) else "" for s in frame["source_title"]],
+        "source_url": [s if isinstance(s, str) else "" for s in frame["source_url"]],
+        "confidence": [c if isinstance(c, str) else "" for c in frame["confidence"]],
+        "members_n": [int(n) for n in frame["members"]],
+        "countries_n": [int(n) for n in frame["countries_and_regions"]],
+    })
+
+
+def counts_figure(table: pd.DataFrame, *, title: str, note: str, lang: str) -> dict[str, Any]:
+    """Official totals over time: members and countries/regions, each point labelled with its qualifier."""
+    members_word = pick("members", "会员", lang)
+    places_word = pick("countries and regions", "国家和地区", lang)
+
+    def hover(row: Mapping[str, Any]) -> str:
+        src = f"<br>{row['source_title']}" if row["source_title"] else ""
+        return (f"<b>{row['date']}</b><br>{row['members']} {members_word}<br>{row['countries']} {places_word}"
+                f"<br>{row['occasion']}{src}")
+
+    hovers = [hover(r) for r in table.to_dict("records")]
+    traces = [
+        {"type": "scatter", "mode": "lines+markers+text", "name": pick("Members", "会员", lang),
+         "x": list(table["date"]), "y": list(table["members_n"]), "text": list(table["members"]),
+         "textposition": "top center", "customdata": hovers, "hovertemplate": "%{customdata}<extra></extra>",
+         "line": {"color": figures.PALETTE[0], "width": 2.5}, "marker": {"size": 8, "symbol": "circle"}},
+        {"type": "scatter", "mode": "lines+markers+text", "name": pick("Countries and regions", "国家和地区", lang),
+         "x": list(table["date"]), "y": list(table["countries_n"]), "text": list(table["countries"]),
+         "textposition": "bottom center", "customdata": hovers, "hovertemplate": "%{customdata}<extra></extra>",
+         "line": {"color": figures.PALETTE[3], "width": 2.5, "dash": "dash"},
+         "marker": {"size": 8, "symbol": "square"}},
+    ]
+    top = max([*table["members_n"], 1]) * 1.18
+    layout = {
+        "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 16},
+                  "subtitle": {"text": figures.wrap(note), "font": {"size": 11, "color": "#555"}}},
+        "font": figures.FONT, "paper_bgcolor": "white", "plot_bgcolor": "white",
+        "margin": {"l": 50, "r": 30, "t": 76 + 14 * figures.wrap(note).count("<br>"), "b": 60},
+        "hovermode": "closest",
+        "xaxis": {"type": "date", "gridcolor": "#eee", "tickformat": "%Y-%m"},
+        "yaxis": {"title": {"text": pick("number", "数量", lang)}, "gridcolor": "#eee", "range": [0, top]},
+        "legend": {"orientation": "h", "y": -0.12},
+    }
+    return {"data": traces, "layout": layout}
+
+
+def register_rows(members: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The register for display: name, category, country, evidence, first reported, source (link), confidence."""
+    rows = []
+    for m in members.sort_values(["first_reported", "member_id"]).to_dict("records"):
+        country = m["country_zh"] if lang == "zh" and isinstance(m["country_zh"], str) else m["country_en"]
+        title = m["source_title"] if isinstance(m["source_title"], str) else ""
+        url = m["source_url"] if isinstance(m["source_url"], str) and m["source_url"].startswith("http") else ""
+        source: Any = html.A(title or url, href=url, target="_blank", rel="noopener noreferrer") if url else \
+            (title or UNKNOWN)
+        confidence = str(m["confidence"]) if isinstance(m["confidence"], str) else ""
+        rows.append({
+            "name": m["name"], "category": category_name(str(m["category"]), lang),
+            "country": country if isinstance(country, str) else UNKNOWN,
+            "evidence": m["evidence"] if isinstance(m["evidence"], str) else "",
+            "first_reported": _date(m["first_reported"]), "source": source,
+            "confidence": CONFIDENCE_ZH.get(confidence, confidence) if lang == "zh" else confidence,
+        })
+    return pd.DataFrame(rows, columns=["name", "category", "country", "evidence", "first_reported", "source",
+                                       "confidence"])
+
+
+def link_table(frame: pd.DataFrame, columns: list[tuple[str, str]], nowrap: tuple[str, ...] = ()) -> html.Table:
+    """An accessible HTML table whose cells may hold components (links to sources); ``nowrap`` columns stay on
+    one line."""
+    keep = {"whiteSpace": "nowrap"}
+    head = html.Thead(html.Tr([html.Th(label, scope="col") for _, label in columns]))
+    body = html.Tbody([html.Tr([html.Td(row[key], style=keep if key in nowrap else None) for key, _ in columns])
+                       for row in frame.to_dict("records")])
+    return html.Table([head, body], className="data-table", style={"width": "100%", "borderCollapse": "collapse"})
+
+
+# --- page ----------------------------------------------------------------------------------------------
+
+DROPDOWN_ZH = {"search": "搜索", "clear_search": "清除搜索", "clear_selection": "清除所选",
+               "no_options_found": "无匹配项"}
+
+
+def category_options(members: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
+    """All categories present in the register, largest first."""
+    cats = members["category"].value_counts().index
+    return ([{"label": pick("All categories", "所有类别", lang), "value": ""}]
+            + [{"label": category_name(str(c), lang), "value": str(c)} for c in cats])
+
+
+def country_options(members: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
+    """Countries with at least one named member, most members first."""
+    counts = country_counts(members, lang)
+    return ([{"label": pick("All countries", "所有国家", lang), "value": ""}]
+            + [{"label": f"{r['name']} ({r['iso3']}) · {r['value']}", "value": r["iso3"]}
+               for r in counts.to_dict("records")])
+
+
+@safe_layout
+def layout(**query: object) -> html.Div:
+    """The membership page (filters in the URL)."""
+    q = Query.parse(query)
+    lang = q.lang
+    members = read.members()
+    counts = read.membership_counts()
+    category = q.choice("category", "", set(members["category"].dropna()))
+    country = q.country("country", "", set(members["country_iso3"].dropna())) or ""
+    labels: dict[str, Any] = {"labels": DROPDOWN_ZH} if lang == "zh" else {}
+    controls = html.Div([
+        components.labelled(pick("Category", "类别", lang), dcc.Dropdown(
+            id=ID.CATEGORY, options=category_options(members, lang), value=category, clearable=False, **labels),
+            ID.CATEGORY),
+        components.labelled(pick("Country of the member", "会员所在国家", lang), dcc.Dropdown(
+            id=ID.COUNTRY, options=country_options(members, lang), value=country, clearable=False, **labels),
+            ID.COUNTRY),
+    ], className="controls")
+    body = html.Div([
+        html.H1(pick("WIC membership", "世界互联网大会会员", lang)),
+        html.P(html.Strong(members_note(members, counts, lang)), className="notice", role="note",
+               style={"fontSize": "16px"}),
+        html.P(pick("The register below names only members reported in public sources (each row cites its "
+                    "source). The official totals are reported by the WIC with qualifiers such as “about” "
+                    "or “more than”; they are shown as reported.",
+                    "以下名录仅包含公开来源报道的会员（每行注明来源）。官方会员总数由世界互联网大会发布，"
+                    "常带有“约”“超过”等限定词，此处按原文呈现。", lang), className="lead"),
+        html.H2(pick("Official counts over time", "官方会员总数变化", lang)),
+        components.chart_block(ID.COUNTS, ID.COUNTS_CAPTION, ID.COUNTS_SUMMARY, ID.COUNTS_TABLE, lang, height=420),
+        html.H2(pick("Publicly named members", "公开报道的会员", lang)),
+        controls,
+        components.chart_block(ID.MAP, ID.MAP_CAPTION, ID.MAP_SUMMARY, ID.MAP_TABLE, lang, height=460),
+        html.Div([
+            components.chart_block(ID.CATS, ID.CATS_CAPTION, ID.CATS_SUMMARY, ID.CATS_TABLE, lang, height=500),
+            components.chart_block(ID.BYCOUNTRY, ID.BYCOUNTRY_CAPTION, ID.BYCOUNTRY_SUMMARY, ID.BYCOUNTRY_TABLE,
+                                   lang, height=500),
+        ], className="grid2"),
+        html.H2(pick("The register of publicly named members", "公开报道的会员名录", lang)),
+        html.P(id=ID.REGISTER_COUNT, className="summary", role="status", **components.aria(live="polite")),
+        html.Div(id=ID.REGISTER, className="table-wrap", style={"maxHeight": "640px"}),
+        dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY),
+    ])
+    return components.page_frame(PATH, lang, query, body, q.notices())
+
+
+def counts_summary(table: pd.DataFrame, lang: str) -> str:
+    """One sentence from the first to the latest official count."""
+    if table.empty:
+        return t("nodata", lang)
+    a, b = table.iloc[0], table.iloc[-1]
+    if lang == "zh":
+        return (f"官方会员总数从{a['date']}的{a['members']}家增至{b['date']}的{b['members']}家，"
+                f"覆盖国家和地区从{a['countries']}个增至{b['countries']}个（{int(b['continents'])}大洲）。")
+    return (f"The official count rose from {a['members']} members on {a['date']} to {b['members']} on "
+            f"{b['date']}, and from {a['countries']} to {b['countries']} countries and regions on "
+            f"{int(b['continents'])} continents.")
+
+
+@callback(Output(ID.COUNTS, "figure"), Output(ID.COUNTS_CAPTION, "children"), Output(ID.COUNTS_SUMMARY, "children"),
+          Output(ID.COUNTS_TABLE, "children"), Input(ID.LANG, "data"))
+@guarded(lambda: (figures.message(ERROR_TEXT), "", ERROR_TEXT, None))
+def render_counts(lang: str) -> tuple[Any, ...]:
+    """The official totals with their qualifiers."""
+    lang = i18n.lang_of(lang)
+    table = counts_table(read.membership_counts(), lang)
+    when = f"{table['date'].iloc[0]} – {table['date'].iloc[-1]}" if not table.empty else "—"
+    unit = pick("members; countries and regions", "会员数；国家和地区数", lang)
+    note = caption(unit, when, lang)
+    title = pick("Official WIC membership totals, as reported", "世界互联网大会官方会员总数（按原文）", lang)
+    fig = counts_figure(table, title=title, note=caption(unit, when, lang, short=True), lang=lang)
+    shown = table.assign(source=[html.A(s or u, href=u, target="_blank", rel="noopener noreferrer") if u else s
+                                 for s, u in zip(table["source_title"], table["source_url"], strict=True)])
+    data = link_table(shown, [
+        ("date", pick("Date", "日期", lang)), ("members", pick("Members", "会员", lang)),
+        ("countries", pick("Countries and regions", "国家和地区", lang)),
+        ("continents", pick("Continents", "大洲", lang)),
+        ("occasion", pick("Occasion", "场合", lang)), ("source", pick("Source", "来源", lang)),
+        ("confidence", pick("Confidence", "可信度", lang))], nowrap=("date",))
+    return fig, note, counts_summary(table, lang), data
+
+
+def count_scale(fig: dict[str, Any], counts: list[int]) -> None:
+    """A log colour scale of member counts that starts at one member, with ticks at 1, 2, 5, 10, 20, ..."""
+    coloured = [t for t in fig["data"] if t.get("colorbar")]
+    if not coloured or not counts:
+        return
+    top = max(max(counts), 2)
+    ticks = [m * 10 ** k for k in range(0, len(str(top)) + 1) for m in (1, 2, 5) if m * 10 ** k <= top]
+    coloured[0].update(zmin=0, zmax=math.log10(top))
+    coloured[0]["colorbar"].update(tickvals=[math.log10(v) for v in ticks], ticktext=[str(v) for v in ticks])
+
+
+def fill_block(fig: dict[str, Any], n_bars: int, slots: int = 8) -> None:
+    """Let a bar chart fill its chart block, keeping bars slim when there are only a few."""
+    fig["layout"].pop("height", None)
+    fig["layout"].setdefault("yaxis", {})["range"] = [-0.5, max(n_bars, slots) - 0.5]
+
+
+def member_views(members: pd.DataFrame, category: str, country: str, lang: str) -> tuple[Any, ...]:
+    """Map, category bars, country bars (each figure, caption, summary, table) and the register."""
+    chosen = filter_members(members, category, country)
+    n = len(chosen)
+    unit = pick("publicly named members", "公开报道的会员数", lang)
+    when = f"{_date(members['first_reported'].min())} – {_date(members['first_reported'].max())}"
+    note = caption(unit, when, lang)
+    short = caption(unit, when, lang, short=True)
+    by_country = country_counts(chosen, lang)
+    by_category = category_counts(chosen, lang)
+    unknown = int(chosen["country_iso3"].isna().sum())
+    scope = "" if not category else f" · {category_name(category, lang)}"
+    # map
+    countries = read.country_table()
+    shapes = countries[~countries["is_aggregate"] & countries["in_wb_list"]]
+    drawn = [(str(r["iso3"]), i18n.name(r, lang)) for r in shapes.to_dict("records")]
+    coloured = list(zip(by_country["iso3"], by_country["value"], by_country["label"], strict=True))
+    map_fig = figures.choropleth(coloured, drawn, title=pick("Named members by country", "公开报道的会员所在国家",
+                                                                lang) + scope,
+                                 note=short, colorbar=pick("members", "会员数", lang), log=True,
+                                 nodata=pick("no publicly named member", "无公开报道的会员", lang))
+    count_scale(map_fig, [int(v) for v in by_country["value"]])
+    if by_country.empty:
+        map_summary = pick("No named member matches these filters.", "没有符合筛选条件的会员。", lang)
+    else:
+        top = by_country.iloc[0]
+        if lang == "zh":
+            map_summary = (f"{n}家公开报道的会员分布在{len(by_country)}个国家，"
+                           f"最多的是{top['name']}（{top['value']}家）。"
+                           + (f"{unknown}家会员所在国家不详。" if unknown else ""))
+        else:
+            places = f"{len(by_country)} {'country' if len(by_country) == 1 else 'countries'}"
+            map_summary = (f"{n} publicly named members are headquartered in {places}; "
+                           f"{top['name']} has the most ({top['value']})."
+                           + (f" The country of {unknown} member{'s' if unknown > 1 else ''} is not known."
+                              if unknown else ""))
+    country_table = components.data_table(by_country, [("name", t("control.country", lang)), ("iso3", "ISO3"),
+                                                       ("value", unit), ("categories", pick("Categories", "类别",
+                                                                                            lang))])
+    # categories
+    cat_fig = figures.bars(by_category, title=pick("Named members by category", "公开报道的会员类别", lang) +
+                           ("" if not country else f" · {country}"), note=short, x_title=unit)
+    fill_block(cat_fig, len(by_category))
+    if by_category.empty:
+        cat_summary = pick("No named member matches these filters.", "没有符合筛选条件的会员。", lang)
+    else:
+        c0 = by_category.iloc[0]
+        cat_summary = pick(f"The largest category is {c0['label']} ({c0['value']} of {n}); "
+                           f"{len(by_category)} categories in all.",
+                           f"最大的类别是{c0['label']}（{n}家中的{c0['value']}家），共{len(by_category)}个类别。", lang)
+    cat_table = components.data_table(by_category, [("label", pick("Category", "类别", lang)), ("value", unit)])
+    # countries as bars
+    bars_frame = by_country.rename(columns={"iso3": "key"}).assign(
+        label=[f"{nm} ({k})" for nm, k in zip(by_country["name"], by_country["iso3"], strict=True)],
+        hover=list(by_country["label"]))
+    if unknown:
+        bars_frame = pd.concat([bars_frame, pd.DataFrame([{
+            "key": "", "label": pick("country not known", "国家不详", lang), "value": unknown,
+            "hover": pick(f"{unknown} member(s) with no known country", f"{unknown}家会员所在国家不详", lang)}])],
+            ignore_index=True)
+    bar_fig = figures.bars(bars_frame, title=pick("Named members per country", "各国公开报道的会员数", lang) + scope,
+                           note=short, x_title=unit, highlight=[country] if country else ())
+    fill_block(bar_fig, len(bars_frame))
+    bar_summary = map_summary
+    register = register_rows(chosen, lang)
+    register_table = link_table(register, [
+        ("name", pick("Member", "会员", lang)), ("category", pick("Category", "类别", lang)),
+        ("country", t("control.country", lang)), ("evidence", pick("Evidence", "依据", lang)),
+        ("first_reported", pick("First reported", "首次报道", lang)), ("source", pick("Source", "来源", lang)),
+        ("confidence", pick("Confidence", "可信度", lang))],
+        nowrap=("category", "country", "first_reported", "confidence") if lang == "zh" else ("first_reported",))
+    count = pick(f"{n} of {len(members)} publicly named members shown.",
+                 f"显示 {len(members)} 家公开报道的会员中的 {n} 家。", lang)
+    return (map_fig, note, map_summary, country_table, cat_fig, note, cat_summary, cat_table,
+            bar_fig, note, bar_summary, country_table, html.Div(register_table, style={"minWidth": "860px"}), count)
+
+
+def _views_fallback() -> tuple[Any, ...]:
+    chart = (figures.message(ERROR_TEXT), "", ERROR_TEXT, None)
+    return (*chart, *chart, *chart, None, ERROR_TEXT, dash.no_update)
+
+
+@callback(Output(ID.MAP, "figure"), Output(ID.MAP_CAPTION, "children"), Output(ID.MAP_SUMMARY, "children"),
+          Output(ID.MAP_TABLE, "children"),
+          Output(ID.CATS, "figure"), Output(ID.CATS_CAPTION, "children"), Output(ID.CATS_SUMMARY, "children"),
+          Output(ID.CATS_TABLE, "children"),
+          Output(ID.BYCOUNTRY, "figure"), Output(ID.BYCOUNTRY_CAPTION, "children"),
+          Output(ID.BYCOUNTRY_SUMMARY, "children"), Output(ID.BYCOUNTRY_TABLE, "children"),
+          Output(ID.REGISTER, "children"), Output(ID.REGISTER_COUNT, "children"), Output(ID.QUERY, "data"),
+          Input(ID.CATEGORY, "value"), Input(ID.COUNTRY, "value"), State(ID.LANG, "data"))
+@guarded(_views_fallback)
+def render(category: object, country: object, lang: str) -> tuple[Any, ...]:
+    """Filters -> register -> map, bars and table."""
+    lang = i18n.lang_of(lang)
+    members = read.members()
+    category = category if isinstance(category, str) and category in set(members["category"].dropna()) else ""
+    country = country if isinstance(country, str) and country in set(members["country_iso3"].dropna()) else ""
+    query = {"category": category or None, "country": country or None, "lang": lang}
+    return (*member_views(members, category, country, lang), query)
+
+
+components.register_url_sync(ID.QUERY)

@@ -1,0 +1,355 @@
+"""Sources and methodology: every source, the catalog by pillar, how group values are computed, the ETL runs,
+and what the warehouse does not cover."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import dash
+import pandas as pd
+from dash import Input, Output, State, callback, dcc, html
+
+from dashboard import components, i18n
+from dashboard.i18n import pick, t
+from dashboard.safety import ERROR_TEXT, guarded, safe_layout
+from dashboard.state import Query
+from dashboard.urls import href
+from etl import read
+
+PATH = "/sources"
+dash.register_page(__name__, path=PATH, title="Sources and methodology · WIC Digital Economy Observatory", order=6)
+
+WEIGHTS = {"SP.POP.TOTL": ("population", "人口"), "NY.GDP.MKTP.CD": ("GDP (current US$)", "GDP（现价美元）")}
+WB_KINDS = ("world", "region", "income")
+
+# What the warehouse does not hold: (codes that would show it is now covered, English, Chinese).
+NOT_COVERED: list[tuple[tuple[str, ...], str, str]] = [
+    ((), "ITU-only series: mobile-broadband subscriptions, 3G/4G/5G population coverage and ICT price baskets. "
+         "They are published by the ITU but are not in any openly fetchable copy the mirror draws on.",
+     "仅由国际电信联盟（ITU）发布的序列：移动宽带订阅、3G/4G/5G 人口覆盖率和信息通信技术价格篮子。"
+     "镜像所依据的公开数据副本中均没有这些序列。"),
+    (("BX.GSR.CCIS.ZS", "BX.GSR.CCIS.CD"), "ICT service exports (BX.GSR.CCIS.ZS, BX.GSR.CCIS.CD): WDI series "
+     "outside the 325 indicators of the mirror.",
+     "信息通信技术服务出口（BX.GSR.CCIS.ZS、BX.GSR.CCIS.CD）：不在镜像的 325 个世界发展指标之内。"),
+    (("TX.VAL.ICTG.ZS.UN", "TM.VAL.ICTG.ZS.UN"), "ICT goods exports and imports (TX.VAL.ICTG.ZS.UN, "
+     "TM.VAL.ICTG.ZS.UN): not in the mirror.",
+     "信息通信技术产品进出口（TX.VAL.ICTG.ZS.UN、TM.VAL.ICTG.ZS.UN）：不在镜像之内。"),
+    (("FX.OWN.TOTL.ZS",), "Account ownership (Global Findex, FX.OWN.TOTL.ZS): not in the mirror.",
+     "账户拥有率（全球普惠金融数据库，FX.OWN.TOTL.ZS）：不在镜像之内。"),
+    ((), "World Bank aggregates for the two Gapminder series (Internet users, GDP per capita PPP): the copy has "
+         "country values only, so their group values are computed here.",
+     "两个 Gapminder 序列（互联网用户占比、购买力平价人均GDP）没有世界银行汇总值，其组别数值由本平台计算。"),
+    ((), "Income groups and regions after the World Bank's FY2024 classification (July 2023): later "
+         "re-classifications are not reflected.",
+     "世界银行 2024 财年（2023 年 7 月）之后的收入组别和地区调整未反映在内。"),
+]
+
+
+class ID:
+    """Component ids of this page."""
+
+    PILLAR = "sources-pillar"
+    CATALOG = "sources-catalog"
+    LANG = "sources-lang"
+    QUERY = "sources-query"
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _date(value: object) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return f"{value:%Y-%m-%d}" if hasattr(value, "strftime") else str(value)[:10]
+
+
+# --- pure functions --------------------------------------------------------------------------------------
+
+def source_rows(sources: pd.DataFrame, indicators: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per source: title, publisher, license, origin, vintage, indicators and their last update."""
+    rows = []
+    for s in sources.to_dict("records"):
+        mine = indicators[indicators["dataset"] == s["id"]]
+        updated = [_date(d) for d in mine["last_updated"] if _date(d)]
+        last = (min(updated) if min(updated) == max(updated) else f"{min(updated)} – {max(updated)}") if updated \
+            else _date(s["vintage"])
+        licenses = sorted({str(x) for x in mine["license"] if isinstance(x, str)}) or [_text(s["license"])]
+        title = _text(s["title_zh"]) if lang == "zh" and _text(s["title_zh"]) else _text(s["title"])
+        url = _text(s.get("url"))
+        rows.append({
+            "id": s["id"], "source": html.A(title, href=url, target="_blank", rel="noopener noreferrer")
+            if url.startswith("http") else title,
+            "title": title, "publisher": _text(s["publisher"]), "license": "; ".join(licenses),
+            "origin": _text(s["origin"]), "vintage": _date(s["vintage"]), "last_updated": last,
+            "indicators": len(mine) if len(mine) else "—", "description": _text(s["description"]),
+        })
+    return pd.DataFrame(rows, columns=["id", "source", "title", "publisher", "license", "origin", "vintage",
+                                       "last_updated", "indicators", "description"])
+
+
+def direction(value: object, lang: str) -> str:
+    """Whether higher values are better, in words."""
+    if value is True:
+        return pick("higher is better", "越高越好", lang)
+    if value is False:
+        return pick("lower is better", "越低越好", lang)
+    return pick("no normative direction", "无优劣方向", lang)
+
+
+def group_method(method: object, weight: object, groups: str, lang: str) -> str:
+    """How an indicator's group values are computed, and for which groups (``groups``: 'wb+wic', 'wic', '')."""
+    if method == "weighted_mean":
+        en, zh = WEIGHTS.get(str(weight), (str(weight), str(weight)))
+        text = pick(f"mean weighted by {en}", f"按{zh}加权平均", lang)
+    elif method == "sum":
+        text = pick("sum of reporting countries", "报告国家数值加总", lang)
+    else:
+        return pick("not computed (survey score)", "不计算（调查评分）", lang) if method == "none" else \
+            pick("not computed", "不计算", lang)
+    if groups == "wb+wic":
+        where = pick("World Bank groups and WIC (the source has no aggregates)",
+                     "世界银行组别和会员所在国家（来源无汇总值）", lang)
+    elif groups == "wic":
+        where = pick("WIC only; World Bank aggregates from the source",
+                     "仅会员所在国家；世界银行组别采用来源汇总值", lang)
+    else:
+        where = pick("none computed in this build", "本次构建未计算", lang)
+    return f"{text} — {where}"
+
+
+def computed_groups(coverage: pd.DataFrame, groups: pd.DataFrame) -> dict[str, str]:
+    """For each indicator with computed group values: 'wb+wic' if any World Bank group is computed, else 'wic'."""
+    wb = set(groups[groups["kind"].isin(WB_KINDS)]["code"])
+    out: dict[str, str] = {}
+    for code, part in coverage.groupby("indicator"):
+        out[str(code)] = "wb+wic" if set(part["iso3"]) & wb else "wic"
+    return out
+
+
+def catalog_rows(indicators: pd.DataFrame, coverage_kind: dict[str, str], pillar: str, lang: str) -> pd.DataFrame:
+    """The catalog indicators of one pillar with names, units, direction, source and group method."""
+    part = indicators[(indicators["in_catalog"]) & (indicators["pillar"] == pillar)]
+    return pd.DataFrame({
+        "code": list(part["code"]),
+        "name_en": list(part["name_en"]),
+        "name_zh": [_text(x) for x in part["name_zh"]],
+        "unit": [f"{_text(u)} / {_text(z)}" if _text(z) else _text(u) for u, z in
+                 zip(part["unit"], part["unit_zh"], strict=True)],
+        "direction": [direction(None if pd.isna(v) else bool(v), lang) for v in part["higher_is_better"]],
+        "source_org": [_text(x) for x in part["source_org"]],
+        "groups": [group_method(m, w, coverage_kind.get(c, ""), lang) for c, m, w in
+                   zip(part["code"], part["agg_method"], part["agg_weight"], strict=True)],
+        "last_updated": [_date(d) for d in part["last_updated"]],
+    }, columns=["code", "name_en", "name_zh", "unit", "direction", "source_org", "groups", "last_updated"])
+
+
+def coverage_rows(coverage: pd.DataFrame, groups: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Per group: indicator-years computed, published (coverage ≥ 2/3) and withheld."""
+    names = {r["code"]: i18n.name(r, lang) for r in groups.to_dict("records")}
+    rows = []
+    for code, part in coverage.groupby("iso3"):
+        published = int(part["published"].sum())
+        rows.append({"code": code, "name": names.get(str(code), str(code)), "indicators": part["indicator"].nunique(),
+                     "computed": len(part), "published": published, "withheld": len(part) - published})
+    frame = pd.DataFrame(rows, columns=["code", "name", "indicators", "computed", "published", "withheld"])
+    return frame.sort_values(["indicators", "code"], ascending=[False, True]).reset_index(drop=True)
+
+
+def _json(value: object) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def run_rows(runs: pd.DataFrame) -> pd.DataFrame:
+    """The ETL runs with their steps, row counts and warnings spelled out."""
+    rows = []
+    for r in runs.to_dict("records"):
+        steps, counts, warnings = _json(r.get("steps")), _json(r.get("row_counts")), _json(r.get("warnings"))
+        start, end = r.get("started_at"), r.get("finished_at")
+        seconds = (end - start).total_seconds() if hasattr(end, "__sub__") and start is not None and \
+            not pd.isna(start) and not pd.isna(end) else None
+        rows.append({
+            "run_id": _text(r.get("run_id")),
+            "started": f"{start:%Y-%m-%d %H:%M:%S}" if hasattr(start, "strftime") and not pd.isna(start) else "",
+            "seconds": f"{seconds:.1f}" if seconds is not None else "",
+            "source": _text(r.get("source")), "status": _text(r.get("status")),
+            "code_version": _text(r.get("code_version")),
+            "steps": ", ".join(f"{k}: {v}" for k, v in steps.items()) if isinstance(steps, dict) else _text(steps),
+            "observations": f"{counts.get('observations'):,}" if isinstance(counts, dict) and
+            isinstance(counts.get("observations"), int) else "",
+            "warnings": "; ".join(map(str, warnings)) if isinstance(warnings, list) and warnings else
+            ("—" if isinstance(warnings, list) else _text(warnings)),
+        })
+    return pd.DataFrame(rows, columns=["run_id", "started", "seconds", "source", "status", "code_version", "steps",
+                                       "observations", "warnings"])
+
+
+def not_covered(codes: frozenset[str], lang: str) -> list[str]:
+    """What the warehouse does not cover (an item naming codes is dropped once any of them is loaded)."""
+    return [pick(en, zh, lang) for needed, en, zh in NOT_COVERED if not (set(needed) & codes)]
+
+
+def link_table(frame: pd.DataFrame, columns: list[tuple[str, str]], nowrap: tuple[str, ...] = ()) -> html.Table:
+    """An accessible HTML table whose cells may hold components (links to sources); ``nowrap`` columns stay on
+    one line."""
+    keep = {"whiteSpace": "nowrap"}
+    head = html.Thead(html.Tr([html.Th(label, scope="col") for _, label in columns]))
+    body = html.Tbody([html.Tr([html.Td(row[key], style=keep if key in nowrap else None) for key, _ in columns])
+                       for row in frame.to_dict("records")])
+    return html.Table([head, body], className="data-table", style={"width": "100%", "borderCollapse": "collapse"})
+
+
+# --- page ------------------------------------------------------------------------------------------------
+
+def methodology(coverage: pd.DataFrame, groups: pd.DataFrame, indicators: pd.DataFrame, lang: str) -> html.Div:
+    """How group values are computed (wording as in the README and etl/aggregates.py), with this build's facts."""
+    kinds = computed_groups(coverage, groups)
+    wb_codes = sorted(c for c, k in kinds.items() if k == "wb+wic")
+    names = indicators.set_index("code")
+    wb_list = ", ".join(f"{i18n.name(names.loc[c].to_dict(), lang)} ({c})" for c in wb_codes if c in names.index)
+    n_wic = int(groups.loc[groups["code"] == "WIC", "n_countries"].sum())
+    total, published = len(coverage), int(coverage["published"].sum()) if not coverage.empty else 0
+    if lang == "zh":
+        paras = [
+            "凡来源发布了世界银行自身汇总值的，一律保留。来源没有汇总值时（例如互联网用户占比和购买力平价人均GDP，"
+            "其 Gapminder 副本只有国家数据），本平台以世界银行代码为世界（WLD）、世界银行各地区和收入组别"
+            "计算按人口加权的数值；"
+            f"对会员所在国家组（WIC，即至少有一家公开报道的会员所在的 {n_wic} 个国家），则按目录规定为每个目录指标计算"
+            "（按人口或GDP加权平均，或加总）。",
+            "只有当报告国家覆盖该组别权重（加总类指标为人口）的至少三分之二时，才发布组别数值；未报告的国家不作插补，"
+            "因此加总值在覆盖不完整时可能低于组别实际总量。每个计算值都标记为 computed = true、source = 'computed'，"
+            "在图表和下载文件中均有标注。",
+            f"本次构建中，世界银行组别的数值由本平台计算的指标为：{wb_list or '无'}。"
+            f"共计算 {total:,} 个组别-指标-年份数值，"
+            f"其中 {published:,} 个达到覆盖要求并发布，{total - published:,} 个未发布。",
+        ]
+    else:
+        paras = [
+            "The World Bank's own aggregates are kept wherever the source has them. Where it does not (Internet "
+            "users and GDP per capita PPP come without aggregates, as the Gapminder copy has country values only), "
+            "population-weighted values are computed for the world (WLD), the World Bank regions and income groups "
+            "under the World Bank's codes; for the WIC member-country group (WIC: the "
+            f"{n_wic} countries with at least one publicly named WIC member) they are computed for every catalog "
+            "indicator (weighted by population or GDP, or summed, as the catalog says).",
+            "A group value is published only when reporting countries cover at least two thirds of the group's "
+            "weight (of its population, for sums). Countries that do not report are not imputed, so a sum can "
+            "understate the group's total when coverage is incomplete. Every computed value has computed = true "
+            "and source = 'computed', and is flagged in charts and downloads.",
+            f"In this build, World Bank group values are computed here for: {wb_list or 'none'}. In all, "
+            f"{total:,} group-indicator-year values were computed; {published:,} met the coverage rule and are "
+            f"published, {total - published:,} are withheld.",
+        ]
+    return html.Div([html.P(p) for p in paras])
+
+
+def catalog_section(pillar: str, lang: str) -> list[Any]:
+    """The catalog by pillar (one pillar, or all when ``pillar`` is empty)."""
+    indicators = read.indicators(catalog_only=True)
+    kinds = computed_groups(read.aggregate_coverage(), read.groups())
+    out: list[Any] = []
+    for p in read.pillars().to_dict("records"):
+        if pillar and p["id"] != pillar:
+            continue
+        rows = catalog_rows(indicators, kinds, p["id"], lang)
+        description = _text(p.get("description_zh")) if lang == "zh" else _text(p.get("description_en"))
+        table = components.data_table(rows, [
+            ("code", pick("Code", "代码", lang)), ("name_en", pick("Name", "英文名称", lang)),
+            ("name_zh", pick("Chinese name", "中文名称", lang)), ("unit", pick("Unit", "单位", lang)),
+            ("direction", pick("Direction", "方向", lang)),
+            ("source_org", pick("Source organization", "来源机构", lang)),
+            ("groups", pick("Group values", "组别数值", lang)),
+            ("last_updated", pick("Last updated", "最近更新", lang))])
+        out.append(html.Section([
+            html.H3(f"{i18n.name(p, lang)} ({len(rows)})"),
+            html.P(description, className="caption"),
+            html.Div(html.Div(table, style={"minWidth": "900px"}), className="table-wrap",
+                     style={"maxHeight": "none"}),
+        ], className="chart-block"))
+    return out
+
+
+@safe_layout
+def layout(**query: object) -> html.Div:
+    """The sources and methodology page."""
+    q = Query.parse(query)
+    lang = q.lang
+    pillars = read.pillars()
+    pillar = q.choice("pillar", "", set(pillars["id"]))
+    indicators = read.indicators()
+    sources = source_rows(read.sources(), indicators, lang)
+    coverage, groups = read.aggregate_coverage(), read.groups()
+    src_table = link_table(sources, [
+        ("source", pick("Source", "来源", lang)), ("publisher", pick("Publisher", "发布机构", lang)),
+        ("license", pick("License", "许可", lang)), ("vintage", pick("Vintage", "版本", lang)),
+        ("last_updated", pick("Last updated", "最近更新", lang)), ("indicators", pick("Indicators", "指标数", lang)),
+        ("origin", pick("Origin", "出处", lang)), ("description", pick("What it holds", "内容", lang))],
+        nowrap=("vintage", "last_updated"))
+    cov = coverage_rows(coverage, groups, lang)
+    cov_table = components.data_table(cov, [
+        ("name", pick("Group", "组别", lang)), ("code", pick("Code", "代码", lang)),
+        ("indicators", pick("Indicators computed", "计算的指标数", lang)),
+        ("computed", pick("Values computed", "计算的数值", lang)),
+        ("published", pick("Published (≥ 2/3 coverage)", "发布（覆盖≥2/3）", lang)),
+        ("withheld", pick("Withheld", "未发布", lang))])
+    runs = read.runs()
+    run_table = components.data_table(run_rows(runs), [
+        ("run_id", pick("Run", "运行", lang)), ("started", pick("Started (UTC)", "开始（UTC）", lang)),
+        ("seconds", pick("Seconds", "秒", lang)), ("source", pick("Source", "来源", lang)),
+        ("status", pick("Status", "状态", lang)), ("code_version", pick("Code version", "代码版本", lang)),
+        ("steps", pick("Steps", "步骤", lang)), ("observations", pick("Observations", "观测值", lang)),
+        ("warnings", pick("Warnings", "警告", lang))], max_rows=50)
+    pillar_opts = [{"label": pick("All pillars", "所有支柱", lang), "value": ""}] + [
+        {"label": i18n.name(p, lang), "value": p["id"]} for p in pillars.to_dict("records")]
+    n_catalog = int(indicators["in_catalog"].sum())
+    explorer = href("/explorer", {"lang": lang})
+    body = html.Div([
+        html.H1(t("nav.sources", lang)),
+        html.P(pick("Where every number comes from, under which license and vintage; how the observatory computes "
+                    "group values; every run that built the warehouse; and what it does not cover.",
+                    "每个数字的来源、许可和版本；本平台如何计算组别数值；构建数据仓库的每次运行；以及未覆盖的内容。",
+                    lang),
+               className="lead"),
+        html.H2(pick("Data sources", "数据来源", lang)),
+        html.Div(html.Div(src_table, style={"minWidth": "980px"}), className="table-wrap", style={"maxHeight": "none"}),
+        html.P(pick(f"All {len(indicators)} indicators are listed, with definitions, in the Explorer.",
+                    f"全部 {len(indicators)} 个指标及其定义可在“数据浏览”中查询。", lang),
+               className="caption"),
+        html.A(t("nav.explorer", lang), href=explorer),
+        html.H2(pick(f"The digital-economy catalog ({n_catalog} indicators in {len(pillars)} pillars)",
+                     f"数字经济指标目录（{len(pillars)} 个支柱，共 {n_catalog} 个指标）", lang)),
+        html.Div(components.labelled(pick("Pillar", "支柱", lang), dcc.Dropdown(
+            id=ID.PILLAR, options=pillar_opts, value=pillar, clearable=False), ID.PILLAR), className="controls"),
+        html.Div(id=ID.CATALOG, children=catalog_section(pillar, lang)),
+        html.H2(pick("How group values are computed", "组别数值的计算方法", lang)),
+        methodology(coverage, groups, indicators, lang),
+        html.Details([html.Summary(pick("Computed group values by group", "各组别的计算数值", lang)),
+                      html.Div(cov_table, className="table-wrap")], open=False),
+        html.H2(pick("What the warehouse does not cover", "数据仓库未覆盖的内容", lang)),
+        html.Ul([html.Li(item) for item in not_covered(read.indicator_codes(), lang)]),
+        html.H2(pick("ETL runs", "ETL 运行记录", lang)),
+        html.P(pick("Every run that built this warehouse, newest first.", "构建本数据仓库的每次运行，最新的在前。",
+                    lang), className="caption"),
+        html.Div(html.Div(run_table, style={"minWidth": "980px"}), className="table-wrap"),
+        dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY),
+    ])
+    return components.page_frame(PATH, lang, query, body, q.notices())
+
+
+@callback(Output(ID.CATALOG, "children"), Output(ID.QUERY, "data"), Input(ID.PILLAR, "value"),
+          State(ID.LANG, "data"))
+@guarded(lambda: (html.P(ERROR_TEXT, className="notice"), dash.no_update))
+def on_pillar(pillar: object, lang: str) -> tuple[Any, dict[str, Any]]:
+    """Show one pillar of the catalog (or all)."""
+    lang = i18n.lang_of(lang)
+    known = set(read.pillars()["id"])
+    chosen = pillar if isinstance(pillar, str) and pillar in known else ""
+    return catalog_section(chosen, lang), {"pillar": chosen or None, "lang": lang}
+
+
+components.register_url_sync(ID.QUERY)

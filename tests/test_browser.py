@@ -1,0 +1,198 @@
+"""Browser tests in real headless Chromium (Debian's package) against the production server.
+
+Every page loads without console errors; the map draws shapes; the year slider, language switch, deep links
+and back/forward work; no request leaves 127.0.0.1. Screenshots go to artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+from urllib.request import urlopen
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+REPO = Path(__file__).resolve().parent.parent
+SHOTS = REPO / "artifacts" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+PAGES = {"overview": "/", "map": "/map", "country": "/country?iso3=BRA", "compare": "/compare",
+         "explorer": "/explorer", "membership": "/membership", "sources": "/sources"}
+OUTSIDE: list[str] = []
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(warehouse_path: Path) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "WIC_WAREHOUSE": str(warehouse_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "etl.cli", "serve", "--prod", "--workers", "2", "--port",
+                             str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if urlopen(base + "/healthz", timeout=1).status == 200:
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        raise RuntimeError("server did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+    assert OUTSIDE == [], f"requests left 127.0.0.1: {OUTSIDE[:5]}"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: `make test` installs it"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+class Watched:
+    """A page with its console errors recorded."""
+
+    def __init__(self, page: Page):
+        self.page = page
+        self.errors: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("request", lambda r: OUTSIDE.append(r.url)
+                if not r.url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")) else None)
+
+
+@pytest.fixture
+def watched(browser: Browser) -> Iterator[Watched]:
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+    w = Watched(context.new_page())
+    yield w
+    context.close()
+
+
+def ready(page: Page) -> None:
+    """Wait until Dash has rendered and no callback is pending."""
+    page.wait_for_selector("footer", timeout=20_000)
+    page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=20_000)
+    page.wait_for_timeout(400)
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def query(page: Page) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_loads_without_console_errors(server: str, watched: Watched, name: str, lang: str) -> None:
+    sep = "&" if "?" in PAGES[name] else "?"
+    watched.page.goto(f"{server}{PAGES[name]}{sep}lang={lang}")
+    ready(watched.page)
+    shot(watched.page, f"{name}-{lang}")
+    assert watched.errors == []
+    assert watched.page.locator(".notice:has-text('could not be drawn')").count() == 0
+    assert watched.page.locator("h1").first.inner_text().strip()
+
+
+def test_map_draws_country_shapes_and_the_slider_moves_the_year(server: str, watched: Watched) -> None:
+    page = watched.page
+    page.goto(f"{server}/map?indicator=IT.NET.USER.ZS&year=2020&lang=en")
+    ready(page)
+    assert page.locator(".geo path.choroplethlocation").count() > 150
+    assert "2020" in page.locator(".gtitle").first.text_content() or ""
+    page.locator("#map-year [role=slider]").focus()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => document.querySelector('.gtitle').textContent.includes('2019')", timeout=10_000)
+    ready(page)
+    assert query(page)["year"] == ["2019"]
+    page.go_back()
+    page.wait_for_function("() => location.search.includes('year=2020')", timeout=10_000)
+    ready(page)
+    assert "2020" in page.locator(".gtitle").first.text_content() or ""
+    assert watched.errors == []
+
+
+def test_language_switch_changes_labels_and_persists(server: str, watched: Watched) -> None:
+    page = watched.page
+    page.goto(f"{server}/map?indicator=IT.NET.BBND.P2&lang=en")
+    ready(page)
+    assert page.locator("h1").inner_text() == "Map"
+    page.locator(".lang-switch a[lang=zh]").click()
+    ready(page)
+    assert page.locator("h1").inner_text() == "地图"
+    assert query(page)["indicator"] == ["IT.NET.BBND.P2"] and query(page)["lang"] == ["zh"]
+    assert "国家概况" in page.locator("nav").inner_text()
+    page.goto(f"{server}/compare")          # no lang in the link: the saved choice applies
+    ready(page)
+    assert page.locator("h1").inner_text() == "比较" and query(page)["lang"] == ["zh"]
+    page.locator(".lang-switch a[lang=en]").click()
+    ready(page)
+    assert page.locator("h1").inner_text() == "Compare"
+
+
+def test_deep_link_restores_the_view(server: str, watched: Watched) -> None:
+    page = watched.page
+    page.goto(f"{server}/compare?countries=KOR,JPN,WIC&indicator=IT.NET.BBND.P2&mode=relative&base=2010&lang=en")
+    ready(page)
+    legend = page.locator("#compare-lines .legend").text_content() or ""
+    assert "Korea" in legend and "Japan" in legend and "WIC member countries" in legend
+    assert "since 2010" in page.locator("#compare-lines .ytitle").text_content() or ""
+    assert query(page)["countries"] == ["KOR,JPN,WIC"]
+
+
+def test_keyboard_reaches_controls_and_phone_layout_fits(server: str, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    for name in ("overview", "map", "country"):
+        page.goto(f"{server}{PAGES[name]}")
+        ready(page)
+        shot(page, f"{name}-phone")
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 392, f"{name} scrolls sideways on a phone ({width}px)"
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.tagName") in ("A", "INPUT", "BUTTON")
+    context.close()
+
+
+def test_csv_download_has_the_rows_of_the_selection(server: str, watched: Watched, warehouse_path: Path) -> None:
+    import io
+
+    import pandas as pd
+
+    from etl import read
+
+    page = watched.page
+    page.goto(f"{server}/explorer?indicators=IT.NET.BBND.P2&countries=KOR,BRA,WIC&from=2010&to=2020&lang=en")
+    ready(page)
+    with page.expect_download(timeout=20_000) as info:
+        page.locator("#explorer-csv").click()
+    text = Path(info.value.path()).read_text(encoding="utf-8")
+    frame = pd.read_csv(io.StringIO(text), comment="#")
+    expected = read.observations("IT.NET.BBND.P2", ["KOR", "BRA", "WIC"], year_from=2010, year_to=2020,
+                                 db=read.Warehouse(warehouse_path))
+    assert len(frame) == len(expected) == 33
+    assert sorted(zip(frame["iso3"], frame["year"], strict=True)) == sorted(
+        zip(expected["iso3"], expected["year"], strict=True))
+    assert text.startswith("# ") and "CC" in text.split("\n", 3)[0] + text.split("\n", 3)[1]
+    assert watched.errors == []
