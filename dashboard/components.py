@@ -73,7 +73,50 @@ def chart_block(graph_id: str, caption_id: str, summary_id: str, table_id: str, 
         html.P(id=caption_id, className="caption"),
         html.P(id=summary_id, className="summary", **aria(live="polite")),
         html.Details([html.Summary(t("chart.table", lang)), html.Div(id=table_id, className="table-wrap")]),
+        html.Div(id=f"{graph_id}-getdata"),
     ], className="chart-block")
+
+
+def _py(codes: Sequence[str]) -> str:
+    return repr(codes[0]) if len(codes) == 1 else repr(list(codes))
+
+
+def data_request(indicators: Sequence[str], *, countries: Sequence[str] | None = None, group: str | None = None,
+                 year_from: int | None = None, year_to: int | None = None) -> tuple[str, str]:
+    """The HTTP API path and the Python read-API call that return exactly these observations."""
+    params = [("indicator", ",".join(indicators))]
+    args = [_py(indicators)]
+    if group:
+        params.append(("group", group))
+        args.append(f"read.group_members({group!r})")
+    elif countries:
+        params.append(("country", ",".join(countries)))
+        args.append(_py(countries))
+    for key, value in (("year_from", year_from), ("year_to", year_to)):
+        if value is not None:
+            params.append((key, str(value)))
+            args.append(f"{key}={value}")
+    path = "/api/v1/observations?" + "&".join(f"{k}={v}" for k, v in params)
+    return path, f"from etl import read\nframe = read.observations({', '.join(args)})"
+
+
+def get_data(request: tuple[str, str], lang: str) -> html.Details:
+    """'Get this data': the API URL and the Python snippet that return exactly a chart's data."""
+    path, python = request
+    try:
+        import flask
+
+        url = flask.request.host_url.rstrip("/") + path if flask.has_request_context() else path
+    except RuntimeError:
+        url = path
+    return html.Details([
+        html.Summary(i18n.pick("Get this data", "获取这些数据", lang)),
+        html.P(i18n.pick("HTTP API (JSON; add &format=csv for CSV):", "HTTP API（JSON；加 &format=csv 获取 CSV）：",
+                         lang)),
+        html.Pre(html.Code(url)),
+        html.P(i18n.pick("Python (in this project's environment):", "Python（在本项目环境中）：", lang)),
+        html.Pre(html.Code(python)),
+    ], className="get-data")
 
 
 def caption(meta: Mapping[str, Any], lang: str, years: str, computed: bool = False) -> str:

@@ -25,7 +25,7 @@ SHOTS = REPO / "artifacts" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-PAGES = {"overview": "/", "map": "/map", "country": "/country?iso3=BRA", "compare": "/compare",
+PAGES = {"overview": "/", "map": "/map", "country": "/country?iso3=BRA", "compare": "/compare", "index": "/index",
          "explorer": "/explorer", "membership": "/membership", "sources": "/sources"}
 OUTSIDE: list[str] = []
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from etl import read
 
-PAGES = ["/", "/map", "/country", "/compare", "/explorer", "/membership", "/sources"]
+PAGES = ["/", "/map", "/country", "/compare", "/index", "/explorer", "/membership", "/sources"]
 
 
 @pytest.fixture(scope="module")
@@ -160,3 +161,21 @@ def test_a_swapped_warehouse_is_served_without_restart(client: FlaskClient, own_
     report = build.run(Context.default(), target=own_warehouse, force=True)
     after = client.get("/healthz").get_json()["run_id"]
     assert before != after == report.run_id
+
+
+def test_get_this_data_returns_exactly_the_chart_data(client: FlaskClient, deps: list[dict[str, Any]]) -> None:
+    """The map's 'get this data' URL and Python snippet give the same rows as the drawn map."""
+    render = next(d for d in deps if "map-graph.figure" in d["output"])
+    body = client.post("/_dash-update-component", json=payload(render, ["IT.NET.USER.ZS", 2021, "linear", "EAS",
+                                                                         ["outline"]], ["en"])).get_json()
+    shown = dict(zip(body["response"]["map-graph"]["figure"]["data"][1]["locations"],
+                     body["response"]["map-graph"]["figure"]["data"][1]["z"], strict=True))
+    blocks = json.dumps(body["response"]["map-graph-getdata"]["children"])
+    url = re.search(r"(/api/v1/observations\?[^\"\\]+)", blocks).group(1)      # type: ignore[union-attr]
+    api = client.get(url + "&limit=10000", headers={"Accept-Encoding": "identity"}).get_json()["data"]
+    assert {r["iso3"]: r["value"] for r in api} == shown
+    code = re.search(r"(from etl import read\\n[^\"]+)", blocks).group(1).replace("\\n", "\n")  # type: ignore[union-attr]
+    scope: dict[str, Any] = {}
+    exec(code, scope)  # noqa: S102 - the snippet shown to users must run as shown
+    frame = scope["frame"]
+    assert dict(zip(frame["iso3"], frame["value"], strict=True)) == shown

@@ -108,11 +108,11 @@ def layout(**query: object) -> html.Div:
 
 
 @callback(Output(ID.LINES, "figure"), Output(ID.LINES_CAPTION, "children"), Output(ID.LINES_SUMMARY, "children"),
-          Output(ID.LINES_TABLE, "children"), Output(ID.QUERY, "data"),
+          Output(ID.LINES_TABLE, "children"), Output(ID.QUERY, "data"), Output(f"{ID.LINES}-getdata", "children"),
           Input(ID.COUNTRIES, "value"), Input(ID.INDICATOR, "value"), Input(ID.SCALE, "value"),
           Input(ID.MODE, "value"), Input(ID.BASE, "value"), Input(ID.X, "value"), Input(ID.Y, "value"),
           Input(ID.SIZE, "value"), Input(ID.COLOUR, "value"), State(ID.LANG, "data"))
-@guarded(chart_fallback(1))
+@guarded(chart_fallback(2))
 def render_lines(places: list[str] | None, indicator: str, scale: str, mode: str, base: Any, x: str, y: str,
                  size: str, colour: str, lang: str) -> tuple[Any, ...]:
     """Inputs -> query API -> pure figure function -> outputs (and the page's state for the URL)."""
@@ -128,7 +128,7 @@ def render_lines(places: list[str] | None, indicator: str, scale: str, mode: str
     meta = read.indicator_meta(indicator)
     if not places:
         text = pick("Choose countries or groups to compare.", "请选择要比较的国家或组别。", lang)
-        return figures.message(text), "", text, None, query
+        return figures.message(text), "", text, None, query, None
     unit = "%" if mode == "relative" else i18n.unit(meta, lang)
     y_title = (pick(f"% change since {base_year}", f"较{base_year}年变化（%）", lang) if mode == "relative"
                else i18n.unit(meta, lang))
@@ -147,7 +147,7 @@ def render_lines(places: list[str] | None, indicator: str, scale: str, mode: str
         series = kept
     if not series:
         text = pick("No data for this selection.", "所选范围无数据。", lang)
-        return figures.message(text), "", text, None, query
+        return figures.message(text), "", text, None, query, None
     years = f"{min(min(s.years) for s in series)}–{max(max(s.years) for s in series)}"
     note = components.caption(meta, lang, years, computed=any(r[3] for r in rows))
     groups = set(read.country_table().query("is_aggregate")["iso3"])
@@ -160,14 +160,15 @@ def render_lines(places: list[str] | None, indicator: str, scale: str, mode: str
         pick(f". No data for {', '.join(missing)}.", f"。无数据：{'、'.join(missing)}。", lang) if missing else "")
     headers, table_rows = figures.wide_table(series)
     table = components.table_rows(table_rows, [t("control.year", lang), *headers[1:]])
-    return fig, note, summary, table, query
+    return fig, note, summary, table, query, components.get_data(
+        components.data_request([indicator], countries=places), lang)
 
 
 def bubble_frame(x: str, y: str, size: str, colour: str, lang: str) -> pd.DataFrame:
     """One row per country and year with x, y and size values in that year (countries only)."""
     table = read.country_table()
     data = read.observations([x, y, size], year_from=FIRST_BUBBLE_YEAR)
-    data = data[data["iso3"].isin(table.index[~table["is_aggregate"]])]
+    data = data[data["iso3"].isin(read.group_sets()["WLD"])]   # World Bank economies, as the API's group=WLD
     wide = data.pivot_table(index=["iso3", "year"], columns="indicator", values="value").reset_index()
     for code in {x, y, size}:
         if code not in wide.columns:
@@ -191,9 +192,10 @@ def bubble_frame(x: str, y: str, size: str, colour: str, lang: str) -> pd.DataFr
 
 @callback(Output(ID.BUBBLES, "figure"), Output(ID.BUBBLES_CAPTION, "children"),
           Output(ID.BUBBLES_SUMMARY, "children"), Output(ID.BUBBLES_TABLE, "children"),
+          Output(f"{ID.BUBBLES}-getdata", "children"),
           Input(ID.X, "value"), Input(ID.Y, "value"), Input(ID.SIZE, "value"), Input(ID.COLOUR, "value"),
           State(ID.LANG, "data"))
-@guarded(chart_fallback(0))
+@guarded(chart_fallback(1))
 def render_bubbles(x: str, y: str, size: str, colour: str, lang: str) -> tuple[Any, ...]:
     """Inputs -> query API -> pure figure function -> outputs."""
     lang = i18n.lang_of(lang)
@@ -204,7 +206,7 @@ def render_bubbles(x: str, y: str, size: str, colour: str, lang: str) -> tuple[A
     frame = bubble_frame(x, y, size, colour, lang)
     if frame.empty:
         text = pick("No country has both values.", "没有国家同时具备这两项数据。", lang)
-        return figures.message(text), "", text, None
+        return figures.message(text), "", text, None, None
     ux, uy, us = (i18n.unit(m, lang) for m in (mx, my, ms))
     hover = (f"<b>%{{text}}</b><br>{i18n.name(mx, lang)}: %{{x:,.4~g}} {ux}<br>{i18n.name(my, lang)}: "
              f"%{{y:,.4~g}} {uy}<br>{i18n.name(ms, lang)}: %{{customdata:,.4~g}}<extra></extra>")
@@ -230,7 +232,8 @@ def render_bubbles(x: str, y: str, size: str, colour: str, lang: str) -> tuple[A
         ys=[i18n.fmt(v, lang) for v in now.sort_values("y", ascending=False)["y"]])
     table = components.data_table(shown, [("name", t("control.country", lang)), ("xs", i18n.name(mx, lang)),
                                           ("ys", i18n.name(my, lang)), ("colour", t("control.colour", lang))])
-    return fig, note, summary, table
+    request = components.data_request(list(dict.fromkeys([x, y, size])), group="WLD", year_from=FIRST_BUBBLE_YEAR)
+    return fig, note, summary, table, components.get_data(request, lang)
 
 
 components.register_url_sync(ID.QUERY)

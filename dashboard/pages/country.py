@@ -229,13 +229,18 @@ def index_block(iso3: str, name: str, lang: str) -> html.Section:
         html.P(summary, className="summary"),
         dcc.Graph(figure=fig, config=components.GRAPH_CONFIG), html.P([method, " ", link], className="caption"),
         html.Details([html.Summary(t("chart.table", lang)), components.table_rows(table, headers)]),
+        components.get_data((f"/api/v1/index-scores?country={iso3}",
+                             "from etl import read\n"
+                             f"scores = read.index_scores({year}).query(\"iso3 == '{iso3}'\")\n"
+                             f"pillars = read.index_pillar_scores({year}, normalization='minmax')"
+                             f".query(\"iso3 == '{iso3}'\")"), lang),
     ], className="chart-block")
 
 
 @callback(Output(ID.TREND, "figure"), Output(ID.TREND_CAPTION, "children"), Output(ID.TREND_SUMMARY, "children"),
-          Output(ID.TREND_TABLE, "children"), Output(ID.QUERY, "data"),
+          Output(ID.TREND_TABLE, "children"), Output(ID.QUERY, "data"), Output(f"{ID.TREND}-getdata", "children"),
           Input(ID.INDICATOR, "value"), State(ID.COUNTRY, "value"), State(ID.LANG, "data"))
-@guarded(chart_fallback(1))
+@guarded(chart_fallback(2))
 def render(indicator: str, iso3: str, lang: str) -> tuple[Any, ...]:
     """Inputs -> query API -> pure figure function -> outputs."""
     lang = i18n.lang_of(lang)
@@ -250,7 +255,7 @@ def render(indicator: str, iso3: str, lang: str) -> tuple[Any, ...]:
     name = names[iso3]
     if not series or series[0].key != iso3:
         text = pick(f"No data for {name} on this indicator.", f"{name}无此指标数据。", lang)
-        return figures.message(text), components.caption(meta, lang, "—"), text, None, query
+        return figures.message(text), components.caption(meta, lang, "—"), text, None, query, None
     years = f"{min(min(s.years) for s in series)}–{max(max(s.years) for s in series)}"
     note = components.caption(meta, lang, years, computed=any(s.label.endswith("*") for s in series))
     fig = figures.lines(series, title=f"{i18n.name(meta, lang)}: {name}", note=note, y_title=unit,
@@ -264,7 +269,8 @@ def render(indicator: str, iso3: str, lang: str) -> tuple[Any, ...]:
                    + (f"（世界：{i18n.fmt(world, lang)}）。" if world is not None else "。"), lang)
     headers, rows = figures.wide_table(series)
     table = components.table_rows(rows, [t("control.year", lang), *headers[1:]])
-    return fig, note, summary, table, query
+    request = components.data_request([indicator], countries=[iso3, *groups])
+    return fig, note, summary, table, query, components.get_data(request, lang)
 
 
 @callback(Output("_pages_location", "search", allow_duplicate=True), Input(ID.COUNTRY, "value"),

@@ -387,6 +387,7 @@ def layout(**query: object) -> html.Div:
                     "“本平台计算”标记的是来源机构未发布、由本平台根据各国数据计算（按人口或GDP加权，或加总）的组别数值，"
                     "详见“来源与方法”。", lang), className="caption"),
         html.H2(pick("About the selected indicators", "所选指标说明", lang)),
+        html.Div(id=f"{ID.GRID}-getdata"),
         html.Div(id=ID.ABOUT, className="table-wrap"),
         dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY),
     ])
@@ -434,10 +435,10 @@ def _comments(rows: pd.DataFrame, about: pd.DataFrame, query: dict[str, Any], la
 
 
 @callback(Output(ID.GRID, "rowData"), Output(ID.COUNT, "children"), Output(ID.ABOUT, "children"),
-          Output(ID.QUERY, "data"),
+          Output(ID.QUERY, "data"), Output(f"{ID.GRID}-getdata", "children"),
           Input(ID.INDICATORS, "value"), Input(ID.COUNTRIES, "value"), Input(ID.FROM, "value"),
           Input(ID.TO, "value"), State(ID.LANG, "data"))
-@guarded(lambda: ([], t("error.page", "en") + " " + t("error.page", "zh"), None, dash.no_update))
+@guarded(lambda: ([], t("error.page", "en") + " " + t("error.page", "zh"), None, dash.no_update, None))
 def render(indicators: object, countries: object, year_from: object, year_to: object,
            lang: str) -> tuple[Any, ...]:
     """Inputs -> observations -> tidy rows -> grid (capped), row count, indicator notes, URL state."""
@@ -449,7 +450,10 @@ def render(indicators: object, countries: object, year_from: object, year_to: ob
     for r in records:   # JSON has no NaN
         if isinstance(r["value"], float) and math.isnan(r["value"]):
             r["value"] = None
-    return records, count_text(len(rows), len(shown), lang), _about_view(about, lang), query
+    request = components.data_request(list(query["indicators"]), countries=list(query["countries"]),
+                                      year_from=query["from"], year_to=query["to"])
+    return (records, count_text(len(rows), len(shown), lang), _about_view(about, lang), query,
+            components.get_data(request, lang) if query["indicators"] and query["countries"] else None)
 
 
 def _filename(query: Mapping[str, Any], ext: str) -> str:

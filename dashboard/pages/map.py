@@ -181,10 +181,10 @@ def on_tick(_n: int, year: int, last: int, indicator: str, lang: str) -> tuple[A
 
 
 @callback(Output(ID.GRAPH, "figure"), Output(ID.CAPTION, "children"), Output(ID.SUMMARY, "children"),
-          Output(ID.TABLE, "children"), Output(ID.QUERY, "data"),
+          Output(ID.TABLE, "children"), Output(ID.QUERY, "data"), Output(f"{ID.GRAPH}-getdata", "children"),
           Input(ID.INDICATOR, "value"), Input(ID.YEAR, "value"), Input(ID.SCALE, "value"),
           Input(ID.REGION, "value"), Input(ID.FLAGS, "value"), State(ID.LANG, "data"))
-@guarded(chart_fallback(1))
+@guarded(chart_fallback(2))
 def render(indicator: str, year: int, scale: str, region: str, flags: list[str], lang: str) -> tuple[Any, ...]:
     """Inputs -> query API -> pure figure function -> outputs."""
     lang = i18n.lang_of(lang)
@@ -196,7 +196,7 @@ def render(indicator: str, year: int, scale: str, region: str, flags: list[str],
     query = {"indicator": indicator, "year": year, "scale": scale, "region": region or None,
              "outline": 1 if "outline" in flags else 0, "members": 1 if "members" in flags else 0, "lang": lang}
     if not isinstance(year, int):
-        return (figures.message(t("nodata", lang)), "", t("nodata", lang), None, query)
+        return (figures.message(t("nodata", lang)), "", t("nodata", lang), None, query, None)
     drawn = shapes(lang)
     if region:
         drawn = [s for s in drawn if s[0] in sets[region]]
@@ -215,7 +215,13 @@ def render(indicator: str, year: int, scale: str, region: str, flags: list[str],
     fig["data"][1]["hovertemplate"] = f"%{{text}}<br><i>{source}</i><extra></extra>"   # once, not per country
     table = components.table_rows([(r[4], r[3], r[0], i18n.fmt(r[1], lang)) for r in rows],
                                   ["#", t("control.country", lang), "ISO3", unit])
-    return fig, note, summary_text(rows, meta, year, lang, wic), table, query
+    if region and "members" in flags:
+        request = components.data_request([indicator], countries=sorted(keep), year_from=year, year_to=year)
+    else:
+        group = region or (WIC if "members" in flags else "WLD")
+        request = components.data_request([indicator], group=group, year_from=year, year_to=year)
+    return (fig, note, summary_text(rows, meta, year, lang, wic), table, query,
+            components.get_data(request, lang))
 
 
 components.register_url_sync(ID.QUERY)

@@ -312,8 +312,8 @@ def counts_summary(table: pd.DataFrame, lang: str) -> str:
 
 
 @callback(Output(ID.COUNTS, "figure"), Output(ID.COUNTS_CAPTION, "children"), Output(ID.COUNTS_SUMMARY, "children"),
-          Output(ID.COUNTS_TABLE, "children"), Input(ID.LANG, "data"))
-@guarded(lambda: (figures.message(ERROR_TEXT), "", ERROR_TEXT, None))
+          Output(ID.COUNTS_TABLE, "children"), Output(f"{ID.COUNTS}-getdata", "children"), Input(ID.LANG, "data"))
+@guarded(lambda: (figures.message(ERROR_TEXT), "", ERROR_TEXT, None, None))
 def render_counts(lang: str) -> tuple[Any, ...]:
     """The official totals with their qualifiers."""
     lang = i18n.lang_of(lang)
@@ -331,7 +331,8 @@ def render_counts(lang: str) -> tuple[Any, ...]:
         ("continents", pick("Continents", "大洲", lang)),
         ("occasion", pick("Occasion", "场合", lang)), ("source", pick("Source", "来源", lang)),
         ("confidence", pick("Confidence", "可信度", lang))], nowrap=("date",))
-    return fig, note, counts_summary(table, lang), data
+    request = ("/api/v1/membership-counts", "from etl import read\ncounts = read.membership_counts()")
+    return fig, note, counts_summary(table, lang), data, components.get_data(request, lang)
 
 
 def count_scale(fig: dict[str, Any], counts: list[int]) -> None:
@@ -430,7 +431,7 @@ def member_views(members: pd.DataFrame, category: str, country: str, lang: str) 
 
 def _views_fallback() -> tuple[Any, ...]:
     chart = (figures.message(ERROR_TEXT), "", ERROR_TEXT, None)
-    return (*chart, *chart, *chart, None, ERROR_TEXT, dash.no_update)
+    return (*chart, *chart, *chart, None, ERROR_TEXT, dash.no_update, None, None, None)
 
 
 @callback(Output(ID.MAP, "figure"), Output(ID.MAP_CAPTION, "children"), Output(ID.MAP_SUMMARY, "children"),
@@ -440,6 +441,8 @@ def _views_fallback() -> tuple[Any, ...]:
           Output(ID.BYCOUNTRY, "figure"), Output(ID.BYCOUNTRY_CAPTION, "children"),
           Output(ID.BYCOUNTRY_SUMMARY, "children"), Output(ID.BYCOUNTRY_TABLE, "children"),
           Output(ID.REGISTER, "children"), Output(ID.REGISTER_COUNT, "children"), Output(ID.QUERY, "data"),
+          Output(f"{ID.MAP}-getdata", "children"), Output(f"{ID.CATS}-getdata", "children"),
+          Output(f"{ID.BYCOUNTRY}-getdata", "children"),
           Input(ID.CATEGORY, "value"), Input(ID.COUNTRY, "value"), State(ID.LANG, "data"))
 @guarded(_views_fallback)
 def render(category: object, country: object, lang: str) -> tuple[Any, ...]:
@@ -449,7 +452,13 @@ def render(category: object, country: object, lang: str) -> tuple[Any, ...]:
     category = category if isinstance(category, str) and category in set(members["category"].dropna()) else ""
     country = country if isinstance(country, str) and country in set(members["country_iso3"].dropna()) else ""
     query = {"category": category or None, "country": country or None, "lang": lang}
-    return (*member_views(members, category, country, lang), query)
+    filters = [f"members.category == {category!r}"] if category else []
+    filters += [f"members.country_iso3 == {country!r}"] if country else []
+    python = "from etl import read\nmembers = read.members()" + (
+        f"\nmembers = members[({') & ('.join(filters)})]" if filters else "")
+    path = "/api/v1/members" + (f"  (then keep {' and '.join(filters)})" if filters else "")
+    block = components.get_data((path, python), lang)
+    return (*member_views(members, category, country, lang), query, block, block, block)
 
 
 components.register_url_sync(ID.QUERY)

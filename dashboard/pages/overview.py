@@ -188,30 +188,36 @@ def layout(**query: object) -> html.Div:
                 components.data_table(counts.assign(d=counts["as_of"].dt.strftime("%Y-%m-%d")),
                                       [("d", pick("Date", "日期", lang)), ("members_qualifier", ""),
                                        ("members", pick("Members", "会员", lang)),
-                                       ("occasion", pick("Occasion", "场合", lang))]), lang),
+                                       ("occasion", pick("Occasion", "场合", lang))]), lang,
+                ("/api/v1/membership-counts", "from etl import read\ncounts = read.membership_counts()")),
             static_chart(gap_fig, gap_note, pick(
                 "Below 100 (orange): member countries trail the world average.",
                 "低于100（橙色）：会员所在国家低于世界平均水平。", lang),
                 components.data_table(table.assign(g=table["gap"].round(0)),
                                       [("indicator", t("control.indicator", lang)), ("year", t("control.year", lang)),
-                                       ("g", pick("world = 100", "世界=100", lang))]), lang),
+                                       ("g", pick("world = 100", "世界=100", lang))]), lang,
+                components.data_request(stats.HEADLINE, countries=["WIC", "WLD"])),
         ], className="grid2"),
         html.H2(pick("Headline indicators: member countries, the world and income groups",
                      "核心指标：会员所在国家、世界与各收入组别", lang)),
         html.Div(components.data_table(table, columns), className="table-wrap chart-block"),
         html.P(t("chart.computed", lang), className="caption"),
         html.H2(pick("Where the gaps are", "差距所在", lang)),
-        static_chart(lag_fig, lag_note, lag_summary, None, lang),
+        static_chart(lag_fig, lag_note, lag_summary, None, lang, components.data_request(
+            [GAP_INDICATOR], group="WIC", year_from=read.default_year(GAP_INDICATOR),
+            year_to=read.default_year(GAP_INDICATOR))),
         html.P([dcc.Link(pick("Open the map →", "打开地图 →", lang),
                          href=href("/map", {"indicator": GAP_INDICATOR, "members": 1, "lang": lang}))]),
     ])
     return components.page_frame(PATH, lang, query, body, q.notices())
 
 
-def static_chart(fig: dict[str, Any], note: str, summary: str, table: Any, lang: str) -> html.Section:
-    """A chart drawn at layout time, with caption, summary and (optional) data table."""
+def static_chart(fig: dict[str, Any], note: str, summary: str, table: Any, lang: str,
+                 request: tuple[str, str]) -> html.Section:
+    """A chart drawn at layout time, with caption, summary, (optional) data table and where to get its data."""
     parts: list[Any] = [dcc.Graph(figure=fig, config=components.GRAPH_CONFIG), html.P(note, className="caption"),
                         html.P(summary, className="summary")]
     if table is not None:
         parts.append(html.Details([html.Summary(t("chart.table", lang)), table]))
+    parts.append(components.get_data(request, lang))
     return html.Section(parts, className="chart-block")
