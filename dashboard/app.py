@@ -56,6 +56,20 @@ def _routes(server: flask.Flask) -> None:
         return flask.jsonify(error="Something went wrong."), 500
 
 
+def warm_up() -> None:
+    """Build the per-warehouse lookups and the catalog indicators' indexes before serving (production workers)."""
+    from dashboard import components
+
+    try:
+        read.indicator_table(), read.country_table(), read.group_sets(), read.group_table(), read.aggregate_codes()
+        for lang in ("en", "zh"):
+            components.names(lang)
+        for code in read.indicators(catalog_only=True)["code"]:
+            read.year_values(code, 0)
+    except read.WarehouseMissing:
+        log.warning("no warehouse yet: nothing to warm up")
+
+
 def create_app() -> dash.Dash:
     """Build the Dash app with every page under ``dashboard/pages``."""
     app = dash.Dash(
@@ -65,9 +79,12 @@ def create_app() -> dash.Dash:
     )
     app.layout = html.Div([dash.page_container])
     server = app.server
+    server.config["COMPRESS_LEVEL"] = 3   # most of the size gain for half the CPU of the default 6
     Compress(server)
     _routes(server)
     api.register(server)
+    from dashboard.briefing import routes as briefing_routes   # /briefing/html, /briefing/pdf, their scripts
+    briefing_routes.register(server)
     csp: list[str] = []
 
     def headers(response: flask.Response) -> flask.Response:
@@ -80,4 +97,7 @@ def create_app() -> dash.Dash:
         return _security_headers(response, csp[0])
 
     server.after_request(headers)
+    # Dash moves the pages' callbacks onto the app during its first request; make that request now, or
+    # threads of a fresh production worker race to it and some callbacks are "not found".
+    server.test_client().get("/_dash-dependencies")
     return app

@@ -15,6 +15,7 @@ from etl import read
 
 NAV = [("/", "nav.overview"), ("/map", "nav.map"), ("/country", "nav.country"), ("/compare", "nav.compare"),
        ("/index", "nav.index"), ("/explorer", "nav.explorer"), ("/membership", "nav.membership"),
+       ("/briefing", "nav.briefing"),
        ("/sources", "nav.sources")]
 
 def aria(**attrs: str) -> dict[str, Any]:
@@ -139,7 +140,9 @@ def source_text(meta: Mapping[str, Any]) -> str:
 
 def _cell(value: Any) -> str:
     text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    if "|" in text or "\\" in text or "\n" in text:
+        return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    return text
 
 
 def table_rows(rows: Sequence[Sequence[Any]], headers: Sequence[str], max_rows: int = 400) -> dcc.Markdown:

@@ -20,6 +20,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav.index": ("Digital Development Index", "数字发展指数"),
     "nav.explorer": ("Explorer", "数据浏览"),
     "nav.membership": ("Membership", "会员"),
+    "nav.briefing": ("Briefings", "简报"),
     "nav.sources": ("Sources & methodology", "来源与方法"),
     "nav.language": ("Language", "语言"),
     "footer.vintage": ("Data vintage: {vintage}. Warehouse built {built} UTC.",

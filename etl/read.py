@@ -69,12 +69,17 @@ class Warehouse:
                 self._memo = {}
             return self._gen.con
 
-    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
-        """A value computed once per generation of the file (for small, unchanging lookups)."""
+    def memo(self, key: Any, compute: Callable[[], Any], *, bounded: bool = False) -> Any:
+        """A value computed once per generation of the file; ``bounded`` ones share an LRU of 64 entries."""
         self._current()
         memo = self._memo
         if key not in memo:
             memo[key] = compute()
+            if bounded:
+                lru = memo.setdefault("_lru", [])
+                lru.append(key)
+                if len(lru) > 64:
+                    memo.pop(lru.pop(0), None)
         return memo[key]
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
@@ -173,6 +178,13 @@ def country_codes(*, db: Warehouse | None = None) -> frozenset[str]:
     """Every country and group code in the warehouse."""
     w = _db(db)
     return w.memo("country_codes", lambda: frozenset(r[0] for r in w.rows("SELECT iso3 FROM countries")))
+
+
+def aggregate_codes(*, db: Warehouse | None = None) -> frozenset[str]:
+    """Codes of groups (World Bank aggregates and our own) rather than countries."""
+    w = _db(db)
+    return w.memo("aggregate_codes", lambda: frozenset(
+        r[0] for r in w.rows("SELECT iso3 FROM countries WHERE is_aggregate")))
 
 
 def check_indicators(codes: Sequence[str], *, db: Warehouse | None = None) -> None:
@@ -358,21 +370,50 @@ def indicator_meta(code: str, *, db: Warehouse | None = None) -> dict[str, Any]:
     return dict(table[code])
 
 
-def year_values(indicator: str, year: int, *, db: Warehouse | None = None) -> list[tuple[str, float]]:
-    """(iso3, value) of every country and group with a value of ``indicator`` in ``year`` (hot path: no DataFrame)."""
+class _IndicatorIndex:
+    """One indicator's observations held in memory, by year and by country (built on first use)."""
+
+    def __init__(self, rows: list[tuple[str, int, float, bool]]):
+        self.by_year: dict[int, list[tuple[str, float]]] = {}
+        self.by_iso3: dict[str, list[tuple[int, float, bool]]] = {}
+        for iso3, year, value, computed in rows:      # rows come ordered by iso3, then year
+            self.by_year.setdefault(year, []).append((iso3, value))
+            self.by_iso3.setdefault(iso3, []).append((year, value, computed))
+
+
+def _index(indicator: str, db: Warehouse | None) -> _IndicatorIndex:
     check_indicators([indicator], db=db)
-    return [(r[0], r[1]) for r in _db(db).rows(
-        "SELECT iso3, value FROM observations WHERE indicator = ? AND year = ?", [indicator, year])]
+    w = _db(db)
+    return w.memo(("indicator_index", indicator), lambda: _IndicatorIndex(w.rows(
+        "SELECT iso3, year, value, computed FROM observations WHERE indicator = ? ORDER BY iso3, year",
+        [indicator])), bounded=True)
+
+
+def year_values(indicator: str, year: int, *, db: Warehouse | None = None) -> list[tuple[str, float]]:
+    """(iso3, value) of every country and group with a value of ``indicator`` in ``year`` (hot path: no DataFrame).
+
+    An indicator's values are read once per warehouse generation and indexed (for the last 64 indicators).
+    """
+    return list(_index(indicator, db).by_year.get(year, []))
 
 
 def series_rows(indicator: str, codes: Sequence[str], *, db: Warehouse | None = None
                 ) -> list[tuple[str, int, float, bool]]:
     """(iso3, year, value, computed) of ``indicator`` for ``codes``, by code then year (hot path: no DataFrame)."""
-    check_indicators([indicator], db=db)
     check_countries(list(codes), db=db)
-    return [(r[0], r[1], r[2], r[3]) for r in _db(db).rows(
-        """SELECT iso3, year, value, computed FROM observations WHERE indicator = ? AND list_contains(?, iso3)
-           ORDER BY iso3, year""", [indicator, list(codes)])]
+    index = _index(indicator, db)
+    return [(c, y, v, k) for c in sorted(set(codes)) for y, v, k in index.by_iso3.get(c, [])]
+
+
+def observation_rows(indicators: Sequence[str], countries: Sequence[str], *, year_from: int | None = None,
+                     year_to: int | None = None, db: Warehouse | None = None
+                     ) -> list[tuple[str, str, int, float, bool]]:
+    """(iso3, indicator, year, value, computed) in the order of :func:`observations` (hot path: no DataFrame)."""
+    check_countries(list(countries), db=db)
+    lo, hi = (year_from if year_from is not None else -10**6), (year_to if year_to is not None else 10**6)
+    places = sorted(set(countries))
+    return [(c, code, y, v, k) for code in sorted(set(indicators)) for c in places
+            for y, v, k in _index(code, db).by_iso3.get(c, []) if lo <= y <= hi]
 
 
 def indicator_latest_years(iso3: str, codes: Sequence[str], *, db: Warehouse | None = None) -> pd.DataFrame:

@@ -150,9 +150,8 @@ def render_lines(places: list[str] | None, indicator: str, scale: str, mode: str
         return figures.message(text), "", text, None, query, None
     years = f"{min(min(s.years) for s in series)}–{max(max(s.years) for s in series)}"
     note = components.caption(meta, lang, years, computed=any(r[3] for r in rows))
-    groups = set(read.country_table().query("is_aggregate")["iso3"])
     fig = figures.lines(series, title=i18n.name(meta, lang), note=note, y_title=y_title,
-                        log=scale == "log" and mode == "absolute", dashed=groups)
+                        log=scale == "log" and mode == "absolute", dashed=read.aggregate_codes())
     latest = sorted(((s.values[-1], s.years[-1], s.label) for s in series), reverse=True)
     parts = [f"{label} {i18n.fmt(v, lang)} ({yr})" for v, yr, label in latest]
     missing = [p for p in places if p not in {s.key for s in series}]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -164,6 +163,17 @@ def row_source(meta: Mapping[str, Any], computed: bool) -> str:
         return f"computed here: {aggregation(meta)} of country values from {via(meta)}"
     org = meta.get("source_org")
     return f"{org}, via {via(meta)}" if isinstance(org, str) and org else via(meta)
+
+
+def grid_records(rows: Sequence[tuple[str, str, int, float, bool]], lang: str) -> list[dict[str, Any]]:
+    """The grid's records from (iso3, indicator, year, value, computed) rows, the same fields as the downloads."""
+    names = components.names(lang)
+    labels = {code: (i18n.name(m, lang), i18n.unit(m, lang))
+              for code in {r[1] for r in rows} for m in [read.indicator_meta(code)]}
+    return [{"iso3": iso3, "country": names.get(iso3, iso3), "indicator": code, "indicator_name": labels[code][0],
+             "year": year, "value": None if value != value else value, "unit": labels[code][1],
+             "computed": bool(computed)}
+            for iso3, code, year, value, computed in rows]
 
 
 def tidy_rows(obs: pd.DataFrame, meta: pd.DataFrame, countries: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -443,17 +453,14 @@ def render(indicators: object, countries: object, year_from: object, year_to: ob
            lang: str) -> tuple[Any, ...]:
     """Inputs -> observations -> tidy rows -> grid (capped), row count, indicator notes, URL state."""
     lang = i18n.lang_of(lang)
-    rows, about, query = build(indicators, countries, year_from, year_to, lang)
-    shown = rows.head(GRID_MAX_ROWS)
-    records = shown[["iso3", "country", "indicator", "indicator_name", "year", "value", "unit",
-                     "computed"]].to_dict("records")
-    for r in records:   # JSON has no NaN
-        if isinstance(r["value"], float) and math.isnan(r["value"]):
-            r["value"] = None
-    request = components.data_request(list(query["indicators"]), countries=list(query["countries"]),
-                                      year_from=query["from"], year_to=query["to"])
-    return (records, count_text(len(rows), len(shown), lang), _about_view(about, lang), query,
-            components.get_data(request, lang) if query["indicators"] and query["countries"] else None)
+    codes, places, lo, hi = selection(indicators, countries, year_from, year_to)
+    query = {"indicators": codes, "countries": places, "from": lo, "to": hi, "lang": lang}
+    about = about_table(read.indicator_table(), codes)
+    rows = read.observation_rows(codes, places, year_from=lo, year_to=hi) if codes and places else []
+    records = grid_records(rows[:GRID_MAX_ROWS], lang)
+    request = components.data_request(codes, countries=places, year_from=lo, year_to=hi)
+    return (records, count_text(len(rows), len(records), lang), _about_view(about, lang), query,
+            components.get_data(request, lang) if codes and places else None)
 
 
 def _filename(query: Mapping[str, Any], ext: str) -> str:

@@ -105,19 +105,19 @@ def layout(**query: object) -> html.Div:
 
 
 def map_rows(values: list[tuple[str, float]], names: dict[str, str], unit: str, year: int, lang: str
-             ) -> list[tuple[str, float, str, str, int]]:
-    """(iso3, value, hover label, name, rank) sorted by value, highest first (rank 1)."""
+             ) -> list[tuple[str, float, str, str, int, str]]:
+    """(iso3, value, hover label, name, rank, formatted value) sorted by value, highest first (rank 1)."""
     ordered = sorted(values, key=lambda v: -v[1])
     out, rank, previous = [], 0, None
     for i, (iso3, value) in enumerate(ordered, start=1):
         if value != previous:
             rank, previous = i, value
-        name = names.get(iso3, iso3)
-        out.append((iso3, value, f"<b>{name}</b><br>{i18n.fmt(value, lang)} {unit}<br>{year} · #{rank}", name, rank))
+        name, shown = names.get(iso3, iso3), i18n.fmt(value, lang)
+        out.append((iso3, value, f"<b>{name}</b><br>{shown} {unit}<br>{year} · #{rank}", name, rank, shown))
     return out
 
 
-def summary_text(rows: list[tuple[str, float, str, str, int]], meta: dict[str, Any], year: int, lang: str,
+def summary_text(rows: list[tuple[str, float, str, str, int, str]], meta: dict[str, Any], year: int, lang: str,
                  wic: float | None) -> str:
     """One sentence on the range and median, plus the WIC member-country value when there is one."""
     if not rows:
@@ -213,7 +213,7 @@ def render(indicator: str, year: int, scale: str, region: str, flags: list[str],
                              fit=bool(region))
     source = components.source_text(meta)
     fig["data"][1]["hovertemplate"] = f"%{{text}}<br><i>{source}</i><extra></extra>"   # once, not per country
-    table = components.table_rows([(r[4], r[3], r[0], i18n.fmt(r[1], lang)) for r in rows],
+    table = components.table_rows([(r[4], r[3], r[0], r[5]) for r in rows],
                                   ["#", t("control.country", lang), "ISO3", unit])
     if region and "members" in flags:
         request = components.data_request([indicator], countries=sorted(keep), year_from=year, year_to=year)
