@@ -25,7 +25,7 @@ $(NODE_STAMP): package.json package-lock.json
 
 assets: $(NODE_STAMP)
 
-## Debian packages the browser tests need, installed only when missing
+## Debian packages for browser tests and PDF briefings, installed only when missing
 system-deps:
 	@missing=""; for p in $(SYSTEM_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
@@ -36,7 +36,7 @@ warehouse: install
 	$(BIN)/wic etl
 
 ## serve the dashboard on http://127.0.0.1:8050
-run: warehouse assets
+run: warehouse assets system-deps
 	$(BIN)/wic serve --host 127.0.0.1 --port 8050
 
 lint: install

@@ -209,14 +209,3 @@ def bubbles(frame: pd.DataFrame, *, title: str, note: str, x_title: str, y_title
                                    "args": [[None], {"mode": "immediate", "frame": {"duration": 0}}]}]}])
     return {"data": traces(last) if last is not None else [], "frames": frames,
             "layout": layout}
-
-
-def radar(frame: pd.DataFrame, *, title: str, note: str) -> dict[str, Any]:
-    """Polar chart of scores 0-100: ``frame`` has series, label, axis, value."""
-    traces = []
-    for i, (_, part) in enumerate(frame.groupby("series", sort=False)):
-        traces.append({"type": "scatterpolar", "r": list(part["value"]) + [part["value"].iloc[0]],
-                       "theta": list(part["axis"]) + [part["axis"].iloc[0]], "name": part["label"].iloc[0],
-                       "fill": "toself" if i == 0 else "none", "line": {"color": PALETTE[i % len(PALETTE)]}})
-    return {"data": traces, "layout": _layout(title, note, polar={"radialaxis": {"range": [0, 100]}},
-                                              legend={"orientation": "h", "y": -0.15})}

@@ -88,10 +88,12 @@ def watched(browser: Browser) -> Iterator[Watched]:
 
 
 def ready(page: Page) -> None:
-    """Wait until Dash has rendered and no callback is pending."""
+    """Wait until Dash has rendered, no callback is pending and Plotly has drawn every chart."""
     page.wait_for_selector("footer", timeout=20_000)
     page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=20_000)
-    page.wait_for_timeout(400)
+    page.wait_for_function("""() => [...document.querySelectorAll('.dash-graph')]
+        .every(g => g.querySelector('.main-svg'))""", timeout=20_000)
+    page.wait_for_timeout(300)
 
 
 def shot(page: Page, name: str) -> None:
@@ -113,6 +115,10 @@ def test_page_loads_without_console_errors(server: str, watched: Watched, name: 
     assert watched.errors == []
     assert watched.page.locator(".notice:has-text('could not be drawn')").count() == 0
     assert watched.page.locator("h1").first.inner_text().strip()
+    graphs = watched.page.locator(".dash-graph")
+    for i in range(graphs.count()):   # no empty chart: each draws data or says why it has none
+        drawn = graphs.nth(i).locator(".trace, .choroplethlocation, .annotation-text").count()
+        assert drawn > 0, f"chart {i} of {name} is empty"
 
 
 def test_map_draws_country_shapes_and_the_slider_moves_the_year(server: str, watched: Watched) -> None:

@@ -1,0 +1,91 @@
+"""Pure helpers of the dashboard, with hand-computed examples."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from dashboard import figures, i18n, stats
+from dashboard.components import data_request, table_rows
+from dashboard.urls import href
+
+
+@pytest.mark.parametrize(("value", "lang", "shown"), [
+    (1234.5, "en", "1,234"), (12.345, "en", "12.3"), (0.01234, "en", "0.01"), (2.5e9, "en", "2.50 billion"),
+    (1.41e9, "zh", "14.10亿"), (3.2e6, "zh", "320万"), (None, "en", "no data"), (float("nan"), "zh", "无数据"),
+    (-12.5, "en", "-12.5"),
+])
+def test_number_formatting(value: float | None, lang: str, shown: str) -> None:
+    assert i18n.fmt(value, lang) == shown
+
+
+def test_names_units_and_qualifiers_fall_back_to_english() -> None:
+    row = {"name_en": "Kosovo", "name_zh": None, "unit": "% of GDP", "unit_zh": ""}
+    assert i18n.name(row, "zh") == "Kosovo" and i18n.unit(row, "zh") == "% of GDP"
+    assert i18n.name({"name_en": "China", "name_zh": "中国"}, "zh") == "中国"
+    assert i18n.qualifier("more than", "zh") == "超过" and i18n.qualifier("exact", "en") == ""
+    assert i18n.lang_of("fr") == "en" and i18n.lang_of("zh") == "zh"
+
+
+def test_rank_is_direction_aware_with_ties() -> None:
+    values = pd.DataFrame({"iso3": ["A", "B", "C", "D"], "value": [10.0, 30.0, 30.0, 5.0]})
+    assert stats.rank(values, "B", True) == (1, 4) and stats.rank(values, "C", True) == (1, 4)
+    assert stats.rank(values, "A", True) == (3, 4)
+    assert stats.rank(values, "D", False) == (1, 4)            # lower is better
+    assert stats.rank(values, "A", True, among={"A", "D"}) == (1, 2)
+    assert stats.rank(values, "Z", True) is None
+
+
+def test_five_year_change_needs_both_years() -> None:
+    series = pd.DataFrame({"year": [2015, 2018, 2020], "value": [40.0, 50.0, 61.5]})
+    assert stats.change(series) == (2020, 61.5, 2015, 40.0)
+    assert stats.change(series[series["year"] != 2015]) is None
+    assert stats.change(series.iloc[0:0]) is None
+
+
+def test_relative_change_from_a_base_year() -> None:
+    assert stats.relative_to_base([50.0, 75.0, 100.0], [2010, 2015, 2020], 2010) == [0.0, 50.0, 100.0]
+    assert stats.relative_to_base([50.0], [2010], 2015) is None
+    assert stats.relative_to_base([0.0, 5.0], [2010, 2011], 2010) is None   # no change from zero
+
+
+def test_links_keep_state_and_drop_empty_values() -> None:
+    assert href("/map", {"indicator": "IT.NET.USER.ZS", "region": None}, lang="zh") == \
+        "/map?indicator=IT.NET.USER.ZS&lang=zh"
+    assert href("/compare", {"countries": ["CHN", "USA"]}) == "/compare?countries=CHN,USA"
+    assert href("/", {}) == "/"
+
+
+def test_markdown_tables_escape_pipes_and_cap_rows() -> None:
+    table = table_rows([("a|b", 1.5), ("c", None)], ["Name", "Value"]).children
+    lines = table.split("\n")
+    assert lines[0] == "| Name | Value |" and lines[2] == "| a\\|b | 1.5 |" and lines[3] == "| c |  |"
+    assert len(table_rows([(i,) for i in range(10)], ["n"], max_rows=3).children.split("\n")) == 5
+
+
+def test_data_requests_name_the_same_selection_for_api_and_python() -> None:
+    path, python = data_request(["IT.NET.USER.ZS"], group="EAS", year_from=2020, year_to=2020)
+    assert path == "/api/v1/observations?indicator=IT.NET.USER.ZS&group=EAS&year_from=2020&year_to=2020"
+    assert "read.observations('IT.NET.USER.ZS', read.group_members('EAS'), year_from=2020, year_to=2020)" in python
+    path, python = data_request(["A.B", "C.D"], countries=["CHN", "WLD"])
+    assert path.endswith("indicator=A.B,C.D&country=CHN,WLD") and "['A.B', 'C.D'], ['CHN', 'WLD']" in python
+
+
+def test_line_series_group_rows_mark_computed_and_tabulate() -> None:
+    rows = [("CHN", 2019, 1.0, False), ("CHN", 2020, 2.0, False), ("WIC", 2020, 3.0, True)]
+    series = figures.line_series(rows, ["WIC", "CHN"], {"CHN": "China", "WIC": "Members"},
+                                 lambda label, y, v: f"{label}:{y}:{v}")
+    assert [s.label for s in series] == ["Members*", "China"] and series[1].years == [2019, 2020]
+    headers, table = figures.wide_table(series)
+    assert headers == ["year", "Members*", "China"] and table == [[2020, 3.0, 2.0], [2019, "", 1.0]]
+
+
+def test_long_notes_wrap_and_maps_show_no_data_in_grey() -> None:
+    assert figures.wrap("a" * 60 + " · " + "b" * 60, width=95).count("<br>") == 1
+    fig = figures.choropleth([("CHN", 90.0, "China")], [("CHN", "China"), ("USA", "United States")],
+                             title="t", note="n", colorbar="%", log=False)
+    assert fig["data"][0]["locations"] == ["USA"] and fig["data"][0]["colorscale"][0][1] == figures.NO_DATA
+    assert fig["data"][1]["locations"] == ["CHN"] and fig["data"][1]["z"] == [90.0]
+    logged = figures.choropleth([("CHN", 100.0, "c"), ("USA", 0.0, "u")], [("CHN", "c"), ("USA", "u")],
+                                title="t", note="", colorbar="", log=True)
+    assert logged["data"][1]["z"] == [2.0] and logged["data"][0]["locations"] == ["USA"]   # 0 can't be logged
