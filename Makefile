@@ -50,6 +50,7 @@ test: lint assets system-deps
 bench: install assets
 	$(BIN)/python bench/etl.py
 	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/briefing.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

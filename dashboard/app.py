@@ -13,6 +13,7 @@ from flask_compress import Compress
 from werkzeug.exceptions import HTTPException
 
 from dashboard import api
+from dashboard.briefing import routes as briefing_routes
 from etl import config, read
 
 HERE = Path(__file__).resolve().parent
@@ -83,8 +84,7 @@ def create_app() -> dash.Dash:
     Compress(server)
     _routes(server)
     api.register(server)
-    from dashboard.briefing import routes as briefing_routes   # /briefing/html, /briefing/pdf, their scripts
-    briefing_routes.register(server)
+    briefing_routes.register(server)   # /briefing/html, /briefing/pdf and their scripts
     csp: list[str] = []
 
     def headers(response: flask.Response) -> flask.Response:

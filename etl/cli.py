@@ -69,6 +69,18 @@ def _parser() -> argparse.ArgumentParser:
                             "security headers)")
     serve.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 1) + 1),
                        help="with --prod: worker processes (default: cores + 1)")
+
+    brief = sub.add_parser("brief", help="write the printable A4 PDF brief of a country or group",
+                           formatter_class=argparse.RawDescriptionHelpFormatter,
+                           description="Write the two-page council brief of a country or a group (a World Bank "
+                                       "region, an income group, WLD or WIC) as an A4 PDF, in English or Chinese, "
+                                       "from the same template as the dashboard's /briefing page (printed by "
+                                       "headless Chromium).",
+                           epilog="examples:\n  wic brief CHN\n  wic brief KEN --lang zh --out kenya-zh.pdf\n"
+                                  "  wic brief WIC --out wic.pdf")
+    brief.add_argument("code", metavar="ISO3", help="country or group code, e.g. CHN, XKX, EAS, HIC, WIC")
+    brief.add_argument("--lang", default="en", metavar="en|zh", help="language: en (default) or zh")
+    brief.add_argument("--out", type=Path, metavar="PATH", help="the PDF to write (default: brief-ISO3-LANG.pdf)")
     return parser
 
 
@@ -171,6 +183,14 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _brief(args: argparse.Namespace) -> int:
+    from dashboard.briefing import write_brief
+
+    out = write_brief(args.code, args.lang, args.out)
+    print(f"wrote {out} ({out.stat().st_size:,} bytes)")
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     if args.prod:
         from etl import read
@@ -193,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from etl.read import UnknownCode, WarehouseMissing
 
     args = _parser().parse_args(argv)
-    handlers = {"etl": _etl, "query": _query, "info": _info, "serve": _serve}
+    handlers = {"etl": _etl, "query": _query, "info": _info, "serve": _serve, "brief": _brief}
     try:
         return handlers[args.command](args)
     except (InputError, SourceError, UnknownCode, WarehouseMissing, RuntimeError) as exc:

@@ -609,3 +609,20 @@ def index_coherence(*, db: Warehouse | None = None) -> pd.DataFrame:
 def index_correlations(*, db: Warehouse | None = None) -> pd.DataFrame:
     """Pairwise correlations of indicators, pillars and the index (long: a, b, r, n) in the latest year."""
     return _db(db).frame("SELECT * FROM index_correlations ORDER BY a, b")
+
+
+# --- briefings -----------------------------------------------------------------------------------------
+
+def group_distribution(indicators: str | Sequence[str], group: str, *, db: Warehouse | None = None
+                       ) -> pd.DataFrame:
+    """Per indicator and year, over a group's countries: ``n`` reporting, ``median``, ``p25`` and ``p75`` of their
+    values (continuous quantiles, as pandas' default), for comparing one country with its group."""
+    codes = _codes(indicators) or []
+    check_indicators(codes, db=db)
+    _check_group(group, db)
+    return _db(db).frame("""
+        SELECT o.indicator, o.year, count(*) AS n, median(o.value) AS median,
+               quantile_cont(o.value, 0.25) AS p25, quantile_cont(o.value, 0.75) AS p75
+        FROM observations o JOIN group_members g ON g.iso3 = o.iso3 AND g.group_code = ?
+        WHERE list_contains(?, o.indicator)
+        GROUP BY o.indicator, o.year ORDER BY o.indicator, o.year""", [group, codes])

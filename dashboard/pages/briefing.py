@@ -73,7 +73,7 @@ def layout(**query: object) -> html.Div:
 @callback(Output("_pages_location", "search", allow_duplicate=True), Input(ID.SUBJECT, "value"),
           State(ID.LANG, "data"), prevent_initial_call=True)
 @guarded(lambda: dash.no_update)
-def on_subject(code: str, lang: str) -> str:
+def on_subject(code: str, lang: str) -> Any:
     """Another country or group: open its brief (the page is rebuilt from the URL)."""
     if code not in subjects():
         return dash.no_update
