@@ -94,13 +94,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients")
     parser.add_argument("--per-client", type=int, default=12, help="requests per concurrent client")
     parser.add_argument("--workers", type=int, default=None, help="server workers (default: wic serve's)")
+    parser.add_argument("--threads", type=int, default=None, help="threads per worker (default: wic serve's)")
     args = parser.parse_args()
     if not config.warehouse_path().exists():
         subprocess.run([sys.executable, "-m", "etl.cli", "etl", "--quiet"], check=True)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    workers = ["--workers", str(args.workers)] if args.workers else []
+    workers = (["--workers", str(args.workers)] if args.workers else []) + (
+        ["--threads", str(args.threads)] if args.threads else [])
     server = subprocess.Popen([sys.executable, "-m", "etl.cli", "serve", "--prod", "--port", str(port), *workers],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -119,7 +121,7 @@ def main() -> None:
             for body in requests_for(deps, rng).values():
                 post(session, url, body)
         print(f"machine: {os.cpu_count()} cores; server: gunicorn, {args.workers or (os.cpu_count() or 1) + 1} "
-              "workers x 4 threads; "
+              f"workers x {args.threads or 2} threads; "
               f"warehouse: {config.warehouse_path()}")
         print(f"{'view':10} {'1 client p50 ms':>16} {'p95 ms':>8} {'bytes':>9} {'errors':>7}")
         singles: dict[str, list[float]] = {}

@@ -69,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
                             "security headers)")
     serve.add_argument("--workers", type=int, default=max(2, (os.cpu_count() or 1) + 1),
                        help="with --prod: worker processes (default: cores + 1)")
+    serve.add_argument("--threads", type=int, default=2, help="with --prod: threads per worker (default 2)")
 
     brief = sub.add_parser("brief", help="write the printable A4 PDF brief of a country or group",
                            formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -197,7 +198,7 @@ def _serve(args: argparse.Namespace) -> int:
 
         read.open_warehouse().rows("SELECT 1")   # fail early, with a clear message, if there is no warehouse
         command = [sys.executable, "-m", "gunicorn", "--bind", f"{args.host}:{args.port}",
-                   "--workers", str(args.workers), "--worker-class", "gthread", "--threads", "4",
+                   "--workers", str(args.workers), "--worker-class", "gthread", "--threads", str(args.threads),
                    "--timeout", "60", "--access-logfile", "-", "dashboard.wsgi:server"]
         os.execv(sys.executable, command)
     from dashboard.app import create_app
