@@ -51,6 +51,7 @@ bench: install assets
 	$(BIN)/python bench/etl.py
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/briefing.py
+	$(BIN)/python bench/index.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -792,11 +792,12 @@ def on_reset(_clicks: Any) -> tuple[Any, ...]:
 
 
 def _breakdown_fallback() -> tuple[Any, ...]:
-    return (figures.message(ERROR_TEXT), "", ERROR_TEXT, None, None, "")
+    return (figures.message(ERROR_TEXT), "", ERROR_TEXT, None, None, "", None)
 
 
 @callback(Output(ID.PILLAR, "figure"), Output(ID.PILLAR_CAPTION, "children"), Output(ID.PILLAR_SUMMARY, "children"),
           Output(ID.PILLAR_TABLE, "children"), Output(ID.INDICATORS, "children"), Output(ID.STATUS, "children"),
+          Output(f"{ID.PILLAR}-getdata", "children"),
           Input(ID.COUNTRY, "value"), Input(ID.NORM, "value"), State(ID.LANG, "data"))
 @guarded(_breakdown_fallback)
 def render_country(country: Any, norm: Any, lang: Any) -> tuple[Any, ...]:
@@ -808,7 +809,7 @@ def render_country(country: Any, norm: Any, lang: Any) -> tuple[Any, ...]:
     note = index_caption(p.year, norm, lang)
     if not isinstance(country, str) or country not in table:
         text = pick("Choose a country, or click a bar in the ranking.", "请选择国家，或点击排名图中的条形。", lang)
-        return figures.message(text), note, "", None, None, text
+        return figures.message(text), note, "", None, None, text, None
     name = components.names(lang).get(country, country)
     ranked, rank, why = table[country]
     pnames = pillar_names(lang)
@@ -882,7 +883,12 @@ def render_country(country: Any, norm: Any, lang: Any) -> tuple[Any, ...]:
         pick("5–95% pillar rank", "支柱排名5–95%区间", lang), median_name,
         pick("Indicators with data", "有数据的指标", lang),
         pick("Index rank without this pillar", "去掉该支柱后的指数排名", lang)])
-    return fig, note, summary, pillar_table, indicator_table(country, p.year, norm, lang), status
+    request = (f"/api/v1/index-scores?country={country}",
+               f"from etl import read\npillars = read.index_pillar_scores({p.year}, normalization={norm!r})\n"
+               f"pillars = pillars[pillars.iso3 == {country!r}]\n"
+               f"indicators = read.index_indicator_scores({country!r}, {p.year})")
+    return (fig, note, summary, pillar_table, indicator_table(country, p.year, norm, lang), status,
+            components.get_data(request, lang))
 
 
 def indicator_table(country: str, year: int, norm: str, lang: str) -> Any:
