@@ -45,9 +45,26 @@ def dash_app(warehouse_path: Path) -> Any:
     """The dashboard, created once per session: Dash hands the pages' callbacks to the first app that serves."""
     from dashboard.app import create_app
 
-    app = create_app()
-    app.server.test_client().get("/healthz")
-    return app
+    return create_app()
+
+
+@pytest.fixture(scope="session")
+def app(dash_app: Any) -> Any:
+    """The session's dashboard app."""
+    return dash_app
+
+
+@pytest.fixture(scope="session")
+def client(dash_app: Any) -> Iterator[Any]:
+    """A Flask test client of the session's app."""
+    with dash_app.server.test_client() as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def deps(client: Any) -> list[dict[str, Any]]:
+    """Every callback the app serves, as the browser learns them from `/_dash-dependencies`."""
+    return client.get("/_dash-dependencies").get_json()
 
 
 @pytest.fixture(scope="session")

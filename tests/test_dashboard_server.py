@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import dash
 import pytest
 from dash_payloads import payload, server_callbacks
 from flask.testing import FlaskClient
@@ -17,22 +15,6 @@ from hypothesis import strategies as st
 from etl import read
 
 PAGES = ["/", "/map", "/country", "/compare", "/index", "/explorer", "/membership", "/sources"]
-
-
-@pytest.fixture(scope="module")
-def app(dash_app: dash.Dash) -> dash.Dash:
-    return dash_app
-
-
-@pytest.fixture(scope="module")
-def client(app: dash.Dash) -> Iterator[FlaskClient]:
-    with app.server.test_client() as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def deps(client: FlaskClient) -> list[dict[str, Any]]:
-    return client.get("/_dash-dependencies").get_json()
 
 
 def route(client: FlaskClient, deps: list[dict[str, Any]], path: str, search: str = "") -> str:

@@ -23,12 +23,6 @@ PAGE = "pages.explorer"
 # --- helpers ---------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def app(dash_app: dash.Dash) -> dash.Dash:
-    """The session's app."""
-    return dash_app
-
-
-@pytest.fixture(scope="module")
 def page(app: dash.Dash) -> ModuleType:
     """The page module as loaded by the app."""
     return sys.modules[PAGE]

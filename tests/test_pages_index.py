@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
@@ -29,25 +28,8 @@ PAGE = "pages.index"
 # --- helpers ---------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def app(dash_app: dash.Dash) -> dash.Dash:
-    """The session's app."""
-    return dash_app
-
-
-@pytest.fixture(scope="module")
 def page(app: dash.Dash) -> ModuleType:
     return sys.modules[PAGE]
-
-
-@pytest.fixture(scope="module")
-def client(app: dash.Dash) -> Iterator[FlaskClient]:
-    with app.server.test_client() as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
-def deps(client: FlaskClient) -> list[dict[str, Any]]:
-    return client.get("/_dash-dependencies").get_json()
 
 
 @pytest.fixture(scope="module")

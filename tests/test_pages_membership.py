@@ -21,12 +21,6 @@ PAGE = "pages.membership"
 # --- helpers ---------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def app(dash_app: dash.Dash) -> dash.Dash:
-    """The session's app."""
-    return dash_app
-
-
-@pytest.fixture(scope="module")
 def page(app: dash.Dash) -> ModuleType:
     """The page module as loaded by the app."""
     return sys.modules[PAGE]
