@@ -169,6 +169,16 @@ def names(lang: str) -> dict[str, str]:
     return dict(read.open_warehouse().memo(("names", lang), build))
 
 
+def link_table(frame: pd.DataFrame, columns: Sequence[tuple[str, str]], nowrap: tuple[str, ...] = ()) -> html.Table:
+    """An accessible HTML table whose cells may hold components (links to sources); ``nowrap`` columns stay on
+    one line."""
+    keep = {"whiteSpace": "nowrap"}
+    head = html.Thead(html.Tr([html.Th(label, scope="col") for _, label in columns]))
+    body = html.Tbody([html.Tr([html.Td(row[key], style=keep if key in nowrap else None) for key, _ in columns])
+                       for row in frame.to_dict("records")])
+    return html.Table([head, body], className="data-table", style={"width": "100%", "borderCollapse": "collapse"})
+
+
 def labelled(label: str, control: Any, control_id: str, size: str = "") -> html.Div:
     """A form control with a visible label bound to it (``size``: "", "wide" or "narrow")."""
     return html.Div([html.Label(label, htmlFor=control_id), control], className=f"control {size}".strip())

@@ -30,8 +30,13 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-backgroun
          "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 KEEP = {("CHN", "en"), ("CHN", "zh")}
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() or not shutil.which("pdftoppm"),
-                                reason="needs Debian's chromium and poppler-utils (make system-deps)")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _tools() -> None:
+    """Chromium and pdftoppm are installed by `make test`: their absence is a failure, not a skip."""
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing (make system-deps)"
+    assert shutil.which("pdftoppm"), "poppler-utils' pdftoppm is missing (make system-deps)"
 
 
 @pytest.fixture(scope="module")

@@ -222,16 +222,6 @@ def register_rows(members: pd.DataFrame, lang: str) -> pd.DataFrame:
                                        "confidence"])
 
 
-def link_table(frame: pd.DataFrame, columns: list[tuple[str, str]], nowrap: tuple[str, ...] = ()) -> html.Table:
-    """An accessible HTML table whose cells may hold components (links to sources); ``nowrap`` columns stay on
-    one line."""
-    keep = {"whiteSpace": "nowrap"}
-    head = html.Thead(html.Tr([html.Th(label, scope="col") for _, label in columns]))
-    body = html.Tbody([html.Tr([html.Td(row[key], style=keep if key in nowrap else None) for key, _ in columns])
-                       for row in frame.to_dict("records")])
-    return html.Table([head, body], className="data-table", style={"width": "100%", "borderCollapse": "collapse"})
-
-
 # --- page ----------------------------------------------------------------------------------------------
 
 DROPDOWN_ZH = {"search": "搜索", "clear_search": "清除搜索", "clear_selection": "清除所选",
@@ -325,7 +315,7 @@ def render_counts(lang: str) -> tuple[Any, ...]:
     fig = counts_figure(table, title=title, note=caption(unit, when, lang, short=True), lang=lang)
     shown = table.assign(source=[html.A(s or u, href=u, target="_blank", rel="noopener noreferrer") if u else s
                                  for s, u in zip(table["source_title"], table["source_url"], strict=True)])
-    data = link_table(shown, [
+    data = components.link_table(shown, [
         ("date", pick("Date", "日期", lang)), ("members", pick("Members", "会员", lang)),
         ("countries", pick("Countries and regions", "国家和地区", lang)),
         ("continents", pick("Continents", "大洲", lang)),
@@ -417,7 +407,7 @@ def member_views(members: pd.DataFrame, category: str, country: str, lang: str) 
     fill_block(bar_fig, len(bars_frame))
     bar_summary = map_summary
     register = register_rows(chosen, lang)
-    register_table = link_table(register, [
+    register_table = components.link_table(register, [
         ("name", pick("Member", "会员", lang)), ("category", pick("Category", "类别", lang)),
         ("country", t("control.country", lang)), ("evidence", pick("Evidence", "依据", lang)),
         ("first_reported", pick("First reported", "首次报道", lang)), ("source", pick("Source", "来源", lang)),

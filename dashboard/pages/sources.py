@@ -195,16 +195,6 @@ def not_covered(codes: frozenset[str], lang: str) -> list[str]:
     return [pick(en, zh, lang) for needed, en, zh in NOT_COVERED if not (set(needed) & codes)]
 
 
-def link_table(frame: pd.DataFrame, columns: list[tuple[str, str]], nowrap: tuple[str, ...] = ()) -> html.Table:
-    """An accessible HTML table whose cells may hold components (links to sources); ``nowrap`` columns stay on
-    one line."""
-    keep = {"whiteSpace": "nowrap"}
-    head = html.Thead(html.Tr([html.Th(label, scope="col") for _, label in columns]))
-    body = html.Tbody([html.Tr([html.Td(row[key], style=keep if key in nowrap else None) for key, _ in columns])
-                       for row in frame.to_dict("records")])
-    return html.Table([head, body], className="data-table", style={"width": "100%", "borderCollapse": "collapse"})
-
-
 # --- page ------------------------------------------------------------------------------------------------
 
 def methodology(coverage: pd.DataFrame, groups: pd.DataFrame, indicators: pd.DataFrame, lang: str) -> html.Div:
@@ -284,7 +274,7 @@ def layout(**query: object) -> html.Div:
     indicators = read.indicators()
     sources = source_rows(read.sources(), indicators, lang)
     coverage, groups = read.aggregate_coverage(), read.groups()
-    src_table = link_table(sources, [
+    src_table = components.link_table(sources, [
         ("source", pick("Source", "来源", lang)), ("publisher", pick("Publisher", "发布机构", lang)),
         ("license", pick("License", "许可", lang)), ("vintage", pick("Vintage", "版本", lang)),
         ("last_updated", pick("Last updated", "最近更新", lang)), ("indicators", pick("Indicators", "指标数", lang)),
