@@ -7,6 +7,8 @@ import fcntl
 import hashlib
 import json
 import os
+import signal
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,8 +20,9 @@ import duckdb
 from tqdm import tqdm
 
 from etl import aggregates, catalog, config, derived, index
-from etl.errors import InputError
+from etl.errors import InputError, Stopped, stop_requested
 from etl.inputs import checksums
+from etl.phases import reached
 from etl.sources import classifications, gapminder, members, wdi
 from etl.steps import Context, step_meta
 
@@ -49,7 +52,19 @@ class RunReport:
     seconds: float = 0.0
 
 
-READERS = {"read.py", "cli.py"}   # code that does not shape the warehouse's content
+READERS = {"read.py", "cli.py", "phases.py"}   # code that does not shape the warehouse's content
+
+# The phases a run passes through in order (see etl.phases); each step adds ``step:<name>:start`` and ``:done``.
+PHASES_BEFORE_STEPS = ["locked", "checksums", "tmp-created", "schema"]
+PHASES_AFTER_STEPS = ["catalog", "aggregates", "derived", "index", "sources", "integrity", "views",
+                      "runs-carried", "run-recorded", "checkpointed", "closed", "swap:synced",
+                      "swap:backup-linked", "swap:replaced", "swap:dir-synced", "logged"]
+
+
+def phases(source: str = "mirror") -> list[str]:
+    """Every phase a full run from ``source`` reaches, in order."""
+    steps = [p for s in _steps_for(source) for p in (f"step:{s.NAME}:start", f"step:{s.NAME}:done")]
+    return PHASES_BEFORE_STEPS + steps + PHASES_AFTER_STEPS
 
 
 def code_version() -> str:
@@ -164,16 +179,41 @@ def _swap(tmp: Path, target: Path) -> None:
     """Put the new file in place; the old one stays as ``.bak``. Readers see either file, never a mix."""
     with open(tmp, "rb+") as fh:
         os.fsync(fh.fileno())
+    reached("swap:synced")
     if target.exists():
         bak = backup_path(target)
         bak.unlink(missing_ok=True)
         os.link(target, bak)
+    reached("swap:backup-linked")
     os.replace(tmp, target)
+    reached("swap:replaced")
     dir_fd = os.open(target.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+    reached("swap:dir-synced")
+
+
+@contextmanager
+def _signals_held() -> Iterator[list[int]]:
+    """Hold SIGINT, SIGTERM and SIGHUP so that a stop cannot split the swap from its log; the list receives the
+    signals that arrived meanwhile (consumed here, so the caller reports them once the work is done)."""
+    pending: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield pending
+        return
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield pending
+    finally:
+        while held & signal.sigpending():
+            info = signal.sigtimedwait(held, 0)
+            if info is None:
+                break
+            pending.append(info.si_signo)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _log(target: Path, entry: dict) -> None:
@@ -199,35 +239,41 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
     report = RunReport(run_id=run_id, status="ok", target=target, warnings=ctx.warnings)
     steps = _steps_for(source)
     with _lock(target):
-        for stale in target.parent.glob(f".{target.name}.*.tmp*"):
-            stale.unlink(missing_ok=True)   # left by a killed run: we hold the lock, so nobody writes them
-        sums = {s.NAME: _relative(checksums(s.inputs(ctx)), ctx.raw) for s in steps}
-        version = code_version()
-        prev = None if force else previous_run(target)
-        if prev and not check and prev["code_version"] == version and prev["checksums"] == sums \
-                and prev["source"] == source:
-            report.status = "up-to-date"
-            return report
-        reuse = {s.NAME for s in steps if prev and prev["code_version"] == version and prev["source"] == source
-                 and prev["checksums"].get(s.NAME) == sums[s.NAME]}
+        reached("locked")
         tmp = target.with_name(f".{target.name}.{run_id}.tmp")
         try:
+            for stale in target.parent.glob(f".{target.name}.*.tmp*"):
+                stale.unlink(missing_ok=True)   # left by a killed run: we hold the lock, so nobody writes them
+            sums = {s.NAME: _relative(checksums(s.inputs(ctx)), ctx.raw) for s in steps}
+            reached("checksums")
+            version = code_version()
+            prev = None if force else previous_run(target)
+            if prev and not check and prev["code_version"] == version and prev["checksums"] == sums \
+                    and prev["source"] == source:
+                report.status = "up-to-date"
+                return report
+            reuse = {s.NAME for s in steps if prev and prev["code_version"] == version
+                     and prev["source"] == source and prev["checksums"].get(s.NAME) == sums[s.NAME]}
             con = duckdb.connect(str(tmp))
+            reached("tmp-created")
             try:
                 con.execute("SET preserve_insertion_order = true")
                 con.execute("SET memory_limit = '600MB'")
                 _create_schema(con)
+                reached("schema")
                 if reuse:
                     con.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS old (READ_ONLY)")
                 bar = tqdm(total=len(steps) + 3, desc="ETL", unit="step", disable=not ctx.progress, leave=False)
                 for step in steps:
                     bar.set_postfix_str(step.NAME)
+                    reached(f"step:{step.NAME}:start")
                     if step.NAME in reuse:
                         _copy_step(con, step.NAME)
                         report.steps[step.NAME] = "reused"
                     else:
                         step.run(con, ctx)
                         report.steps[step.NAME] = "loaded"
+                    reached(f"step:{step.NAME}:done")
                     bar.update()
                 if reuse:
                     con.execute("DETACH old")
@@ -235,17 +281,24 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                 _wic_group(con)
                 cat = catalog.load_catalog()
                 report.warnings.extend(catalog.apply(con, cat, strict=not partial))
+                reached("catalog")
                 bar.update()
                 bar.set_postfix_str("aggregates")
                 aggregates.compute(con, cat.min_coverage)
+                reached("aggregates")
                 # Derived indicators, then the index built on them: recomputed on every build, like aggregates.
                 report.warnings.extend(derived.compute(con, strict=not partial))
+                reached("derived")
                 report.warnings.extend(index.store(con, strict=not partial))
+                reached("index")
                 bar.update()
                 bar.set_postfix_str("checks")
                 _sources(con, [s.NAME for s in steps], ctx)
+                reached("sources")
                 _integrity(con)
+                reached("integrity")
                 con.execute((SQL_DIR / "views.sql").read_text())
+                reached("views")
                 bar.update()
                 bar.close()
                 if target.exists():
@@ -255,27 +308,39 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                     except duckdb.Error as exc:
                         report.warnings.append(f"previous run log not carried over: {exc}")
                     con.execute("DETACH old")
+                reached("runs-carried")
                 report.row_counts = _row_counts(con)
                 finished = dt.datetime.now(dt.UTC)
                 con.execute("INSERT INTO etl_runs VALUES (?, ?, ?, ?, 'ok', ?, ?, ?, ?, ?)",
                             [run_id, started, finished, source, version, json.dumps(report.steps),
                              json.dumps(report.row_counts), json.dumps(sums), json.dumps(report.warnings)])
+                reached("run-recorded")
                 con.execute("CHECKPOINT")
+                reached("checkpointed")
             finally:
                 con.close()
+            reached("closed")
             report.seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
+        except BaseException as exc:
+            tmp.unlink(missing_ok=True)
+            tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
+            signum = stop_requested()
+            cause: BaseException = Stopped(signum) if signum and not isinstance(exc, Stopped) else exc
+            _log(target, {"run_id": run_id, "started_at": started.isoformat(), "source": source,
+                          "status": "failed", "error": str(cause) or type(cause).__name__, "check": check})
+            if cause is not exc:
+                raise cause from exc   # a stop that interrupted a query or a step: report the stop
+            raise
+        with _signals_held() as pending:   # the swap and its log entry happen together, whatever arrives
             if check:
                 tmp.unlink(missing_ok=True)
                 report.status = "checked"
             else:
                 _swap(tmp, target)
-        except BaseException as exc:
-            tmp.unlink(missing_ok=True)
-            tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
             _log(target, {"run_id": run_id, "started_at": started.isoformat(), "source": source,
-                          "status": "failed", "error": str(exc), "check": check})
-            raise
-        _log(target, {"run_id": run_id, "started_at": started.isoformat(), "source": source,
-                      "status": report.status, "steps": report.steps, "rows": report.row_counts,
-                      "warnings": report.warnings, "seconds": round(report.seconds, 3)})
+                          "status": report.status, "steps": report.steps, "rows": report.row_counts,
+                          "warnings": report.warnings, "seconds": round(report.seconds, 3)})
+            reached("logged")
+    if pending:
+        raise Stopped(pending[0], completed=True)
     return report

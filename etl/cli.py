@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -122,6 +123,8 @@ def _etl(args: argparse.Namespace) -> int:
         ctx.dataset, ctx.loaded_from = "worldbank-api", config.worldbank_api_url()
     partial = args.source == "worldbank" and args.indicators not in ("catalog", "all")
     report = build.run(ctx, source=args.source, force=args.force, check=args.check, partial=partial)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)   # the run is done: a late stop must not report it as undone
     if report.status == "up-to-date":
         print(f"{report.target}: up to date (inputs unchanged since the last run; --force rebuilds)")
         return 0
@@ -210,16 +213,25 @@ def _serve(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``wic`` console command."""
-    from etl.errors import InputError, SourceError
+    from etl.errors import InputError, SourceError, Stopped, stop_on_signals
     from etl.read import UnknownCode, WarehouseMissing
 
     args = _parser().parse_args(argv)
     handlers = {"etl": _etl, "query": _query, "info": _info, "serve": _serve, "brief": _brief}
+    if args.command == "etl":
+        stop_on_signals()
     try:
         return handlers[args.command](args)
     except (InputError, SourceError, UnknownCode, WarehouseMissing, RuntimeError) as exc:
         print(f"wic {args.command}: error: {exc}", file=sys.stderr)
         return 1
+    except Stopped as exc:
+        done = "the new warehouse is in place" if exc.completed else "the warehouse is as it was"
+        print(f"wic {args.command}: {exc}; {done}", file=sys.stderr)
+        return 128 + exc.signum
+    except KeyboardInterrupt:
+        print(f"wic {args.command}: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         return 0
 

@@ -30,3 +30,38 @@ class InputError(Exception):
 
 class SourceError(Exception):
     """A remote source failed in a way retries could not fix (HTTP errors, API error messages)."""
+
+
+class Stopped(BaseException):
+    """The process was asked to stop by a signal (SIGINT, SIGTERM, SIGHUP); raised where it was."""
+
+    def __init__(self, signum: int, *, completed: bool = False):
+        import signal
+
+        self.signum, self.completed = signum, completed
+        when = " after the run had completed" if completed else ""
+        super().__init__(f"stopped by {signal.Signals(signum).name}{when}")
+
+
+_received: list[int] = []
+
+
+def stop_requested() -> int | None:
+    """The first stop signal received since :func:`stop_on_signals`, if any.
+
+    A signal that arrives inside a DuckDB query interrupts it with DuckDB's own error; this tells the caller
+    that the real cause was a stop.
+    """
+    return _received[0] if _received else None
+
+
+def stop_on_signals() -> None:
+    """Turn SIGINT, SIGTERM and SIGHUP into :class:`Stopped`, so that cleanup runs as for any other error."""
+    import signal
+
+    def handler(signum: int, frame: object) -> None:
+        _received.append(signum)
+        raise Stopped(signum)
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, handler)

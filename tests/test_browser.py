@@ -11,13 +11,13 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from urllib.request import urlopen
 
 import pytest
+from conftest import wait_until
 from playwright.sync_api import Browser, Page, sync_playwright
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,15 +43,16 @@ def server(warehouse_path: Path) -> Iterator[str]:
     proc = subprocess.Popen([sys.executable, "-m", "etl.cli", "serve", "--prod", "--workers", "2", "--port",
                              str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+
+    def healthy() -> bool:
+        if proc.poll() is not None:
+            raise RuntimeError("server did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
         try:
-            if urlopen(base + "/healthz", timeout=1).status == 200:
-                break
+            return bool(urlopen(base + "/healthz", timeout=1).status == 200)
         except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise RuntimeError("server did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
+            return False
+
+    wait_until(healthy, "the dashboard server to answer /healthz", timeout=60)
     yield base
     proc.terminate()
     proc.wait(timeout=10)
@@ -93,7 +94,7 @@ def ready(page: Page) -> None:
     page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=20_000)
     page.wait_for_function("""() => [...document.querySelectorAll('.dash-graph')]
         .every(g => g.querySelector('.main-svg'))""", timeout=20_000)
-    page.wait_for_timeout(300)
+    page.wait_for_load_state("networkidle", timeout=20_000)
 
 
 def shot(page: Page, name: str) -> None:

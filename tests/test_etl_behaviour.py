@@ -9,13 +9,13 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import wait_until
 
-from etl import build, read
+from etl import build, config, phases, read
 from etl.steps import Context
 
 TABLES = ["countries", "group_members", "pillars", "indicators", "observations", "aggregate_coverage",
@@ -99,7 +99,7 @@ def test_reader_never_sees_a_half_built_warehouse(own_warehouse: Path) -> None:
         t.start()
     try:
         report = build.run(Context.default(), target=own_warehouse, force=True)
-        time.sleep(0.3)
+        wait_until(lambda: report.run_id in seen or bool(errors), "a reader to see the new run", timeout=30)
     finally:
         stop.set()
         for t in threads:
@@ -108,26 +108,132 @@ def test_reader_never_sees_a_half_built_warehouse(own_warehouse: Path) -> None:
     assert seen == {first, report.run_id}   # old file until the swap, then the new one, without a restart
 
 
-@pytest.mark.slow
-def test_killed_etl_leaves_the_served_warehouse_intact(own_warehouse: Path) -> None:
-    before = _run_id(own_warehouse)
-    count = read.Warehouse(own_warehouse).rows("SELECT count(*) FROM observations")
-    env = {**os.environ, "WIC_WAREHOUSE": str(own_warehouse)}
-    mid_write = 0
-    for delay in (0.4, 1.2, 2.0, 2.8, 3.4):
-        proc = subprocess.Popen([sys.executable, "-m", "etl.cli", "etl", "--force", "--quiet"], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(delay)
-        mid_write += bool(list(own_warehouse.parent.glob(f".{own_warehouse.name}.*.tmp")))
+def _held_etl(target: Path, phase: str, mark: Path, log: Path, mirror: Path | None = None) -> subprocess.Popen:
+    """Start ``wic etl --force`` in a new process that holds when it reaches ``phase``."""
+    mark.unlink(missing_ok=True)
+    env = {**os.environ, "WIC_WAREHOUSE": str(target), phases.PAUSE_ENV: phase, phases.MARK_ENV: str(mark)}
+    if mirror is not None:
+        env["WIC_MIRROR"] = str(mirror)
+    with open(log, "wb") as err:
+        return subprocess.Popen([sys.executable, "-m", "etl.cli", "etl", "--force", "--quiet"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=err)
+
+
+def _hold(proc: subprocess.Popen, phase: str, mark: Path, log: Path) -> None:
+    wait_until(lambda: mark.exists() or proc.poll() is not None, f"the ETL to reach {phase}")
+    assert proc.poll() is None, f"the ETL ended (exit {proc.returncode}) before {phase}: {log.read_text()}"
+    assert mark.read_text() == phase
+
+
+def _temp_files(target: Path) -> list[Path]:
+    return sorted(target.parent.glob(f".{target.name}.*.tmp*"))
+
+
+def _small_mirror(root: Path) -> Path:
+    """A mirror with only the WDI files the catalog, derived indicators and index need (the same run, faster)."""
+    from etl import catalog, derived, index
+
+    cat = catalog.load_catalog()
+    needed = {i.code for i in cat.indicators} | {i.agg_weight for i in cat.indicators if i.agg_weight}
+    needed |= {c for d in derived.load_derived() for c in (d.numerator, d.denominator)}
+    needed |= set(index.load_config().codes)
+    raw = config.raw_dir()
+    for folder in raw.iterdir():
+        if folder.is_dir() and folder.name != "datahub-wdi":
+            (root / "raw" / folder.name).parent.mkdir(parents=True, exist_ok=True)
+            (root / "raw" / folder.name).symlink_to(folder)
+    (root / "raw" / "datahub-wdi").mkdir(parents=True)
+    for f in (raw / "datahub-wdi").iterdir():
+        if f.name.split(".csv")[0].split(".datapackage")[0] in needed:
+            (root / "raw" / "datahub-wdi" / f.name).symlink_to(f)
+    return root
+
+
+def _kill_at_each(phases_: list[str], lane: Path, mirror: Path) -> None:
+    """Build a warehouse in ``lane``, then kill a forced rebuild at each phase and check what is served."""
+    target = lane / "warehouse.duckdb"
+    order = build.phases()
+    build.run(Context.default(raw=mirror / "raw"), target=target, force=True)
+    served = _run_id(target)
+    count = read.Warehouse(target).rows("SELECT count(*) FROM observations")
+    mark, log = lane / "reached", lane / "stderr"
+    for phase in phases_:
+        n = order.index(phase)
+        proc = _held_etl(target, phase, mark, log, mirror)
+        _hold(proc, phase, mark, log)
+        writing = bool(_temp_files(target))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        db = read.Warehouse(own_warehouse)
-        assert _run_id(own_warehouse) == before
-        assert db.rows("SELECT count(*) FROM observations") == count
-    assert mid_write >= 2, "the kills should land while the new file is being written"
-    report = build.run(Context.default(), target=own_warehouse, force=True)   # and the next run cleans up
+        swapped = n >= order.index("swap:replaced")
+        assert writing == (order.index("tmp-created") <= n < order.index("swap:replaced")), phase
+        db = read.Warehouse(target)
+        now = _run_id(target)
+        assert (now != served) if swapped else (now == served), f"killed at {phase}: served run {now}"
+        assert db.rows("SELECT count(*) FROM observations") == count, phase
+        db.close()
+        served = now
+    report = build.run(Context.default(raw=mirror / "raw"), target=target, force=True)   # the next run cleans up
     assert report.status == "ok"
-    assert list(own_warehouse.parent.glob(f".{own_warehouse.name}.*.tmp*")) == []
+    assert _temp_files(target) == []
+
+
+@pytest.mark.slow
+def test_killed_etl_leaves_the_served_warehouse_intact(tmp_path: Path) -> None:
+    """SIGKILL at every phase of a run, from the lock to the log line after the swap (two lanes at a time)."""
+    order = build.phases()
+    assert len(order) >= 20 and {"swap:backup-linked", "swap:replaced", "logged"} <= set(order)
+    mirror = _small_mirror(tmp_path / "mirror")
+    lanes = [order[0::2], order[1::2]]
+    errors: list[BaseException] = []
+
+    def lane(n: int) -> None:
+        try:
+            (tmp_path / f"lane{n}").mkdir()
+            _kill_at_each(lanes[n], tmp_path / f"lane{n}", mirror)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=lane, args=(n,)) for n in range(len(lanes))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+
+
+@pytest.mark.parametrize(("sig", "phase"), [(signal.SIGTERM, "step:wdi:start"), (signal.SIGINT, "aggregates"),
+                                            (signal.SIGHUP, "checksums")])
+def test_a_stopped_etl_cleans_up_and_logs_why(own_warehouse: Path, tmp_path: Path, sig: int, phase: str) -> None:
+    """SIGTERM (a service manager), Ctrl-C and SIGHUP: no temp file or WAL left, a failed run logged, a message."""
+    served = _run_id(own_warehouse)
+    mark, log = tmp_path / "reached", tmp_path / "stderr"
+    proc = _held_etl(own_warehouse, phase, mark, log)
+    _hold(proc, phase, mark, log)
+    proc.send_signal(sig)
+    assert proc.wait(timeout=60) == 128 + sig
+    name = signal.Signals(sig).name
+    assert log.read_text().strip() == f"wic etl: stopped by {name}; the warehouse is as it was"
+    assert _temp_files(own_warehouse) == []
+    assert _run_id(own_warehouse) == served
+    last = json.loads(build.runs_log_path(own_warehouse).read_text().splitlines()[-1])
+    assert last["status"] == "failed" and last["error"] == f"stopped by {name}"
+
+
+def test_a_stop_inside_a_query_is_reported_as_a_stop(own_warehouse: Path, tmp_path: Path) -> None:
+    """A signal that lands inside a DuckDB query interrupts it; the run reports the stop, not a query error."""
+    trace = tmp_path / "trace"
+    env = {**os.environ, "WIC_WAREHOUSE": str(own_warehouse), phases.TRACE_ENV: str(trace)}
+    proc = subprocess.Popen([sys.executable, "-m", "etl.cli", "etl", "--force", "--quiet"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wait_until(lambda: "step:wdi:start" in (trace.read_text() if trace.exists() else "") or proc.poll() is not None,
+               "the WDI step to start")
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert trace.read_text().splitlines()[-1] == "step:wdi:start"   # it landed in the step's 2 million-row read
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert "stopped by SIGTERM" in err and "Traceback" not in err and "interrupted" not in err.lower()
+    assert _temp_files(own_warehouse) == []
 
 
 def test_check_writes_nothing(own_warehouse: Path) -> None:

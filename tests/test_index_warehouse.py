@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 import numpy as np
 import pandas as pd
@@ -131,10 +130,7 @@ def test_recomputing_from_observations_gives_the_same_tables(db: read.Warehouse,
     again = result.scores.astype({"iso3": str}).set_index(["iso3", "year"]).loc[stored.index]
     np.testing.assert_allclose(again["score"], stored["score"], rtol=1e-12)
     assert (again["reason"].fillna("") == stored["reason"].fillna("")).all()
-    start = time.perf_counter()
-    unc = uncertainty(result, latest)
-    seconds = time.perf_counter() - start
-    assert seconds < 1.0, f"the Monte Carlo took {seconds:.2f} s"
+    unc = uncertainty(result, latest)   # its speed is measured in bench/index.py, not here
     stored_unc = read.index_uncertainty(db=db).set_index("iso3")
     mine = unc.countries.set_index("iso3").loc[stored_unc.index]
     for col in ("rank", "median_rank", "p5_rank", "p95_rank", "share_ranked", "influence"):
@@ -180,7 +176,7 @@ def test_coherence(db: read.Warehouse) -> None:
     np.testing.assert_allclose(np.diag(matrix.to_numpy()), 1.0)
 
 
-def test_rescore_reproduces_the_default_ranking_and_is_fast(db: read.Warehouse, latest: int) -> None:
+def test_rescore_reproduces_the_default_ranking(db: read.Warehouse, latest: int) -> None:
     scores = read.index_scores(db=db)
     pre = precompute(read.index_pillar_scores(db=db), scores)
     assert pre.year == latest
@@ -189,17 +185,11 @@ def test_rescore_reproduces_the_default_ranking_and_is_fast(db: read.Warehouse, 
     np.testing.assert_allclose(default["score"], stored["score"], atol=1e-9)
     assert (default["rank"] == stored["rank"]).all() and (default["rank_change"] == 0).all()
     rng = np.random.default_rng(20261129)
-    times = []
-    for _ in range(200):
+    for _ in range(50):     # its latency is measured in bench/index.py, not here
         weights = dict(zip(CFG.pillar_ids, rng.uniform(0, 1, len(CFG.pillar_ids)), strict=True))
-        start = time.perf_counter()
         out = rescore(pre, weights, str(rng.choice(["minmax", "zscore"])),
                       str(rng.choice(["arithmetic", "geometric"])))
-        times.append(time.perf_counter() - start)
-        assert len(out) == len(pre.iso3)
-    p50, p95 = np.percentile(np.array(times) * 1000, [50, 95])
-    print(f"rescore over {len(pre.iso3)} countries: p50 {p50:.2f} ms, p95 {p95:.2f} ms")
-    assert p95 < 150
+        assert len(out) == len(pre.iso3) and out["rank"].min() == 1
 
 
 def test_read_functions(db: read.Warehouse, latest: int) -> None:
