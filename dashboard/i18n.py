@@ -34,9 +34,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "chart.unit": ("Unit: {unit}", "单位：{unit}"),
     "chart.year": ("Year: {year}", "年份：{year}"),
     "chart.table": ("Data table", "数据表"),
-    "chart.computed": ("Group values marked * are computed here from country data (population-weighted) "
-                       "and are not published by the source.",
-                       "标 * 的组别数值由本平台根据各国数据计算（按人口加权），并非来源机构发布。"),
+    "chart.computed": ("Group values marked * are computed here from country data ({method}) and are not "
+                       "published by the source.",
+                       "标 * 的组别数值由本平台根据各国数据计算（{method}），并非来源机构发布。"),
     "nodata": ("no data", "无数据"),
     "control.indicator": ("Indicator", "指标"),
     "control.year": ("Year", "年份"),

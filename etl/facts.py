@@ -284,6 +284,13 @@ def method_text(coverage: Coverage, lang: str, weight_name: str | None = None) -
     return _text("methods", "weighted", lang, weight=weight_name or coverage.weight)
 
 
+def method_of(meta: dict[str, Any], lang: str) -> str:
+    """How an indicator's group values are computed here, from its catalog metadata ('GDP-weighted', ...)."""
+    method = "sum" if meta.get("agg_method") == "sum" else "weighted_mean"
+    weight = str(meta["agg_weight"]) if isinstance(meta.get("agg_weight"), str) else POPULATION
+    return method_text(Coverage(method, weight, 0, 0, 0, 0.0, 0.0, None), lang)
+
+
 def labels(f: Fact, lang: str, *, inputs: str | None = None) -> list[str]:
     """What a value rests on, in words: computed (and how), carried forward (from which years), partial."""
     out: list[str] = []

@@ -274,7 +274,9 @@ def trend_section(b: Brief, lang: str, plots: Charts) -> str:
         boxes.append(f'<figure class="chart"><h3>{_e(i18n.name(t.meta, lang))} '
                      f'<span class="small">· {_e(last)}</span></h3>'
                      f'{plots.add(fig, 138)}<figcaption class="cap one">{_e(cap)}</figcaption></figure>')
-    note = f'<p class="note">{_e(i18n.t("chart.computed", lang))}</p>' if computed else ""
+    how = pick("; ", "；", lang).join(f"{i18n.name(t.meta, lang)}: {facts.method_of(t.meta, lang)}"
+                                       for t in b.trends if any(s.computed for s in t.series))
+    note = f'<p class="note">{_e(i18n.t("chart.computed", lang, method=how))}</p>' if computed else ""
     title = pick("Trends against peers", "与同类比较的趋势", lang)
     return (f'<h2>{_e(title)}</h2>{_legend(keys, names, computed)}<div class="grid">{"".join(boxes)}</div>{note}')
 
