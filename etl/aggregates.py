@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import duckdb
 
+from etl.errors import InputError
+
 POPULATION = "SP.POP.TOTL"
 WB_GROUP_KINDS = ("world", "region", "income")
 
@@ -63,6 +65,11 @@ def compute(con: duckdb.DuckDBPyConnection, min_coverage: float) -> int:
         GROUP BY group_code, indicator, year
         HAVING count(x) > 0
     """)
+    bad = con.execute("""SELECT iso3, indicator, year, value FROM agg_values
+                             WHERE coverage >= ? AND NOT isfinite(value) LIMIT 1""", [min_coverage]).fetchone()
+    if bad:   # an overflow of huge inputs: never stored (the plausibility bounds should prevent it)
+        raise InputError("computed group values", f"the {bad[0]} value of {bad[1]} in {bad[2]} is not finite",
+                         field="value", value=str(bad[3]))
     con.execute("""
         INSERT INTO aggregate_coverage
         SELECT iso3, indicator, year, n_reporting, n_members, coverage, coverage >= ? FROM agg_values
