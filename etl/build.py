@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from etl import aggregates, catalog, config, derived, index
 from etl.errors import InputError, Stopped, stop_requested
-from etl.inputs import checksums
+from etl.inputs import check_finite, checksums
 from etl.phases import reached
 from etl.sources import classifications, gapminder, members, wdi
 from etl.steps import Context, step_meta
@@ -296,6 +296,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                 _sources(con, [s.NAME for s in steps], ctx)
                 reached("sources")
                 _integrity(con)
+                check_finite(con)   # no NaN or infinity in any table, index included
                 reached("integrity")
                 con.execute((SQL_DIR / "views.sql").read_text())
                 reached("views")
