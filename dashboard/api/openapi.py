@@ -99,7 +99,9 @@ def _success(ep: Endpoint) -> dict[str, Any]:
     body["required"] = required
     return {"description": ep.summary, "headers": headers, "content": {
         "application/json": {"schema": body},
-        "text/csv": {"schema": {"type": "string", "description": "The rows with a header line, UTF-8."}},
+        "text/csv": {"schema": {"type": "string", "description": "The rows with a header line, UTF-8. A text cell "
+                                                 "that starts with =, +, -, @, tab or CR is prefixed with a "
+                                                 "single quote so no spreadsheet runs it as a formula."}},
     }}
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import difflib
 import hashlib
-import io
 import json
 import logging
 import math
@@ -20,6 +18,7 @@ import pandas as pd
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
+from dashboard import downloads
 from dashboard.api.endpoints import ENDPOINTS, vintage_json
 from dashboard.api.model import PREFIX, ApiError, Column, Document, Endpoint, Param, Table
 from etl import read
@@ -151,21 +150,15 @@ def records(frame: pd.DataFrame, columns: Sequence[Column]) -> list[Record]:
     return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)] if present else []
 
 
-def _csv_cell(v: Any) -> str:
-    if v is None:
-        return ""
+def _csv_cell(v: Any) -> Any:
     if isinstance(v, bool):
         return "true" if v else "false"
-    return repr(v) if isinstance(v, float) else str(v)
+    return v
 
 
 def to_csv(rows: Sequence[Record], columns: Sequence[str]) -> str:
-    """Rows as CSV with a header line: empty for null, ``true``/``false``, floats that round-trip."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([_csv_cell(row[c]) for c in columns] for row in rows)
-    return buf.getvalue()
+    """Rows as CSV with a header line: empty for null, ``true``/``false``, floats that round-trip, no formulas."""
+    return downloads.csv_text([list(columns), *([_csv_cell(row[c]) for c in columns] for row in rows)])
 
 
 def _json(body: Any) -> str:
