@@ -297,9 +297,11 @@ def _no_such_endpoint(rest: str = "") -> flask.Response:
 
 
 def _http_error(exc: HTTPException) -> flask.Response | HTTPException:
-    """JSON bodies for HTTP errors under the API's prefix; other paths keep Flask's default."""
+    """JSON bodies for HTTP errors under the API's prefix; other paths get the server's error page."""
     if not flask.request.path.startswith(PREFIX):
-        return exc
+        from dashboard import http_errors
+
+        return http_errors.http_error(exc)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.code or 500, "http_error")
     resp = error_response(ApiError(exc.code or 500, code, exc.description or exc.name))
     if exc.code == 405:
