@@ -187,4 +187,6 @@ def test_the_real_server_answers_errors_with_headers(server: int, target: str, e
 
 def test_the_real_server_serves_pages_and_the_api(server: int) -> None:
     assert raw(server, get(server, "/map"))[0] == 200
-    assert raw(server, get(server, "/api/v1/sources"))[0] == 200
+    first, second = (raw(server, get(server, "/api/v1/sources?limit=7")) for _ in range(2))
+    assert first[0] == second[0] == 200 and first[2] == second[2]
+    assert first[1]["X-Cache"] == "miss" and second[1]["X-Cache"] == "hit"   # one worker: its response cache

@@ -247,7 +247,7 @@ def respond(ep: Endpoint, path_args: Mapping[str, str]) -> flask.Response:
     last_modified: datetime | None = None
     etag: str | None = None
     if ep.uses_warehouse:
-        vintage = read.data_vintage()
+        vintage = read.open_warehouse().memo(("api", "vintage"), read.data_vintage)   # one query per generation
         if vintage["built_at"] is not None:
             last_modified = _http_date(vintage["built_at"])
         key = _json([vintage["run_id"], _self_path(ep, params), _query_string(ep, params), fmt])
