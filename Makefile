@@ -4,8 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
-# Debian packages for browser tests and printable briefings (Chromium and its driver, CJK fonts, pdftoppm)
-SYSTEM_PKGS := chromium chromium-driver fonts-noto-cjk poppler-utils
+# Debian packages for browser tests and printable briefings (Chromium and its driver, CJK fonts, pdftoppm;
+# strace and iproute2 for the test that `wic brief` makes no lookup or connection)
+SYSTEM_PKGS := chromium chromium-driver fonts-noto-cjk poppler-utils strace iproute2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install assets system-deps warehouse lint bench clean

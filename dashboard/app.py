@@ -12,7 +12,7 @@ from dash import html
 from flask_compress import Compress
 from werkzeug.exceptions import HTTPException
 
-from dashboard import api
+from dashboard import api, http_errors
 from dashboard.briefing import routes as briefing_routes
 from etl import config, read
 
@@ -50,7 +50,9 @@ def _routes(server: flask.Flask) -> None:
     @server.errorhandler(Exception)
     def on_error(exc: Exception) -> Any:
         if isinstance(exc, HTTPException):
-            return exc
+            return http_errors.http_error(exc)
+        if (asset := http_errors.unknown_asset(exc)) is not None:
+            return asset
         log.exception("unhandled error on %s", flask.request.path)
         if flask.request.path.startswith("/_dash-update-component"):
             return flask.jsonify(error="This request could not be processed."), 400
@@ -97,6 +99,7 @@ def create_app() -> dash.Dash:
         return _security_headers(response, csp[0])
 
     server.after_request(headers)
+    http_errors.register(server)   # after the headers: Flask runs later after_request functions first
     # Dash moves the pages' callbacks onto the app during its first request; make that request now, or
     # threads of a fresh production worker race to it and some callbacks are "not found".
     server.test_client().get("/_dash-dependencies")

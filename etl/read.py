@@ -63,6 +63,11 @@ class Warehouse:
                 quoted = str(self.path).replace("'", "''")
                 con.execute("SET python_enable_replacements = false")
                 con.execute(f"ATTACH '{quoted}' AS wh (READ_ONLY)")
+                # Once the file is attached nothing else is reachable: no files (COPY, ATTACH, read_*),
+                # no extensions, and no SET can turn that back on.
+                for setting in ("autoinstall_known_extensions = false", "autoload_known_extensions = false",
+                                "enable_external_access = false", "lock_configuration = true"):
+                    con.execute(f"SET {setting}")
                 # The previous generation is not closed here: other threads may still be reading from it;
                 # it is freed when the last cursor on it is dropped.
                 self._gen = _Generation(key, con)
