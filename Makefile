@@ -40,7 +40,7 @@ run: warehouse assets system-deps
 	$(BIN)/wic serve --host 127.0.0.1 --port 8050
 
 lint: install
-	$(BIN)/ruff check etl dashboard tests bench
+	$(BIN)/ruff check etl dashboard wic tests bench
 	$(BIN)/mypy
 
 ## the whole suite: lint, types, tests (browser tests included)

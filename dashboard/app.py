@@ -71,8 +71,8 @@ def warm_up() -> None:
         log.warning("no warehouse yet: nothing to warm up")
 
 
-def create_app() -> dash.Dash:
-    """Build the Dash app with every page under ``dashboard/pages``."""
+def create_app(dev: bool = False) -> dash.Dash:
+    """Build the Dash app with every page under ``dashboard/pages`` (``dev``: with Dash's dev tools)."""
     app = dash.Dash(
         __name__, use_pages=True, pages_folder=str(HERE / "pages"), assets_folder=str(HERE / "assets"),
         title="WIC Digital Economy Observatory", serve_locally=True, suppress_callback_exceptions=True,
@@ -97,6 +97,8 @@ def create_app() -> dash.Dash:
         return _security_headers(response, csp[0])
 
     server.after_request(headers)
+    if dev:   # Dash's dev tools add handlers, which Flask refuses after the first request below
+        app.enable_dev_tools(debug=True)
     # Dash moves the pages' callbacks onto the app during its first request; make that request now, or
     # threads of a fresh production worker race to it and some callbacks are "not found".
     server.test_client().get("/_dash-dependencies")
