@@ -58,6 +58,11 @@ warehouse: install-run
 run: warehouse assets system-deps
 	$(BIN)/wic serve --host 127.0.0.1 --port 8050
 
+## JupyterLab on http://127.0.0.1:8888 with notebooks/ as its root and this environment's kernel
+notebook: install
+	$(BIN)/wic etl
+	$(BIN)/wic notebook
+
 lint: install
 	$(BIN)/ruff check etl dashboard wic tests bench
 	$(BIN)/mypy

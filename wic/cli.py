@@ -303,6 +303,28 @@ def serve(host: str, port: int, dev: bool, prod: bool, workers: int, threads: in
     raise click.exceptions.Exit(serving.production(host, port, workers, threads))
 
 
+# --- wic notebook -----------------------------------------------------------------------------------------
+
+@main.command(context_settings=CONTEXT,
+              epilog=_examples("wic notebook", "JUPYTER_TOKEN=secret wic notebook --port 8890 --no-browser"))
+@click.option("--port", type=click.IntRange(1, 65535), default=8888, show_default=True, help="port on 127.0.0.1")
+@click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="the folder JupyterLab shows  [default: notebooks/ of the checkout]")
+@click.option("--no-browser", is_flag=True, help="do not open a browser")
+@_reported("notebook")
+def notebook(port: int, root: Path | None, no_browser: bool) -> None:
+    """Open JupyterLab on 127.0.0.1 on the notebooks, with this environment's Python kernel.
+
+    Needs the warehouse (`wic etl`) and the notebook extra (`make notebook` installs both). JupyterLab's own
+    JUPYTER_TOKEN sets the access token; its news feed, update check and extension lookups are off.
+    """
+    from etl import read
+    from wic import notebook as lab
+
+    read.open_warehouse().rows("SELECT 1")   # the notebooks read it: say so now if it is missing
+    lab.run((root or lab.default_root()).resolve(), "127.0.0.1", port, not no_browser)
+
+
 # --- wic brief --------------------------------------------------------------------------------------------
 
 @main.command(context_settings=CONTEXT,
