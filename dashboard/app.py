@@ -12,7 +12,7 @@ from dash import html
 from flask_compress import Compress
 from werkzeug.exceptions import HTTPException
 
-from dashboard import api
+from dashboard import api, bundle
 from dashboard.briefing import routes as briefing_routes
 from etl import config, read
 
@@ -85,6 +85,7 @@ def create_app(dev: bool = False) -> dash.Dash:
     _routes(server)
     api.register(server)
     briefing_routes.register(server)   # /briefing/html, /briefing/pdf and their scripts
+    bundle.register(server)            # /download/bundle.zip
     csp: list[str] = []
 
     def headers(response: flask.Response) -> flask.Response:

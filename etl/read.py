@@ -626,3 +626,39 @@ def group_distribution(indicators: str | Sequence[str], group: str, *, db: Wareh
         FROM observations o JOIN group_members g ON g.iso3 = o.iso3 AND g.group_code = ?
         WHERE list_contains(?, o.indicator)
         GROUP BY o.indicator, o.year ORDER BY o.indicator, o.year""", [group, codes])
+
+
+# --- data bundles (wic export) -------------------------------------------------------------------------------
+def table_columns(*, db: Warehouse | None = None) -> dict[str, list[tuple[str, str, bool]]]:
+    """Every base table of the warehouse with its columns: (name, DuckDB type, nullable), in table order."""
+    rows = _db(db).rows("""SELECT table_name, column_name, data_type, is_nullable
+                           FROM duckdb_columns() WHERE database_name = 'wh' AND schema_name = 'main'
+                             AND table_name IN (SELECT table_name FROM duckdb_tables()
+                                                WHERE database_name = 'wh' AND schema_name = 'main')
+                           ORDER BY table_name, column_index""")
+    tables: dict[str, list[tuple[str, str, bool]]] = {}
+    for table, column, kind, nullable in rows:
+        tables.setdefault(table, []).append((column, kind, bool(nullable)))
+    return tables
+
+
+def table_rows(table: str, *, db: Warehouse | None = None) -> pd.DataFrame:
+    """One whole base table, in its key order (``table`` must be one of :func:`table_columns`)."""
+    import difflib
+
+    columns = table_columns(db=db)
+    if table not in columns:
+        raise UnknownCode("table", table, difflib.get_close_matches(table, list(columns), n=3))
+    names = [c for c, _, _ in columns[table]]
+    order = ", ".join(f'"{c}"' for c in names[:4])   # identifiers from the catalog above, never from a caller
+    return _db(db).frame(f'SELECT * FROM "{table}" ORDER BY {order}')
+
+
+def observation_flags(*, db: Warehouse | None = None) -> pd.DataFrame:
+    """Every observation with its flags: computed here, and for computed group values the reporting coverage."""
+    return _db(db).frame("""SELECT o.iso3, o.indicator, o.year, o.value, o.source, o.computed,
+                                   c.n_reporting, c.n_members, c.coverage
+                            FROM observations o
+                            LEFT JOIN aggregate_coverage c
+                              ON o.computed AND c.iso3 = o.iso3 AND c.indicator = o.indicator AND c.year = o.year
+                            ORDER BY o.indicator, o.iso3, o.year""")

@@ -114,7 +114,7 @@ def _help(*args: str) -> str:
     return result.stdout
 
 
-@pytest.mark.parametrize("command", ["etl", "query", "info", "serve", "notebook"])
+@pytest.mark.parametrize("command", ["etl", "query", "info", "serve", "notebook", "export"])
 def test_readme_documents_every_command_and_option(command: str) -> None:
     assert _help(*command.split()).startswith(f"Usage: wic {command} ")
     assert f"wic {command}" in README
@@ -135,7 +135,8 @@ def test_environment_variables_are_documented() -> None:
     source = Path(config.__file__).read_text()
     variables = set(re.findall(r'"(WIC_[A-Z_]+)"', source))
     assert variables == {"WIC_MIRROR", "WIC_MEMBERS_DIR", "WIC_WAREHOUSE", "WIC_CACHE", "WIC_WORLDBANK_URL"}
-    for command in ([], ["etl"], ["etl", "members"], ["query"], ["info"], ["serve"], ["notebook"], ["brief"]):
+    commands = ([], ["etl"], ["etl", "members"], ["query"], ["info"], ["serve"], ["notebook"], ["export"], ["brief"])
+    for command in commands:
         text = _help(*command)
         for var in variables:
             assert var in README and var in text, f"`wic {' '.join(command)} --help` lacks {var}"

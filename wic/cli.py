@@ -266,6 +266,29 @@ def info() -> None:
         click.echo(f"  {table:20} {rows:>10,}")
 
 
+# --- wic export -------------------------------------------------------------------------------------------
+
+@main.command(context_settings=CONTEXT,
+              epilog=_examples("wic export --out bundle", "wic export --format parquet --out bundle-parquet"))
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
+              help="file format of the tables")
+@click.option("--out", type=click.Path(path_type=Path), required=True, metavar="DIR",
+              help="a new (or empty) folder to write the bundle into")
+@_reported("export")
+def export(fmt: str, out: Path) -> None:
+    """Write every table of the warehouse as a Frictionless data package.
+
+    Observations (with their flags), indicators, countries, groups, members, sources, runs and the index tables,
+    with a datapackage.json: schemas, licences per resource, the data vintage and a citation. The folder
+    appears only once it is complete.
+    """
+    from etl import export as bundle
+
+    written = bundle.export(out, fmt)
+    tables = len(json.loads((written / "datapackage.json").read_text(encoding="utf-8"))["resources"])
+    click.echo(f"wrote {written}: {tables} tables as {fmt} and datapackage.json")
+
+
 # --- wic serve --------------------------------------------------------------------------------------------
 
 @main.command(context_settings=CONTEXT,
