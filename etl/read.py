@@ -662,3 +662,28 @@ def observation_flags(*, db: Warehouse | None = None) -> pd.DataFrame:
                             LEFT JOIN aggregate_coverage c
                               ON o.computed AND c.iso3 = o.iso3 AND c.indicator = o.indicator AND c.year = o.year
                             ORDER BY o.indicator, o.iso3, o.year""")
+
+
+# --- change log (what each run changed) ------------------------------------------------------------------------
+def changes(*, since: str | None = None, indicators: str | Sequence[str] | None = None,
+            db: Warehouse | None = None) -> pd.DataFrame:
+    """Observations added, removed and revised by each run (old and new value), oldest run first.
+
+    ``since``: only the runs after that run id; ``indicators``: only those codes. Empty for a warehouse built
+    before the change log existed.
+    """
+    wh = _db(db)
+    if not wh.rows("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'wh' AND table_name = 'changes'")[0][0]:
+        return pd.DataFrame(columns=["run_id", "previous_run", "indicator", "source", "iso3", "year", "change",
+                                     "old_value", "new_value"])
+    started = None
+    if since is not None:
+        found = wh.rows("SELECT started_at FROM etl_runs WHERE run_id = ?", [since])
+        if not found:
+            raise UnknownCode("run", since, [r[0] for r in wh.rows(
+                "SELECT run_id FROM etl_runs ORDER BY started_at DESC LIMIT 3")])
+        started = found[0][0]
+    codes = _codes(indicators)
+    return wh.frame("""SELECT c.* FROM changes c JOIN etl_runs r USING (run_id)
+                       WHERE (? IS NULL OR r.started_at > ?) AND (? IS NULL OR list_contains(?, c.indicator))
+                       ORDER BY r.started_at, c.indicator, c.iso3, c.year""", [started, started, codes, codes])

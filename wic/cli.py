@@ -289,6 +289,26 @@ def export(fmt: str, out: Path) -> None:
     click.echo(f"wrote {written}: {tables} tables as {fmt} and datapackage.json")
 
 
+# --- wic changes ------------------------------------------------------------------------------------------
+
+@main.command(context_settings=CONTEXT,
+              epilog=_examples("wic changes", "wic changes --since 20261201T100347Z-23da45 --indicator IT.NET.USER.ZS"))
+@click.option("--since", metavar="RUN", help="only the runs after this run id (see `wic info`)")
+@click.option("--indicator", multiple=True, metavar="CODE",
+              help="only these indicators (repeatable or comma-separated)")
+@_reported("changes")
+def changes(since: str | None, indicator: tuple[str, ...]) -> None:
+    """Print what each ETL run changed: observations added, removed and revised, with old and new value.
+
+    CSV with columns run_id,previous_run,indicator,source,iso3,year,change,old_value,new_value.
+    """
+    from etl import read
+
+    frame = read.changes(since=since, indicators=_codes(indicator) or None)
+    frame.to_csv(sys.stdout, index=False, float_format="%.15g")
+    sys.stdout.flush()
+
+
 # --- wic serve --------------------------------------------------------------------------------------------
 
 @main.command(context_settings=CONTEXT,
