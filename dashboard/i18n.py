@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
+
+from etl.numbers import fmt as fmt
+from etl.numbers import fmt_delta as fmt_delta
+from etl.numbers import ordinal as ordinal
 
 LANGS = ("en", "zh")
 DEFAULT_LANG = "en"
@@ -113,24 +116,3 @@ def unit(row: Mapping[str, Any], lang: str) -> str:
     return str(value) if isinstance(value, str) else ""
 
 
-def _decimals(value: float) -> int:
-    size = abs(value)
-    return 0 if size >= 100 else 1 if size >= 10 else 2
-
-
-def fmt(value: float | None, lang: str, *, decimals: int | None = None) -> str:
-    """A number for people: thousands separators; large numbers in million/billion or 万/亿."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return t("nodata", lang)
-    size = abs(value)
-    if lang == "zh":
-        if size >= 1e8:
-            return f"{value / 1e8:,.{2 if size < 1e10 else 0}f}亿"
-        if size >= 1e5:
-            return f"{value / 1e4:,.{1 if size < 1e6 else 0}f}万"
-    else:
-        for threshold, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
-            if size >= threshold:
-                return f"{value / threshold:,.{2 if size < threshold * 100 else 1}f} {word}"
-    places = _decimals(value) if decimals is None else decimals
-    return f"{value:,.{places}f}"

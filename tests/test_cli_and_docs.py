@@ -29,10 +29,12 @@ def test_query_csv(db: read.Warehouse, countries: list[str]) -> None:
     result = wic("query", "--indicator", "IT.NET.USER.ZS", "--country", *countries, "--from", "2015", "--to", "2020")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert out.splitlines()[0] == "iso3,indicator,year,value"
+    assert out.splitlines()[0] == "iso3,indicator,year,value,source,computed,carried"   # flags always there
     frame = pd.read_csv(io.StringIO(out))
     assert len(frame) == 12 and set(frame["iso3"]) == {"CHN", "USA"}
-    expected = read.observations("IT.NET.USER.ZS", ["CHN", "USA"], year_from=2015, year_to=2020, db=db)
+    expected = read.observations("IT.NET.USER.ZS", ["CHN", "USA"], year_from=2015, year_to=2020, db=db,
+                                 with_flags=True)
+    assert not frame["computed"].any() and not frame["carried"].any()
     assert (frame["value"].to_numpy() == expected["value"].to_numpy()).all()   # no precision lost
 
 
@@ -41,7 +43,8 @@ def test_query_json(db: read.Warehouse) -> None:
                  "--format", "json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
-    assert list(rows[0]) == ["iso3", "indicator", "year", "value"] and rows[0]["iso3"] == "WIC"
+    assert list(rows[0]) == ["iso3", "indicator", "year", "value", "source", "computed", "carried"]
+    assert rows[0]["iso3"] == "WIC" and rows[0]["computed"] is True and rows[0]["source"] == "computed"
 
 
 def test_query_unknown_codes(db: read.Warehouse) -> None:
@@ -114,7 +117,7 @@ def _help(*args: str) -> str:
     return result.stdout
 
 
-@pytest.mark.parametrize("command", ["etl", "query", "info", "serve", "notebook", "export"])
+@pytest.mark.parametrize("command", ["etl", "query", "facts", "info", "serve", "notebook", "export", "changes"])
 def test_readme_documents_every_command_and_option(command: str) -> None:
     assert _help(*command.split()).startswith(f"Usage: wic {command} ")
     assert f"wic {command}" in README
@@ -135,7 +138,8 @@ def test_environment_variables_are_documented() -> None:
     source = Path(config.__file__).read_text()
     variables = set(re.findall(r'"(WIC_[A-Z_]+)"', source))
     assert variables == {"WIC_MIRROR", "WIC_MEMBERS_DIR", "WIC_WAREHOUSE", "WIC_CACHE", "WIC_WORLDBANK_URL"}
-    commands = ([], ["etl"], ["etl", "members"], ["query"], ["info"], ["serve"], ["notebook"], ["export"], ["brief"])
+    commands = ([], ["etl"], ["etl", "members"], ["query"], ["facts"], ["info"], ["serve"], ["notebook"], ["export"],
+                ["changes"], ["brief"])
     for command in commands:
         text = _help(*command)
         for var in variables:

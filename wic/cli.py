@@ -237,19 +237,52 @@ def _codes(values: Sequence[str]) -> list[str]:
 @_reported("query")
 def query(indicator: tuple[str, ...], country: tuple[str, ...], year_from: int | None, year_to: int | None,
           fmt: str, more_countries: tuple[str, ...]) -> None:
-    """Print observations as tidy rows with columns iso3,indicator,year,value."""
+    """Print observations as tidy rows with columns iso3,indicator,year,value,source,computed,carried."""
     from etl import read
 
     if more_countries and not country:
         raise click.UsageError(f"unexpected argument {more_countries[0]!r}: give country codes after --country")
     countries = _codes(country + more_countries) or None
-    frame = read.observations(_codes(indicator), countries, year_from=year_from, year_to=year_to)
+    frame = read.observations(_codes(indicator), countries, year_from=year_from, year_to=year_to, with_flags=True)
     if fmt == "json":
         json.dump(frame.to_dict("records"), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
         frame.to_csv(sys.stdout, index=False, float_format="%.15g")
     sys.stdout.flush()
+
+
+@main.command(context_settings=CONTEXT,
+              epilog=_examples("wic facts CHN", "wic facts WIC --indicator IT.NET.USER.ZS --format json"))
+@click.argument("code", metavar="ISO3")
+@click.option("--indicator", multiple=True, metavar="CODE", help="indicator code (repeatable)")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="output format")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="language of the table")
+@_reported("facts")
+def facts(code: str, indicator: tuple[str, ...], fmt: str, lang: str) -> None:
+    """Print a country's or group's facts: value, year, rank, change, flags.
+
+    The facts the country profile and the briefs state, for each headline indicator (or the --indicator codes):
+    latest value and year, rank among economies whose latest value lies in the window and among WIC member
+    countries, the 5-year change with both years, and how a group value was computed. ISO3 is a country or group
+    code, e.g. CHN, WLD, WIC.
+    """
+    from etl import facts as fact_set
+    from etl import read
+
+    rows = fact_set.flat_rows(code.strip().upper(), list(indicator) or None)
+    if fmt == "json":
+        json.dump(rows, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return
+    names = read.indicator_table()
+    column = "name_zh" if lang == "zh" else "name_en"
+    for row in rows:
+        name = names.loc[row["indicator"], column]
+        label = name if isinstance(name, str) and name else names.loc[row["indicator"], "name_en"]
+        click.echo(f"{row['indicator']:<20} {label}: {row['text_' + lang]}")
 
 
 @main.command(context_settings=CONTEXT, epilog=ENVIRONMENT)
