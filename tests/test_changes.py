@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -33,7 +34,7 @@ def _edited(original: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def test_a_rebuild_logs_exactly_what_changed(own_warehouse: Path, mirror_copy: Path,
+def test_a_rebuild_logs_exactly_what_changed(own_warehouse: Path, mirror_copy: Path, client: Any,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WIC_WAREHOUSE", str(own_warehouse))
     before = read.data_vintage(db=read.open_warehouse(own_warehouse))["run_id"]
@@ -74,3 +75,13 @@ def test_a_rebuild_logs_exactly_what_changed(own_warehouse: Path, mirror_copy: P
     assert CliRunner().invoke(cli.main, ["changes", "--indicator", "IT.NET.USER.ZS"]).stdout.count("\n") == 1
     unknown = CliRunner().invoke(cli.main, ["changes", "--since", "no-such-run"])
     assert unknown.exit_code == 1 and "wic changes: error: unknown run 'no-such-run'" in unknown.stderr
+
+    api = client.get(f"/api/v1/changes?since={before}&indicator=AG.LND.AGRI.ZS")
+    assert api.status_code == 200, api.get_json()
+    body = api.get_json()
+    assert [(r["change"], r["year"], r["old_value"], r["new_value"]) for r in body["data"]] == [
+        ("revised", 1961, 11.1111111111111, 12.5), ("removed", 1962, 11.1111111111111, None),
+        ("added", 2024, None, 11.25)]
+    assert body["meta"]["vintage"]["run_id"] == again.run_id
+    missing = client.get("/api/v1/changes?since=no-such-run")
+    assert missing.status_code == 404 and missing.get_json()["error"]["parameter"] == "since"
