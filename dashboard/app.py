@@ -12,7 +12,7 @@ from dash import html
 from flask_compress import Compress
 from werkzeug.exceptions import HTTPException
 
-from dashboard import api, http_errors
+from dashboard import api, bundle, http_errors
 from dashboard.briefing import routes as briefing_routes
 from etl import config, read
 
@@ -73,8 +73,8 @@ def warm_up() -> None:
         log.warning("no warehouse yet: nothing to warm up")
 
 
-def create_app() -> dash.Dash:
-    """Build the Dash app with every page under ``dashboard/pages``."""
+def create_app(dev: bool = False) -> dash.Dash:
+    """Build the Dash app with every page under ``dashboard/pages`` (``dev``: with Dash's dev tools)."""
     app = dash.Dash(
         __name__, use_pages=True, pages_folder=str(HERE / "pages"), assets_folder=str(HERE / "assets"),
         title="WIC Digital Economy Observatory", serve_locally=True, suppress_callback_exceptions=True,
@@ -87,6 +87,7 @@ def create_app() -> dash.Dash:
     _routes(server)
     api.register(server)
     briefing_routes.register(server)   # /briefing/html, /briefing/pdf and their scripts
+    bundle.register(server)            # /download/bundle.zip
     csp: list[str] = []
 
     def headers(response: flask.Response) -> flask.Response:
@@ -100,6 +101,8 @@ def create_app() -> dash.Dash:
 
     server.after_request(headers)
     http_errors.register(server)   # after the headers: Flask runs later after_request functions first
+    if dev:   # Dash's dev tools add handlers, which Flask refuses after the first request below
+        app.enable_dev_tools(debug=True)
     # Dash moves the pages' callbacks onto the app during its first request; make that request now, or
     # threads of a fresh production worker race to it and some callbacks are "not found".
     server.test_client().get("/_dash-dependencies")

@@ -1,4 +1,5 @@
-"""gunicorn's settings for ``wic serve --prod``, read from the working directory (the repository root).
+"""gunicorn's settings for ``wic serve`` (passed as ``--config python:dashboard.gunicorn_conf``, whatever the
+working directory).
 
 The app answers over-long addresses (414) and headers (431) itself, so gunicorn's bounds are set above the
 app's (dashboard/limits.py); what gunicorn still rejects gets JSON with the security headers.
