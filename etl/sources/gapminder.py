@@ -11,6 +11,10 @@ from etl.errors import InputError
 from etl.steps import Context, read_csv_records, step_meta
 
 NAME = "gapminder"
+DEPENDS: tuple[str, ...] = ("classifications",)
+OWNS: tuple[tuple[str, str | None], ...] = (("observations", "source = 'gapminder'"),
+                                            ("indicators", "dataset = 'gapminder'"))
+MODES: tuple[str, ...] = ("mirror",)   # the World Bank API serves IT.NET.USER.ZS itself
 FOLDER = "gapminder-systema-globalis"
 
 

@@ -9,9 +9,12 @@ import duckdb
 import pandas as pd
 
 from etl.errors import InputError
-from etl.steps import Context, read_csv_records, step_meta
+from etl.steps import ALL_MODES, Context, read_csv_records, step_meta
 
 NAME = "members"
+DEPENDS: tuple[str, ...] = ("classifications",)
+OWNS: tuple[tuple[str, str | None], ...] = (("members", None), ("membership_counts", None))
+MODES: tuple[str, ...] = ALL_MODES
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
 
