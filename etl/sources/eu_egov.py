@@ -42,6 +42,10 @@ def transform(ctx: Context, con: duckdb.DuckDBPyConnection, records: list[dict[s
         line = int(rec["_line"])
         if rec["unit"] != meta["unit"]:
             raise InputError(path, f"unit must be {meta['unit']}", row=line, field="unit", value=rec["unit"])
+        if rec["Country"] in meta["not_loaded_codes"]:
+            skipped[f"{rec['Country']} rows"] += 1
+            continue
+        iso3 = series.match_country(mapping, path, rec, "Country", "Eurostat country code")
         variable = rec["variable"]
         if not variable:
             skipped["rows without a variable label (2012-2019)"] += 1
@@ -54,10 +58,6 @@ def transform(ctx: Context, con: duckdb.DuckDBPyConnection, records: list[dict[s
         if rec["brkdown"] != meta["breakdown"]:
             skipped["single life-event rows"] += 1
             continue
-        if rec["Country"] in meta["not_loaded_codes"]:
-            skipped[f"{rec['Country']} rows"] += 1
-            continue
-        iso3 = series.match_country(mapping, path, rec, "Country", "Eurostat country code")
         rows.add(path, line, iso3, meta["variables"][variable], series.year(path, rec, "year"),
                  series.number(path, rec, "Value", 0.0, 100.0), "Country", rec["Country"])
     if skipped:
