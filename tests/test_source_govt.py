@@ -1,4 +1,4 @@
-"""The digital-government steps (EGDI, GTMI, OECD DGI/OURdata, EC eGovernment Benchmark) against the raw files."""
+"""The new steps (EGDI, GTMI, OECD DGI/OURdata, EC eGovernment Benchmark, SDG ICT series) against the raw files."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from conftest import replace_file
 
 from etl import build, config, read
 from etl.errors import InputError
-from etl.sources import classifications, egdi, eu_egov, gtmi, oecd_dgi
+from etl.sources import classifications, egdi, eu_egov, gtmi, oecd_dgi, sdg_ict
 from etl.steps import Context, discover
 
 RAW = config.raw_dir()
@@ -22,6 +22,7 @@ EGDI_2024 = "un-egdi/from-MaryliaCruzS/EGOV_DATA_2024.csv"
 GTMI = "wb-gtmi/e_gov.csv"
 DGI = "oecd-digital-government/oecd_dgi_2023.csv"
 EU = "eu-egov-benchmark/egov_benchmark_2023_machine_readable.derived.csv"
+SDG_3G = "un-sdg-ict-2020/ddf--datapoints--it_mob_3gntwk--by--geo_area--nature--units--year.csv"
 
 
 def _raw(rel: str, **kwargs: str) -> list[dict[str, str]]:
@@ -37,7 +38,8 @@ def _value(db: read.Warehouse, iso3: str, code: str, year: int) -> float | None:
 def test_steps_are_discovered_in_dependency_order() -> None:
     names = [s.NAME for s in discover("mirror")]
     assert names[0] == "classifications"
-    assert set(names) == {"classifications", "egdi", "eu_egov", "gapminder", "gtmi", "members", "oecd_dgi", "wdi"}
+    assert set(names) == {"classifications", "egdi", "eu_egov", "gapminder", "gtmi", "members", "oecd_dgi", "sdg_ict",
+                          "wdi"}
     assert "gapminder" not in [s.NAME for s in discover("worldbank")]
     for step in discover("mirror"):
         assert all(names.index(d) < names.index(step.NAME) for d in step.DEPENDS)
@@ -48,10 +50,14 @@ def test_steps_are_discovered_in_dependency_order() -> None:
 
 def test_rows_per_source(db: read.Warehouse) -> None:
     counts = dict(db.rows("SELECT source, count(*) FROM observations WHERE source IN "
-                          "('egdi', 'gtmi', 'oecd_dgi', 'eu_egov') GROUP BY 1"))
+                          "('egdi', 'gtmi', 'oecd_dgi', 'eu_egov', 'sdg_ict') GROUP BY 1"))
     # EGDI: 12 editions x 193 countries, less 8 country-editions not assessed, times 6 series, less 2 values
-    # off the scale; GTMI: 396 rows x 6; OECD: 299 + 480 rows plus 40 OURdata composites; EU: 5 series x 108.
-    assert counts == {"egdi": (12 * 193 - 8) * 6 - 2, "gtmi": 396 * 6, "oecd_dgi": 299 + 480 + 40, "eu_egov": 5 * 108}
+    # off the scale; GTMI: 396 rows x 6; OECD: 299 + 480 rows plus 40 OURdata composites; EU: 5 series x 108;
+    # SDG: the 19,675 rows of the seven files less 833 rows of UN regions and 6 percentages above 100.
+    raw_sdg = sum(len(_raw(f"un-sdg-ict-2020/{p.name}")) for p in (RAW / "un-sdg-ict-2020").glob("ddf--datapoints--*"))
+    assert raw_sdg == 19_675
+    assert counts == {"egdi": (12 * 193 - 8) * 6 - 2, "gtmi": 396 * 6, "oecd_dgi": 299 + 480 + 40, "eu_egov": 5 * 108,
+                      "sdg_ict": raw_sdg - 833 - 6}
 
 
 def test_egdi_values_against_the_raw_files(db: read.Warehouse) -> None:
@@ -135,6 +141,28 @@ def test_oecd_and_eu_values(db: read.Warehouse) -> None:
     assert f"{unlabelled} rows without a variable label" in warnings and unlabelled == 23_910
 
 
+def test_sdg_series_against_the_raw_files_and_stale(db: read.Warehouse) -> None:
+    m49 = {r["M49"].lstrip("0"): r["ISO3166-1-Alpha-3"] for r in _raw("country-codes/country-codes.csv") if r["M49"]}
+    raw = _raw(SDG_3G)
+    countries = {r["geo_area"] for r in raw if r["geo_area"] in m49}
+    n = db.rows("SELECT count(DISTINCT iso3) FROM observations WHERE indicator = 'IT_MOB_3GNTWK' AND iso3 <> 'WLD'")
+    assert n == [(len(countries),)] and len(countries) == 223      # no country dropped
+    rows = db.rows("SELECT count(*) FROM observations WHERE indicator = 'IT_MOB_3GNTWK'")[0][0]
+    assert rows == sum(1 for r in raw if r["geo_area"] in m49 or r["geo_area"] == "1")
+    assert _value(db, "WLD", "IT_MOB_3GNTWK", 2016) == pytest.approx(84.8, abs=0.05)   # ITU Facts and Figures: 84 %
+    assert [_value(db, "WLD", "FB_BNK_ACCSS", y) for y in (2011, 2014, 2017)] == [50.63, 62.0, 68.52]
+    assert _value(db, "IND", "FB_BNK_ACCSS", 2017) == 79.88
+    assert _value(db, "CRI", "IT_MOB_OWN", 2016) is None   # published as 111 %: left out, with a warning
+    assert "6 published percentages above 100 left out" in read.runs(db=db).iloc[0]["warnings"]
+    stale = db.rows("SELECT code, note, in_catalog FROM indicators WHERE dataset = 'sdg_ict'")
+    assert len(stale) == 40 and all(n.startswith("Stale: the series ends in") and not c for _, n, c in stale)
+    last = db.rows("SELECT max(year) FROM observations WHERE source = 'sdg_ict' AND indicator NOT LIKE 'SE_ADT%'")
+    assert last == [(2018,)]
+    assert "STALE" in read.sources(db=db).set_index("id").loc["sdg_ict", "description"]
+    index_codes = {r[0] for r in db.rows("SELECT code FROM index_indicators")}
+    assert not any(c.startswith(("IT_", "SE_ADT", "FB_")) for c in index_codes)   # never ranked as current
+
+
 def test_licences_in_their_own_words(db: read.Warehouse) -> None:
     src = read.sources(db=db).set_index("id")
     assert "for research, education and planning purposes" in src.loc["egdi", "license"]
@@ -174,7 +202,7 @@ def _dup_line(rel: str, line: int) -> Callable[[Path], tuple[str, bytes]]:
     return breaker
 
 
-STEPS = {"egdi": egdi, "gtmi": gtmi, "oecd_dgi": oecd_dgi, "eu_egov": eu_egov}
+STEPS = {"egdi": egdi, "gtmi": gtmi, "oecd_dgi": oecd_dgi, "eu_egov": eu_egov, "sdg_ict": sdg_ict}
 # (case, step, breaker, (file, row, field, words))
 CASES: list[tuple[str, str, Callable[[Path], tuple[str, bytes]], tuple[str, int | None, str | None, str]]] = [
     ("egdi renamed column", "egdi", _edit(EGDI_2022, "E-Government Index", "EGDI"),
@@ -206,6 +234,13 @@ CASES: list[tuple[str, str, Callable[[Path], tuple[str, bytes]], tuple[str, int 
      (EU, None, "Value", "outside the scale 0 to 100")),
     ("eu unknown code", "eu_egov", _edit(EU, "2022,AT,e_gov_0_score", "2022,XX,e_gov_0_score"),
      (EU, None, "Country", "matches no country")),
+    ("sdg unknown M49 code", "sdg_ict", _edit(SDG_3G, "\n4,notspec", "\n9999,notspec"),
+     (SDG_3G, None, "geo_area", "matches no country")),
+    ("sdg non-numeric", "sdg_ict", _edit(SDG_3G, "1,notspec,percent,2014,63.13882", "1,notspec,percent,2014,x"),
+     (SDG_3G, 2, "it_mob_3gntwk", "not a number")),
+    ("sdg over 100 %", "sdg_ict", _edit(SDG_3G, "1,notspec,percent,2014,63.13882", "1,notspec,percent,2014,163"),
+     (SDG_3G, 2, "it_mob_3gntwk", "outside the scale 0 to 100")),
+    ("sdg duplicate", "sdg_ict", _dup_line(SDG_3G, 2), (SDG_3G, 3, "geo_area", "duplicate country-year")),
 ]
 
 
