@@ -102,6 +102,11 @@ def discover(source: str = "mirror") -> list[Step]:
     return [steps[n] for n in order if source in steps[n].MODES]
 
 
+def mirror_raw(ctx: Context) -> Path:
+    """The mirror's raw folder, also under ``--source worldbank`` (for sources the API does not serve)."""
+    return ctx.iso_raw or ctx.raw
+
+
 def step_meta(name: str) -> dict:
     """The metadata file beside a step (``etl/sources/<name>.meta.yaml``)."""
     return load_yaml(SOURCES_DIR / f"{name}.meta.yaml")

@@ -9,7 +9,7 @@ import duckdb
 
 from etl import series
 from etl.errors import InputError
-from etl.steps import ALL_MODES, SOURCES_DIR, Context, step_meta
+from etl.steps import ALL_MODES, SOURCES_DIR, Context, mirror_raw, step_meta
 
 NAME = "egdi"
 DEPENDS: tuple[str, ...] = ("classifications",)
@@ -20,7 +20,7 @@ SCORES = ("UNDESA.EGDI", "UNDESA.EPART", "UNDESA.EGDI.OSI", "UNDESA.EGDI.HCI", "
 
 
 def _editions(ctx: Context, meta: dict) -> list[tuple[Path, str]]:
-    folder = ctx.raw / meta["folder"]
+    folder = mirror_raw(ctx) / meta["folder"]
     files = [(p, "un") for p in sorted(folder.glob(meta["editions"]))]
     return files + [(folder / meta["edition_2024"], "relabelled")]
 
@@ -28,14 +28,14 @@ def _editions(ctx: Context, meta: dict) -> list[tuple[Path, str]]:
 def inputs(ctx: Context) -> list[Path]:
     """Files this step reads: every edition, the 2024 copy and the UNU-EGOV name lists."""
     meta = step_meta(NAME)
-    folder = ctx.raw / meta["folder"]
+    folder = mirror_raw(ctx) / meta["folder"]
     return [p for p, _ in _editions(ctx, meta)] + [folder / meta["names_file"]] + sorted(
         folder.glob(meta["unu_files"]))
 
 
 def names(ctx: Context, meta: dict) -> dict[str, str]:
     """UN country name -> ISO3, from the UNU-EGOV lists and the metadata's aliases."""
-    folder = ctx.raw / meta["folder"]
+    folder = mirror_raw(ctx) / meta["folder"]
     mapping: dict[str, str] = {}
     path = folder / meta["names_file"]
     for rec in series.read_records(path, ["COUNTRY CODE", "COMMON NAME", "OFFICIAL NAME"], allow_bom=True,

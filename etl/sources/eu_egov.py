@@ -9,7 +9,7 @@ import duckdb
 
 from etl import series
 from etl.errors import InputError
-from etl.steps import ALL_MODES, SOURCES_DIR, Context, step_meta
+from etl.steps import ALL_MODES, SOURCES_DIR, Context, mirror_raw, step_meta
 
 NAME = "eu_egov"
 DEPENDS: tuple[str, ...] = ("classifications",)
@@ -20,19 +20,19 @@ MODES: tuple[str, ...] = ALL_MODES
 
 def inputs(ctx: Context) -> list[Path]:
     """The derived CSV."""
-    return [ctx.raw / step_meta(NAME)["file"]]
+    return [mirror_raw(ctx) / step_meta(NAME)["file"]]
 
 
 def extract(ctx: Context) -> list[dict[str, str]]:
     """The long rows of the derived CSV."""
     meta = step_meta(NAME)
-    return series.read_records(ctx.raw / meta["file"], meta["columns"])
+    return series.read_records(mirror_raw(ctx) / meta["file"], meta["columns"])
 
 
 def transform(ctx: Context, con: duckdb.DuckDBPyConnection, records: list[dict[str, str]]) -> series.Rows:
     """Overall and pillar scores over all life events; unlabelled and deliberately unloaded rows are counted."""
     meta = step_meta(NAME)
-    path = ctx.raw / meta["file"]
+    path = mirror_raw(ctx) / meta["file"]
     iso2 = {r[0]: r[1] for r in con.execute(
         "SELECT iso2, iso3 FROM countries WHERE iso2 IS NOT NULL AND NOT is_aggregate").fetchall()}
     mapping = {**iso2, **meta["codes"]}

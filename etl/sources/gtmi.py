@@ -8,7 +8,7 @@ import duckdb
 
 from etl import series
 from etl.errors import InputError
-from etl.steps import ALL_MODES, SOURCES_DIR, Context, step_meta
+from etl.steps import ALL_MODES, SOURCES_DIR, Context, mirror_raw, step_meta
 
 NAME = "gtmi"
 DEPENDS: tuple[str, ...] = ("classifications",)
@@ -19,20 +19,20 @@ GROUP = "WB.GTMI.GROUP"
 
 def inputs(ctx: Context) -> list[Path]:
     """The one file this step reads."""
-    return [ctx.raw / step_meta(NAME)["file"]]
+    return [mirror_raw(ctx) / step_meta(NAME)["file"]]
 
 
 def extract(ctx: Context) -> list[dict[str, str]]:
     """The rows of the GTMI export (only the key, group and score columns are used)."""
     meta = step_meta(NAME)
     columns = list(meta["columns"].values()) + list(meta["scores"].values())
-    return series.read_records(ctx.raw / meta["file"], columns, exact=False)
+    return series.read_records(mirror_raw(ctx) / meta["file"], columns, exact=False)
 
 
 def transform(ctx: Context, con: duckdb.DuckDBPyConnection, records: list[dict[str, str]]) -> series.Rows:
     """One observation per economy, year and indicator; codes are stripped and KSV/WBG mapped."""
     meta = step_meta(NAME)
-    path = ctx.raw / meta["file"]
+    path = mirror_raw(ctx) / meta["file"]
     col = meta["columns"]
     known = {r[0]: r[0] for r in con.execute("SELECT iso3 FROM countries").fetchall()}
     mapping = {**known, **meta["codes"]}

@@ -8,7 +8,7 @@ import duckdb
 
 from etl import series
 from etl.errors import InputError
-from etl.steps import ALL_MODES, SOURCES_DIR, Context, step_meta
+from etl.steps import ALL_MODES, SOURCES_DIR, Context, mirror_raw, step_meta
 
 NAME = "oecd_dgi"
 DEPENDS: tuple[str, ...] = ("classifications",)
@@ -19,13 +19,13 @@ MODES: tuple[str, ...] = ALL_MODES
 
 def inputs(ctx: Context) -> list[Path]:
     """The two extracted files."""
-    return [ctx.raw / f for f in step_meta(NAME)["files"].values()]
+    return [mirror_raw(ctx) / f for f in step_meta(NAME)["files"].values()]
 
 
 def extract(ctx: Context) -> dict[Path, list[dict[str, str]]]:
     """The long rows of each file."""
     meta = step_meta(NAME)
-    return {ctx.raw / f: series.read_records(ctx.raw / f, meta["columns"], allow_bom=True)
+    return {mirror_raw(ctx) / f: series.read_records(mirror_raw(ctx) / f, meta["columns"], allow_bom=True)
             for f in meta["files"].values()}
 
 

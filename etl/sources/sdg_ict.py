@@ -9,7 +9,7 @@ import duckdb
 
 from etl import series
 from etl.errors import InputError
-from etl.steps import ALL_MODES, Context, step_meta
+from etl.steps import ALL_MODES, Context, mirror_raw, step_meta
 
 NAME = "sdg_ict"
 DEPENDS: tuple[str, ...] = ("classifications",)
@@ -22,16 +22,17 @@ UNITS = {"percent": ("%", "%", 0.0, 100.0), "number": ("number", "个", 0.0, Non
 def inputs(ctx: Context) -> list[Path]:
     """The datapoint files, the geo entities and the M49 list."""
     meta = step_meta(NAME)
-    folder = ctx.raw / meta["folder"]
-    return [folder / s["file"] for s in meta["series"]] + [folder / meta["geo_file"], ctx.raw / meta["m49_file"]]
+    folder = mirror_raw(ctx) / meta["folder"]
+    files = [folder / s["file"] for s in meta["series"]]
+    return files + [folder / meta["geo_file"], mirror_raw(ctx) / meta["m49_file"]]
 
 
 def extract(ctx: Context) -> tuple[dict[str, str], dict[str, str], list[list[dict[str, str]]]]:
     """M49 -> ISO3 of countries, the export's geo names, and each series' records."""
     meta = step_meta(NAME)
-    folder = ctx.raw / meta["folder"]
+    folder = mirror_raw(ctx) / meta["folder"]
     m49 = {r["M49"].lstrip("0"): r["ISO3166-1-Alpha-3"]
-           for r in series.read_records((ctx.iso_raw or ctx.raw) / meta["m49_file"], ["M49", "ISO3166-1-Alpha-3"],
+           for r in series.read_records(mirror_raw(ctx) / meta["m49_file"], ["M49", "ISO3166-1-Alpha-3"],
                                         exact=False) if r["M49"] and r["ISO3166-1-Alpha-3"]}
     geos = {r["geo_area"]: r["name"] for r in series.read_records(folder / meta["geo_file"], ["geo_area", "name"],
                                                                     exact=False)}
@@ -62,7 +63,7 @@ def transform(ctx: Context, con: duckdb.DuckDBPyConnection, m49: dict[str, str],
               records: list[list[dict[str, str]]]) -> tuple[series.Rows, dict[str, dict]]:
     """Country rows of every series and disaggregation; UN regional aggregates are counted and left out."""
     meta = step_meta(NAME)
-    folder = ctx.raw / meta["folder"]
+    folder = mirror_raw(ctx) / meta["folder"]
     known = {r[0] for r in con.execute("SELECT iso3 FROM countries").fetchall()}
     rows = series.Rows(NAME)
     specs: dict[str, dict] = {}
