@@ -64,6 +64,8 @@ class Query:
                 out.append(code)
             elif code:
                 self.problems.append(f"{key}: {code:.20}")
+        if len(out) > limit:
+            self.problems.append(f"{key}: {limit}+ ({', '.join(c[:20] for c in out[limit:limit + 4])})")
         return out[:limit] if out else list(default)
 
     def year(self, key: str, default: int | None, years: Collection[int]) -> int | None:
