@@ -1,0 +1,120 @@
+"""Browser tests of what a reader sees at 1366x768 and on a 390x844 phone, in English and Chinese: no modebar
+button leaves the host, nothing scrolls sideways, the whole brief is visible, the bubble year is in the URL.
+Screenshots go to artifacts/screenshots/."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from conftest import wait_until
+from playwright.sync_api import Browser
+from test_browser import OUTSIDE, Watched, browser, query, ready, server, shot
+
+__all__ = ["browser", "server"]   # the fixtures, shared with test_browser
+
+PHONE = {"width": 390, "height": 844}
+EVERY_PAGE = {"overview": "/", "map": "/map", "country": "/country?iso3=CHN", "compare": "/compare",
+              "index": "/index", "explorer": "/explorer", "membership": "/membership", "briefing": "/briefing",
+              "sources": "/sources"}
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Watched]:
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    w = Watched(context.new_page())
+    yield w
+    context.close()
+
+
+@pytest.fixture
+def desktop(browser: Browser) -> Iterator[Watched]:
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+    w = Watched(context.new_page())
+    yield w
+    context.close()
+
+
+def url(server: str, path: str, lang: str) -> str:
+    return f"{server}{path}{'&' if '?' in path else '?'}lang={lang}"
+
+
+@pytest.mark.parametrize("path", ["/compare?countries=CHN,USA", "/map?indicator=IT.NET.USER.ZS&year=2020"])
+def test_every_modebar_button_stays_on_the_host(server: str, desktop: Watched, path: str) -> None:
+    page = desktop.page
+    page.goto(url(server, path, "en"))
+    ready(page)
+    graph = page.locator(".dash-graph").first
+    titles = graph.locator(".modebar-btn").evaluate_all("bs => bs.map(b => b.getAttribute('data-title'))")
+    assert titles and not [t for t in titles if "share" in t.lower() or "cloud" in t.lower()
+                           or "studio" in t.lower() or "plotly" in t.lower()], titles
+    before = len(OUTSIDE)
+    for i in range(len(titles)):
+        graph.hover()
+        button = graph.locator(".modebar-btn").nth(i)
+        if "download" in (titles[i] or "").lower():
+            with page.expect_download(timeout=20_000):
+                button.click()
+        else:
+            button.click()
+        page.wait_for_load_state("networkidle")
+    assert OUTSIDE[before:] == [] and page.url.startswith(server)
+    assert desktop.errors == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_page_scrolls_sideways_on_a_phone(server: str, phone: Watched, lang: str) -> None:
+    page = phone.page
+    wide = {}
+    for name, path in EVERY_PAGE.items():
+        page.goto(url(server, path, lang))
+        ready(page)
+        shot(page, f"{name}-phone-{lang}")
+        width = page.evaluate("() => document.scrollingElement.scrollWidth")
+        if width > PHONE["width"]:
+            wide[name] = width
+    assert wide == {}, f"pages wider than the phone: {wide}"
+    assert phone.errors == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_whole_brief_is_visible_on_a_phone(server: str, phone: Watched, lang: str) -> None:
+    page = phone.page
+    page.goto(url(server, "/briefing?country=CHN", lang))
+    ready(page)
+    frame = page.locator("#briefing-frame")
+
+    def fitted() -> bool:
+        return bool(page.evaluate("""() => { const f = document.getElementById('briefing-frame');
+            const d = f.contentDocument; return d && d.readyState === 'complete' && d.body &&
+            d.documentElement.scrollHeight > 1000 &&
+            Math.abs(f.getBoundingClientRect().height - d.documentElement.scrollHeight) <= 4; }"""))
+
+    wait_until(fitted, "the brief's frame to take its content's height", timeout=20)
+    inner = page.frame_locator("#briefing-frame")
+    last = inner.locator("body *:visible").last
+    assert last.count() == 1
+    frame_box, last_box = frame.bounding_box(), last.bounding_box()
+    assert frame_box and last_box and last_box["y"] + last_box["height"] <= frame_box["y"] + frame_box["height"] + 2
+    shot(page, f"briefing-phone-full-{lang}")
+    assert phone.errors == []
+
+
+def test_the_bubble_year_goes_to_the_url_and_back(server: str, desktop: Watched) -> None:
+    page = desktop.page
+    page.goto(url(server, "/compare?countries=CHN,USA", "en"))
+    ready(page)
+    rail = page.locator("#compare-bubbles .slider-rail-rect")
+    rail.scroll_into_view_if_needed()
+    box = rail.bounding_box()
+    assert box
+    page.mouse.click(box["x"] + 3, box["y"] + box["height"] / 2)     # the first year, 2000
+    page.wait_for_function("() => new URLSearchParams(location.search).get('byear') === '2000'", timeout=10_000)
+    assert query(page)["countries"] == ["CHN,USA"]
+    page.reload()
+    ready(page)
+    active = page.evaluate("""() => { const s = document.querySelector('#compare-bubbles .js-plotly-plot')
+        ._fullLayout.sliders[0]; return s.steps[s.active].label; }""")
+    assert active == "2000" and query(page)["byear"] == ["2000"]
+    assert desktop.errors == []
+
