@@ -136,3 +136,21 @@ def fmt(value: float | None, lang: str, *, decimals: int | None = None) -> str:
                 return f"{value / threshold:,.{2 if size < threshold * 100 else 1}f} {word}"
     places = _decimals(value) if decimals is None else decimals
     return f"{value:,.{places}f}"
+
+
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """'1 member', '2 members' (English; Chinese needs no plural)."""
+    return f"{n:,} {singular if n == 1 else plural or singular + 's'}"
+
+
+def are(n: int) -> str:
+    """'is' for one, 'are' for more."""
+    return "is" if n == 1 else "are"
+
+
+def signed(delta: float, lang: str, *, decimals: int | None = None) -> str:
+    """A change with its sign as people read it: '+1.2', '−0.35', and '0' (never '-0.00') when it rounds to zero."""
+    places = _decimals(delta) if decimals is None else decimals
+    if round(abs(delta), places) == 0:
+        return "0"
+    return ("+" if delta > 0 else "−") + fmt(abs(delta), lang, decimals=decimals)
