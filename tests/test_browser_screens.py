@@ -4,12 +4,18 @@ Screenshots go to artifacts/screenshots/."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
+from pathlib import Path
 
+import openpyxl
+import pandas as pd
 import pytest
 from conftest import wait_until
 from playwright.sync_api import Browser
 from test_browser import OUTSIDE, Watched, browser, query, ready, server, shot
+
+from etl import read
 
 __all__ = ["browser", "server"]   # the fixtures, shared with test_browser
 
@@ -118,3 +124,43 @@ def test_the_bubble_year_goes_to_the_url_and_back(server: str, desktop: Watched)
     assert active == "2000" and query(page)["byear"] == ["2000"]
     assert desktop.errors == []
 
+
+
+def test_explorer_downloads_hold_the_filtered_rows_and_the_url_keeps_filter_and_sort(
+        server: str, desktop: Watched, warehouse_path: Path) -> None:
+    page = desktop.page
+    page.goto(url(server, "/explorer?indicators=IT.NET.USER.ZS&countries=CHN,USA,WLD&from=2000&to=2020", "en"))
+    ready(page)
+    page.wait_for_selector(".ag-row", timeout=20_000)
+    page.locator('.ag-header-row-filter [col-id="country"] input').fill("China")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('filter')", timeout=10_000)
+    page.locator('.ag-header-row-column [col-id="year"] .ag-header-cell-label').click()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('sort') === 'year:asc'", timeout=10_000)
+    expected = read.observations("IT.NET.USER.ZS", ["CHN"], year_from=2000, year_to=2020,
+                                 db=read.Warehouse(warehouse_path))
+    wait_until(lambda: f"shows {len(expected)} of" in (page.locator("#explorer-filtered").text_content() or ""),
+               "the note on what the downloads hold", timeout=10)
+    with page.expect_download(timeout=20_000) as info:
+        page.locator("#explorer-csv").click()
+    text = Path(info.value.path()).read_text(encoding="utf-8")
+    frame = pd.read_csv(io.StringIO(text), comment="#")
+    assert sorted(zip(frame["iso3"], frame["year"], strict=True)) == sorted(
+        zip(expected["iso3"], expected["year"], strict=True))
+    assert f"Only the {len(expected)} rows the table showed after its filter." in text
+    with page.expect_download(timeout=20_000) as info:
+        page.locator("#explorer-xlsx").click()
+    book = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()), read_only=True)
+    data_rows = [r for r in book["data"].iter_rows(values_only=True) if r and r[0] in ("CHN", "USA", "WLD")]
+    assert len(data_rows) == len(expected) and {r[0] for r in data_rows} == {"CHN"}
+    page.reload()
+    ready(page)
+    page.wait_for_selector(".ag-row", timeout=20_000)
+
+    def restored() -> bool:
+        cells = page.locator('.ag-row [col-id="country"]').all_text_contents()
+        years = page.locator('.ag-row [col-id="year"]').all_text_contents()
+        note = page.locator("#explorer-filtered").text_content() or ""   # the grid renders only visible rows
+        return f"shows {len(expected)} of" in note and set(cells) == {"China"} and years == sorted(years)
+
+    wait_until(restored, "the grid to show China only, sorted by year, from the URL", timeout=10)
+    assert desktop.errors == []
