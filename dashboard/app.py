@@ -12,7 +12,7 @@ from dash import html
 from flask_compress import Compress
 from werkzeug.exceptions import HTTPException
 
-from dashboard import api
+from dashboard import api, static_cache
 from dashboard.briefing import routes as briefing_routes
 from etl import config, read
 
@@ -97,6 +97,7 @@ def create_app() -> dash.Dash:
         return _security_headers(response, csp[0])
 
     server.after_request(headers)
+    server.after_request(static_cache.headers)
     # Dash moves the pages' callbacks onto the app during its first request; make that request now, or
     # threads of a fresh production worker race to it and some callbacks are "not found".
     server.test_client().get("/_dash-dependencies")

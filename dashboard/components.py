@@ -85,9 +85,20 @@ def chart_block(graph_id: str, caption_id: str, summary_id: str, table_id: str, 
                               responsive=True), type="dot"),
         html.P(id=caption_id, className="caption"),
         html.P(id=summary_id, className="summary", **aria(live="polite")),
+        share_menu(graph_id, lang),
         html.Details([html.Summary(t("chart.table", lang)), html.Div(id=table_id, className="table-wrap")]),
         html.Div(id=f"{graph_id}-getdata"),
     ], className="chart-block")
+
+
+def share_menu(graph_id: str, lang: str) -> html.Div:
+    """Copy link, PNG, SVG and the drawn data as CSV (assets/share.js); nothing leaves the host."""
+    items = [("link", i18n.pick("Copy link", "复制链接", lang)), ("png", "PNG"), ("svg", "SVG"),
+             ("csv", i18n.pick("Chart data (CSV)", "图表数据（CSV）", lang))]
+    return html.Div([html.Span(i18n.pick("Share or download:", "分享或下载：", lang), className="share-label"),
+                     *[html.Button(label, type="button", className="share-btn", id=f"{graph_id}-share-{kind}",
+                                   **aria(data_share=kind, data_name=graph_id)) for kind, label in items]],
+                    className="share", role="group", **aria(label=i18n.pick("Share", "分享", lang)))
 
 
 def _py(codes: Sequence[str]) -> str:

@@ -122,6 +122,7 @@ def choropleth(values: Sequence[tuple[str, float, str]], shapes: Sequence[tuple[
     traces.append({   # every economy with a value (those without a shape draw nothing here: see the markers)
         "type": "choropleth", "locations": [v[0] for v in shown], "z": z, "locationmode": "ISO-3",
         "colorscale": SEQUENTIAL, "zmin": zmin, "zmax": zmax, "colorbar": bar, "text": [v[2] for v in shown],
+        "customdata": [v[1] for v in shown],   # the values themselves (z may be their log), for the chart's CSV
         "hovertemplate": "%{text}<extra></extra>", "marker": {"line": {"color": "white", "width": 0.5}},
         "name": colorbar,
     })

@@ -164,3 +164,39 @@ def test_explorer_downloads_hold_the_filtered_rows_and_the_url_keeps_filter_and_
 
     wait_until(restored, "the grid to show China only, sorted by year, from the URL", timeout=10)
     assert desktop.errors == []
+
+
+def test_share_menu_downloads_the_chart_with_its_source_and_exactly_the_drawn_data(
+        server: str, desktop: Watched, warehouse_path: Path) -> None:
+    page = desktop.page
+    db = read.Warehouse(warehouse_path)
+    page.goto(url(server, "/compare?countries=CHN,USA&indicator=IT.NET.USER.ZS", "en"))
+    ready(page)
+    with page.expect_download(timeout=20_000) as info:
+        page.locator("#compare-lines-share-svg").click()
+    svg = Path(info.value.path()).read_text(encoding="utf-8")
+    assert svg.startswith("<svg") and "Individuals using the Internet" in svg
+    assert "Unit: % of population" in svg and "Source:" in svg and "CC-BY-4.0" in svg
+    with page.expect_download(timeout=20_000) as info:
+        page.locator("#compare-lines-share-csv").click()
+    text = Path(info.value.path()).read_text(encoding="utf-8")
+    frame = pd.read_csv(io.StringIO(text), comment="#")
+    expected = read.observations("IT.NET.USER.ZS", ["CHN", "USA"], db=db)
+    names = {"CHN": "China", "USA": "United States"}
+    assert sorted(zip(frame["series"], frame["x"].astype(int), strict=True)) == sorted(
+        zip([names[c] for c in expected["iso3"]], expected["year"].astype(int), strict=True))
+    got = {(r.series, int(r.x)): round(r.value, 6) for r in frame.itertuples()}
+    assert got == {(names[r.iso3], int(r.year)): round(r.value, 6) for r in expected.itertuples()}
+    assert "Cite as: WIC Digital Economy Observatory" in text and "CC-BY-4.0" in text
+    page.goto(url(server, "/map?indicator=IT.NET.USER.ZS&year=2020&scale=log", "en"))
+    ready(page)
+    with page.expect_download(timeout=20_000) as info:
+        page.locator("#map-graph-share-csv").click()
+    drawn = pd.read_csv(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8")), comment="#")
+    table = read.country_table(db=db)
+    economies = set(table[~table["is_aggregate"] & table["in_wb_list"]]["iso3"])
+    values = read.country_values("IT.NET.USER.ZS", 2020, db=db)
+    values = values[values["iso3"].isin(economies) & (values["value"] > 0)]
+    assert dict(zip(drawn["key"], drawn["value"].round(9), strict=True)) == dict(
+        zip(values["iso3"], values["value"].round(9), strict=True))
+    assert desktop.errors == []
