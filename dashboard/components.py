@@ -11,7 +11,7 @@ from dash import dcc, html
 from dashboard import i18n
 from dashboard.i18n import t
 from dashboard.urls import href
-from etl import read
+from etl import facts, read
 
 NAV = [("/", "nav.overview"), ("/map", "nav.map"), ("/country", "nav.country"), ("/compare", "nav.compare"),
        ("/index", "nav.index"), ("/explorer", "nav.explorer"), ("/membership", "nav.membership"),
@@ -148,7 +148,7 @@ def caption(meta: Mapping[str, Any], lang: str, years: str, computed: bool = Fal
     parts = [t("chart.unit", lang, unit=i18n.unit(meta, lang) or "—"), t("chart.year", lang, year=years),
              t("chart.source", lang, source=source_text(meta))]
     text = "  ·  ".join(parts)
-    return text + ("  ·  " + t("chart.computed", lang) if computed else "")
+    return text + ("  ·  " + t("chart.computed", lang, method=facts.method_of(dict(meta), lang)) if computed else "")
 
 
 def source_text(meta: Mapping[str, Any]) -> str:

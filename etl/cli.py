@@ -48,7 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     etl.add_argument("--quiet", action="store_true", help="no progress bars")
 
     query = sub.add_parser("query", help="print observations as tidy rows",
-                           description="Print observations as tidy rows with columns iso3,indicator,year,value.",
+                           description="Print observations as tidy rows with columns iso3,indicator,year,value,"
+                                       "source,computed,carried.",
                            epilog="example:\n  wic query --indicator IT.NET.USER.ZS --country CHN USA --from 2015",
                            formatter_class=argparse.RawDescriptionHelpFormatter)
     query.add_argument("--indicator", required=True, action="append", metavar="CODE",
@@ -57,6 +58,20 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("--from", dest="year_from", type=int, metavar="Y", help="first year")
     query.add_argument("--to", dest="year_to", type=int, metavar="Y", help="last year")
     query.add_argument("--format", choices=["csv", "json"], default="csv", help="output format (default csv)")
+
+    fact = sub.add_parser("facts", help="print a country's or group's facts: value, year, rank, change, flags",
+                          formatter_class=argparse.RawDescriptionHelpFormatter,
+                          description="Print the facts the country profile and the briefs state, for each headline "
+                                      "indicator (or the --indicator codes): latest value and year, rank among "
+                                      "economies whose latest value lies in the window and among WIC member "
+                                      "countries, the 5-year change with both years, and how a group value was "
+                                      "computed.",
+                          epilog="examples:\n  wic facts CHN\n  wic facts WIC --indicator IT.NET.USER.ZS "
+                                 "--format json")
+    fact.add_argument("code", metavar="ISO3", help="country or group code, e.g. CHN, WLD, WIC")
+    fact.add_argument("--indicator", action="append", metavar="CODE", help="indicator code (repeatable)")
+    fact.add_argument("--format", choices=["table", "json"], default="table", help="output format (default table)")
+    fact.add_argument("--lang", choices=["en", "zh"], default="en", help="language of the table (default en)")
 
     sub.add_parser("info", help="show the warehouse's path, last run and table sizes",
                    description="Show the warehouse's path, last run and table sizes.")
@@ -166,12 +181,31 @@ def _keep_register(path: Path) -> None:
 def _query(args: argparse.Namespace) -> int:
     from etl import read
 
-    frame = read.observations(args.indicator, args.country, year_from=args.year_from, year_to=args.year_to)
+    frame = read.observations(args.indicator, args.country, year_from=args.year_from, year_to=args.year_to,
+                              with_flags=True)
     if args.format == "json":
         json.dump(frame.to_dict("records"), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
         frame.to_csv(sys.stdout, index=False, float_format="%.15g")
+    return 0
+
+
+def _facts(args: argparse.Namespace) -> int:
+    from etl import facts, read
+
+    code = args.code.strip().upper()
+    rows = facts.flat_rows(code, args.indicator)
+    if args.format == "json":
+        json.dump(rows, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    names = read.indicator_table()
+    column = "name_zh" if args.lang == "zh" else "name_en"
+    for row in rows:
+        name = names.loc[row["indicator"], column]
+        label = name if isinstance(name, str) and name else names.loc[row["indicator"], "name_en"]
+        print(f"{row['indicator']:<20} {label}: {row['text_' + args.lang]}")
     return 0
 
 
@@ -217,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from etl.read import UnknownCode, WarehouseMissing
 
     args = _parser().parse_args(argv)
-    handlers = {"etl": _etl, "query": _query, "info": _info, "serve": _serve, "brief": _brief}
+    handlers = {"etl": _etl, "query": _query, "facts": _facts, "info": _info, "serve": _serve, "brief": _brief}
     if args.command == "etl":
         stop_on_signals()
     try:

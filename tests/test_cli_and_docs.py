@@ -21,10 +21,12 @@ def test_query_csv(db: read.Warehouse, capsys: pytest.CaptureFixture[str]) -> No
     assert cli.main(["query", "--indicator", "IT.NET.USER.ZS", "--country", "CHN", "USA", "--from", "2015",
                      "--to", "2020"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0] == "iso3,indicator,year,value"
+    assert out.splitlines()[0] == "iso3,indicator,year,value,source,computed,carried"   # flags always there
     frame = pd.read_csv(io.StringIO(out))
     assert len(frame) == 12 and set(frame["iso3"]) == {"CHN", "USA"}
-    expected = read.observations("IT.NET.USER.ZS", ["CHN", "USA"], year_from=2015, year_to=2020, db=db)
+    expected = read.observations("IT.NET.USER.ZS", ["CHN", "USA"], year_from=2015, year_to=2020, db=db,
+                                 with_flags=True)
+    assert not frame["computed"].any() and not frame["carried"].any()
     assert (frame["value"].to_numpy() == expected["value"].to_numpy()).all()   # no precision lost
 
 
@@ -32,7 +34,8 @@ def test_query_json(db: read.Warehouse, capsys: pytest.CaptureFixture[str]) -> N
     assert cli.main(["query", "--indicator", "IT.NET.BBND.P2", "--country", "WIC", "--from", "2022",
                      "--to", "2022", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
-    assert list(rows[0]) == ["iso3", "indicator", "year", "value"] and rows[0]["iso3"] == "WIC"
+    assert list(rows[0]) == ["iso3", "indicator", "year", "value", "source", "computed", "carried"]
+    assert rows[0]["iso3"] == "WIC" and rows[0]["computed"] is True and rows[0]["source"] == "computed"
 
 
 def test_query_unknown_codes(db: read.Warehouse, capsys: pytest.CaptureFixture[str]) -> None:

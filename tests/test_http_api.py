@@ -127,9 +127,11 @@ def test_dashboard_pages_still_served(client: FlaskClient) -> None:
 def test_observations_equal_the_read_api(client: FlaskClient, db: read.Warehouse) -> None:
     body = get(client, f"/api/v1/observations?indicator={IU},{BB}&country=CHN,USA,WIC&year_from=2010"
                        "&year_to=2020").get_json()
-    expected = read.observations([IU, BB], ["CHN", "USA", "WIC"], year_from=2010, year_to=2020, db=db)
+    expected = read.observations([IU, BB], ["CHN", "USA", "WIC"], year_from=2010, year_to=2020, db=db,
+                                 with_flags=True)
     got = pd.DataFrame(body["data"])
-    assert list(got.columns) == read.OBS_COLUMNS and len(got) == len(expected) == body["meta"]["total"] > 40
+    assert list(got.columns) == [*read.OBS_COLUMNS, "source", "computed", "carried"]
+    assert len(got) == len(expected) == body["meta"]["total"] > 40
     assert got.astype(object).values.tolist() == expected.astype(object).values.tolist()   # exact floats
 
 

@@ -246,8 +246,8 @@ def test_counts_are_worded_in_the_singular_for_one(app: dash.Dash, page: ModuleT
                                       f"{ID.LANG}.data": "en"})
     assert status == 200
     out = body["response"]
-    assert out[ID.MAP_SUMMARY]["children"].startswith("1 publicly named member is headquartered in 1 country;")
+    assert out[ID.MAP_SUMMARY]["children"].startswith("1 publicly named member is linked to 1 country ")
     assert "1 category in all." in out[ID.CATS_SUMMARY]["children"]
     from dashboard import i18n
 
-    assert [i18n.signed(v, "en") for v in (-0.001, -0.35, 0.0, 12.345)] == ["0", "−0.35", "0", "+12.3"]
+    assert [i18n.fmt_delta(v, "en") for v in (-0.001, -0.35, 0.0, 12.345)] == ["0", "−0.35", "0", "+12.3"]

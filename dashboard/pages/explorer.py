@@ -29,8 +29,8 @@ DEFAULT_FROM = 2000
 MAX_INDICATORS = 20
 MAX_COUNTRIES = 60
 GRID_MAX_ROWS = 5000
-COLUMNS = ["iso3", "country", "indicator", "indicator_name", "year", "value", "unit", "computed", "source",
-           "license"]
+COLUMNS = ["iso3", "country", "indicator", "indicator_name", "year", "value", "unit", "computed", "carried",
+           "source", "license"]
 DATASETS = {"wdi": "World Bank WDI", "gapminder": "World Bank WDI (Gapminder Systema Globalis copy)",
             "worldbank-api": "World Bank Indicators API", "derived": "computed here from World Bank WDI"}
 GROUP_ORDER = {"world": 0, "wic": 1, "region": 2, "income": 3, "lending": 4}
@@ -200,6 +200,7 @@ def tidy_rows(obs: pd.DataFrame, meta: pd.DataFrame, countries: pd.DataFrame, la
         "value": [float(v) for v in obs["value"]],
         "unit": [i18n.unit(metas[c], lang) for c in obs["indicator"]],
         "computed": computed,
+        "carried": [bool(c) for c in obs["carried"]] if "carried" in obs else [False] * len(obs),
         "source": [row_source(metas[c], k) for c, k in zip(obs["indicator"], computed, strict=True)],
         "license": [str(metas[c].get("license") or "") for c in obs["indicator"]],
     })

@@ -11,10 +11,10 @@ import dash
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import components, figures, i18n
-from dashboard.i18n import t
+from dashboard.i18n import pick, t
 from dashboard.safety import chart_fallback, guarded, safe_layout
 from dashboard.state import Query
-from etl import read
+from etl import facts, read
 
 PATH = "/map"
 dash.register_page(__name__, path=PATH, title="Map · WIC Digital Economy Observatory", order=1)
@@ -148,21 +148,23 @@ def layout(**query: object) -> html.Div:
     return components.page_frame(PATH, lang, query, body, q.notices())
 
 
-def map_rows(values: list[tuple[str, float]], names: dict[str, str], unit: str, year: int, lang: str
-             ) -> list[tuple[str, float, str, str, int, str]]:
-    """(iso3, value, hover label, name, rank, formatted value) sorted by value, highest first (rank 1)."""
+def map_rows(values: list[tuple[str, float]], names: dict[str, str], unit: str, year: int, lang: str,
+             star: str = "") -> list[tuple[str, float, str, str, int, str]]:
+    """(iso3, value, hover label, name, rank, formatted value) sorted by value, highest first (rank 1 of those
+    drawn for the year, said so in the label); ``star`` marks values computed here (derived indicators)."""
     ordered = sorted(values, key=lambda v: -v[1])
     out, rank, previous = [], 0, None
+    of = pick(f" of {len(ordered)} in {year}", f"（{year}年{len(ordered)}个中）", lang)
     for i, (iso3, value) in enumerate(ordered, start=1):
         if value != previous:
             rank, previous = i, value
-        name, shown = names.get(iso3, iso3), i18n.fmt(value, lang)
-        out.append((iso3, value, f"<b>{name}</b><br>{shown} {unit}<br>{year} · #{rank}", name, rank, shown))
+        name, shown = names.get(iso3, iso3), i18n.fmt(value, lang) + star
+        out.append((iso3, value, f"<b>{name}</b><br>{shown} {unit}<br>#{rank}{of}", name, rank, shown))
     return out
 
 
 def summary_text(rows: list[tuple[str, float, str, str, int, str]], meta: dict[str, Any], year: int, lang: str,
-                 wic: float | None) -> str:
+                 wic: facts.Fact | None) -> str:
     """One sentence on the range and median, plus the WIC member-country value when there is one."""
     if not rows:
         return t("nodata", lang)
@@ -172,11 +174,14 @@ def summary_text(rows: list[tuple[str, float, str, str, int, str]], meta: dict[s
     if lang == "zh":
         text = (f"{year}年，{name}最高为{top[3]}（{i18n.fmt(top[1], lang)}），最低为{bottom[3]}"
                 f"（{i18n.fmt(bottom[1], lang)}）；{len(rows)}个国家的中位数为{median}（{unit}）。")
-        return text + (f"会员所在国家合计：{i18n.fmt(wic, lang)}（本平台计算）。" if wic is not None else "")
+        return text + (f"会员所在国家合计：{i18n.fmt(wic.value, lang)}*（{'；'.join(facts.labels(wic, lang))}）。"
+                       if wic is not None and wic.value is not None else "")
     text = (f"In {year}, {name} ranged from {i18n.fmt(bottom[1], lang)} in {bottom[3]} to "
             f"{i18n.fmt(top[1], lang)} in {top[3]}; the median of {len(rows)} countries was {median} ({unit}).")
-    return text + (f" WIC member countries together: {i18n.fmt(wic, lang)} (computed here)." if wic is not None
-                   else "")
+    if wic is None or wic.value is None:
+        return text
+    how = "; ".join(facts.labels(wic, lang))
+    return text + f" WIC member countries together: {i18n.fmt(wic.value, lang)}* ({how})."
 
 
 def shapes(lang: str) -> list[tuple[str, str]]:
@@ -248,9 +253,9 @@ def render(indicator: str, year: int, scale: str, region: str, flags: list[str],
     keep = {s[0] for s in drawn} & (sets[WIC] if "members" in flags else {s[0] for s in drawn})
     everything = read.year_values(indicator, year)
     values = [(c, v) for c, v in everything if c in keep]
-    wic = next((v for c, v in everything if c == WIC), None)
+    wic = facts.fact(WIC, indicator, year=year) if any(c == WIC for c, _ in everything) else None
     unit = i18n.unit(meta, lang)
-    rows = map_rows(values, components.names(lang), unit, year, lang)
+    rows = map_rows(values, components.names(lang), unit, year, lang, "*" if meta.get("dataset") == "derived" else "")
     note = components.caption(meta, lang, str(year))
     fig = figures.choropleth([r[:3] for r in rows], drawn, title=f"{i18n.name(meta, lang)}, {year}", note=note,
                              colorbar=unit, log=scale == "log",

@@ -369,12 +369,13 @@ def member_views(members: pd.DataFrame, category: str, country: str, lang: str) 
     else:
         top = by_country.iloc[0]
         if lang == "zh":
-            map_summary = (f"{n}家公开报道的会员分布在{len(by_country)}个国家，"
-                           f"最多的是{top['name']}（{top['value']}家）。"
-                           + (f"{unknown}家会员所在国家不详。" if unknown else ""))
+            map_summary = (f"{n}位公开报道的会员与{len(by_country)}个国家相关（机构按总部所在地，个人按国籍或常驻地），"
+                           f"最多的是{top['name']}（{top['value']}位）。"
+                           + (f"{unknown}位会员所在国家不详。" if unknown else ""))
         else:
             places = i18n.count(len(by_country), "country", "countries")
-            map_summary = (f"{i18n.count(n, 'publicly named member')} {i18n.are(n)} headquartered in {places}; "
+            map_summary = (f"{i18n.count(n, 'publicly named member')} {i18n.are(n)} linked to {places} "
+                           f"(organizations by headquarters, individuals by nationality or base); "
                            f"{top['name']} has the most ({top['value']})."
                            + (f" The country of {i18n.count(unknown, 'member')} is not known." if unknown else ""))
     country_table = components.data_table(by_country, [("name", t("control.country", lang)), ("iso3", "ISO3"),

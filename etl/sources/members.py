@@ -104,6 +104,8 @@ def transform(ctx: Context, con: duckdb.DuckDBPyConnection, register: list[dict[
             "first_reported": _date(path, rec, "first_reported"),
             "source_url": rec["source_url"] or None, "source_title": rec["source_title"] or None,
             "confidence": _choice(path, rec, "confidence", meta["confidence"]), "note": rec["note"] or None,
+            "country_basis": (meta["country_basis"].get(rec["category"], meta["country_basis"]["default"])
+                              if country else None),
         })
     cpath, rows, dates = ctx.counts_file, [], set()
     for rec in counts:
