@@ -1,7 +1,7 @@
 """Request size limits: the app answers 414 and 431 itself; gunicorn's own, higher bounds only stop floods.
 
-gunicorn reads its settings from ``dashboard/gunicorn_conf.py`` (``wic serve`` passes it); requests beyond its bounds get
-:func:`write_error`'s JSON answer, with the same security headers as the app's.
+gunicorn reads its settings from ``dashboard/gunicorn_conf.py`` (``wic serve`` passes it); requests beyond its
+bounds get :func:`write_error`'s JSON answer, with the same security headers as the app's.
 """
 
 from __future__ import annotations
