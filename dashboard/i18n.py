@@ -63,6 +63,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "control.to": ("To", "截止年"),
     "warning.ignored": ("Some settings in the link were not understood and were replaced: {items}",
                         "链接中的部分设置无法识别，已替换为默认值：{items}"),
+    "warning.unknown": ("The link has settings this page does not use, so they were ignored: {items}",
+                        "链接中含有本页面不使用的设置，已忽略：{items}"),
     "members.note": ("This lists the publicly named members only ({named}) out of {qualifier} {total} "
                      "reported on {date}. It is not the full register.",
                      "此处仅列出公开报道的会员（{named} 家），而 {date} 报道的会员总数为{qualifier} {total} 家，"
@@ -116,3 +118,11 @@ def unit(row: Mapping[str, Any], lang: str) -> str:
     return str(value) if isinstance(value, str) else ""
 
 
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """'1 member', '2 members' (English; Chinese needs no plural)."""
+    return f"{n:,} {singular if n == 1 else plural or singular + 's'}"
+
+
+def are(n: int) -> str:
+    """'is' for one, 'are' for more."""
+    return "is" if n == 1 else "are"

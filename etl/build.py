@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 
 import duckdb
 from tqdm import tqdm
@@ -23,21 +22,10 @@ from etl import aggregates, catalog, changes, config, derived, index
 from etl.errors import InputError, Stopped, stop_requested
 from etl.inputs import check_finite, checksums
 from etl.phases import reached
-from etl.sources import classifications, gapminder, members, wdi
-from etl.steps import Context, step_meta
+from etl.steps import Context, Step, discover, step_meta
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SQL_DIR = PACKAGE_DIR / "sql"
-
-# Rows each step owns, so an unchanged step's rows can be copied from the previous warehouse.
-STEP_TABLES: dict[str, list[tuple[str, str | None]]] = {
-    "classifications": [("countries", None), ("group_members", "kind <> 'wic'")],
-    "wdi": [("observations", "source IN ('wdi', 'worldbank-api')"),
-            ("indicators", "dataset IN ('wdi', 'worldbank-api')")],
-    "gapminder": [("observations", "source = 'gapminder'"), ("indicators", "dataset = 'gapminder'")],
-    "members": [("members", None), ("membership_counts", None)],
-}
-
 
 @dataclass
 class RunReport:
@@ -132,8 +120,8 @@ def _create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute((SQL_DIR / "schema.sql").read_text())
 
 
-def _copy_step(con: duckdb.DuckDBPyConnection, step: str) -> None:
-    for table, where in STEP_TABLES[step]:
+def _copy_step(con: duckdb.DuckDBPyConnection, step: Step) -> None:
+    for table, where in step.OWNS:
         con.execute(f"INSERT INTO {table} SELECT * FROM old.{table}" + (f" WHERE {where}" if where else ""))
 
 
@@ -222,10 +210,8 @@ def _log(target: Path, entry: dict) -> None:
         fh.write(json.dumps(entry, default=str) + "\n")
 
 
-def _steps_for(source: str) -> list[ModuleType]:
-    if source == "worldbank":
-        return [classifications, wdi, members]   # the API serves IT.NET.USER.ZS itself
-    return [classifications, wdi, gapminder, members]
+def _steps_for(source: str) -> list[Step]:
+    return discover(source)
 
 
 def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: bool = False,
@@ -269,7 +255,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                     bar.set_postfix_str(step.NAME)
                     reached(f"step:{step.NAME}:start")
                     if step.NAME in reuse:
-                        _copy_step(con, step.NAME)
+                        _copy_step(con, step)
                         report.steps[step.NAME] = "reused"
                     else:
                         step.run(con, ctx)

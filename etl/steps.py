@@ -1,11 +1,15 @@
-"""What every source step shares: the run context, the step report, and where step metadata lives."""
+"""The step protocol, the discovery of steps in dependency order, the run context and step metadata."""
 
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, cast
+
+import duckdb
 
 from etl import config
 from etl.errors import InputError
@@ -40,6 +44,67 @@ class Context:
         if ctx.iso_raw is None:
             ctx.iso_raw = ctx.raw
         return ctx
+
+
+# Attributes every step module declares (see Step).
+STEP_ATTRIBUTES = ("NAME", "DEPENDS", "OWNS", "MODES", "inputs", "run")
+ALL_MODES = ("mirror", "worldbank")
+
+
+class Step(Protocol):
+    """One source step: a module ``etl/sources/<NAME>.py`` with ``<NAME>.meta.yaml`` beside it.
+
+    ``OWNS`` lists the (table, WHERE clause or None) rows the step writes, so that an unchanged step's rows can
+    be copied from the previous warehouse; ``DEPENDS`` the steps whose tables it reads; ``MODES`` the
+    ``wic etl --source`` values it runs for. ``run`` is extract -> transform -> load.
+    """
+
+    NAME: str
+    DEPENDS: tuple[str, ...]
+    OWNS: tuple[tuple[str, str | None], ...]
+    MODES: tuple[str, ...]
+
+    def inputs(self, ctx: Context) -> list[Path]: ...
+
+    def run(self, con: duckdb.DuckDBPyConnection, ctx: Context) -> None: ...
+
+
+def _load_step(name: str) -> Step:
+    module = importlib.import_module(f"etl.sources.{name}")
+    missing = [a for a in STEP_ATTRIBUTES if not hasattr(module, a)]
+    if missing:
+        raise InputError(SOURCES_DIR / f"{name}.py", f"step module lacks {missing}", field=missing[0])
+    if name != module.NAME:
+        raise InputError(SOURCES_DIR / f"{name}.py", "NAME must match the module name", field="NAME",
+                         value=module.NAME)
+    return cast(Step, module)
+
+
+def discover(source: str = "mirror") -> list[Step]:
+    """Every step (a module with a ``.meta.yaml`` beside it) that runs for ``source``, in dependency order.
+
+    Among steps whose dependencies are met, the alphabetical one comes first, so the order is stable.
+    """
+    names = sorted(p.name[: -len(".meta.yaml")] for p in SOURCES_DIR.glob("*.meta.yaml"))
+    steps = {name: _load_step(name) for name in names}
+    for step in steps.values():
+        unknown = [d for d in step.DEPENDS if d not in steps]
+        if unknown:
+            raise InputError(SOURCES_DIR / f"{step.NAME}.py", "depends on an unknown step", field="DEPENDS",
+                             value=unknown[0])
+    order: list[str] = []
+    while len(order) < len(steps):
+        ready = [n for n in names if n not in order and all(d in order for d in steps[n].DEPENDS)]
+        if not ready:
+            cycle = sorted(n for n in names if n not in order)
+            raise InputError(SOURCES_DIR, "steps depend on each other in a cycle", value=", ".join(cycle))
+        order.append(ready[0])
+    return [steps[n] for n in order if source in steps[n].MODES]
+
+
+def mirror_raw(ctx: Context) -> Path:
+    """The mirror's raw folder, also under ``--source worldbank`` (for sources the API does not serve)."""
+    return ctx.iso_raw or ctx.raw
 
 
 def step_meta(name: str) -> dict:

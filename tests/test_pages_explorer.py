@@ -111,7 +111,7 @@ def test_grid_rows_are_the_observations(app: dash.Dash, page: ModuleType) -> Non
     assert list(rows["computed"]) == [bool(c) for c in expected["computed"]]
     assert rows.loc[rows["iso3"] == "WIC", "computed"].all()          # WIC values are computed here
     assert f"{len(expected):,} rows" in out[page.ID.COUNT]["children"]
-    assert out[page.ID.QUERY]["data"] == {"indicators": codes, "countries": places, "from": 2010, "to": 2020,
+    assert out[page.ID.GRID_QUERY]["data"] == {"indicators": codes, "countries": places, "from": 2010, "to": 2020,
                                            "lang": "en"}
     assert "SP.POP.TOTL" in str(out[page.ID.ABOUT]["children"])
 

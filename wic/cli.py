@@ -147,7 +147,9 @@ def _worldbank_codes(spec: str) -> list[str]:
 
     if spec == "catalog":
         cat = load_catalog()
-        codes = [i.code for i in cat.indicators] + [i.agg_weight for i in cat.indicators if i.agg_weight]
+        # only World Bank series: the catalog's digital-government indicators come from their own mirror steps
+        wb = [i for i in cat.indicators if i.dataset in ("wdi", "gapminder")]
+        codes = [i.code for i in wb] + [i.agg_weight for i in cat.indicators if i.agg_weight]
         return sorted(set(codes))
     if spec == "all":
         mirror = sorted(p.name[:-4] for p in (config.raw_dir() / wdi.FOLDER).glob("*.csv"))

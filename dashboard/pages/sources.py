@@ -4,6 +4,7 @@ and what the warehouse does not cover."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import dash
@@ -68,6 +69,24 @@ def _date(value: object) -> str:
 
 # --- pure functions --------------------------------------------------------------------------------------
 
+FILE = re.compile(r"\s*(?:from |in |into |via )?(?:[\w.-]+/)*[\w.-]+\.(?:csv|ya?ml|json|py|xlsx|duckdb)\b")
+FOLDER = re.compile(r"\s*(?:from |in |into |copied into )?\b(?:shared/)?data/[\w/.-]*")
+
+
+def for_readers(text: str) -> str:
+    """A source's origin or description without the project's file paths and commands (those are for
+    developers: README.md): sentences with a `command` go, file paths go, commit hashes are shortened."""
+    sentences = [x for x in re.split(r"(?<=[.;])\s+", text) if "`" not in x]
+    out = " ".join(sentences)
+    out = FOLDER.sub("", FILE.sub("", out))
+    out = re.sub(r"\bcommit ([0-9a-f]{7})[0-9a-f]+", r"commit \1", out)
+    out = re.sub(r"\(\s*[,;]?\s*\)", "", out)
+    out = re.sub(r"\s+([,;.)])", r"\1", out)
+    out = re.sub(r"([,;])\1+", r"\1", out)
+    out = re.sub(r"^[\s,;]+|[\s,;]+$", "", out)
+    out = re.sub(r"\(\s+", "(", out)
+    return re.sub(r"\s{2,}", " ", out)
+
 def source_rows(sources: pd.DataFrame, indicators: pd.DataFrame, lang: str) -> pd.DataFrame:
     """One row per source: title, publisher, license, origin, vintage, indicators and their last update."""
     rows = []
@@ -83,8 +102,8 @@ def source_rows(sources: pd.DataFrame, indicators: pd.DataFrame, lang: str) -> p
             "id": s["id"], "source": html.A(title, href=url, target="_blank", rel="noopener noreferrer")
             if url.startswith("http") else title,
             "title": title, "publisher": _text(s["publisher"]), "license": "; ".join(licenses),
-            "origin": _text(s["origin"]), "vintage": _date(s["vintage"]), "last_updated": last,
-            "indicators": len(mine) if len(mine) else "—", "description": _text(s["description"]),
+            "origin": for_readers(_text(s["origin"])) or "—", "vintage": _date(s["vintage"]), "last_updated": last,
+            "indicators": len(mine) if len(mine) else "—", "description": for_readers(_text(s["description"])),
         })
     return pd.DataFrame(rows, columns=["id", "source", "title", "publisher", "license", "origin", "vintage",
                                        "last_updated", "indicators", "description"])

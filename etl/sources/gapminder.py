@@ -12,6 +12,10 @@ from etl.inputs import bounds_for, check_value, check_year
 from etl.steps import Context, read_csv_records, step_meta
 
 NAME = "gapminder"
+DEPENDS: tuple[str, ...] = ("classifications",)
+OWNS: tuple[tuple[str, str | None], ...] = (("observations", "source = 'gapminder'"),
+                                            ("indicators", "dataset = 'gapminder'"))
+MODES: tuple[str, ...] = ("mirror",)   # the World Bank API serves IT.NET.USER.ZS itself
 FOLDER = "gapminder-systema-globalis"
 
 

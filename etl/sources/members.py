@@ -10,9 +10,12 @@ import pandas as pd
 
 from etl.errors import InputError
 from etl.inputs import FIELD_SIZE_LIMIT, check_year
-from etl.steps import Context, read_csv_records, step_meta
+from etl.steps import ALL_MODES, Context, read_csv_records, step_meta
 
 NAME = "members"
+DEPENDS: tuple[str, ...] = ("classifications",)
+OWNS: tuple[tuple[str, str | None], ...] = (("members", None), ("membership_counts", None))
+MODES: tuple[str, ...] = ALL_MODES
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
 

@@ -22,9 +22,13 @@ from etl.inputs import (
     record_count,
     year_max,
 )
-from etl.steps import Context, step_meta
+from etl.steps import ALL_MODES, Context, step_meta
 
 NAME = "wdi"
+DEPENDS: tuple[str, ...] = ("classifications",)
+OWNS: tuple[tuple[str, str | None], ...] = (("observations", "source IN ('wdi', 'worldbank-api')"),
+                                            ("indicators", "dataset IN ('wdi', 'worldbank-api')"))
+MODES: tuple[str, ...] = ALL_MODES
 FOLDER = "datahub-wdi"
 CODE_RE = re.compile(r"^[A-Z0-9]+(\.[A-Z0-9]+)+$")
 COLUMNS = {"Country Name": "name", "Country Code": "code", "Year": "year", "Value": "value"}
