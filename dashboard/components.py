@@ -11,7 +11,7 @@ from dash import dcc, html
 from dashboard import i18n
 from dashboard.i18n import t
 from dashboard.urls import href
-from etl import read
+from etl import facts, read
 
 NAV = [("/", "nav.overview"), ("/map", "nav.map"), ("/country", "nav.country"), ("/compare", "nav.compare"),
        ("/index", "nav.index"), ("/explorer", "nav.explorer"), ("/membership", "nav.membership"),
@@ -23,12 +23,23 @@ def aria(**attrs: str) -> dict[str, Any]:
     return {(k if k.startswith("data_") else f"aria-{k}").replace("_", "-"): v for k, v in attrs.items()}
 
 
-GRAPH_CONFIG: Any = {
-    "displaylogo": False,
-    "topojsonURL": "/topojson/",
-    "toImageButtonOptions": {"format": "png", "scale": 2},
-    "modeBarButtonsToRemove": ["lasso2d", "select2d"],
-}
+# Modebar buttons kept: each acts inside the page. Plotly's "Share chart" (sendChartToCloud) uploads the
+# figure to Plotly Cloud and "Edit in Chart Studio" leaves the host; sharing is the page's own menu instead.
+LEAVING_BUTTONS = ("sendChartToCloud", "sendDataToCloud", "editInChartStudio")
+
+
+def graph_config(filename: str = "wic-chart") -> dict[str, Any]:
+    """The one modebar configuration of every chart: no button that sends the figure off the host."""
+    return {
+        "displaylogo": False, "showSendToCloud": False, "showEditInChartStudio": False, "showLink": False,
+        "sendData": False, "plotlyServerURL": "", "showTips": False,
+        "topojsonURL": "/topojson/",
+        "toImageButtonOptions": {"format": "png", "scale": 2, "filename": filename},
+        "modeBarButtonsToRemove": ["lasso2d", "select2d", *LEAVING_BUTTONS],
+    }
+
+
+GRAPH_CONFIG: Any = graph_config()
 
 
 def vintage_line(lang: str) -> str:
@@ -68,14 +79,26 @@ def page_frame(path: str, lang: str, query: Mapping[str, object], children: Any,
 def chart_block(graph_id: str, caption_id: str, summary_id: str, table_id: str, lang: str,
                 height: int = 460) -> html.Section:
     """A chart with its caption (unit, year, source), a text summary and its data table behind a toggle."""
+    config: Any = graph_config(graph_id)   # dcc.Graph's Config TypedDict lacks some of Plotly's keys
     return html.Section([
-        dcc.Loading(dcc.Graph(id=graph_id, config=GRAPH_CONFIG, style={"height": f"{height}px"},
+        dcc.Loading(dcc.Graph(id=graph_id, config=config, style={"height": f"{height}px"},
                               responsive=True), type="dot"),
         html.P(id=caption_id, className="caption"),
         html.P(id=summary_id, className="summary", **aria(live="polite")),
+        share_menu(graph_id, lang),
         html.Details([html.Summary(t("chart.table", lang)), html.Div(id=table_id, className="table-wrap")]),
         html.Div(id=f"{graph_id}-getdata"),
     ], className="chart-block")
+
+
+def share_menu(graph_id: str, lang: str) -> html.Div:
+    """Copy link, PNG, SVG and the drawn data as CSV (assets/share.js); nothing leaves the host."""
+    items = [("link", i18n.pick("Copy link", "复制链接", lang)), ("png", "PNG"), ("svg", "SVG"),
+             ("csv", i18n.pick("Chart data (CSV)", "图表数据（CSV）", lang))]
+    return html.Div([html.Span(i18n.pick("Share or download:", "分享或下载：", lang), className="share-label"),
+                     *[html.Button(label, type="button", className="share-btn", id=f"{graph_id}-share-{kind}",
+                                   **aria(data_share=kind, data_name=graph_id)) for kind, label in items]],
+                    className="share", role="group", **aria(label=i18n.pick("Share", "分享", lang)))
 
 
 def _py(codes: Sequence[str]) -> str:
@@ -125,7 +148,7 @@ def caption(meta: Mapping[str, Any], lang: str, years: str, computed: bool = Fal
     parts = [t("chart.unit", lang, unit=i18n.unit(meta, lang) or "—"), t("chart.year", lang, year=years),
              t("chart.source", lang, source=source_text(meta))]
     text = "  ·  ".join(parts)
-    return text + ("  ·  " + t("chart.computed", lang) if computed else "")
+    return text + ("  ·  " + t("chart.computed", lang, method=facts.method_of(dict(meta), lang)) if computed else "")
 
 
 def source_text(meta: Mapping[str, Any]) -> str:

@@ -9,19 +9,39 @@ from typing import Any
 
 import pandas as pd
 
-# Okabe–Ito: distinguishable with the common colour-vision deficiencies.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+# Thirteen colours, each at least 3:1 against white (WCAG non-text contrast); Okabe–Ito's first, darker others.
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#AA4499", "#332288", "#8D6E00", "#882255", "#0E7C86", "#E31A1C",
+           "#5B5B5B", "#999933", "#6A3D9A", "#000000"]
 SEQUENTIAL = "Viridis"
 NO_DATA = "#d0d0d0"
 FONT = {"family": "system-ui, -apple-system, 'Segoe UI', 'Noto Sans CJK SC', sans-serif", "size": 13}
 
 
-def wrap(text: str, width: int = 95) -> str:
-    """Break a long ' · '-separated note into lines of about ``width`` characters (Plotly does not wrap)."""
+def text_width(text: str) -> int:
+    """Width in Latin characters: a CJK character counts as two."""
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
+
+
+def _split(part: str, width: int) -> list[str]:
+    lines: list[str] = []
+    for word in part.split(" ") if " " in part else list(part):
+        joiner = " " if " " in part else ""
+        if lines and text_width(lines[-1]) + text_width(word) + len(joiner) <= width:
+            lines[-1] += joiner + word
+        else:
+            lines.append(word)
+    return lines
+
+
+def wrap(text: str, width: int = 58) -> str:
+    """Break a long ' · '-separated note into lines of about ``width`` characters (Plotly does not wrap); narrow
+    enough for a phone's chart."""
     lines: list[str] = []
     for part in text.split("  ·  ") if "  ·  " in text else text.split(" · "):
-        if lines and len(lines[-1]) + len(part) + 3 <= width:
+        if lines and text_width(lines[-1]) + text_width(part) + 3 <= width:
             lines[-1] += " · " + part
+        elif text_width(part) > width:
+            lines.extend(_split(part, width))
         else:
             lines.append(part)
     return "<br>".join(lines)
@@ -29,14 +49,18 @@ def wrap(text: str, width: int = 95) -> str:
 
 def _layout(title: str, note: str, **extra: Any) -> dict[str, Any]:
     # The note (unit, year, source) is the title's subtitle, so a downloaded PNG carries it too.
+    heading = "<br>".join(_split(title, 42)) if text_width(title) > 42 else title
+    subtitle = wrap(note)
     layout: dict[str, Any] = {
-        "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 16},
-                  "subtitle": {"text": wrap(note), "font": {"size": 11, "color": "#555"}}},
+        "title": {"text": heading, "x": 0.01, "xanchor": "left", "font": {"size": 16}, "yref": "container",
+                  "y": 1, "yanchor": "top", "pad": {"t": 12 + 20 * heading.count("<br>")},   # Plotly anchors line 1
+                  "subtitle": {"text": subtitle, "font": {"size": 11, "color": "#555"}}},
         "font": FONT, "paper_bgcolor": "white", "plot_bgcolor": "white",
     }
     layout.update(extra)
     margin = dict(layout.get("margin") or {"l": 50, "r": 20, "b": 50})
-    margin["t"] = 64 + 14 * wrap(note).count("<br>") if note else 50
+    # title and subtitle hang from the top: room for every line of both, plus a gap above the plot
+    margin["t"] = 40 + 20 * (heading.count("<br>") + 1) + (16 * (subtitle.count("<br>") + 1) if note else 0)
     layout["margin"] = margin
     return layout
 
@@ -47,31 +71,58 @@ def message(text: str) -> dict[str, Any]:
                                    "annotations": [{"text": text, "showarrow": False, "font": {"size": 15}}]}}
 
 
+def log_ticks(lo: float, hi: float) -> list[float]:
+    """Readable ticks (1, 2, 5 x 10^k) between two positive values, for a log colour bar; the ends if none."""
+    if lo <= 0 or hi <= 0:
+        return []
+    ticks = [m * 10.0 ** k for k in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+             for m in (1, 2, 5) if lo <= m * 10.0 ** k <= hi]
+    if len(ticks) > 7:
+        ticks = [v for v in ticks if f"{v:e}".startswith("1")] or ticks
+    return ticks if len(ticks) >= 2 else [lo, hi]
+
+
+def tick_label(value: float) -> str:
+    """A colour-bar tick: 0.02, 5, 1,000, 2M."""
+    for threshold, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M")):
+        if value >= threshold:
+            return f"{value / threshold:g}{suffix}"
+    return f"{value:,.0f}" if value >= 1 else f"{value:.3g}"
+
+
 def choropleth(values: Sequence[tuple[str, float, str]], shapes: Sequence[tuple[str, str]], *, title: str,
                note: str, colorbar: str, log: bool, outline: Sequence[str] = (), nodata: str = "no data",
-               fit: bool = False) -> dict[str, Any]:
+               fit: bool = False, points: Mapping[str, tuple[float, float]] | None = None) -> dict[str, Any]:
     """World map: ``values`` (iso3, value, hover label) coloured, every other shape grey as 'no data'.
 
-    ``shapes`` (iso3, name) are the countries to draw; on a log scale non-positive values count as no data.
+    ``shapes`` (iso3, name) are the countries to draw; economies in ``points`` (iso3 -> lon, lat) have no shape
+    at this resolution and are drawn as markers on the same colour scale. On a log scale non-positive values
+    count as no data.
     """
+    points = points or {}
     shown = [v for v in values if v[1] > 0] if log else list(values)
     have = {v[0] for v in shown}
-    missing = [(c, n) for c, n in shapes if c not in have]
+    missing = [(c, n) for c, n in shapes if c not in have and c not in points]
     traces: list[dict[str, Any]] = [{
         "type": "choropleth", "locations": [c for c, _ in missing], "z": [0] * len(missing),
         "locationmode": "ISO-3", "colorscale": [[0, NO_DATA], [1, NO_DATA]], "showscale": False,
         "text": [f"{n}<br>{nodata}" for _, n in missing], "hovertemplate": "%{text}<extra></extra>",
         "marker": {"line": {"color": "white", "width": 0.5}}, "name": nodata,
     }]
-    z = [math.log10(v[1]) for v in shown] if log else [v[1] for v in shown]
-    bar: dict[str, Any] = {"title": {"text": colorbar, "side": "right"}, "thickness": 14, "len": 0.8}
-    if log and z:
-        lo, hi = math.floor(min(z)), math.ceil(max(z))
-        ticks = list(range(lo, hi + 1))
-        bar.update(tickvals=ticks, ticktext=[f"{10 ** k:,.0f}" if k >= 0 else f"{10 ** k:g}" for k in ticks])
-    traces.append({
+    dots = [v for v in shown if v[0] in points]
+    z = [math.log10(v[1]) if log else v[1] for v in shown]
+    zmin, zmax = (min(z), max(z)) if z else (0.0, 1.0)
+    if zmax == zmin:
+        zmax = zmin + 1
+    bar: dict[str, Any] = {"title": {"text": colorbar, "side": "top"}, "orientation": "h", "thickness": 12,
+                           "len": 0.6, "x": 0.5, "xanchor": "center", "y": 0, "yanchor": "top"}
+    if log and shown:
+        ticks = log_ticks(min(v[1] for v in shown), max(v[1] for v in shown))
+        bar.update(tickvals=[math.log10(v) for v in ticks], ticktext=[tick_label(v) for v in ticks])
+    traces.append({   # every economy with a value (those without a shape draw nothing here: see the markers)
         "type": "choropleth", "locations": [v[0] for v in shown], "z": z, "locationmode": "ISO-3",
-        "colorscale": SEQUENTIAL, "colorbar": bar, "text": [v[2] for v in shown],
+        "colorscale": SEQUENTIAL, "zmin": zmin, "zmax": zmax, "colorbar": bar, "text": [v[2] for v in shown],
+        "customdata": [v[1] for v in shown],   # the values themselves (z may be their log), for the chart's CSV
         "hovertemplate": "%{text}<extra></extra>", "marker": {"line": {"color": "white", "width": 0.5}},
         "name": colorbar,
     })
@@ -81,11 +132,22 @@ def choropleth(values: Sequence[tuple[str, float, str]], shapes: Sequence[tuple[
             "colorscale": [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], "showscale": False,
             "hoverinfo": "skip", "marker": {"line": {"color": "#000000", "width": 1.8}}, "name": "WIC",
         })
+    dot_z = dict(zip([v[0] for v in shown], z, strict=True))
+    traces.append({   # last, so they are drawn (and hovered) over the shapes
+        "type": "scattergeo", "mode": "markers", "name": colorbar, "ids": [v[0] for v in dots],
+        "lon": [points[v[0]][0] for v in dots], "lat": [points[v[0]][1] for v in dots],
+        "text": [v[2] for v in dots], "hovertemplate": "%{text}<extra></extra>", "showlegend": False,
+        "marker": {"size": 8, "color": [dot_z[v[0]] for v in dots], "colorscale": SEQUENTIAL, "cmin": zmin,
+                   "cmax": zmax, "showscale": False, "line": {"color": "#333333", "width": 0.8}},
+    })
     geo: dict[str, Any] = {"projection": {"type": "natural earth"}, "showframe": False, "showcoastlines": False,
                            "showcountries": False, "lataxis": {"range": [-58, 85]}, "bgcolor": "white"}
     if fit:
         geo["fitbounds"] = "locations"
-    return {"data": traces, "layout": _layout(title, note, geo=geo, margin={"l": 0, "r": 0, "b": 10})}
+    legend = {"text": f"<span style='color:{NO_DATA}'>■</span> {nodata}", "x": 0, "y": 0, "xref": "paper",
+              "yref": "paper", "xanchor": "left", "yanchor": "top", "showarrow": False, "font": {"size": 12}}
+    return {"data": traces, "layout": _layout(title, note, geo=geo, margin={"l": 0, "r": 0, "b": 70},
+                                              annotations=[legend])}
 
 
 @dataclass
@@ -151,10 +213,11 @@ def bars(frame: pd.DataFrame, *, title: str, note: str, x_title: str, highlight:
 
 def bubbles(frame: pd.DataFrame, *, title: str, note: str, x_title: str, y_title: str, log_x: bool,
             log_y: bool, colour_order: Sequence[str], start: int | None = None,
-            hovertemplate: str = "%{text}<extra></extra>") -> dict[str, Any]:
+            hovertemplate: str = "%{text}<extra></extra>", highlight: Collection[str] = (),
+            height: int = 760) -> dict[str, Any]:
     """Animated bubble scatter: ``frame`` has year, iso3, name, x, y, size, colour; one frame per year.
 
-    The chart opens on ``start`` (default: the last year).
+    The chart opens on ``start`` (default: the last year); ``highlight`` economies are labelled and outlined.
     """
     years = sorted(int(y) for y in frame["year"].unique())
     max_size = frame["size"].max() if frame["size"].notna().any() else 1
@@ -173,11 +236,16 @@ def bubbles(frame: pd.DataFrame, *, title: str, note: str, x_title: str, y_title
         out = []
         for i, group in enumerate(colour_order):
             ids, xs, ys, names, sizes = buckets.get((year, group), [[], [], [], [], []])
-            out.append({"type": "scatter", "mode": "markers", "name": group, "ids": ids, "x": xs, "y": ys,
+            marked = [c in highlight for c in ids]
+            out.append({"type": "scatter", "mode": "markers+text", "name": group, "ids": ids, "x": xs, "y": ys,
                         "text": names, "customdata": sizes, "hovertemplate": hovertemplate,
+                        "texttemplate": ["%{text}" if m else "" for m in marked], "textposition": "top center",
+                        "textfont": {"size": 12, "color": "#1d2733"},
                         "marker": {"size": sizes, "sizemode": "area", "sizemin": 3,
                                    "sizeref": 2.0 * max_size / (46 ** 2), "color": PALETTE[i % len(PALETTE)],
-                                   "line": {"color": "white", "width": 0.6}, "opacity": 0.85}})
+                                   "line": {"color": ["#000000" if m else "white" for m in marked],
+                                            "width": [2.2 if m else 0.6 for m in marked]},
+                                   "opacity": [1.0 if m else 0.8 for m in marked] if highlight else 0.85}})
         return out
 
     last = start if start in years else (years[-1] if years else None)
@@ -187,21 +255,30 @@ def bubbles(frame: pd.DataFrame, *, title: str, note: str, x_title: str, y_title
                                   "transition": {"duration": 300}}]} for y in years]
 
     def axis(col: str, name: str, log: bool) -> dict[str, Any]:
+        title = {"text": "<br>".join(_split(name, 36)), "standoff": 6}
         vals = frame[col][frame[col] > 0] if log else frame[col]
         if vals.empty:
-            return {"title": {"text": name}}
+            return {"title": title}
         lo, hi = float(vals.min()), float(vals.max())
         rng = [math.log10(lo) - 0.05, math.log10(hi) + 0.05] if log else [lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo)]
-        return {"title": {"text": name}, "type": "log" if log else "linear", "range": rng, "gridcolor": "#eee"}
+        return {"title": title, "type": "log" if log else "linear", "range": rng, "gridcolor": "#eee"}
 
+    # Phone-safe, placed in pixels below the plot: the x-axis title, then the play buttons on their own row,
+    # the slider full width (its year shown once, above it), and the legend under everything.
+    bottom = 330
     layout = _layout(
-        title, note, xaxis=axis("x", x_title, log_x), yaxis=axis("y", y_title, log_y),
-        legend={"orientation": "v", "x": 1.01, "y": 1, "xanchor": "left"}, margin={"l": 60, "r": 20, "b": 110},
-        sliders=[{"active": years.index(last) if last is not None else 0, "steps": steps, "x": 0.1, "len": 0.9,
-                  "y": -0.12,
-                  "currentvalue": {"prefix": "", "font": {"size": 14}}}],
-        updatemenus=[{"type": "buttons", "showactive": False, "x": 0, "y": -0.12, "xanchor": "left",
-                      "direction": "left", "pad": {"t": 30},
+        title, note, xaxis=axis("x", x_title, log_x), yaxis=axis("y", y_title, log_y), height=height,
+        margin={"l": 70, "r": 20, "b": bottom})
+    plot = max(height - layout["margin"]["t"] - bottom, 120)
+    below = [-px / plot for px in (78, 116, 210)]
+    layout.update(
+        legend={"orientation": "h", "x": 0, "y": below[2], "xanchor": "left", "yanchor": "top"},
+        sliders=[{"active": years.index(last) if last is not None else 0, "steps": steps, "x": 0, "len": 1,
+                  "y": below[1], "yanchor": "top", "pad": {"t": 10, "b": 0},
+                  "font": {"color": "rgba(0,0,0,0)", "size": 10},   # the years overlap on a phone; shown above
+                  "currentvalue": {"prefix": "", "font": {"size": 15, "color": "#1d2733"}, "xanchor": "right"}}],
+        updatemenus=[{"type": "buttons", "showactive": False, "x": 0, "y": below[0], "xanchor": "left",
+                      "yanchor": "top", "direction": "left", "pad": {"t": 0},
                       "buttons": [{"label": "▶", "method": "animate",
                                    "args": [None, {"frame": {"duration": 600, "redraw": False},
                                                    "fromcurrent": True, "transition": {"duration": 300}}]},

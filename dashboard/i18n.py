@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
+
+from etl.numbers import fmt as fmt
+from etl.numbers import fmt_delta as fmt_delta
+from etl.numbers import ordinal as ordinal
 
 LANGS = ("en", "zh")
 DEFAULT_LANG = "en"
@@ -31,9 +34,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "chart.unit": ("Unit: {unit}", "单位：{unit}"),
     "chart.year": ("Year: {year}", "年份：{year}"),
     "chart.table": ("Data table", "数据表"),
-    "chart.computed": ("Group values marked * are computed here from country data (population-weighted) "
-                       "and are not published by the source.",
-                       "标 * 的组别数值由本平台根据各国数据计算（按人口加权），并非来源机构发布。"),
+    "chart.computed": ("Group values marked * are computed here from country data ({method}) and are not "
+                       "published by the source.",
+                       "标 * 的组别数值由本平台根据各国数据计算（{method}），并非来源机构发布。"),
     "nodata": ("no data", "无数据"),
     "control.indicator": ("Indicator", "指标"),
     "control.year": ("Year", "年份"),
@@ -60,6 +63,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "control.to": ("To", "截止年"),
     "warning.ignored": ("Some settings in the link were not understood and were replaced: {items}",
                         "链接中的部分设置无法识别，已替换为默认值：{items}"),
+    "warning.unknown": ("The link has settings this page does not use, so they were ignored: {items}",
+                        "链接中含有本页面不使用的设置，已忽略：{items}"),
     "members.note": ("This lists the publicly named members only ({named}) out of {qualifier} {total} "
                      "reported on {date}. It is not the full register.",
                      "此处仅列出公开报道的会员（{named} 家），而 {date} 报道的会员总数为{qualifier} {total} 家，"
@@ -113,24 +118,11 @@ def unit(row: Mapping[str, Any], lang: str) -> str:
     return str(value) if isinstance(value, str) else ""
 
 
-def _decimals(value: float) -> int:
-    size = abs(value)
-    return 0 if size >= 100 else 1 if size >= 10 else 2
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """'1 member', '2 members' (English; Chinese needs no plural)."""
+    return f"{n:,} {singular if n == 1 else plural or singular + 's'}"
 
 
-def fmt(value: float | None, lang: str, *, decimals: int | None = None) -> str:
-    """A number for people: thousands separators; large numbers in million/billion or 万/亿."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return t("nodata", lang)
-    size = abs(value)
-    if lang == "zh":
-        if size >= 1e8:
-            return f"{value / 1e8:,.{2 if size < 1e10 else 0}f}亿"
-        if size >= 1e5:
-            return f"{value / 1e4:,.{1 if size < 1e6 else 0}f}万"
-    else:
-        for threshold, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
-            if size >= threshold:
-                return f"{value / threshold:,.{2 if size < threshold * 100 else 1}f} {word}"
-    places = _decimals(value) if decimals is None else decimals
-    return f"{value:,.{places}f}"
+def are(n: int) -> str:
+    """'is' for one, 'are' for more."""
+    return "is" if n == 1 else "are"

@@ -9,6 +9,22 @@ from dashboard import i18n
 from etl import read
 
 
+class Seen(dict[str, object]):
+    """A query whose reads are recorded, so the parameters a page never looked at can be reported."""
+
+    def __init__(self, raw: Mapping[str, object]):
+        super().__init__(raw)
+        self.read: set[str] = set()
+
+    def get(self, key: str, default: object = None) -> object:
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __getitem__(self, key: str) -> object:
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
 @dataclass
 class Query:
     """A page's query parameters as received, and what had to be replaced."""
@@ -20,6 +36,7 @@ class Query:
     @classmethod
     def parse(cls, raw: Mapping[str, object]) -> Query:
         """Start from the raw query of a page's ``layout(**query)``."""
+        raw = Seen(raw)
         q = cls(raw=raw, lang=i18n.lang_of(raw.get("lang")))
         if raw.get("lang") not in (None, *i18n.LANGS):
             q.problems.append(f"lang={raw.get('lang')!s:.40}")
@@ -64,6 +81,8 @@ class Query:
                 out.append(code)
             elif code:
                 self.problems.append(f"{key}: {code:.20}")
+        if len(out) > limit:
+            self.problems.append(f"{key}: {limit}+ ({', '.join(c[:20] for c in out[limit:limit + 4])})")
         return out[:limit] if out else list(default)
 
     def year(self, key: str, default: int | None, years: Collection[int]) -> int | None:
@@ -94,8 +113,17 @@ class Query:
         """A yes/no switch written as 1 or 0."""
         return bool(int(self.choice(key, "1" if default else "0", ("0", "1"))))
 
+    def unknown(self) -> list[str]:
+        """Parameters in the URL that the page never read (``?foo=bar``)."""
+        read_keys = self.raw.read if isinstance(self.raw, Seen) else set(self.raw)
+        return [k for k in self.raw if k not in read_keys]
+
     def notices(self) -> list[str]:
-        """The notice to show when something in the URL was replaced."""
-        if not self.problems:
-            return []
-        return [i18n.t("warning.ignored", self.lang, items=", ".join(self.problems[:6]))]
+        """The notices to show when something in the URL was replaced or not understood; call it last."""
+        out = []
+        if self.problems:
+            out.append(i18n.t("warning.ignored", self.lang, items=", ".join(self.problems[:6])))
+        unknown = self.unknown()
+        if unknown:
+            out.append(i18n.t("warning.unknown", self.lang, items=", ".join(f"{k:.30}" for k in unknown[:6])))
+        return out

@@ -6,8 +6,9 @@ from collections.abc import Collection
 
 import pandas as pd
 
-HEADLINE = ["IT.NET.USER.ZS", "IT.NET.BBND.P2", "IT.CEL.SETS.P2", "IT.NET.SECR.P6", "GB.XPD.RSDV.GD.ZS",
-            "SP.POP.SCIE.RD.P6", "TX.VAL.TECH.MF.ZS", "SE.TER.ENRR"]
+from etl import facts
+
+HEADLINE = facts.HEADLINE   # defined once, in the facts layer
 
 
 def rank(values: pd.DataFrame, iso3: str, higher_is_better: bool | None, among: Collection[str] | None = None

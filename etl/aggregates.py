@@ -2,20 +2,31 @@
 
 The World Bank's own aggregates are kept wherever the source has them; a group value is computed only for
 (indicator, group) pairs the source does not publish: every World Bank group for series that come without
-aggregates (Internet users from Gapminder), and the WIC member-country group for every catalog indicator.
-Like the World Bank, a group value is published only when the reporting countries cover enough of the
-group (``min_coverage`` of the weight, or of population for sums).
+aggregates (Internet users from Gapminder, the manufacturing series from UNIDO, ...), and the WIC
+member-country group for every catalog indicator. A group of fewer than two countries (the World Bank's
+"Not classified" income group, Venezuela alone) is not a group and gets no value.
+
+The carry rule: for year Y, each member contributes its value for Y or, failing that, its latest value of the
+``CARRY_YEARS`` previous years (carried forward, counted). Like the World Bank, a group value is published only
+when the contributing countries cover at least ``min_coverage`` of the group's weight (of population, for sums),
+and only for years in which at least one member reports. Each value's coverage, the members reporting and
+carried, the share of the covered weight that is carried and the oldest year carried are stored in
+``aggregate_coverage``.
 """
 
 from __future__ import annotations
 
 import duckdb
 
+from etl.errors import InputError
+
 POPULATION = "SP.POP.TOTL"
 WB_GROUP_KINDS = ("world", "region", "income")
+CARRY_YEARS = 3
+MIN_GROUP_SIZE = 2
 
 
-def compute(con: duckdb.DuckDBPyConnection, min_coverage: float) -> int:
+def compute(con: duckdb.DuckDBPyConnection, min_coverage: float, carry_years: int = CARRY_YEARS) -> int:
     """Insert computed group observations and their coverage; return the number of values published."""
     con.execute("""
         CREATE OR REPLACE TEMP TABLE agg_rules AS
@@ -29,50 +40,76 @@ def compute(con: duckdb.DuckDBPyConnection, min_coverage: float) -> int:
             JOIN countries c ON c.iso3 = o.iso3 AND c.is_aggregate AND c.in_wb_list
         ),
         targets AS (
-            SELECT DISTINCT group_code, kind FROM group_members g
+            SELECT group_code, any_value(kind) AS kind FROM group_members g
             WHERE kind = 'wic' OR (list_contains(?, kind) AND EXISTS (
                 SELECT 1 FROM countries c WHERE c.iso3 = g.group_code AND c.is_aggregate))
+            GROUP BY group_code HAVING count(*) >= ?
         )
         SELECT r.indicator, r.method, r.weight, t.group_code
         FROM catalog r CROSS JOIN targets t
         WHERE t.kind = 'wic' OR r.indicator NOT IN (SELECT indicator FROM has_wb_aggregates)
-    """, [POPULATION, list(WB_GROUP_KINDS)])
+    """, [POPULATION, list(WB_GROUP_KINDS), MIN_GROUP_SIZE])
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE agg_inputs AS
+        SELECT iso3, indicator, year, value FROM observations
+        WHERE NOT computed AND indicator IN (SELECT DISTINCT indicator FROM agg_rules)
+    """)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE agg_values AS
         WITH members AS (
             SELECT r.indicator, r.method, r.weight, r.group_code, g.iso3
             FROM agg_rules r JOIN group_members g USING (group_code)
         ),
-        weighted AS (          -- every member-year with a weight; x is null where the member does not report
-            SELECT m.indicator, m.method, m.group_code, w.year, m.iso3, w.value AS weight, x.value AS x
+        weighted AS (          -- every member-year with a weight
+            SELECT m.indicator, m.method, m.weight AS weight_code, m.group_code, w.year, m.iso3, w.value AS weight
             FROM members m
             JOIN observations w ON w.iso3 = m.iso3 AND w.indicator = m.weight AND NOT w.computed
-            LEFT JOIN observations x ON x.iso3 = m.iso3 AND x.indicator = m.indicator AND x.year = w.year
-                                     AND NOT x.computed
+        ),
+        matched AS (           -- the member's value for the year, or its latest of the years before (carried)
+            SELECT w.*, x.year AS x_year, x.value AS x_raw
+            FROM weighted w ASOF LEFT JOIN agg_inputs x
+              ON x.iso3 = w.iso3 AND x.indicator = w.indicator AND x.year <= w.year
+        ),
+        used AS (
+            SELECT *, CASE WHEN x_year >= year - ? THEN x_raw END AS x,
+                      x_year < year AND x_year >= year - ? AS carried
+            FROM matched
         )
         -- Sums are ordered by country so that a rebuild gives the same floating-point result.
         SELECT group_code AS iso3, indicator, year,
                CASE WHEN any_value(method) = 'sum' THEN sum(x ORDER BY iso3)
                     ELSE sum(x * weight ORDER BY iso3) FILTER (WHERE x IS NOT NULL)
                          / sum(weight ORDER BY iso3) FILTER (WHERE x IS NOT NULL) END AS value,
-               count(x) AS n_reporting,
-               (SELECT count(*) FROM group_members g WHERE g.group_code = weighted.group_code) AS n_members,
+               count(x) FILTER (WHERE NOT carried) AS n_reporting,
+               count(x) FILTER (WHERE carried) AS n_carried,
+               (SELECT count(*) FROM group_members g WHERE g.group_code = used.group_code) AS n_members,
                coalesce(sum(weight ORDER BY iso3) FILTER (WHERE x IS NOT NULL), 0)
-                   / sum(weight ORDER BY iso3) AS coverage
-        FROM weighted
+                   / sum(weight ORDER BY iso3) AS coverage,
+               coalesce(sum(weight ORDER BY iso3) FILTER (WHERE carried), 0)
+                   / nullif(sum(weight ORDER BY iso3) FILTER (WHERE x IS NOT NULL), 0) AS carried_share,
+               min(x_year) FILTER (WHERE carried) AS oldest_carried,
+               any_value(method) AS method, any_value(weight_code) AS weight
+        FROM used
         GROUP BY group_code, indicator, year
-        HAVING count(x) > 0
-    """)
+        HAVING count(x) FILTER (WHERE NOT carried) > 0
+    """, [carry_years, carry_years])
+    bad = con.execute("""SELECT iso3, indicator, year, value FROM agg_values
+                             WHERE coverage >= ? AND NOT isfinite(value) LIMIT 1""", [min_coverage]).fetchone()
+    if bad:   # an overflow of huge inputs: never stored (the plausibility bounds should prevent it)
+        raise InputError("computed group values", f"the {bad[0]} value of {bad[1]} in {bad[2]} is not finite",
+                         field="value", value=str(bad[3]))
     con.execute("""
         INSERT INTO aggregate_coverage
-        SELECT iso3, indicator, year, n_reporting, n_members, coverage, coverage >= ? FROM agg_values
-        ORDER BY indicator, iso3, year""", [min_coverage])
+        SELECT iso3, indicator, year, n_reporting, n_members, coverage, coverage >= ? AND isfinite(value),
+               n_carried, coalesce(carried_share, 0), oldest_carried, method, weight
+        FROM agg_values ORDER BY indicator, iso3, year""", [min_coverage])
     con.execute("""
         INSERT INTO observations
         SELECT iso3, indicator, year, value, 'computed', true FROM agg_values
-        WHERE coverage >= ? AND value IS NOT NULL
+        WHERE coverage >= ? AND value IS NOT NULL AND isfinite(value)
         ORDER BY indicator, iso3, year""", [min_coverage])
-    published = con.execute("SELECT count(*) FROM agg_values WHERE coverage >= ?", [min_coverage]).fetchone()
-    con.execute("DROP TABLE agg_values")
-    con.execute("DROP TABLE agg_rules")
+    published = con.execute("SELECT count(*) FROM agg_values WHERE coverage >= ? AND isfinite(value)",
+                            [min_coverage]).fetchone()
+    for table in ("agg_values", "agg_inputs", "agg_rules"):
+        con.execute(f"DROP TABLE {table}")
     return int(published[0]) if published else 0

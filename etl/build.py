@@ -18,9 +18,9 @@ from pathlib import Path
 import duckdb
 from tqdm import tqdm
 
-from etl import aggregates, catalog, config, derived, index
+from etl import aggregates, catalog, changes, config, derived, index
 from etl.errors import InputError, Stopped, stop_requested
-from etl.inputs import checksums
+from etl.inputs import check_finite, checksums
 from etl.phases import reached
 from etl.steps import Context, Step, discover, step_meta
 
@@ -38,14 +38,15 @@ class RunReport:
     row_counts: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    changes: dict[str, int] = field(default_factory=dict)     # added | removed | revised -> observations
 
 
-READERS = {"read.py", "cli.py", "phases.py"}   # code that does not shape the warehouse's content
+READERS = {"read.py", "cli.py", "phases.py", "export.py"}   # code that does not shape the warehouse's content
 
 # The phases a run passes through in order (see etl.phases); each step adds ``step:<name>:start`` and ``:done``.
 PHASES_BEFORE_STEPS = ["locked", "checksums", "tmp-created", "schema"]
 PHASES_AFTER_STEPS = ["catalog", "aggregates", "derived", "index", "sources", "integrity", "views",
-                      "runs-carried", "run-recorded", "checkpointed", "closed", "swap:synced",
+                      "changes", "runs-carried", "run-recorded", "checkpointed", "closed", "swap:synced",
                       "swap:backup-linked", "swap:replaced", "swap:dir-synced", "logged"]
 
 
@@ -282,11 +283,20 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                 _sources(con, [s.NAME for s in steps], ctx)
                 reached("sources")
                 _integrity(con)
+                check_finite(con)   # no NaN or infinity in any table, index included
                 reached("integrity")
                 con.execute((SQL_DIR / "views.sql").read_text())
                 reached("views")
                 bar.update()
                 bar.close()
+                if target.exists():
+                    con.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS old (READ_ONLY)")
+                    summary = changes.record(con, run_id, old=True)
+                    con.execute("DETACH old")
+                else:
+                    summary = changes.record(con, run_id, old=False)
+                report.changes = summary["totals"]
+                reached("changes")
                 if target.exists():
                     con.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS old (READ_ONLY)")
                     try:
@@ -323,6 +333,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                 report.status = "checked"
             else:
                 _swap(tmp, target)
+                changes.write_summary(target, summary)
             _log(target, {"run_id": run_id, "started_at": started.isoformat(), "source": source,
                           "status": report.status, "steps": report.steps, "rows": report.row_counts,
                           "warnings": report.warnings, "seconds": round(report.seconds, 3)})

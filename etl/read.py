@@ -63,6 +63,11 @@ class Warehouse:
                 quoted = str(self.path).replace("'", "''")
                 con.execute("SET python_enable_replacements = false")
                 con.execute(f"ATTACH '{quoted}' AS wh (READ_ONLY)")
+                # Once the file is attached nothing else is reachable: no files (COPY, ATTACH, read_*),
+                # no extensions, and no SET can turn that back on.
+                for setting in ("autoinstall_known_extensions = false", "autoload_known_extensions = false",
+                                "enable_external_access = false", "lock_configuration = true"):
+                    con.execute(f"SET {setting}")
                 # The previous generation is not closed here: other threads may still be reading from it;
                 # it is freed when the last cursor on it is dropped.
                 self._gen = _Generation(key, con)
@@ -234,21 +239,26 @@ def member_countries(*, db: Warehouse | None = None) -> pd.DataFrame:
 
 # --- observations --------------------------------------------------------------------------------------
 
+# The flags of an observation: its source, whether it is computed here (a group value or a derived indicator),
+# and whether some of a computed group value's countries are carried forward from earlier years.
+_FLAGS = ", o.source, o.computed, coalesce(a.n_carried > 0, false) AS carried"
+_CARRIED = " LEFT JOIN aggregate_coverage a ON a.iso3 = o.iso3 AND a.indicator = o.indicator AND a.year = o.year"
+
+
 def observations(indicators: str | Sequence[str], countries: str | Sequence[str] | None = None, *,
                  year_from: int | None = None, year_to: int | None = None, with_flags: bool = False,
                  db: Warehouse | None = None) -> pd.DataFrame:
-    """Tidy rows ``iso3, indicator, year, value`` (plus ``source, computed`` with ``with_flags``)."""
+    """Tidy rows ``iso3, indicator, year, value`` (plus ``source, computed, carried`` with ``with_flags``)."""
     codes = _codes(indicators) or []
     check_indicators(codes, db=db)
     places = _codes(countries)
     if places:
         check_countries(places, db=db)
-    extra = ", source, computed" if with_flags else ""
     return _db(db).frame(f"""
-        SELECT iso3, indicator, year, value{extra} FROM observations
-        WHERE list_contains(?, indicator) AND (? IS NULL OR list_contains(?, iso3))
-          AND (? IS NULL OR year >= ?) AND (? IS NULL OR year <= ?)
-        ORDER BY indicator, iso3, year""", [codes, places, places, year_from, year_from, year_to, year_to])
+        SELECT o.iso3, o.indicator, o.year, o.value{_FLAGS if with_flags else ""} FROM observations o{_CARRIED}
+        WHERE list_contains(?, o.indicator) AND (? IS NULL OR list_contains(?, o.iso3))
+          AND (? IS NULL OR o.year >= ?) AND (? IS NULL OR o.year <= ?)
+        ORDER BY o.indicator, o.iso3, o.year""", [codes, places, places, year_from, year_from, year_to, year_to])
 
 
 def latest(indicators: str | Sequence[str], countries: str | Sequence[str] | None = None, *,
@@ -425,7 +435,8 @@ def indicator_latest_years(iso3: str, codes: Sequence[str], *, db: Warehouse | N
 
 
 def members_in(iso3: str, *, db: Warehouse | None = None) -> pd.DataFrame:
-    """The publicly named members headquartered in one country."""
+    """The publicly named members whose country is ``iso3`` (an organization's headquarters, an individual's
+    nationality or base: see ``country_basis``)."""
     return _db(db).frame("SELECT * FROM members WHERE country_iso3 = ? ORDER BY first_reported, name", [iso3])
 
 
@@ -477,14 +488,14 @@ def observations_page(indicators: str | Sequence[str], countries: str | Sequence
     places = _codes(countries)
     if places:
         check_countries(places, db=db)
-    where = """list_contains(?, indicator) AND (? IS NULL OR list_contains(?, iso3))
-               AND (? IS NULL OR year >= ?) AND (? IS NULL OR year <= ?)"""
+    where = """list_contains(?, o.indicator) AND (? IS NULL OR list_contains(?, o.iso3))
+               AND (? IS NULL OR o.year >= ?) AND (? IS NULL OR o.year <= ?)"""
     params: list[Any] = [codes, places, places, year_from, year_from, year_to, year_to]
-    extra = ", source, computed" if with_flags else ""
     w = _db(db)
-    total = int(w.rows(f"SELECT count(*) FROM observations WHERE {where}", params)[0][0])
-    page = w.frame(f"""SELECT iso3, indicator, year, value{extra} FROM observations WHERE {where}
-                       ORDER BY indicator, iso3, year LIMIT ? OFFSET ?""", [*params, limit, offset])
+    total = int(w.rows(f"SELECT count(*) FROM observations o WHERE {where}", params)[0][0])
+    page = w.frame(f"""SELECT o.iso3, o.indicator, o.year, o.value{_FLAGS if with_flags else ""}
+                       FROM observations o{_CARRIED} WHERE {where}
+                       ORDER BY o.indicator, o.iso3, o.year LIMIT ? OFFSET ?""", [*params, limit, offset])
     return page, total
 
 
@@ -626,3 +637,120 @@ def group_distribution(indicators: str | Sequence[str], group: str, *, db: Wareh
         FROM observations o JOIN group_members g ON g.iso3 = o.iso3 AND g.group_code = ?
         WHERE list_contains(?, o.indicator)
         GROUP BY o.indicator, o.year ORDER BY o.indicator, o.year""", [group, codes])
+
+
+# --- facts ---------------------------------------------------------------------------------------------
+
+def latest_by_country(indicator: str, *, db: Warehouse | None = None) -> dict[str, tuple[int, float, bool]]:
+    """iso3 -> (year, value, computed) of every country's and group's latest value (hot path: no DataFrame)."""
+    return {iso3: rows[-1] for iso3, rows in _index(indicator, db).by_iso3.items() if rows}
+
+
+def group_value_coverage(group: str, indicator: str, year: int, *, db: Warehouse | None = None
+                         ) -> dict[str, Any] | None:
+    """How a computed group value was made: method, weight, members reporting and carried, coverage."""
+    rows = _db(db).frame("""SELECT * FROM aggregate_coverage WHERE iso3 = ? AND indicator = ? AND year = ?""",
+                         [group, indicator, year])
+    if rows.empty:
+        return None
+    out = rows.iloc[0].to_dict()
+    return {k: (None if v is pd.NA or (isinstance(v, float) and v != v) else v) for k, v in out.items()}
+
+
+def index_country(iso3: str, *, db: Warehouse | None = None) -> dict[str, Any] | None:
+    """A country's index score, rank, interval and carried inputs in the latest published year (None if none)."""
+    rows = _db(db).rows("""
+        WITH y AS (SELECT max(year) AS year FROM index_years WHERE latest)
+        SELECT s.iso3, s.year, s.score, s.rank, s.ranked, s.reason, s.n_available, s.n_indicators,
+               (SELECT count(*) FROM index_scores r WHERE r.year = s.year AND r.ranked) AS n_ranked,
+               u.p5_rank, u.p95_rank,
+               (SELECT count(*) FROM index_indicator_scores i WHERE i.iso3 = s.iso3 AND i.year = s.year
+                                                               AND i.imputed) AS n_carried,
+               (SELECT min(source_year) FROM index_indicator_scores i WHERE i.iso3 = s.iso3 AND i.year = s.year
+                                                                       AND i.imputed) AS oldest
+        FROM index_scores s JOIN y ON s.year = y.year LEFT JOIN index_uncertainty u ON u.iso3 = s.iso3
+        WHERE s.iso3 = ?""", [iso3])
+    if not rows:
+        year = index_latest_year(db=db)
+        if year is None:
+            return None
+        return {"iso3": iso3, "year": year, "score": None, "rank": None, "n_ranked": 0, "p5": None, "p95": None,
+                "ranked": False, "reason": "no data", "n_inputs": 0, "n_indicators": 0, "n_carried": 0,
+                "oldest_carried": None}
+    (code, year, score, rank, ranked, reason, n_available, n_indicators, n_ranked, p5, p95, n_carried,
+     oldest) = rows[0]
+    return {"iso3": code, "year": int(year), "score": float(score) if score is not None else None,
+            "rank": int(rank) if rank is not None else None, "n_ranked": int(n_ranked),
+            "p5": int(p5) if p5 is not None else None, "p95": int(p95) if p95 is not None else None,
+            "ranked": bool(ranked), "reason": reason, "n_inputs": int(n_available),
+            "n_indicators": int(n_indicators), "n_carried": int(n_carried),
+            "oldest_carried": int(oldest) if oldest is not None else None}
+
+
+def index_carried_inputs(year: int | None = None, *, db: Warehouse | None = None) -> pd.DataFrame:
+    """Per country in an index year: inputs with a value, how many are carried forward, and the oldest year."""
+    return _db(db).frame(f"""
+        SELECT iso3, count(*) AS n_inputs, count(*) FILTER (WHERE imputed) AS n_carried,
+               min(source_year) FILTER (WHERE imputed) AS oldest_carried
+        FROM index_indicator_scores s WHERE s.year = {_INDEX_YEAR} GROUP BY iso3 ORDER BY iso3""", [year])
+
+
+# --- data bundles (wic export) -------------------------------------------------------------------------------
+def table_columns(*, db: Warehouse | None = None) -> dict[str, list[tuple[str, str, bool]]]:
+    """Every base table of the warehouse with its columns: (name, DuckDB type, nullable), in table order."""
+    rows = _db(db).rows("""SELECT table_name, column_name, data_type, is_nullable
+                           FROM duckdb_columns() WHERE database_name = 'wh' AND schema_name = 'main'
+                             AND table_name IN (SELECT table_name FROM duckdb_tables()
+                                                WHERE database_name = 'wh' AND schema_name = 'main')
+                           ORDER BY table_name, column_index""")
+    tables: dict[str, list[tuple[str, str, bool]]] = {}
+    for table, column, kind, nullable in rows:
+        tables.setdefault(table, []).append((column, kind, bool(nullable)))
+    return tables
+
+
+def table_rows(table: str, *, db: Warehouse | None = None) -> pd.DataFrame:
+    """One whole base table, in its key order (``table`` must be one of :func:`table_columns`)."""
+    import difflib
+
+    columns = table_columns(db=db)
+    if table not in columns:
+        raise UnknownCode("table", table, difflib.get_close_matches(table, list(columns), n=3))
+    names = [c for c, _, _ in columns[table]]
+    order = ", ".join(f'"{c}"' for c in names[:4])   # identifiers from the catalog above, never from a caller
+    return _db(db).frame(f'SELECT * FROM "{table}" ORDER BY {order}')
+
+
+def observation_flags(*, db: Warehouse | None = None) -> pd.DataFrame:
+    """Every observation with its flags: computed here, and for computed group values the reporting coverage."""
+    return _db(db).frame("""SELECT o.iso3, o.indicator, o.year, o.value, o.source, o.computed,
+                                   c.n_reporting, c.n_members, c.coverage
+                            FROM observations o
+                            LEFT JOIN aggregate_coverage c
+                              ON o.computed AND c.iso3 = o.iso3 AND c.indicator = o.indicator AND c.year = o.year
+                            ORDER BY o.indicator, o.iso3, o.year""")
+
+
+# --- change log (what each run changed) ------------------------------------------------------------------------
+def changes(*, since: str | None = None, indicators: str | Sequence[str] | None = None,
+            db: Warehouse | None = None) -> pd.DataFrame:
+    """Observations added, removed and revised by each run (old and new value), oldest run first.
+
+    ``since``: only the runs after that run id; ``indicators``: only those codes. Empty for a warehouse built
+    before the change log existed.
+    """
+    wh = _db(db)
+    if not wh.rows("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'wh' AND table_name = 'changes'")[0][0]:
+        return pd.DataFrame(columns=["run_id", "previous_run", "indicator", "source", "iso3", "year", "change",
+                                     "old_value", "new_value"])
+    started = None
+    if since is not None:
+        found = wh.rows("SELECT started_at FROM etl_runs WHERE run_id = ?", [since])
+        if not found:
+            raise UnknownCode("run", since, [r[0] for r in wh.rows(
+                "SELECT run_id FROM etl_runs ORDER BY started_at DESC LIMIT 3")])
+        started = found[0][0]
+    codes = _codes(indicators)
+    return wh.frame("""SELECT c.* FROM changes c JOIN etl_runs r USING (run_id)
+                       WHERE (? IS NULL OR r.started_at > ?) AND (? IS NULL OR list_contains(?, c.indicator))
+                       ORDER BY r.started_at, c.indicator, c.iso3, c.year""", [started, started, codes, codes])

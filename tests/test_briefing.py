@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
+from dashboard import i18n
 from dashboard.briefing import build, narrative, render
 from dashboard.briefing.model import Label, Num, Sentence
-from etl import cli, read
+from etl import cli, facts, read
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 COUNTRIES = ["CHN", "USA", "GHA", "BRA", "KEN", "IND", "DEU"]
@@ -43,6 +44,28 @@ def _countries_in(db: read.Warehouse, indicator: str, year: int, among: str | No
     return {c: float(v) for c, v in zip(values["iso3"], values["value"], strict=True) if c in keep}
 
 
+def _window(db: read.Warehouse, indicator: str) -> tuple[int, int]:
+    """The ranking window, recomputed here: the latest year in which at least half as many countries report as in
+    the best year, minus 3, to the newest year with country data."""
+    rows = read.observations(indicator, db=db)
+    economies = set(read.countries(db=db)["iso3"])
+    counts = rows[rows["iso3"].isin(economies)].groupby("year").size()
+    broad = int(counts[counts >= counts.max() / 2].index.max())
+    return broad - 3, int(counts.index.max())
+
+
+def _latest_in_window(db: read.Warehouse, indicator: str, among: str | None) -> dict[str, float]:
+    """Each economy's latest value, kept when its year lies in the window (and it is in ``among``)."""
+    rows = read.observations(indicator, db=db)
+    economies = set(read.countries(db=db)["iso3"])
+    if among:
+        economies &= set(read.group_members(among, db=db))
+    lo, hi = _window(db, indicator)
+    latest = rows[rows["iso3"].isin(economies)].sort_values("year").groupby("iso3").tail(1)
+    latest = latest[(latest["year"] >= lo) & (latest["year"] <= hi)]
+    return {str(c): float(v) for c, v in zip(latest["iso3"], latest["value"], strict=True)}
+
+
 def _rank(values: dict[str, float], code: str, higher_is_better: Any) -> int:
     mine = values[code]
     better = [v for v in values.values() if (v < mine if higher_is_better is False else v > mine)]
@@ -66,9 +89,10 @@ def truth(ref: tuple[Any, ...], db: read.Warehouse) -> float:
     if kind == "latest_year":
         return float(max(_years(db, *args)))
     if kind == "headline_year":
-        iso3, ind = args
-        usual = read.default_year(ind, db=db)
-        return float(max(y for y in _years(db, iso3, ind) if usual is None or y <= usual))
+        return float(max(_years(db, *args)))
+    if kind in ("window_from", "window_to"):
+        span = _window(db, args[0])
+        return float(span[0] if kind == "window_from" else span[1])
     if kind == "change":
         iso3, ind, y0, y1 = args
         return _value(db, iso3, ind, y1) - _value(db, iso3, ind, y0)
@@ -76,11 +100,11 @@ def truth(ref: tuple[Any, ...], db: read.Warehouse) -> float:
         iso3, ind, y0, y1 = args
         return 100.0 * (_value(db, iso3, ind, y1) / _value(db, iso3, ind, y0) - 1.0)
     if kind == "rank":
-        iso3, ind, year, among = args
-        return float(_rank(_countries_in(db, ind, year, among), iso3, _direction(db, ind)))
+        iso3, ind, among = args
+        return float(_rank(_latest_in_window(db, ind, among), iso3, _direction(db, ind)))
     if kind == "rank_n":
-        ind, year, among = args
-        return float(len(_countries_in(db, ind, year, among)))
+        ind, among = args
+        return float(len(_latest_in_window(db, ind, among)))
     if kind in ("group_rank", "group_rank_n"):
         if kind == "group_rank":
             code, ind, year, peers = args
@@ -123,6 +147,11 @@ def truth(ref: tuple[Any, ...], db: read.Warehouse) -> float:
         return float(len(read.group_members(args[0], db=db)))
     if kind == "group_wic":
         return float(len(set(read.group_members(args[0], db=db)) & set(read.group_members("WIC", db=db))))
+    if kind in ("named_orgs", "named_people"):
+        rows = read.members(db=db)
+        rows = rows[rows["country_iso3"] == args[0]]
+        people = int((rows["country_basis"] == "nationality_or_base").sum())
+        return float(people if kind == "named_people" else len(rows) - people)
     if kind == "named_members":
         code = args[0]
         if code in read.group_table(db=db)["code"].tolist():
@@ -246,7 +275,7 @@ def test_the_headline_sentence_reads_as_designed(db: read.Warehouse) -> None:
     text = sentence.text("en")
     assert re.fullmatch(r"Individuals using the Internet: \d+\.\d% of population in 20\d\d, (up|down) [\d.]+ "
                         r"percentage points since 20\d\d; \d+(st|nd|rd|th) of \d+ member countries and "
-                        r"\d+(st|nd|rd|th) of \d+ countries\.", text), text
+                        r"\d+(st|nd|rd|th) of \d+ economies with a value for 20\d\d–20\d\d\.", text), text
     zh = sentence.text("zh")
     assert "互联网用户占比" in zh and "个会员所在国家中居第" in zh and zh.endswith("。")
 
@@ -257,9 +286,11 @@ def test_headline_table_matches_the_warehouse(db: read.Warehouse) -> None:
     for h in brief.headlines:
         if h.year is None:
             continue
-        assert h.value == _value(db, "KEN", h.code, h.year)
-        assert h.rank_all is not None
-        values = _countries_in(db, h.code, h.year, None)
+        assert h.value == _value(db, "KEN", h.code, h.year) and h.year == max(_years(db, "KEN", h.code))
+        values = _latest_in_window(db, h.code, None)
+        if "KEN" not in values:            # its latest value is older than the window: shown, not ranked
+            assert h.rank_all is None and h.stale
+            continue
         assert h.rank_all == (_rank(values, "KEN", _direction(db, h.code)), len(values))
         assert f"{h.rank_all[0]} / {h.rank_all[1]}" in page
         assert h.rank_members is None              # Kenya is not a member country
@@ -340,8 +371,11 @@ def test_group_briefs(code: str, db: read.Warehouse) -> None:
             continue
         flagged = read.observations(h.code, code, year_from=h.year, year_to=h.year, with_flags=True, db=db)
         assert h.computed == bool(flagged["computed"].iloc[0])
-    if any(h.computed for h in brief.headlines):
-        assert "(computed here)" in text and "computed here from country data" in text
+    for h in brief.headlines:            # every computed value is starred and says how it was made
+        if h.computed and h.fact is not None and h.fact.coverage is not None:
+            assert f"{i18n.fmt(h.value, 'en')}*" in text
+            for label in facts.labels(h.fact, "en"):
+                assert label in text, label
     if code in ("EAS", "SSF"):
         assert re.search(r"\d+(st|nd|rd|th) of 7 regions", text)
     if code in ("HIC", "LIC"):

@@ -101,8 +101,14 @@ def test_digital_divide_runs_and_its_numbers_are_the_warehouse(run_notebook: Cal
     wic = read.group_members("WIC", db=db)
     others = sorted(set(read.group_members("WLD", db=db)) - set(wic))
     warehouse_wic = read.observations("IT.NET.USER.ZS", "WIC", year_from=2000, db=db)
+    cov = read.aggregate_coverage("IT.NET.USER.ZS", db=db)
+    uncarried = set(cov[(cov["iso3"] == "WIC") & (cov["n_carried"] == 0)]["year"])   # the notebook carries nothing
+    compared = 0
     for year, value in zip(warehouse_wic["year"], warehouse_wic["value"], strict=True):
-        assert internet["wic"][str(year)] == pytest.approx(value, rel=1e-12)
+        if year in uncarried:
+            assert internet["wic"][str(year)] == pytest.approx(value, rel=1e-12)
+            compared += 1
+    assert compared >= 20
     assert internet["non_members"]["2015"] == pytest.approx(_weighted(db, others, "IT.NET.USER.ZS", 2015), rel=1e-9)
     assert internet["high_income"]["2015"] > internet["low_income"]["2015"]
     for key in ("internet", "broadband"):

@@ -111,7 +111,7 @@ def test_grid_rows_are_the_observations(app: dash.Dash, page: ModuleType) -> Non
     assert list(rows["computed"]) == [bool(c) for c in expected["computed"]]
     assert rows.loc[rows["iso3"] == "WIC", "computed"].all()          # WIC values are computed here
     assert f"{len(expected):,} rows" in out[page.ID.COUNT]["children"]
-    assert out[page.ID.QUERY]["data"] == {"indicators": codes, "countries": places, "from": 2010, "to": 2020,
+    assert out[page.ID.GRID_QUERY]["data"] == {"indicators": codes, "countries": places, "from": 2010, "to": 2020,
                                            "lang": "en"}
     assert "SP.POP.TOTL" in str(out[page.ID.ABOUT]["children"])
 
@@ -246,22 +246,23 @@ def test_csv_text_and_citation(page: ModuleType) -> None:
                            " CC-BY-4.0; vintage 2026-07-01); World Bank WDI (Gapminder Systema Globalis copy)")
     assert cite.endswith("retrieved 2026-11-29 (warehouse build date), http://h/explorer?x=1")
     rows = pd.DataFrame([{c: v for c, v in zip(page.COLUMNS, ["AAA", "A, land", "A.B", "Alpha", 2001, 0.1, "%", False,
-                                                              "s", "l"], strict=True)}])
+                                                              False, "s", "l"], strict=True)}])
     text = page.csv_text(rows, [cite, "line\ntwo"])
     lines = text.splitlines()
     assert lines[0] == "# " + cite and lines[1] == "# line two" and lines[2] == ",".join(page.COLUMNS)
-    assert lines[3] == 'AAA,"A, land",A.B,Alpha,2001,0.1,%,False,s,l' and len(lines) == 4
+    assert lines[3] == 'AAA,"A, land",A.B,Alpha,2001,0.1,%,False,False,s,l' and len(lines) == 4
     assert any("two thirds" in ln for ln in page.license_lines(about, True))
     assert not any("two thirds" in ln for ln in page.license_lines(about, False))
 
 
 def test_excel_bytes_round_trip(page: ModuleType) -> None:
     about = page.about_table(_meta(), ["A.B"])
-    rows = pd.DataFrame([dict(zip(page.COLUMNS, ["AAA", "Aland", "A.B", "Alpha", 2001, 0.1, "%", True, "s", "l"],
-                                  strict=True))])
+    rows = pd.DataFrame([dict(zip(page.COLUMNS, ["AAA", "Aland", "A.B", "Alpha", 2001, 0.1, "%", True, True, "s",
+                                                  "l"], strict=True))])
     book = openpyxl.load_workbook(io.BytesIO(page.excel_bytes(rows, about, ["cite me"])))
     assert book.sheetnames == ["data", "about"]
-    assert [c.value for c in book["data"][2]] == ["AAA", "Aland", "A.B", "Alpha", 2001, 0.1, "%", True, "s", "l"]
+    assert [c.value for c in book["data"][2]] == ["AAA", "Aland", "A.B", "Alpha", 2001, 0.1, "%", True, True, "s",
+                                                  "l"]
     assert book["about"]["A2"].value == "A.B" and book["about"]["A3"].value is None
     assert book["about"]["A4"].value == "cite me"
 

@@ -259,13 +259,16 @@ def test_breakdown_matches_the_stored_tables(client: FlaskClient, deps: list[dic
 
 def test_an_unranked_country_says_why(client: FlaskClient, deps: list[dict[str, Any]]) -> None:
     scores = read.index_scores()
-    row = scores[~scores["ranked"] & scores["reason"].str.contains("of ")].iloc[0]
+    row = scores[~scores["ranked"] & scores["reason"].str.contains("digital_economy: ")].iloc[0]
     status = breakdown(client, deps, row["iso3"])["index-status"]["children"]
-    assert "not ranked" in status and row["reason"] in status
+    named = re.search(r"digital_economy: (\d+ of \d+ indicators)", row["reason"]).group(1)  # type: ignore[union-attr]
+    assert "not ranked" in status and "digital_economy" not in status and f"Digital economy and trade: {named}" \
+        in status, status
     zh = breakdown(client, deps, row["iso3"], lang="zh")["index-status"]["children"]
-    assert "未参与" in zh and "项指标中" in zh
+    assert "未参与" in zh and "项指标中" in zh and "digital_economy" not in zh
     empty = breakdown(client, deps, None)
     assert "Choose a country" in empty["index-status"]["children"]
+    assert empty["index-pillar"]["style"] == {"display": "none"}     # no empty chart under the prompt
 
 
 # --- methodology and coherence ---------------------------------------------------------------------------

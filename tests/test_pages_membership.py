@@ -234,3 +234,20 @@ def test_count_scale_starts_at_one_member(page: ModuleType) -> None:
     bar = fig["data"][1]
     assert bar["zmin"] == 0 and bar["zmax"] == pytest.approx(1.447158)
     assert bar["colorbar"]["ticktext"] == ["1", "2", "5", "10", "20"]
+
+
+def test_counts_are_worded_in_the_singular_for_one(app: dash.Dash, page: ModuleType) -> None:
+    """'1 publicly named member is', '1 category in all': computed from a country with exactly one member."""
+    ID = page.ID
+    members = read.members()
+    per_country = members["country_iso3"].value_counts()
+    single = str(per_country[per_country == 1].index[0])
+    status, body = call(app, ID.MAP, {f"{ID.CATEGORY}.value": "", f"{ID.COUNTRY}.value": single,
+                                      f"{ID.LANG}.data": "en"})
+    assert status == 200
+    out = body["response"]
+    assert out[ID.MAP_SUMMARY]["children"].startswith("1 publicly named member is linked to 1 country ")
+    assert "1 category in all." in out[ID.CATS_SUMMARY]["children"]
+    from dashboard import i18n
+
+    assert [i18n.fmt_delta(v, "en") for v in (-0.001, -0.35, 0.0, 12.345)] == ["0", "−0.35", "0", "+12.3"]

@@ -48,7 +48,8 @@ def test_layout_lists_every_source_indicator_and_run(page: ModuleType) -> None:
     words = texts(tree)
     sources = read.sources()
     for s in sources.to_dict("records"):
-        assert s["title"] in words and s["license"] in words and s["publisher"] in words and s["origin"] in words
+        assert s["title"] in words and s["license"] in words and s["publisher"] in words \
+            and page.for_readers(s["origin"]) in words
         assert str(s["vintage"])[:10] in words
     catalog = read.indicators(catalog_only=True)
     for row in catalog.to_dict("records"):
@@ -163,3 +164,16 @@ def test_not_covered_follows_the_warehouse(page: ModuleType) -> None:
     fewer = page.not_covered(frozenset({"FX.OWN.TOTL.ZS"}), "en")
     assert len(fewer) == len(everything) - 1 and not any("FX.OWN.TOTL.ZS" in item for item in fewer)
     assert all(code not in read.indicator_codes() for item in page.NOT_COVERED for code in item[0])
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_readers_see_no_file_paths_or_commands(page: ModuleType, lang: str) -> None:
+    import re
+
+    text = texts(layout(lang=lang))
+    raw = " ".join(f"{s.origin} {s.description}" for s in read.sources().itertuples())
+    assert re.search(r"\.csv|\.ya?ml|`wic ", raw), "the stored origins have paths and commands to hide"
+    assert not re.search(r"[\w/-]+\.(?:csv|ya?ml|py|json)\b|`|\bwic etl\b|data/members", text), \
+        re.findall(r".{40}(?:\.csv|\.ya?ml|`).{20}", text)[:3]
+    assert "commit c63631a" in text and "c63631abeb" not in text
+    assert page.for_readers("Names from etl/meta/names_zh.yaml. Run `wic etl`.") == "Names."

@@ -10,7 +10,7 @@ from typing import Any, Final
 import pandas as pd
 
 from dashboard.api.model import PREFIX, ApiError, Column, Document, Endpoint, Param, Table
-from etl import read
+from etl import facts, read
 
 MAX_LIMIT = 10_000
 MAX_OFFSET = 1_000_000_000
@@ -146,7 +146,7 @@ def _observations(p: Mapping[str, Any]) -> Table:
     places = _places(p)
     frame, total = read.observations_page(p["indicator"], places, year_from=p.get("year_from"),
                                           year_to=p.get("year_to"), limit=p["limit"], offset=p["offset"],
-                                          with_flags=p["flags"])
+                                          with_flags=True)
     return Table(frame, total)
 
 
@@ -181,6 +181,11 @@ def _index_scores(p: Mapping[str, Any]) -> Table:
         frame = frame[frame["iso3"].isin(places)]
     columns = ["iso3", "name_en", "name_zh", "year", "score", "rank", "ranked", "reason"]
     frame = frame[columns].copy()
+    carried = read.index_carried_inputs(year)
+    frame = frame.merge(carried, on="iso3", how="left")
+    frame["n_inputs"] = frame["n_inputs"].fillna(0).astype(int)
+    frame["n_carried"] = frame["n_carried"].fillna(0).astype(int)
+    frame["oldest_carried"] = frame["oldest_carried"].astype("Int64")
     bands = read.index_uncertainty()[["iso3", "median_rank", "p5_rank", "p95_rank"]] if year == latest else None
     if bands is None:
         for column in ("median_rank", "p5_rank", "p95_rank"):
@@ -189,6 +194,17 @@ def _index_scores(p: Mapping[str, Any]) -> Table:
         frame = frame.merge(bands, on="iso3", how="left")
     frame["rank"] = frame["rank"].astype("Int64")
     return Table(frame.reset_index(drop=True))
+
+
+def _facts(p: Mapping[str, Any]) -> Table:
+    iso3 = str(p["country"]).strip().upper()
+    with _known("country"):
+        read.check_countries([iso3])
+    codes = p.get("indicator") or None
+    if codes:
+        with _known("indicator"):
+            read.check_indicators(codes)
+    return Table(pd.DataFrame(facts.flat_rows(iso3, codes), columns=facts.FLAT_COLUMNS))
 
 
 # --- row fields ----------------------------------------------------------------------------------------
@@ -265,10 +281,12 @@ OBSERVATION_COLUMNS = (
     Column("indicator", S, "Indicator code", nullable=False),
     Column("year", INT, "Year", nullable=False),
     Column("value", N, "Value, in the indicator's unit", nullable=False),
-    Column("source", S, "wdi, gapminder, worldbank-api or computed (with flags=true)", nullable=False,
-           optional=True),
-    Column("computed", B, "A group value computed here, not published by the source (with flags=true)",
-           nullable=False, optional=True),
+    Column("source", S, "wdi, gapminder, worldbank-api, derived (computed here from source series) or computed "
+           "(a group value computed here)", nullable=False),
+    Column("computed", B, "Not published by the source: a group value or a derived indicator computed here",
+           nullable=False),
+    Column("carried", B, "A group value some of whose countries' values are carried forward from up to 3 earlier "
+           "years (see /api/v1/facts for how many)", nullable=False),
 )
 
 LATEST_COLUMNS = (*OBSERVATION_COLUMNS[:4],
@@ -278,7 +296,8 @@ MEMBER_COLUMNS = (
     Column("member_id", INT, "Member number in the register", nullable=False),
     Column("name", S, "Member's name", nullable=False),
     Column("category", S, "Kind of member", nullable=False),
-    Column("country_iso3", S, "Country of the member's headquarters"),
+    Column("country_iso3", S, "The member's country: an organization's headquarters, an individual's nationality "
+           "or base (see country_basis)"),
     Column("country_en", S, "That country's English name"),
     Column("country_zh", S, "That country's Chinese name"),
     Column("evidence", S, "What shows membership"),
@@ -287,6 +306,8 @@ MEMBER_COLUMNS = (
     Column("source_title", S, "Source title"),
     Column("confidence", S, "high, medium or low", nullable=False),
     Column("note", S, "Note"),
+    Column("country_basis", S, "What country_iso3 holds: headquarters (organizations) or nationality_or_base "
+           "(individuals)"),
 )
 
 COUNT_COLUMNS = (
@@ -311,9 +332,45 @@ INDEX_COLUMNS = (
     Column("rank", INT, "Rank among ranked countries (null when not ranked)"),
     Column("ranked", B, "Whether the country has enough data to be ranked", nullable=False),
     Column("reason", S, "Why the country is not ranked"),
+    Column("n_inputs", INT, "Indicators with a value behind the score", nullable=False),
+    Column("n_carried", INT, "Of those, how many are carried forward from an earlier year", nullable=False),
+    Column("oldest_carried", INT, "The earliest year a carried input comes from"),
     Column("median_rank", N, "Median rank over the Monte Carlo draws (latest year only)"),
     Column("p5_rank", N, "5th percentile of the rank over the draws (latest year only)"),
     Column("p95_rank", N, "95th percentile of the rank over the draws (latest year only)"),
+)
+
+FACT_COLUMNS = (
+    Column("iso3", S, "Country or group code", nullable=False),
+    Column("indicator", S, "Indicator code", nullable=False),
+    Column("value", N, "The latest value, in the indicator's unit"),
+    Column("year", INT, "Its year"),
+    Column("source", S, "wdi, gapminder, worldbank-api, derived or computed"),
+    Column("computed", B, "Not published by the source (a group value or derived indicator computed here)",
+           nullable=False),
+    Column("carried", B, "Some of the group's countries are carried forward from earlier years", nullable=False),
+    Column("partial", B, "The countries with a value cover less than all of the group's weight", nullable=False),
+    Column("method", S, "How a group value is computed: weighted_mean or sum"),
+    Column("weight", S, "The weight indicator of a group value (population for sums)"),
+    Column("coverage", N, "Share of the group's weight with a value (0-1)"),
+    Column("n_reporting", INT, "Group countries reporting in the year"),
+    Column("n_carried", INT, "Group countries carried forward from up to 3 earlier years"),
+    Column("n_members", INT, "Countries in the group"),
+    Column("carried_share", N, "Share of the covered weight that is carried forward (0-1)"),
+    Column("oldest_carried", INT, "The earliest year a carried value comes from"),
+    Column("rank", INT, "Rank among the economies with a latest value in the window (1 = best)"),
+    Column("n_ranked", INT, "How many economies are ranked"),
+    Column("window_from", INT, "The ranking window's first year (the reference year minus 3)"),
+    Column("window_to", INT, "The ranking window's last year (the newest year with data)"),
+    Column("member_rank", INT, "Rank among the WIC member countries in the same window"),
+    Column("n_member_ranked", INT, "How many member countries are ranked"),
+    Column("not_ranked", S, "Why there is no rank: stale (latest value older than the window), group or none"),
+    Column("change", N, "The change over 5 years (or the nearest year within one), in the indicator's unit"),
+    Column("change_year", INT, "The later year of the change"),
+    Column("change_base_year", INT, "The earlier year of the change"),
+    Column("change_base_value", N, "The value in that year"),
+    Column("text_en", S, "The fact as the profile and the brief state it, in English", nullable=False),
+    Column("text_zh", S, "The fact as the profile and the brief state it, in Chinese", nullable=False),
 )
 
 SOURCE_COLUMNS = (
@@ -384,10 +441,12 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "World, World Bank regions, income groups and lending types, and WIC (the member countries).", "list",
              _groups, (), GROUP_COLUMNS),
     Endpoint(f"{PREFIX}/observations", "listObservations", "Observations as tidy rows",
-             "Rows `iso3, indicator, year, value` ordered by indicator, country and year, the same rows as "
-             "`etl.read.observations` and `wic query`.", "list", _observations,
+             "Rows `iso3, indicator, year, value, source, computed, carried` ordered by indicator, country and "
+             "year, the same rows as `etl.read.observations(..., with_flags=True)` and `wic query`.", "list",
+             _observations,
              (INDICATOR, COUNTRY, GROUP, _year("year_from", "First year."), _year("year_to", "Last year."),
-              Param("flags", "boolean", "Add `source` and `computed`.", default=False)),
+              Param("flags", "boolean", "Kept for old links: `source`, `computed` and `carried` are always "
+                    "included.", default=True)),
              OBSERVATION_COLUMNS, not_found=True),
     Endpoint(f"{PREFIX}/latest", "listLatest", "The latest value per country and indicator",
              "For each country (or group) and indicator, the value of the latest year with data (at or before "
@@ -406,7 +465,43 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "interval. Not the WIC's own World Internet Development Index.", "list", _index_scores,
              (_year("year", "Index year (default: the latest published)."), COUNTRY, GROUP), INDEX_COLUMNS,
              not_found=True),
+    Endpoint(f"{PREFIX}/facts", "listFacts", "A country's or group's facts: value, year, rank, change, flags",
+             "For each headline indicator (or the `indicator` codes): the latest value and year, the rank among "
+             "economies whose latest value lies in the window (and among WIC member countries), the 5-year change "
+             "with both years, and how a group value was computed (coverage, countries carried forward). The same "
+             "facts the country profile, the briefs and `wic facts` state.", "list", _facts,
+             (Param("country", "string", "Country or group code.", required=True, example="CHN"),
+              _codes_param("indicator", "Indicator codes (default: the headline indicators)", ["IT.NET.USER.ZS"])),
+             FACT_COLUMNS, not_found=True),
     Endpoint(f"{PREFIX}/sources", "listSources", "Sources with publisher, license and vintage",
              "Every source loaded into the warehouse; `meta.vintage` names the run that built it.", "list",
              _sources, (), SOURCE_COLUMNS),
 )
+
+
+# --- change log ----------------------------------------------------------------------------------------------
+
+def _changes(p: Mapping[str, Any]) -> Table:
+    with _known("since" if p.get("since") else "indicator"):
+        return Table(read.changes(since=p.get("since"), indicators=p.get("indicator") or None))
+
+
+CHANGE_COLUMNS = (
+    Column("run_id", S, "The ETL run that made the change", nullable=False),
+    Column("previous_run", S, "The run that built the warehouse it replaced"),
+    Column("indicator", S, "Indicator code", nullable=False),
+    Column("source", S, "Source of the new value (of the old one for a removal)", nullable=False),
+    Column("iso3", S, "Country or group code", nullable=False),
+    Column("year", INT, "Year", nullable=False),
+    Column("change", S, "added, removed or revised", nullable=False),
+    Column("old_value", N, "The value before the run (null when added)"),
+    Column("new_value", N, "The value after the run (null when removed)"),
+)
+
+ENDPOINTS = (*ENDPOINTS, Endpoint(
+    f"{PREFIX}/changes", "listChanges", "What each ETL run changed",
+    "Observations added, removed and revised (old and new value) by each run against the warehouse it replaced, "
+    "oldest run first; the same rows as `wic changes` and `etl.read.changes`.", "list", _changes,
+    (Param("since", "string", "Only the runs after this run id (see /api/v1 `vintage.run_id`)."),
+     _codes_param("indicator", "Only these indicator codes", ["IT.NET.USER.ZS"])),
+    CHANGE_COLUMNS, not_found=True))

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from dashboard import stats
-from etl import read
+from etl import facts, read
 
 WIC = "WIC"
 WORLD = "WLD"
@@ -32,10 +32,11 @@ class BriefingError(RuntimeError):
 
 @dataclass
 class Headline:
-    """One headline indicator of the subject: latest value and year, ranks, 5-year change."""
+    """One headline indicator of the subject: latest value and year, ranks, 5-year change (from the facts layer)."""
 
     code: str
     meta: dict[str, Any]
+    fact: facts.Fact | None = None
     year: int | None = None
     value: float | None = None
     computed: bool = False
@@ -244,36 +245,25 @@ def group_rank(values: dict[str, float], code: str, higher_is_better: bool | Non
 # --- headline figures ----------------------------------------------------------------------------------
 
 def headlines(code: str, kind: str) -> list[Headline]:
-    """The headline indicators' latest values, ranks and 5-year changes (missing ones have no year)."""
+    """The headline indicators' latest values, ranks and 5-year changes, as the facts layer states them."""
     meta_table = read.indicator_table()
     sets = read.group_sets()
-    members = sets[WIC]
-    series = read.observations(stats.HEADLINE, code, with_flags=True)
     out = []
-    for ind in stats.HEADLINE:
+    for f in facts.facts(code, stats.HEADLINE):
+        ind = f.indicator
         meta = meta_table.loc[ind].to_dict()
-        h = Headline(ind, meta)
+        h = Headline(ind, meta, f)
         out.append(h)
-        mine = series[series["indicator"] == ind]
-        if mine.empty:
+        if f.value is None or f.year is None:
             continue
-        # Ranks compare like with like: the latest year with broad coverage (read.default_year), not a newer
-        # year in which only a few countries report yet.
-        usual = read.default_year(ind)
-        broad = mine[mine["year"] <= usual] if usual is not None else mine
-        mine = broad if not broad.empty else mine
-        h.year = int(mine["year"].max())
-        last = mine[mine["year"] == h.year].iloc[0]
-        h.value, h.computed = float(last["value"]), bool(last["computed"])
-        h.change = stats.change(mine[["year", "value"]])
-        h.stale = usual is not None and h.year < usual - STALE_AFTER
-        direction = _direction(meta)
+        h.year, h.value, h.computed = f.year, f.value, f.computed
+        h.change = (f.change.year, f.change.value, f.change.base_year, f.change.base_value) if f.change else None
+        h.stale = f.not_ranked == "stale"
         if kind == "country":
-            everyone = read.country_values(ind, h.year)
-            h.rank_all = stats.rank(everyone, code, direction)
-            if code in members:
-                h.rank_members = stats.rank(everyone, code, direction, among=members)
+            h.rank_all = (f.rank.rank, f.rank.n) if f.rank else None
+            h.rank_members = (f.member_rank.rank, f.member_rank.n) if f.member_rank else None
         else:
+            direction = _direction(meta)
             peers = _rank_peers(code, kind)
             others = read.observations(ind, [*peers, WORLD], year_from=h.year, year_to=h.year)
             values = dict(zip(others["iso3"], others["value"], strict=True))
@@ -491,7 +481,8 @@ def freshness(code: str) -> list[Freshness]:
 
 
 def named_members(code: str, kind: str, inside: list[str]) -> list[dict[str, Any]]:
-    """The publicly named members headquartered in the country, or in the group's countries."""
+    """The publicly named members of the country (organizations by headquarters, individuals by nationality or
+    base), or of the group's countries."""
     if kind == "country":
         frame = read.members_in(code)
     else:

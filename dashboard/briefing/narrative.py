@@ -6,12 +6,13 @@ gives them; templates hold no digits of their own. The ref kinds (checked agains
 ``("obs", iso3, indicator, year)``            the observation
 ``("obs_year", iso3, indicator, year)``       a year with an observation
 ``("latest_year", iso3, indicator)``          the latest year with an observation
-``("headline_year", iso3, indicator)``        the latest year with an observation, at most the indicator's
-                                              latest year with broad coverage (``read.default_year``)
+``("headline_year", iso3, indicator)``        the latest year with an observation (the facts layer's latest value)
 ``("change", iso3, indicator, y0, y1)``       value in y1 minus value in y0
 ``("pct_change", iso3, indicator, y0, y1)``   100 * (value in y1 / value in y0 - 1)
-``("rank", iso3, indicator, year, among)``    rank among countries (``among``: a group code or None = all)
-``("rank_n", indicator, year, among)``        countries reporting that year (in ``among``)
+``("rank", iso3, indicator, among)``          rank among economies whose latest value lies in the facts window
+                                              (``among``: a group code or None = all; see :mod:`etl.facts`)
+``("rank_n", indicator, among)``              how many economies are ranked in that window (in ``among``)
+``("window_from", indicator)`` / ``("window_to", indicator)``   the ranking window's years
 ``("group_rank", code, indicator, year, peers)`` / ``("group_rank_n", indicator, year, peers)``
 ``("min", group, indicator, year)`` / ``("max", ...)``   lowest and highest member country value
 ``("median", group, indicator, year)``        median of the group's countries
@@ -19,7 +20,8 @@ gives them; templates hold no digits of their own. The ref kinds (checked agains
 ``("index_year",)`` the latest published index year
 ``("pillar_score", iso3, pillar, year)``, ``("pillar_available", iso3, pillar, year)``, ``("pillar_size", pillar)``
 ``("group_ranked", group, year)``, ``("group_median_score", group, year)``, ``("group_size", group)``,
-``("group_wic", group)``, ``("named_members", code)``, ``("catalog_size",)``, ``("catalog_with_data", code)``,
+``("group_wic", group)``, ``("named_members", code)``, ``("named_orgs" | "named_people", iso3)`` (organizations by
+headquarters, individuals by nationality or base), ``("catalog_size",)``, ``("catalog_with_data", code)``,
 ``("catalog_missing", code)``, ``("catalog_latest", code)``
 """
 
@@ -29,7 +31,7 @@ from typing import Any
 
 from dashboard.briefing.build import WIC, WORLD, Brief, Comparison, Headline
 from dashboard.briefing.model import Label, Num, Sentence, join_labels, label
-from etl import read
+from etl import facts, read
 
 SECTIONS = ("summary", "compare", "index", "freshness")   # in the order of the brief
 NARRATIVE_HEADLINES = 4
@@ -78,28 +80,33 @@ def intro(b: Brief) -> list[Sentence]:
                                 "{name}属于{region}，收入组别为{income}。",
                                 {"name": name, "region": name_of(parts[0]), "income": name_of(parts[1])}))
         if b.is_member:
-            out.append(Sentence("intro.member",
-                                "It is a WIC member country: {n} publicly named WIC members are headquartered there.",
-                                "该国是世界互联网大会会员所在国家，共有{n}家公开报道的会员总部位于该国。",
-                                {"n": n_named}))
+            orgs = sum(m.get("country_basis") != "nationality_or_base" for m in b.members)
+            people = len(b.members) - orgs
+            slots: dict[str, Any] = {"o": Num(orgs, "int", ("named_orgs", b.code)),
+                                     "p": Num(people, "int", ("named_people", b.code))}
+            texts = [facts.members_text(orgs, people, lang, org_where=facts.where_text(lang), shown=("{o}", "{p}"))
+                     for lang in ("en", "zh")]
+            out.append(Sentence("intro.member", "It is a WIC member country, with " + texts[0] + ".",
+                                "该国是世界互联网大会会员所在国家：" + texts[1] + "。",
+                                {k: v for k, v in slots.items() if "{" + k + "}" in texts[0]}))
         else:
-            out.append(Sentence("intro.nonmember", "No publicly named WIC member is headquartered in {name}.",
-                                "尚无公开报道的世界互联网大会会员总部位于{name}。", {"name": name}))
+            out.append(Sentence("intro.nonmember", "No publicly named WIC member is linked to {name}.",
+                                "尚无与{name}相关的公开报道的世界互联网大会会员。", {"name": name}))
         return out
     size = Num(len(b.group_countries), "int", ("group_size", b.code))
     if b.kind == "wic":
         return [Sentence("intro.wic",
-                         "{name}: the {size} countries where at least one publicly named WIC member is "
-                         "headquartered ({n} named members in all). Group values are computed here from "
-                         "country data.",
-                         "{name}：至少有一家公开报道的会员总部所在的{size}个国家（共{n}家公开报道的会员）。"
-                         "组别数值由本平台根据各国数据计算。",
+                         "{name}: the {size} countries with at least one publicly named WIC member (an "
+                         "organization headquartered there or an individual national or resident; {n} named "
+                         "members in all). Group values are computed here from country data.",
+                         "{name}：至少有一位公开报道的会员（总部位于该国的机构或具有该国国籍、常驻该国的个人）的"
+                         "{size}个国家（共{n}位公开报道的会员）。组别数值由本平台根据各国数据计算。",
                          {"name": name, "size": size, "n": n_named})]
     wic = Num(len(b.group_wic), "int", ("group_wic", b.code))
     return [Sentence("intro.group",
                      "{name} comprises {size} economies; {wic} of them are WIC member countries, with {n} "
                      "publicly named members.",
-                     "{name}包括{size}个经济体，其中{wic}个为世界互联网大会会员所在国家，共有{n}家公开报道的会员。",
+                     "{name}包括{size}个经济体，其中{wic}个为世界互联网大会会员所在国家，共有{n}位公开报道的会员。",
                      {"name": name, "size": size, "wic": wic, "n": n_named})]
 
 
@@ -143,25 +150,33 @@ def headline_sentence(b: Brief, h: Headline) -> Sentence:
     en, zh = "{ind}: {v}{unit} in {y}", "{ind}{y}年为{v}（{unit}）"
     if h.computed:
         en, zh = en + "{star}", zh + "{star}"
-        slots["star"] = Label(" (computed here)", "（本平台计算）")
+        cov = h.fact.coverage if h.fact else None      # the numbers behind it are in the key-figures footnote
+        slots["star"] = Label("* (computed here" + (", " + facts.method_text(cov, "en") if cov else "") + ")",
+                              "*（本平台计算" + ("，" + facts.method_text(cov, "zh") if cov else "") + "）")
     c_en, c_zh, c_slots = _change_clause(h, code)
     en, zh = en + c_en, zh + c_zh
     slots.update(c_slots)
     if b.kind == "country":
         ranks_en, ranks_zh = [], []
+        fact = h.fact
         if h.rank_members:
-            slots["rm"] = Num(h.rank_members[0], "rank", ("rank", code, h.code, h.year, WIC))
-            slots["nm"] = Num(h.rank_members[1], "int", ("rank_n", h.code, h.year, WIC))
+            slots["rm"] = Num(h.rank_members[0], "rank", ("rank", code, h.code, WIC))
+            slots["nm"] = Num(h.rank_members[1], "int", ("rank_n", h.code, WIC))
             ranks_en.append("{rm} of {nm} member countries")
             ranks_zh.append("在{nm}个会员所在国家中居第{rm}位")
-        if h.rank_all:
-            slots["ra"] = Num(h.rank_all[0], "rank", ("rank", code, h.code, h.year, None))
-            slots["na"] = Num(h.rank_all[1], "int", ("rank_n", h.code, h.year, None))
-            ranks_en.append("{ra} of {na} countries")
-            ranks_zh.append("在{na}个国家中居第{ra}位")
+        if h.rank_all and fact is not None and fact.window is not None:
+            slots["ra"] = Num(h.rank_all[0], "rank", ("rank", code, h.code, None))
+            slots["na"] = Num(h.rank_all[1], "int", ("rank_n", h.code, None))
+            slots["w0"] = Num(fact.window[0], "year", ("window_from", h.code))
+            slots["w1"] = Num(fact.window[1], "year", ("window_to", h.code))
+            ranks_en.append("{ra} of {na} economies with a value for {w0}–{w1}")
+            ranks_zh.append("在{w0}–{w1}年有数据的{na}个经济体中居第{ra}位")
         if ranks_en:
             en += "; " + " and ".join(ranks_en)
             zh += "；" + "，".join(ranks_zh)
+        elif fact is not None and fact.not_ranked == "stale":
+            en += "; not ranked, that value being too old to compare"
+            zh += "；该数值较旧，不参与排名"
         return Sentence(f"headline.{h.code}", en + ".", zh + "。", slots)
     if h.world is not None:
         slots["w"] = Num(h.world, "value", ("obs", WORLD, h.code, h.year))

@@ -23,6 +23,7 @@ from dashboard.briefing import charts, narrative
 from dashboard.briefing.build import WIC, WORLD, Brief, Headline
 from dashboard.briefing.model import Sentence
 from dashboard.i18n import pick
+from etl import facts
 
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 ASSETS = "/briefing/assets"
@@ -163,24 +164,20 @@ def short_source(meta: Mapping[str, Any]) -> str:
 
 
 def _change_cell(h: Headline, lang: str) -> str:
-    if h.change is None:
+    if h.change is None or h.fact is None:
         return "—"
-    y1, v1, y0, v0 = h.change
-    if narrative.is_percent(h.meta):
-        d = v1 - v0
-        sign = "+" if d > 0 else "−" if d < 0 else "±"
-        text = pick(f"{sign}{i18n.fmt(abs(d), lang)} pts", f"{sign}{i18n.fmt(abs(d), lang)}个百分点", lang)
-    elif v0 > 0:
-        p = 100.0 * (v1 / v0 - 1.0)
-        sign = "+" if p > 0 else "−" if p < 0 else "±"
-        text = f"{sign}{abs(p):,.0f}%" if abs(p) >= 10 else f"{sign}{abs(p):.1f}%"
-    else:
-        return "—"
-    return f'{_e(text)} <span class="unit">{_e(pick(f"since {y0}", f"较{y0}年", lang))}</span>'
+    return _e(facts.change_text(h.fact, lang))
 
 
 def _rank(r: tuple[int, int] | None) -> str:
     return f"{r[0]} / {r[1]}" if r else "—"
+
+
+def _rank_cell(h: Headline, lang: str) -> str:
+    f = h.fact
+    if f is None or f.rank is None:
+        return _e(facts.rank_text(f, lang)) if f is not None and f.not_ranked == "stale" else "—"
+    return f'{_rank(h.rank_all)} <span class="unit">{f.rank.first}–{f.rank.last}</span>'
 
 
 def headline_table(b: Brief, lang: str) -> str:
@@ -211,7 +208,7 @@ def headline_table(b: Brief, lang: str) -> str:
                 third = _e(i18n.fmt(h.world, lang)) if h.world is not None else "—"
                 fourth = _rank(h.rank_peers)
             else:
-                third, fourth = _rank(h.rank_all), _rank(h.rank_members)
+                third, fourth = _rank_cell(h, lang), _rank(h.rank_members)
             cells = [name, value, year, third, fourth, _change_cell(h, lang)]
         rows.append("<tr>" + "".join(f'<td{" class=num" if i > 0 else ""}>{cells[i]}</td>' for i in keep) + "</tr>")
     notes = []
@@ -220,12 +217,16 @@ def headline_table(b: Brief, lang: str) -> str:
                           "非会员所在国家，不参与会员所在国家排名。", lang))
     if any(h.stale for h in b.headlines):
         notes.append(pick("Years in orange: no newer data.", "橙色年份：无更新数据。", lang))
-    if any(h.computed for h in b.headlines):
-        notes.append(i18n.t("chart.computed", lang))
-    notes.append(pick("Values are for the latest year with broad coverage (at least half as many countries "
-                      "reporting as in the best-covered year); ranks: 1 = best, among those reporting that year.",
-                      "数值取覆盖面较广的最近年份（报告国家数不少于覆盖最好年份的一半）；排名：1为最好，"
-                      "仅在当年有数据者中排名。", lang))
+    for h in b.headlines:
+        if h.computed and h.fact is not None:
+            how = facts.labels(h.fact, lang) or [pick("computed here", "本平台计算", lang)]
+            notes.append(f"* {i18n.name(h.meta, lang)}: " + "; ".join(how) + "." if lang != "zh" else
+                         f"* {i18n.name(h.meta, lang)}：" + "；".join(how) + "。")
+    notes.append(pick("Values: each indicator's latest value and its year. Ranks: 1 = best, among the economies whose "
+                      "latest value falls in the years shown (from 3 years before the indicator's latest year with "
+                      "broad coverage to its newest year); an older value is not ranked.",
+                      "数值：各指标的最新数值及其年份。排名：1为最好，仅在最新数值位于所示年份区间（自该指标覆盖面"
+                      "较广的最近年份前3年至其最新年份）的经济体中排名；更早的数值不参与排名。", lang))
     return (f'<div class="scroll"><table class="key"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
             f'</table></div><p class="note">{_e(" ".join(notes))}</p>')
 
@@ -273,7 +274,9 @@ def trend_section(b: Brief, lang: str, plots: Charts) -> str:
         boxes.append(f'<figure class="chart"><h3>{_e(i18n.name(t.meta, lang))} '
                      f'<span class="small">· {_e(last)}</span></h3>'
                      f'{plots.add(fig, 138)}<figcaption class="cap one">{_e(cap)}</figcaption></figure>')
-    note = f'<p class="note">{_e(i18n.t("chart.computed", lang))}</p>' if computed else ""
+    how = pick("; ", "；", lang).join(f"{i18n.name(t.meta, lang)}: {facts.method_of(t.meta, lang)}"
+                                       for t in b.trends if any(s.computed for s in t.series))
+    note = f'<p class="note">{_e(i18n.t("chart.computed", lang, method=how))}</p>' if computed else ""
     title = pick("Trends against peers", "与同类比较的趋势", lang)
     return (f'<h2>{_e(title)}</h2>{_legend(keys, names, computed)}<div class="grid">{"".join(boxes)}</div>{note}')
 
@@ -329,6 +332,9 @@ def index_section(b: Brief, lang: str, plots: Charts, sentences: Sequence[Senten
                                    f"{info.year}年排名及蒙特卡洛区间", lang), plots.add(fig, 145),
                               _draws_note(info.draws, lang, full=True)))
     grid = f'<div class="grid">{"".join(boxes)}</div>' if boxes else ""
+    inputs = facts.index_fact(b.code) if not b.is_group else None
+    if inputs is not None and inputs.ranked:
+        method = facts.index_text(inputs, lang) + pick(". ", "。", lang) + method
     return f'<h2>{_e(title)}</h2>{text}{grid}<p class="note">{_e(method)}</p>'
 
 
@@ -397,8 +403,8 @@ def members_section(b: Brief, lang: str) -> str:
     caveat = register_caveat(b, lang)
     if not b.members:
         where = names[b.code]
-        text = pick(f"No publicly named WIC member is headquartered in {where}.",
-                    f"尚无公开报道的世界互联网大会会员总部位于{where}。", lang)
+        text = pick(f"No publicly named WIC member is linked to {where}.",
+                    f"尚无与{where}相关的公开报道的世界互联网大会会员。", lang)
         return f'<h2>{_e(title)}</h2><p>{_e(text)}</p><p class="note">{_e(caveat)}</p>'
     by_source: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for m in b.members:

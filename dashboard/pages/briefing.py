@@ -63,8 +63,7 @@ def layout(**query: object) -> html.Div:
                    className="play", download=f"wic-brief-{code}-{lang}.pdf"),
         ], className="controls"),
         html.Iframe(id=ID.FRAME, src=href("/briefing/html", params), title=t("nav.briefing", lang),
-                    style={"width": "100%", "height": "2350px", "border": "1px solid #d8dee5",
-                           "borderRadius": "6px", "background": "#e9edf1"}),
+                    className="brief-frame fit-frame"),   # assets/frame_fit.js sizes it to the brief
         dcc.Store(id=ID.LANG, data=lang),
     ])
     return components.page_frame(PATH, lang, query, body, q.notices())

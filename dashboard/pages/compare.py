@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import dash
 import pandas as pd
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from dashboard import components, figures, i18n, stats
 from dashboard.i18n import pick, t
@@ -21,6 +22,8 @@ DEFAULTS = {"countries": ["CHN", "USA", "IND", "BRA", "WIC", "WLD"], "indicator"
             "x": "NY.GDP.PCAP.PP.KD", "y": "IT.NET.USER.ZS", "size": "SP.POP.TOTL"}
 COLOUR_BY = ("region", "income", "wic")
 FIRST_BUBBLE_YEAR = 2000
+MAX_SERIES = 12
+BASE_YEARS = (1960, 2030)
 
 
 class ID:
@@ -45,6 +48,8 @@ class ID:
     BUBBLES_TABLE = "compare-bubbles-table"
     LANG = "compare-lang"
     QUERY = "compare-query"
+    LINES_QUERY = "compare-lines-query"
+    BUBBLE_YEAR = "compare-bubble-year"
 
 
 def colour_options(lang: str) -> list[dict[str, str]]:
@@ -54,18 +59,39 @@ def colour_options(lang: str) -> list[dict[str, str]]:
             {"label": pick("WIC member country or not", "是否会员所在国家", lang), "value": "wic"}]
 
 
+def scale_options(lang: str, relative: bool) -> list[dict[str, Any]]:
+    """Linear or log; log is disabled for % changes (they can be negative)."""
+    return [{"label": t("control.linear", lang), "value": "linear"},
+            {"label": t("control.log", lang), "value": "log", "disabled": relative}]
+
+
+def axis_title(name: str, unit: str) -> str:
+    """'Name (unit)', or just the name when it already says the unit."""
+    return name if not unit or unit in name else f"{name} ({unit})"
+
+
+def missing_text(missing: Sequence[tuple[str, str]], lang: str) -> str:
+    """'No data for Japan; no value in 2015 for High income' from (name, cause) pairs."""
+    if not missing:
+        return ""
+    parts = [f"{cause} {name}" if lang == "en" else f"{name}{cause}" for name, cause in missing]
+    return pick(". " + "; ".join(parts) + ".", "。" + "；".join(parts) + "。", lang)
+
+
 @safe_layout
 def layout(**query: object) -> html.Div:
     """The compare page (``?countries=CHN,USA,WIC&indicator=…&mode=relative&base=2015&x=…&y=…``)."""
     q = Query.parse(query)
     lang = q.lang
-    places = q.countries("countries", DEFAULTS["countries"])
+    places = q.countries("countries", DEFAULTS["countries"], limit=MAX_SERIES)
     indicator = q.indicator("indicator", str(DEFAULTS["indicator"]))
     scale = q.choice("scale", "linear", ("linear", "log"))
     mode = q.choice("mode", "absolute", ("absolute", "relative"))
-    base = q.year("base", 2015, set(range(1960, 2031)))
+    scale = "linear" if mode == "relative" else scale
+    base = q.year("base", 2015, set(range(BASE_YEARS[0], BASE_YEARS[1] + 1)))
     x, y, size = (q.indicator(k, str(DEFAULTS[k])) for k in ("x", "y", "size"))
     colour = q.choice("colour", "region", COLOUR_BY)
+    bubble_year = q.year("byear", None, set(range(FIRST_BUBBLE_YEAR, BASE_YEARS[1] + 1)))
     table = read.country_table()
     indicator_opts = components.options(read.indicator_table(), lang, "code")
     line_controls = html.Div([
@@ -76,14 +102,14 @@ def layout(**query: object) -> html.Div:
             id=ID.INDICATOR, options=indicator_opts, value=indicator, clearable=False), ID.INDICATOR, "wide"),
         components.labelled(t("control.scale", lang), dcc.RadioItems(
             id=ID.SCALE, value=scale, inline=True, inputStyle={"marginRight": "4px", "marginLeft": "8px"},
-            options=[{"label": t("control.linear", lang), "value": "linear"},
-                     {"label": t("control.log", lang), "value": "log"}]), ID.SCALE, "narrow"),
+            options=scale_options(lang, mode == "relative")), ID.SCALE, "narrow"),
         components.labelled(t("control.mode", lang), dcc.RadioItems(
             id=ID.MODE, value=mode, inputStyle={"marginRight": "4px", "marginLeft": "8px"},
             options=[{"label": t("control.absolute", lang), "value": "absolute"},
                      {"label": t("control.relative", lang), "value": "relative"}]), ID.MODE),
         components.labelled(t("control.base_year", lang), dcc.Input(
-            id=ID.BASE, type="number", value=base, min=1960, max=2030, step=1, debounce=True), ID.BASE, "narrow"),
+            id=ID.BASE, type="number", value=base, min=BASE_YEARS[0], max=BASE_YEARS[1], step=1, debounce=True),
+            ID.BASE, "narrow"),
     ], className="controls")
     bubble_controls = html.Div([
         components.labelled(t("control.x", lang), dcc.Dropdown(id=ID.X, options=indicator_opts, value=x,
@@ -101,66 +127,98 @@ def layout(**query: object) -> html.Div:
         components.chart_block(ID.LINES, ID.LINES_CAPTION, ID.LINES_SUMMARY, ID.LINES_TABLE, lang),
         html.H2(pick("Two indicators at once", "两项指标对比", lang)), bubble_controls,
         components.chart_block(ID.BUBBLES, ID.BUBBLES_CAPTION, ID.BUBBLES_SUMMARY, ID.BUBBLES_TABLE, lang,
-                               height=620),
-        dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY),
+                               height=760),
+        dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY), dcc.Store(id=ID.LINES_QUERY),
+        dcc.Store(id=ID.BUBBLE_YEAR, data=bubble_year),
     ])
     return components.page_frame(PATH, lang, query, body, q.notices())
 
 
 @callback(Output(ID.LINES, "figure"), Output(ID.LINES_CAPTION, "children"), Output(ID.LINES_SUMMARY, "children"),
-          Output(ID.LINES_TABLE, "children"), Output(ID.QUERY, "data"), Output(f"{ID.LINES}-getdata", "children"),
+          Output(ID.LINES_TABLE, "children"), Output(ID.LINES_QUERY, "data"),
+          Output(f"{ID.LINES}-getdata", "children"), Output(ID.SCALE, "options"),
           Input(ID.COUNTRIES, "value"), Input(ID.INDICATOR, "value"), Input(ID.SCALE, "value"),
           Input(ID.MODE, "value"), Input(ID.BASE, "value"), Input(ID.X, "value"), Input(ID.Y, "value"),
           Input(ID.SIZE, "value"), Input(ID.COLOUR, "value"), State(ID.LANG, "data"))
-@guarded(chart_fallback(2))
+@guarded(chart_fallback(3))
 def render_lines(places: list[str] | None, indicator: str, scale: str, mode: str, base: Any, x: str, y: str,
                  size: str, colour: str, lang: str) -> tuple[Any, ...]:
     """Inputs -> query API -> pure figure function -> outputs (and the page's state for the URL)."""
     lang = i18n.lang_of(lang)
-    places = [p for p in (places or []) if isinstance(p, str)][:12]
+    chosen = [p for p in (places or []) if isinstance(p, str)]
+    places, dropped = chosen[:MAX_SERIES], chosen[MAX_SERIES:]
     read.check_countries(places)
     read.check_indicators([indicator, x, y, size])
-    base_year = int(base) if isinstance(base, (int, float)) and 1960 <= base <= 2030 else 2015
+    notes: list[str] = []
+    in_range = isinstance(base, (int, float)) and BASE_YEARS[0] <= base <= BASE_YEARS[1]
+    base_year = int(base) if in_range else 2015
     mode = mode if mode in ("absolute", "relative") else "absolute"
-    scale = scale if scale in ("linear", "log") else "linear"
+    if base not in (None, "") and not in_range and mode == "relative":
+        notes.append(pick(f"Base year {base} is outside {BASE_YEARS[0]}–{BASE_YEARS[1]}: {base_year} is used.",
+                          f"基准年 {base} 超出 {BASE_YEARS[0]}–{BASE_YEARS[1]}，改用 {base_year} 年。", lang))
+    scale = scale if scale in ("linear", "log") and mode == "absolute" else "linear"
+    lookup = components.names(lang)
+    if dropped:
+        names_dropped = ", ".join(lookup.get(c, c) for c in dropped)
+        notes.append(pick(f"At most {MAX_SERIES} series are drawn; left out: {names_dropped}.",
+                          f"最多绘制 {MAX_SERIES} 条线；未绘制：{names_dropped}。", lang))
     query = {"countries": places, "indicator": indicator, "scale": scale, "mode": mode, "base": base_year,
              "x": x, "y": y, "size": size, "colour": colour if colour in COLOUR_BY else "region", "lang": lang}
+    options = scale_options(lang, mode == "relative")
     meta = read.indicator_meta(indicator)
     if not places:
         text = pick("Choose countries or groups to compare.", "请选择要比较的国家或组别。", lang)
-        return figures.message(text), "", text, None, query, None
-    unit = "%" if mode == "relative" else i18n.unit(meta, lang)
-    y_title = (pick(f"% change since {base_year}", f"较{base_year}年变化（%）", lang) if mode == "relative"
-               else i18n.unit(meta, lang))
+        return figures.message(text), "", text, None, query, None, options
+    unit = i18n.unit(meta, lang)
+    y_title = pick(f"% change since {base_year}", f"较{base_year}年变化（%）", lang) if mode == "relative" else unit
     rows = read.series_rows(indicator, places)
-    series = figures.line_series(rows, places, components.names(lang),
+    series = figures.line_series(rows, places, lookup,
                                  lambda label, yr, v: f"<b>{label}</b><br>{yr}: {i18n.fmt(v, lang)} {unit}")
+    had_data = {s.key for s in series}
     if mode == "relative":
         kept = []
         for line in series:
             changed = stats.relative_to_base(line.values, line.years, base_year)
             if changed is not None:
                 line.values = changed
-                line.hover = [f"<b>{line.label}</b><br>{yr}: {v:+.1f}%"
+                line.hover = [f"<b>{line.label}</b><br>{yr}: {v:+.1f}% ({pick('since', '较', lang)} {base_year})"
                               for yr, v in zip(line.years, changed, strict=True)]
                 kept.append(line)
         series = kept
+    drawn = {s.key for s in series}
+    missing = [(lookup.get(p, p), pick("No data for", "无数据", lang) if p not in had_data else
+                pick(f"No value in {base_year} for", f"无{base_year}年数值", lang))
+               for p in places if p not in drawn]
     if not series:
-        text = pick("No data for this selection.", "所选范围无数据。", lang)
-        return figures.message(text), "", text, None, query, None
+        text = pick("No data for this selection", "所选范围无数据", lang) + missing_text(missing, lang)
+        return figures.message(text), "", " ".join([text, *notes]), None, query, None, options
     years = f"{min(min(s.years) for s in series)}–{max(max(s.years) for s in series)}"
-    note = components.caption(meta, lang, years, computed=any(r[3] for r in rows))
-    fig = figures.lines(series, title=i18n.name(meta, lang), note=note, y_title=y_title,
-                        log=scale == "log" and mode == "absolute", dashed=read.aggregate_codes())
+    shown_meta = ({**meta, "unit": f"% change since {base_year}", "unit_zh": f"较{base_year}年变化（%）"}
+                  if mode == "relative" else meta)
+    note = components.caption(shown_meta, lang, years, computed=any(r[3] for r in rows))
+    fig = figures.lines(series, title=i18n.name(meta, lang), note=note, y_title=y_title, log=scale == "log",
+                        dashed=read.aggregate_codes())
     latest = sorted(((s.values[-1], s.years[-1], s.label) for s in series), reverse=True)
-    parts = [f"{label} {i18n.fmt(v, lang)} ({yr})" for v, yr, label in latest]
-    missing = [p for p in places if p not in {s.key for s in series}]
-    summary = pick("Latest: ", "最新：", lang) + "; ".join(parts) + (
-        pick(f". No data for {', '.join(missing)}.", f"。无数据：{'、'.join(missing)}。", lang) if missing else "")
+    if mode == "relative":
+        parts = [f"{label} {v:+.1f}% ({yr})" for v, yr, label in latest]
+    else:
+        parts = [f"{label} {i18n.fmt(v, lang)} ({yr})" for v, yr, label in latest]
+    summary = pick("Latest: ", "最新：", lang) + "; ".join(parts) + missing_text(missing, lang)
     headers, table_rows = figures.wide_table(series)
     table = components.table_rows(table_rows, [t("control.year", lang), *headers[1:]])
-    return fig, note, summary, table, query, components.get_data(
-        components.data_request([indicator], countries=places), lang)
+    return fig, note, " ".join([summary, *notes]), table, query, components.get_data(
+        components.data_request([indicator], countries=places), lang), options
+
+
+clientside_callback(   # % changes are drawn on a linear axis: untick "log"
+    """function (mode) { return mode === 'relative' ? 'linear' : window.dash_clientside.no_update; }""",
+    Output(ID.SCALE, "value"), Input(ID.MODE, "value"), prevent_initial_call=True)
+
+clientside_callback(
+    """function (lines, year) {
+        if (!lines) { return window.dash_clientside.no_update; }
+        return Object.assign({}, lines, {byear: year || null});
+    }""", Output(ID.QUERY, "data"), Input(ID.LINES_QUERY, "data"), Input(ID.BUBBLE_YEAR, "data"))
 
 
 def bubble_frame(x: str, y: str, size: str, colour: str, lang: str) -> pd.DataFrame:
@@ -193,9 +251,10 @@ def bubble_frame(x: str, y: str, size: str, colour: str, lang: str) -> pd.DataFr
           Output(ID.BUBBLES_SUMMARY, "children"), Output(ID.BUBBLES_TABLE, "children"),
           Output(f"{ID.BUBBLES}-getdata", "children"),
           Input(ID.X, "value"), Input(ID.Y, "value"), Input(ID.SIZE, "value"), Input(ID.COLOUR, "value"),
-          State(ID.LANG, "data"))
+          Input(ID.COUNTRIES, "value"), State(ID.LANG, "data"), State(ID.BUBBLE_YEAR, "data"))
 @guarded(chart_fallback(1))
-def render_bubbles(x: str, y: str, size: str, colour: str, lang: str) -> tuple[Any, ...]:
+def render_bubbles(x: str, y: str, size: str, colour: str, places: list[str] | None, lang: str,
+                   year: Any = None) -> tuple[Any, ...]:
     """Inputs -> query API -> pure figure function -> outputs."""
     lang = i18n.lang_of(lang)
     read.check_indicators([x, y, size])
@@ -217,10 +276,13 @@ def render_bubbles(x: str, y: str, size: str, colour: str, lang: str) -> tuple[A
     order = sorted(frame["colour"].unique())
     counts = frame.groupby("year").size()
     last = int(counts[counts >= counts.max() / 2].index.max())   # latest year with broad coverage
+    if isinstance(year, int) and year in counts.index:
+        last = year    # the year the reader was on (from the URL)
+    selected = {p for p in (places or []) if isinstance(p, str)}
     fig = figures.bubbles(frame, title=f"{i18n.name(my, lang)} × {i18n.name(mx, lang)}", note=note,
-                          x_title=f"{i18n.name(mx, lang)} ({ux})", y_title=f"{i18n.name(my, lang)} ({uy})",
+                          x_title=axis_title(i18n.name(mx, lang), ux), y_title=axis_title(i18n.name(my, lang), uy),
                           log_x=bool(mx["log_scale"]), log_y=bool(my["log_scale"]), colour_order=order, start=last,
-                          hovertemplate=hover)
+                          hovertemplate=hover, highlight=selected)
     now = frame[frame["year"] == last]
     corr = now["x"].rank().corr(now["y"].rank()) if len(now) > 2 else float("nan")   # Spearman
     summary = pick(f"{len(now)} countries in {last}; rank correlation between the two indicators: {corr:.2f}. "

@@ -9,12 +9,12 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
-from dashboard import components, figures, i18n, stats
+from dashboard import components, figures, i18n
 from dashboard.i18n import pick, t
 from dashboard.safety import chart_fallback, guarded, safe_layout
 from dashboard.state import Query
 from dashboard.urls import href
-from etl import read
+from etl import facts, read
 
 PATH = "/country"
 dash.register_page(__name__, path=PATH, title="Country profile · WIC Digital Economy Observatory", order=2)
@@ -51,40 +51,25 @@ def peers(iso3: str) -> list[tuple[str, str]]:
 
 
 def key_figures(iso3: str, lang: str) -> tuple[list[html.Div], list[str]]:
-    """Cards for the headline indicators: latest value and year, ranks, 5-year change; and what is missing."""
+    """Cards for the headline indicators, stated by the facts layer: value, year, ranks, change, labels."""
     meta = read.indicator_table()
-    members = read.group_sets()[WIC]
-    series = read.observations(stats.HEADLINE, iso3)
     cards, missing = [], []
-    for code in stats.HEADLINE:
-        m = meta.loc[code]
-        mine = series[series["indicator"] == code]
-        if mine.empty:
+    for f in facts.facts(iso3):
+        m = meta.loc[f.indicator]
+        if f.value is None:
             missing.append(i18n.name(m, lang))
             continue
-        year = int(mine["year"].max())
-        value = float(mine.loc[mine["year"] == year, "value"].iloc[0])
-        everyone = read.country_values(code, year)
-        r_all = stats.rank(everyone, iso3, m["higher_is_better"])
-        r_wic = stats.rank(everyone, iso3, m["higher_is_better"], among=members) if iso3 in members else None
-        ch = stats.change(mine[["year", "value"]])
-        lines = [f"{year}"]
-        if r_all:
-            lines.append(pick(f"#{r_all[0]} of {r_all[1]} countries", f"{r_all[1]}个国家中第{r_all[0]}", lang))
-        if r_wic:
-            lines.append(pick(f"#{r_wic[0]} of {r_wic[1]} member countries",
-                              f"{r_wic[1]}个会员所在国家中第{r_wic[0]}", lang))
-        if ch:
-            delta = ch[1] - ch[3]
-            lines.append(pick(f"{'+' if delta >= 0 else '−'}{i18n.fmt(abs(delta), lang)} since {ch[2]}",
-                              f"较{ch[2]}年{'增加' if delta >= 0 else '减少'}{i18n.fmt(abs(delta), lang)}", lang))
-        else:
-            lines.append(pick("no value 5 years earlier", "无5年前数据", lang))
+        lines = [str(f.year), facts.rank_text(f, lang)]
+        member = facts.member_rank_text(f, lang)
+        if member:
+            lines.append(member)
+        lines += [facts.change_text(f, lang), *facts.labels(f, lang)]
         cards.append(html.Div([
             html.Div(i18n.name(m, lang), className="label"),
-            html.Div([i18n.fmt(value, lang), html.Small(" " + i18n.unit(m, lang))], className="value"),
+            html.Div([i18n.fmt(f.value, lang) + facts.star(f), html.Small(" " + i18n.unit(m, lang))],
+                     className="value"),
             html.Div(" · ".join(lines), className="meta"),
-        ], className="card"))
+        ], className="card", id="fact-" + f.indicator.replace(".", "-")))
     return cards, missing
 
 
@@ -113,21 +98,27 @@ def category(name: str, lang: str) -> str:
 
 
 def members_table(iso3: str, lang: str) -> Any:
-    """The publicly named members headquartered in the country, with their sources."""
+    """The publicly named members linked to the country: organizations headquartered there, individuals who are
+    its nationals or based there (the register's country_basis), with their sources."""
     frame = read.members_in(iso3)
+    orgs, _, people, _ = facts.member_counts(frame)
+    here = facts.where_text(lang)
+    lead = html.P(facts.members_text(orgs, people, lang, org_where=here) + pick(".", "。", lang), className="lead")
     if frame.empty:
-        return html.P(pick("No publicly named WIC member is headquartered here.",
-                           "尚无公开报道的总部位于该国的会员。", lang))
+        return lead
+    basis = {"headquarters": pick("headquarters", "总部所在地", lang),
+             "nationality_or_base": pick("nationality or base", "国籍或常驻地", lang)}
     head = html.Thead(html.Tr([html.Th(x, scope="col") for x in (
-        pick("Member", "会员", lang), pick("Category", "类别", lang), pick("Evidence", "依据", lang),
-        pick("First reported", "首次报道", lang), pick("Source", "来源", lang))]))
+        pick("Member", "会员", lang), pick("Category", "类别", lang), pick("Country is its", "国家依据", lang),
+        pick("Evidence", "依据", lang), pick("First reported", "首次报道", lang), pick("Source", "来源", lang))]))
     body = html.Tbody([html.Tr([
-        html.Td(r["name"]), html.Td(category(r["category"], lang)), html.Td(r["evidence"] or ""),
+        html.Td(r["name"]), html.Td(category(r["category"], lang)), html.Td(basis.get(r["country_basis"], "")),
+        html.Td(r["evidence"] or ""),
         html.Td(f"{r['first_reported']:%Y-%m-%d}"),
         html.Td(html.A(r["source_title"] or r["source_url"], href=r["source_url"], rel="noopener noreferrer")
                 if isinstance(r["source_url"], str) and r["source_url"] else (r["source_title"] or "")),
     ]) for r in frame.to_dict("records")])
-    return html.Table([head, body], className="data-table")
+    return html.Div([lead, html.Div(html.Table([head, body], className="data-table"), className="table-wrap")])
 
 
 @safe_layout
@@ -166,7 +157,7 @@ def layout(**query: object) -> html.Div:
         html.H2(pick("Data coverage", "数据覆盖", lang)),
         html.Details([html.Summary(pick("Latest year of each catalog indicator", "各目录指标的最新年份", lang)),
                       coverage_table(iso3, lang)], open=False),
-        html.H2(pick("Publicly named WIC members headquartered here", "总部位于该国的公开报道会员", lang)),
+        html.H2(pick("Publicly named WIC members linked to this country", "与该国相关的公开报道会员", lang)),
         members_table(iso3, lang),
         dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY),
     ])
@@ -218,11 +209,13 @@ def index_block(iso3: str, name: str, lang: str) -> html.Section:
     fig = figures.bars(frame, title=pick(f"{name}: index pillars", f"{name}：指数支柱", lang), note=note,
                        x_title=pick("score (0-100)", "得分（0-100）", lang))
     fig["layout"]["xaxis"]["range"] = [0, 100]
+    inputs = facts.index_fact(iso3)
+    rests_on = (" " + facts.index_text(inputs, lang) + pick(".", "。", lang)) if inputs else ""
     summary = pick(f"Digital Development Index {year}: {row['score']:.1f}, rank {int(row['rank'])} of {n_ranked} "
                    f"countries (90% of Monte Carlo draws over weights, normalization and aggregation put it "
                    f"between {interval}).",
                    f"{year}年数字发展指数：{row['score']:.1f}，在{n_ranked}个国家中排名第{int(row['rank'])}"
-                   f"（在权重、标准化和加总方法的蒙特卡洛模拟中，90%的结果位于第{interval}名之间）。", lang)
+                   f"（在权重、标准化和加总方法的蒙特卡洛模拟中，90%的结果位于第{interval}名之间）。", lang) + rests_on
     headers = [pick("Pillar", "支柱", lang), pick("Score", "得分", lang), pick("Rank", "排名", lang),
                pick("90% rank interval", "90%排名区间", lang), pick("Indicators with data", "有数据的指标", lang)]
     return html.Section([

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dash
 import dash_ag_grid as dag
 import flask
+import openpyxl
 import pandas as pd
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
-from dashboard import components, i18n
+from dashboard import components, downloads, i18n
 from dashboard.i18n import pick, t
 from dashboard.safety import guarded, safe_layout
 from dashboard.state import Query
@@ -28,8 +30,8 @@ DEFAULT_FROM = 2000
 MAX_INDICATORS = 20
 MAX_COUNTRIES = 60
 GRID_MAX_ROWS = 5000
-COLUMNS = ["iso3", "country", "indicator", "indicator_name", "year", "value", "unit", "computed", "source",
-           "license"]
+COLUMNS = ["iso3", "country", "indicator", "indicator_name", "year", "value", "unit", "computed", "carried",
+           "source", "license"]
 DATASETS = {"wdi": "World Bank WDI", "gapminder": "World Bank WDI (Gapminder Systema Globalis copy)",
             "worldbank-api": "World Bank Indicators API", "derived": "computed here from World Bank WDI"}
 GROUP_ORDER = {"world": 0, "wic": 1, "region": 2, "income": 3, "lending": 4}
@@ -51,6 +53,8 @@ class ID:
     DOWNLOAD_XLSX = "explorer-download-xlsx"
     LANG = "explorer-lang"
     QUERY = "explorer-query"
+    GRID_QUERY = "explorer-grid-query"
+    FILTERED = "explorer-filtered"
 
 
 # --- selection --------------------------------------------------------------------------------------------
@@ -197,6 +201,7 @@ def tidy_rows(obs: pd.DataFrame, meta: pd.DataFrame, countries: pd.DataFrame, la
         "value": [float(v) for v in obs["value"]],
         "unit": [i18n.unit(metas[c], lang) for c in obs["indicator"]],
         "computed": computed,
+        "carried": [bool(c) for c in obs["carried"]] if "carried" in obs else [False] * len(obs),
         "source": [row_source(metas[c], k) for c, k in zip(obs["indicator"], computed, strict=True)],
         "license": [str(metas[c].get("license") or "") for c in obs["indicator"]],
     })
@@ -266,20 +271,22 @@ def license_lines(about: pd.DataFrame, has_computed: bool) -> list[str]:
 def csv_text(rows: pd.DataFrame, comments: Sequence[str]) -> str:
     """The tidy rows as CSV, preceded by ``# `` comment lines."""
     head = "".join(f"# {line.replace(chr(10), ' ')}\n" for line in comments)
-    return head + rows[COLUMNS].to_csv(index=False, lineterminator="\n")
+    return head + downloads.frame_csv(rows[COLUMNS])
 
 
 def excel_bytes(rows: pd.DataFrame, about: pd.DataFrame, comments: Sequence[str]) -> bytes:
     """An Excel workbook: sheet 'data' with the tidy rows, sheet 'about' with the indicators and the citation."""
+    book = openpyxl.Workbook()
+    data = book.active
+    data.title = "data"
+    downloads.write_frame(data, rows[COLUMNS])
+    data.freeze_panes = "A2"
+    sheet = book.create_sheet("about")
+    start = downloads.write_frame(sheet, about.drop(columns=["dataset_id"], errors="ignore")) + 1
+    for i, line in enumerate(comments):
+        downloads.put(sheet, start + i, 1, line)
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        rows[COLUMNS].to_excel(writer, sheet_name="data", index=False)
-        about.drop(columns=["dataset_id"], errors="ignore").to_excel(writer, sheet_name="about", index=False)
-        sheet = writer.sheets["about"]
-        start = len(about) + 3
-        for i, line in enumerate(comments):
-            sheet.cell(row=start + i, column=1, value=line)
-        writer.sheets["data"].freeze_panes = "A2"
+    book.save(buffer)
     return buffer.getvalue()
 
 
@@ -293,6 +300,45 @@ def count_text(total: int, shown: int, lang: str) -> str:
         return pick(f"{total:,} rows. The table shows the first {shown:,}; the downloads have all {total:,} rows.",
                     f"共 {total:,} 行。表格显示前 {shown:,} 行；下载文件包含全部 {total:,} 行。", lang)
     return pick(f"{total:,} rows.", f"共 {total:,} 行。", lang)
+
+
+def parse_filter(q: Query, key: str = "filter") -> dict[str, Any]:
+    """The grid's filter model from the URL (JSON, as AG Grid writes it); anything else is dropped with a notice."""
+    value = q.raw.get(key)
+    if not isinstance(value, str) or not value.strip():
+        return {}
+    try:
+        model = json.loads(value)
+    except ValueError:
+        model = None
+    if isinstance(model, dict) and all(k in COLUMNS and isinstance(v, dict) for k, v in model.items()):
+        return model
+    q.problems.append(f"{key}={value:.30}")
+    return {}
+
+
+def parse_sort(q: Query, key: str = "sort") -> dict[str, str]:
+    """'year:desc,value:asc' -> {column: direction}; unknown columns or directions dropped with a notice."""
+    value = q.raw.get(key)
+    out: dict[str, str] = {}
+    if not isinstance(value, str) or not value.strip():
+        return out
+    for part in value.split(","):
+        col, _, direction = part.partition(":")
+        if col in COLUMNS and direction in ("asc", "desc"):
+            out[col] = direction
+        elif part:
+            q.problems.append(f"{key}: {part:.30}")
+    return out
+
+
+def shown_rows(rows: pd.DataFrame, filter_model: object, visible: object) -> tuple[pd.DataFrame, bool]:
+    """The download's rows: those the grid shows after its filter (and whether a filter was applied)."""
+    if not isinstance(filter_model, dict) or not filter_model or not isinstance(visible, list):
+        return rows, False
+    keys = {(r.get("iso3"), r.get("indicator"), r.get("year")) for r in visible if isinstance(r, dict)}
+    mask = [k in keys for k in zip(rows["iso3"], rows["indicator"], rows["year"], strict=True)]
+    return rows[mask], True
 
 
 # --- page ------------------------------------------------------------------------------------------------
@@ -375,8 +421,10 @@ def layout(**query: object) -> html.Div:
         dcc.Download(id=ID.DOWNLOAD_CSV), dcc.Download(id=ID.DOWNLOAD_XLSX),
     ], style={"display": "flex", "justifyContent": "space-between", "alignItems": "center", "gap": "8px",
               "flexWrap": "wrap", "marginBottom": "6px"})
+    filter_model, sort = parse_filter(q), parse_sort(q)
+    columns = [{**c, "sort": sort[c["field"]]} if c.get("field") in sort else c for c in column_defs(lang)]
     grid = html.Div(dag.AgGrid(
-        id=ID.GRID, columnDefs=column_defs(lang), rowData=[], columnSize="responsiveSizeToFit",
+        id=ID.GRID, columnDefs=columns, rowData=[], columnSize="responsiveSizeToFit", filterModel=filter_model,
         defaultColDef={"sortable": True, "filter": True, "floatingFilter": True, "resizable": True,
                        "minWidth": 90},
         dashGridOptions={"pagination": True, "paginationPageSize": 100, "animateRows": False,
@@ -390,7 +438,7 @@ def layout(**query: object) -> html.Div:
                     "every row as CSV or Excel with units, sources, licenses and a citation.",
                     "任意指标、国家和组别及年份：可对表格排序和筛选，并下载全部数据（CSV 或 Excel），"
                     "附单位、来源、许可和引用说明。", lang), className="lead"),
-        controls, actions, grid,
+        controls, actions, html.P(id=ID.FILTERED, className="summary", **components.aria(live="polite")), grid,
         html.P(pick("“Computed” marks group values that the observatory computed from country data "
                     "(population- or GDP-weighted, or summed) where the source publishes none; see Sources & "
                     "methodology.",
@@ -399,7 +447,7 @@ def layout(**query: object) -> html.Div:
         html.H2(pick("About the selected indicators", "所选指标说明", lang)),
         html.Div(id=f"{ID.GRID}-getdata"),
         html.Div(id=ID.ABOUT, className="table-wrap"),
-        dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY),
+        dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY), dcc.Store(id=ID.GRID_QUERY),
     ])
     return components.page_frame(PATH, lang, query, body, q.notices())
 
@@ -434,18 +482,21 @@ def build(indicators: object, countries: object, year_from: object, year_to: obj
     return tidy_rows(obs, meta, read.country_table(), lang), about, query
 
 
-def _comments(rows: pd.DataFrame, about: pd.DataFrame, query: dict[str, Any], lang: str) -> list[str]:
+def _comments(rows: pd.DataFrame, about: pd.DataFrame, query: dict[str, Any], lang: str,
+              filtered: bool = False) -> list[str]:
     try:
         root = flask.request.url_root.rstrip("/")
     except RuntimeError:  # outside a request (tests of the pure parts)
         root = ""
     url = root + href(PATH, query)
     cite = citation(about, read.sources(), read.data_vintage()["built_at"], url, lang)
-    return [cite, *license_lines(about, bool(rows["computed"].any()) if not rows.empty else False)]
+    note = [pick(f"Only the {len(rows):,} rows the table showed after its filter.",
+                 f"仅包含表格筛选后显示的 {len(rows):,} 行。", lang)] if filtered else []
+    return [cite, *note, *license_lines(about, bool(rows["computed"].any()) if not rows.empty else False)]
 
 
 @callback(Output(ID.GRID, "rowData"), Output(ID.COUNT, "children"), Output(ID.ABOUT, "children"),
-          Output(ID.QUERY, "data"), Output(f"{ID.GRID}-getdata", "children"),
+          Output(ID.GRID_QUERY, "data"), Output(f"{ID.GRID}-getdata", "children"),
           Input(ID.INDICATORS, "value"), Input(ID.COUNTRIES, "value"), Input(ID.FROM, "value"),
           Input(ID.TO, "value"), State(ID.LANG, "data"))
 @guarded(lambda: ([], t("error.page", "en") + " " + t("error.page", "zh"), None, dash.no_update, None))
@@ -471,32 +522,55 @@ def _filename(query: Mapping[str, Any], ext: str) -> str:
 
 @callback(Output(ID.DOWNLOAD_CSV, "data"), Input(ID.CSV, "n_clicks"),
           State(ID.INDICATORS, "value"), State(ID.COUNTRIES, "value"), State(ID.FROM, "value"),
-          State(ID.TO, "value"), State(ID.LANG, "data"), prevent_initial_call=True)
+          State(ID.TO, "value"), State(ID.LANG, "data"), State(ID.GRID, "filterModel"),
+          State(ID.GRID, "virtualRowData"), prevent_initial_call=True)
 @guarded(lambda: dash.no_update)
 def download_csv(clicks: int, indicators: object, countries: object, year_from: object, year_to: object,
-                 lang: str) -> Any:
+                 lang: str, filter_model: object = None, visible: object = None) -> Any:
     """Every row of the selection as CSV, with the citation and license lines as ``# `` comments."""
     if not clicks:
         return dash.no_update
     lang = i18n.lang_of(lang)
     rows, about, query = build(indicators, countries, year_from, year_to, lang)
-    return {"content": csv_text(rows, _comments(rows, about, query, lang)), "filename": _filename(query, "csv"),
-            "type": "text/csv", "base64": False}
+    rows, filtered = shown_rows(rows, filter_model, visible)
+    return {"content": csv_text(rows, _comments(rows, about, query, lang, filtered)),
+            "filename": _filename(query, "csv"), "type": "text/csv", "base64": False}
 
 
 @callback(Output(ID.DOWNLOAD_XLSX, "data"), Input(ID.XLSX, "n_clicks"),
           State(ID.INDICATORS, "value"), State(ID.COUNTRIES, "value"), State(ID.FROM, "value"),
-          State(ID.TO, "value"), State(ID.LANG, "data"), prevent_initial_call=True)
+          State(ID.TO, "value"), State(ID.LANG, "data"), State(ID.GRID, "filterModel"),
+          State(ID.GRID, "virtualRowData"), prevent_initial_call=True)
 @guarded(lambda: dash.no_update)
 def download_xlsx(clicks: int, indicators: object, countries: object, year_from: object, year_to: object,
-                  lang: str) -> Any:
+                  lang: str, filter_model: object = None, visible: object = None) -> Any:
     """Every row of the selection as an Excel workbook (sheets 'data' and 'about')."""
     if not clicks:
         return dash.no_update
     lang = i18n.lang_of(lang)
     rows, about, query = build(indicators, countries, year_from, year_to, lang)
-    content = excel_bytes(rows, about, _comments(rows, about, query, lang))
+    rows, filtered = shown_rows(rows, filter_model, visible)
+    content = excel_bytes(rows, about, _comments(rows, about, query, lang, filtered))
     return dcc.send_bytes(content, _filename(query, "xlsx"))
 
+
+clientside_callback(   # the selection plus the grid's filter and sort, for the URL
+    """function (base, model, columns) {
+        if (!base) { return window.dash_clientside.no_update; }
+        const sort = (columns || []).filter(c => c.sort).sort((a, b) => (a.sortIndex || 0) - (b.sortIndex || 0))
+            .map(c => c.colId + ':' + c.sort).join(',');
+        const filter = model && Object.keys(model).length ? JSON.stringify(model) : null;
+        return Object.assign({}, base, {filter: filter, sort: sort || null});
+    }""", Output(ID.QUERY, "data"), Input(ID.GRID_QUERY, "data"), Input(ID.GRID, "filterModel"),
+    Input(ID.GRID, "columnState"))
+
+clientside_callback(   # say what the downloads hold when the grid is filtered
+    """function (visible, model, all, lang) {
+        if (!model || !Object.keys(model).length || !visible || !all) { return ''; }
+        const n = visible.length.toLocaleString('en'), m = all.length.toLocaleString('en');
+        return lang === 'zh' ? `表格筛选后显示 ${m} 行中的 ${n} 行；下载文件只包含这 ${n} 行。`
+                             : `The filter shows ${n} of ${m} rows; the downloads hold these ${n} rows.`;
+    }""", Output(ID.FILTERED, "children"), Input(ID.GRID, "virtualRowData"), State(ID.GRID, "filterModel"),
+    State(ID.GRID, "rowData"), State(ID.LANG, "data"))
 
 components.register_url_sync(ID.QUERY)

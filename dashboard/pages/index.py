@@ -188,12 +188,12 @@ def reason_text(reason: str | None, lang: str) -> str:
     """The stored reason a country is not ranked (English as stored; Chinese translated)."""
     if not reason:
         return ""
-    if lang != "zh":
-        return reason
     if reason == "no data for any indicator":
-        return "所有指标均无数据"
-    names = pillar_names("zh")
+        return pick(reason, "所有指标均无数据", lang)
+    names = pillar_names(lang)   # the stored reason names pillars by id ("digital_economy: 0 of 4 indicators")
     parts = re.findall(r"(\w+): (\d+) of (\d+) indicators", reason)
+    if lang != "zh":
+        return "; ".join(f"{names.get(p, p)}: {a} of {n} indicators" for p, a, n in parts) or reason
     return "；".join(f"{names.get(p, p)}：{n}项指标中{a}项有数据" for p, a, n in parts) or reason
 
 
@@ -604,7 +604,8 @@ def layout(**query: object) -> html.Div:
             placeholder=pick("Choose a country, or click a bar above", "选择国家，或点击上方条形", lang)),
             ID.COUNTRY, "wide"), className="controls"),
         html.Div(id=ID.STATUS, className="summary", **components.aria(live="polite")),
-        components.chart_block(ID.PILLAR, ID.PILLAR_CAPTION, ID.PILLAR_SUMMARY, ID.PILLAR_TABLE, lang, height=380),
+        components.chart_block(ID.PILLAR, ID.PILLAR_CAPTION, ID.PILLAR_SUMMARY, ID.PILLAR_TABLE, lang,
+                               height=PILLAR_HEIGHT),
         html.H3(pick("Indicators behind it", "所依据的指标", lang)),
         html.Div(id=ID.INDICATORS, className="table-wrap", style={"maxHeight": "none"}),
         html.H2(pick("Methodology", "方法说明", lang)),
@@ -791,13 +792,18 @@ def on_reset(_clicks: Any) -> tuple[Any, ...]:
     return (*default_weights(), config().normalization, config().aggregation)
 
 
+PILLAR_HEIGHT = 380
+SHOWN = {"height": f"{PILLAR_HEIGHT}px"}
+HIDDEN = {"display": "none"}   # no country chosen: no empty chart, the prompt says what to do
+
+
 def _breakdown_fallback() -> tuple[Any, ...]:
-    return (figures.message(ERROR_TEXT), "", ERROR_TEXT, None, None, "", None)
+    return (figures.message(ERROR_TEXT), "", ERROR_TEXT, None, None, "", None, SHOWN)
 
 
 @callback(Output(ID.PILLAR, "figure"), Output(ID.PILLAR_CAPTION, "children"), Output(ID.PILLAR_SUMMARY, "children"),
           Output(ID.PILLAR_TABLE, "children"), Output(ID.INDICATORS, "children"), Output(ID.STATUS, "children"),
-          Output(f"{ID.PILLAR}-getdata", "children"),
+          Output(f"{ID.PILLAR}-getdata", "children"), Output(ID.PILLAR, "style"),
           Input(ID.COUNTRY, "value"), Input(ID.NORM, "value"), State(ID.LANG, "data"))
 @guarded(_breakdown_fallback)
 def render_country(country: Any, norm: Any, lang: Any) -> tuple[Any, ...]:
@@ -809,7 +815,7 @@ def render_country(country: Any, norm: Any, lang: Any) -> tuple[Any, ...]:
     note = index_caption(p.year, norm, lang)
     if not isinstance(country, str) or country not in table:
         text = pick("Choose a country, or click a bar in the ranking.", "请选择国家，或点击排名图中的条形。", lang)
-        return figures.message(text), note, "", None, None, text, None
+        return figures.message(text), note, "", None, None, text, None, HIDDEN
     name = components.names(lang).get(country, country)
     ranked, rank, why = table[country]
     pnames = pillar_names(lang)
@@ -888,7 +894,7 @@ def render_country(country: Any, norm: Any, lang: Any) -> tuple[Any, ...]:
                f"pillars = pillars[pillars.iso3 == {country!r}]\n"
                f"indicators = read.index_indicator_scores({country!r}, {p.year})")
     return (fig, note, summary, pillar_table, indicator_table(country, p.year, norm, lang), status,
-            components.get_data(request, lang))
+            components.get_data(request, lang), SHOWN)
 
 
 def indicator_table(country: str, year: int, norm: str, lang: str) -> Any:

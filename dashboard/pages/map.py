@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import statistics
+from functools import lru_cache
 from typing import Any
 
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import components, figures, i18n
-from dashboard.i18n import t
+from dashboard.i18n import pick, t
 from dashboard.safety import chart_fallback, guarded, safe_layout
 from dashboard.state import Query
-from etl import read
+from etl import facts, read
 
 PATH = "/map"
 dash.register_page(__name__, path=PATH, title="Map · WIC Digital Economy Observatory", order=1)
@@ -26,6 +28,7 @@ class ID:
 
     INDICATOR = "map-indicator"
     YEAR = "map-year"
+    YEAR_LABEL = "map-year-label"
     PLAY = "map-play"
     TICK = "map-tick"
     SCALE = "map-scale"
@@ -51,12 +54,51 @@ def region_options(lang: str) -> list[dict[str, Any]]:
     return [{"label": t("control.all_regions", lang), "value": ""}] + components.options(regions, lang, "code")
 
 
+# Centres of economies the warehouse has no coordinates for (approximate: only to place a marker).
+EXTRA_POINTS = {"CHI": (-2.35, 49.35), "CUW": (-68.99, 12.17), "GIB": (-5.35, 36.14), "MAF": (-63.05, 18.07),
+                "SXM": (-63.07, 18.04)}
+
+
 def year_marks(years: list[int]) -> dict[str, str]:
-    """Slider marks every five years plus the ends."""
+    """Slider marks every ten years plus the ends, none closer than five years to another (no overlap)."""
     if not years:
         return {}
-    marks = {y for y in years if y % 10 == 0} | {years[0], years[-1]}
+    marks = [y for y in years if y % 10 == 0]
+    for end in (years[0], years[-1]):
+        if all(abs(end - m) >= 5 for m in marks):
+            marks.append(end)
     return {str(y): str(y) for y in sorted(marks)}
+
+
+@lru_cache(maxsize=1)
+def shape_codes() -> frozenset[str]:
+    """ISO3 codes with a shape in Plotly's 110m world topojson (the map's resolution)."""
+    from dashboard.app import TOPOJSON_DIR
+
+    try:
+        topo = json.loads((TOPOJSON_DIR / "world_110m.json").read_text(encoding="utf-8"))
+    except OSError:
+        return frozenset()
+    return frozenset(g["id"] for g in topo["objects"]["countries"]["geometries"] if isinstance(g.get("id"), str))
+
+
+def points() -> dict[str, tuple[float, float]]:
+    """(longitude, latitude) of every economy without a shape at 110m (Singapore, Malta, Kosovo, ...)."""
+    def build() -> dict[str, tuple[float, float]]:
+        table = read.country_table()
+        table = table[~table["is_aggregate"] & table["in_wb_list"]]
+        codes = shape_codes()
+        out = {}
+        for iso3, lon, lat in zip(table["iso3"], table["longitude"], table["latitude"], strict=True):
+            if iso3 in codes:
+                continue
+            if lon == lon and lat == lat and lon is not None:
+                out[iso3] = (float(lon), float(lat))
+            elif iso3 in EXTRA_POINTS:
+                out[iso3] = EXTRA_POINTS[iso3]
+        return out
+
+    return dict(read.open_warehouse().memo("map-points", build))
 
 
 @safe_layout
@@ -89,12 +131,14 @@ def layout(**query: object) -> html.Div:
     slider = html.Div([
         html.Button(t("control.play", lang), id=ID.PLAY, className="play", n_clicks=0,
                     **components.aria(label=t("control.play", lang))),
+        html.Output(str(year or ""), id=ID.YEAR_LABEL, htmlFor=ID.YEAR, className="year-label",
+                    **components.aria(live="polite")),
         html.Div(dcc.Slider(id=ID.YEAR, min=years[0] if years else 0, max=years[-1] if years else 0, step=1,
                             value=year, marks=year_marks(years), included=False,
                             tooltip={"placement": "bottom", "always_visible": False}),
                  style={"flex": "1"}, **components.aria(label=t("control.year", lang))),
         dcc.Interval(id=ID.TICK, interval=1200, disabled=True),
-    ], style={"display": "flex", "gap": "12px", "alignItems": "center", "marginBottom": "8px"})
+    ], className="year-row")
     body = html.Div([
         html.H1(t("nav.map", lang)),
         controls, slider,
@@ -104,21 +148,23 @@ def layout(**query: object) -> html.Div:
     return components.page_frame(PATH, lang, query, body, q.notices())
 
 
-def map_rows(values: list[tuple[str, float]], names: dict[str, str], unit: str, year: int, lang: str
-             ) -> list[tuple[str, float, str, str, int, str]]:
-    """(iso3, value, hover label, name, rank, formatted value) sorted by value, highest first (rank 1)."""
+def map_rows(values: list[tuple[str, float]], names: dict[str, str], unit: str, year: int, lang: str,
+             star: str = "") -> list[tuple[str, float, str, str, int, str]]:
+    """(iso3, value, hover label, name, rank, formatted value) sorted by value, highest first (rank 1 of those
+    drawn for the year, said so in the label); ``star`` marks values computed here (derived indicators)."""
     ordered = sorted(values, key=lambda v: -v[1])
     out, rank, previous = [], 0, None
+    of = pick(f" of {len(ordered)} in {year}", f"（{year}年{len(ordered)}个中）", lang)
     for i, (iso3, value) in enumerate(ordered, start=1):
         if value != previous:
             rank, previous = i, value
-        name, shown = names.get(iso3, iso3), i18n.fmt(value, lang)
-        out.append((iso3, value, f"<b>{name}</b><br>{shown} {unit}<br>{year} · #{rank}", name, rank, shown))
+        name, shown = names.get(iso3, iso3), i18n.fmt(value, lang) + star
+        out.append((iso3, value, f"<b>{name}</b><br>{shown} {unit}<br>#{rank}{of}", name, rank, shown))
     return out
 
 
 def summary_text(rows: list[tuple[str, float, str, str, int, str]], meta: dict[str, Any], year: int, lang: str,
-                 wic: float | None) -> str:
+                 wic: facts.Fact | None) -> str:
     """One sentence on the range and median, plus the WIC member-country value when there is one."""
     if not rows:
         return t("nodata", lang)
@@ -127,12 +173,15 @@ def summary_text(rows: list[tuple[str, float, str, str, int, str]], meta: dict[s
     median = i18n.fmt(statistics.median(r[1] for r in rows), lang)
     if lang == "zh":
         text = (f"{year}年，{name}最高为{top[3]}（{i18n.fmt(top[1], lang)}），最低为{bottom[3]}"
-                f"（{i18n.fmt(bottom[1], lang)}）；{len(rows)}个国家的中位数为{median}{unit}。")
-        return text + (f"会员所在国家合计：{i18n.fmt(wic, lang)}（本平台计算）。" if wic is not None else "")
+                f"（{i18n.fmt(bottom[1], lang)}）；{len(rows)}个国家的中位数为{median}（{unit}）。")
+        return text + (f"会员所在国家合计：{i18n.fmt(wic.value, lang)}*（{'；'.join(facts.labels(wic, lang))}）。"
+                       if wic is not None and wic.value is not None else "")
     text = (f"In {year}, {name} ranged from {i18n.fmt(bottom[1], lang)} in {bottom[3]} to "
             f"{i18n.fmt(top[1], lang)} in {top[3]}; the median of {len(rows)} countries was {median} ({unit}).")
-    return text + (f" WIC member countries together: {i18n.fmt(wic, lang)} (computed here)." if wic is not None
-                   else "")
+    if wic is None or wic.value is None:
+        return text
+    how = "; ".join(facts.labels(wic, lang))
+    return text + f" WIC member countries together: {i18n.fmt(wic.value, lang)}* ({how})."
 
 
 def shapes(lang: str) -> list[tuple[str, str]]:
@@ -182,9 +231,10 @@ def on_tick(_n: int, year: int, last: int, indicator: str, lang: str) -> tuple[A
 
 @callback(Output(ID.GRAPH, "figure"), Output(ID.CAPTION, "children"), Output(ID.SUMMARY, "children"),
           Output(ID.TABLE, "children"), Output(ID.QUERY, "data"), Output(f"{ID.GRAPH}-getdata", "children"),
+          Output(ID.YEAR_LABEL, "children"),
           Input(ID.INDICATOR, "value"), Input(ID.YEAR, "value"), Input(ID.SCALE, "value"),
           Input(ID.REGION, "value"), Input(ID.FLAGS, "value"), State(ID.LANG, "data"))
-@guarded(chart_fallback(2))
+@guarded(chart_fallback(3))
 def render(indicator: str, year: int, scale: str, region: str, flags: list[str], lang: str) -> tuple[Any, ...]:
     """Inputs -> query API -> pure figure function -> outputs."""
     lang = i18n.lang_of(lang)
@@ -196,23 +246,24 @@ def render(indicator: str, year: int, scale: str, region: str, flags: list[str],
     query = {"indicator": indicator, "year": year, "scale": scale, "region": region or None,
              "outline": 1 if "outline" in flags else 0, "members": 1 if "members" in flags else 0, "lang": lang}
     if not isinstance(year, int):
-        return (figures.message(t("nodata", lang)), "", t("nodata", lang), None, query, None)
+        return (figures.message(t("nodata", lang)), "", t("nodata", lang), None, query, None, "")
     drawn = shapes(lang)
     if region:
         drawn = [s for s in drawn if s[0] in sets[region]]
     keep = {s[0] for s in drawn} & (sets[WIC] if "members" in flags else {s[0] for s in drawn})
     everything = read.year_values(indicator, year)
     values = [(c, v) for c, v in everything if c in keep]
-    wic = next((v for c, v in everything if c == WIC), None)
+    wic = facts.fact(WIC, indicator, year=year) if any(c == WIC for c, _ in everything) else None
     unit = i18n.unit(meta, lang)
-    rows = map_rows(values, components.names(lang), unit, year, lang)
+    rows = map_rows(values, components.names(lang), unit, year, lang, "*" if meta.get("dataset") == "derived" else "")
     note = components.caption(meta, lang, str(year))
     fig = figures.choropleth([r[:3] for r in rows], drawn, title=f"{i18n.name(meta, lang)}, {year}", note=note,
                              colorbar=unit, log=scale == "log",
                              outline=sorted(sets[WIC]) if "outline" in flags else (), nodata=t("nodata", lang),
-                             fit=bool(region))
+                             fit=bool(region), points=points())
     source = components.source_text(meta)
-    fig["data"][1]["hovertemplate"] = f"%{{text}}<br><i>{source}</i><extra></extra>"   # once, not per country
+    for trace in (fig["data"][1], fig["data"][-1]):   # the shapes and the markers of economies with a value
+        trace["hovertemplate"] = f"%{{text}}<br><i>{source}</i><extra></extra>"   # once, not per country
     table = components.table_rows([(r[4], r[3], r[0], r[5]) for r in rows],
                                   ["#", t("control.country", lang), "ISO3", unit])
     if region and "members" in flags:
@@ -221,7 +272,7 @@ def render(indicator: str, year: int, scale: str, region: str, flags: list[str],
         group = region or (WIC if "members" in flags else "WLD")
         request = components.data_request([indicator], group=group, year_from=year, year_to=year)
     return (fig, note, summary_text(rows, meta, year, lang, wic), table, query,
-            components.get_data(request, lang))
+            components.get_data(request, lang), str(year))
 
 
 components.register_url_sync(ID.QUERY)

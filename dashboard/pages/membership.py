@@ -369,15 +369,15 @@ def member_views(members: pd.DataFrame, category: str, country: str, lang: str) 
     else:
         top = by_country.iloc[0]
         if lang == "zh":
-            map_summary = (f"{n}家公开报道的会员分布在{len(by_country)}个国家，"
-                           f"最多的是{top['name']}（{top['value']}家）。"
-                           + (f"{unknown}家会员所在国家不详。" if unknown else ""))
+            map_summary = (f"{n}位公开报道的会员与{len(by_country)}个国家相关（机构按总部所在地，个人按国籍或常驻地），"
+                           f"最多的是{top['name']}（{top['value']}位）。"
+                           + (f"{unknown}位会员所在国家不详。" if unknown else ""))
         else:
-            places = f"{len(by_country)} {'country' if len(by_country) == 1 else 'countries'}"
-            map_summary = (f"{n} publicly named members are headquartered in {places}; "
+            places = i18n.count(len(by_country), "country", "countries")
+            map_summary = (f"{i18n.count(n, 'publicly named member')} {i18n.are(n)} linked to {places} "
+                           f"(organizations by headquarters, individuals by nationality or base); "
                            f"{top['name']} has the most ({top['value']})."
-                           + (f" The country of {unknown} member{'s' if unknown > 1 else ''} is not known."
-                              if unknown else ""))
+                           + (f" The country of {i18n.count(unknown, 'member')} is not known." if unknown else ""))
     country_table = components.data_table(by_country, [("name", t("control.country", lang)), ("iso3", "ISO3"),
                                                        ("value", unit), ("categories", pick("Categories", "类别",
                                                                                             lang))])
@@ -390,7 +390,7 @@ def member_views(members: pd.DataFrame, category: str, country: str, lang: str) 
     else:
         c0 = by_category.iloc[0]
         cat_summary = pick(f"The largest category is {c0['label']} ({c0['value']} of {n}); "
-                           f"{len(by_category)} categories in all.",
+                           f"{i18n.count(len(by_category), 'category', 'categories')} in all.",
                            f"最大的类别是{c0['label']}（{n}家中的{c0['value']}家），共{len(by_category)}个类别。", lang)
     cat_table = components.data_table(by_category, [("label", pick("Category", "类别", lang)), ("value", unit)])
     # countries as bars

@@ -14,7 +14,7 @@ from dashboard.i18n import pick, t
 from dashboard.safety import safe_layout
 from dashboard.state import Query
 from dashboard.urls import href
-from etl import read
+from etl import facts, read
 
 PATH = "/"
 dash.register_page(__name__, path=PATH, title="WIC Digital Economy Observatory", order=0)
@@ -28,7 +28,9 @@ def membership_cards(lang: str) -> list[html.Div]:
     counts = read.membership_counts()
     first, last = counts.iloc[0], counts.iloc[-1]
     named = read.members()
-    countries = named["country_iso3"].nunique()
+    orgs, org_places, people, people_places = facts.member_counts(named)
+    spread = facts.members_text(orgs, people, lang, org_where=facts.where_text(lang, countries=org_places),
+                                people_where=facts.where_text(lang, countries=people_places))
 
     def total(row: pd.Series) -> str:
         return f"{i18n.qualifier(row['members_qualifier'], lang)} {row['members']}".strip()
@@ -49,8 +51,7 @@ def membership_cards(lang: str) -> list[html.Div]:
                  className="card"),
         html.Div([html.Div(pick("Publicly named members", "公开报道的会员", lang), className="label"),
                   html.Div(str(len(named)), className="value"),
-                  html.Div(pick(f"headquartered in {countries} countries; not the full register",
-                                f"总部分布于{countries}个国家；并非完整名录", lang), className="meta")],
+                  html.Div(spread + pick("; not the full register", "；并非完整名录", lang), className="meta")],
                  className="card"),
     ]
 
@@ -76,33 +77,34 @@ def counts_figure(lang: str) -> tuple[dict[str, Any], str]:
 
 
 def headline_table(lang: str) -> pd.DataFrame:
-    """Headline indicators: the latest year all groups report, their values, and the 5-year change."""
+    """Headline indicators: the latest year WIC and the world both report, each group's value in that year (starred
+    where computed here, with how in ``attrs["notes"]``), and the WIC's 5-year change, all from the facts layer."""
     meta = read.indicator_table()
-    data = read.observations(stats.HEADLINE, GROUPS, with_flags=True)
+    data = read.observations(stats.HEADLINE, GROUPS)
     table = read.country_table()
-    rows = []
+    rows, notes = [], []
     for code in stats.HEADLINE:
         part = data[data["indicator"] == code]
-        wide = part.pivot_table(index="year", columns="iso3", values="value")
-        full = wide.dropna(subset=[g for g in ("WIC", "WLD") if g in wide.columns]) if {"WIC", "WLD"} <= set(
-            wide.columns) else wide.iloc[0:0]
-        if full.empty:
+        both = set(part[part["iso3"] == "WIC"]["year"]) & set(part[part["iso3"] == "WLD"]["year"])
+        if not both:
             continue
-        year = int(full.index.max())
+        year = int(max(both))
         m = meta.loc[code]
         row: dict[str, Any] = {"indicator": i18n.name(m, lang), "unit": i18n.unit(m, lang), "year": year}
-        for g in GROUPS:
-            value = wide.at[year, g] if g in wide.columns else None
-            row[g] = i18n.fmt(value, lang) if pd.notna(value) else "—"
-        before = wide.at[year - 5, "WIC"] if (year - 5) in wide.index and "WIC" in wide.columns else None
-        now = wide.at[year, "WIC"]
-        row["change"] = (f"{'+' if now - before >= 0 else '−'}{i18n.fmt(abs(now - before), lang)}"
-                         if before is not None and pd.notna(before) else "—")
-        row["gap"] = 100.0 * now / wide.at[year, "WLD"] if wide.at[year, "WLD"] else None
+        group_facts = {g: facts.fact(g, code, year=year) for g in GROUPS}
+        for g, f in group_facts.items():
+            row[g] = i18n.fmt(f.value, lang) + facts.star(f) if f.value is not None else "—"
+            if f.computed and f.coverage is not None:
+                notes.append(f"{i18n.name(table.loc[g], lang)}, {i18n.name(m, lang)} {year}: "
+                             + "; ".join(facts.labels(f, lang)))
+        wic, world = group_facts["WIC"], group_facts["WLD"]
+        row["change"] = facts.change_text(wic, lang)
+        row["gap"] = 100.0 * wic.value / world.value if wic.value is not None and world.value else None
         row["code"] = code
         rows.append(row)
     frame = pd.DataFrame(rows)
     frame.attrs["names"] = {g: i18n.name(table.loc[g], lang) for g in GROUPS}
+    frame.attrs["notes"] = notes
     return frame
 
 
@@ -112,10 +114,10 @@ def gap_figure(frame: pd.DataFrame, lang: str) -> tuple[dict[str, Any], str]:
     data["key"], data["label"], data["value"] = data["code"], data["indicator"], data["gap"]
     data["hover"] = [f"{lbl} ({y}): {v:.0f}" for lbl, y, v in zip(data["label"], data["year"], data["gap"],
                                                                   strict=True)]
-    note = pick("WIC member countries (population-weighted, computed here) as % of the world value, latest year "
-                "both exist; source: World Bank WDI",
-                "会员所在国家（按人口加权，本平台计算）相对于世界水平的百分比，取两者均有数据的最新年份；来源：世界银行世界发展指标",
-                lang)
+    note = pick("WIC member countries (computed here, weighted as each indicator's footnote says) as % of the world "
+                "value, latest year both exist; source: World Bank WDI",
+                "会员所在国家（本平台计算，加权方法见各指标脚注）相对于世界水平的百分比，取两者均有数据的最新年份；"
+                "来源：世界银行世界发展指标", lang)
     fig = figures.bars(data, title=pick("Member countries against the world (world = 100)",
                                         "会员所在国家与世界水平比较（世界=100）", lang), note=note,
                        x_title=pick("world = 100", "世界=100", lang),
@@ -165,7 +167,7 @@ def layout(**query: object) -> html.Div:
     lag_fig, lag_note, lag_summary = laggards(lang)
     counts = read.membership_counts()
     columns = [("indicator", t("control.indicator", lang)), ("year", t("control.year", lang))] + [
-        (g, names.get(g, g) + ("*" if g == "WIC" else "")) for g in GROUPS] + [
+        (g, names.get(g, g)) for g in GROUPS] + [
         ("change", pick("WIC, 5-year change", "会员国家5年变化", lang)), ("unit", pick("Unit", "单位", lang))]
     body = html.Div([
         html.H1(t("nav.overview", lang)),
@@ -201,7 +203,10 @@ def layout(**query: object) -> html.Div:
         html.H2(pick("Headline indicators: member countries, the world and income groups",
                      "核心指标：会员所在国家、世界与各收入组别", lang)),
         html.Div(components.data_table(table, columns), className="table-wrap chart-block"),
-        html.P(t("chart.computed", lang), className="caption"),
+        html.Details([html.Summary(pick("* Computed here, not published by the source: how each starred value "
+                                        "was made", "* 本平台计算、非来源机构发布：各标星数值的计算方法", lang)),
+                      html.Ul([html.Li(n) for n in table.attrs.get("notes", [])])],
+                     className="caption", id="overview-computed-notes"),
         html.H2(pick("Where the gaps are", "差距所在", lang)),
         static_chart(lag_fig, lag_note, lag_summary, None, lang, components.data_request(
             [GAP_INDICATOR], group="WIC", year_from=read.default_year(GAP_INDICATOR),

@@ -4,6 +4,7 @@ and what the warehouse does not cover."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import dash
@@ -11,6 +12,7 @@ import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import components, i18n
+from dashboard.bundle import PATH as BUNDLE_PATH
 from dashboard.i18n import pick, t
 from dashboard.safety import ERROR_TEXT, guarded, safe_layout
 from dashboard.state import Query
@@ -67,6 +69,24 @@ def _date(value: object) -> str:
 
 # --- pure functions --------------------------------------------------------------------------------------
 
+FILE = re.compile(r"\s*(?:from |in |into |via )?(?:[\w.-]+/)*[\w.-]+\.(?:csv|ya?ml|json|py|xlsx|duckdb)\b")
+FOLDER = re.compile(r"\s*(?:from |in |into |copied into )?\b(?:shared/)?data/[\w/.-]*")
+
+
+def for_readers(text: str) -> str:
+    """A source's origin or description without the project's file paths and commands (those are for
+    developers: README.md): sentences with a `command` go, file paths go, commit hashes are shortened."""
+    sentences = [x for x in re.split(r"(?<=[.;])\s+", text) if "`" not in x]
+    out = " ".join(sentences)
+    out = FOLDER.sub("", FILE.sub("", out))
+    out = re.sub(r"\bcommit ([0-9a-f]{7})[0-9a-f]+", r"commit \1", out)
+    out = re.sub(r"\(\s*[,;]?\s*\)", "", out)
+    out = re.sub(r"\s+([,;.)])", r"\1", out)
+    out = re.sub(r"([,;])\1+", r"\1", out)
+    out = re.sub(r"^[\s,;]+|[\s,;]+$", "", out)
+    out = re.sub(r"\(\s+", "(", out)
+    return re.sub(r"\s{2,}", " ", out)
+
 def source_rows(sources: pd.DataFrame, indicators: pd.DataFrame, lang: str) -> pd.DataFrame:
     """One row per source: title, publisher, license, origin, vintage, indicators and their last update."""
     rows = []
@@ -82,8 +102,8 @@ def source_rows(sources: pd.DataFrame, indicators: pd.DataFrame, lang: str) -> p
             "id": s["id"], "source": html.A(title, href=url, target="_blank", rel="noopener noreferrer")
             if url.startswith("http") else title,
             "title": title, "publisher": _text(s["publisher"]), "license": "; ".join(licenses),
-            "origin": _text(s["origin"]), "vintage": _date(s["vintage"]), "last_updated": last,
-            "indicators": len(mine) if len(mine) else "—", "description": _text(s["description"]),
+            "origin": for_readers(_text(s["origin"])) or "—", "vintage": _date(s["vintage"]), "last_updated": last,
+            "indicators": len(mine) if len(mine) else "—", "description": for_readers(_text(s["description"])),
         })
     return pd.DataFrame(rows, columns=["id", "source", "title", "publisher", "license", "origin", "vintage",
                                        "last_updated", "indicators", "description"])
@@ -298,6 +318,7 @@ def layout(**query: object) -> html.Div:
         {"label": i18n.name(p, lang), "value": p["id"]} for p in pillars.to_dict("records")]
     n_catalog = int(indicators["in_catalog"].sum())
     explorer = href("/explorer", {"lang": lang})
+    vintage_id = read.data_vintage()["run_id"]
     body = html.Div([
         html.H1(t("nav.sources", lang)),
         html.P(pick("Where every number comes from, under which license and vintage; how the observatory computes "
@@ -311,6 +332,12 @@ def layout(**query: object) -> html.Div:
                     f"全部 {len(indicators)} 个指标及其定义可在“数据浏览”中查询。", lang),
                className="caption"),
         html.A(t("nav.explorer", lang), href=explorer),
+        html.P([html.A(pick("Download every table of this vintage (zip of CSV files with a Frictionless "
+                            "datapackage.json: schemas, licences, citation)",
+                            "下载本版本的全部数据表（CSV 文件压缩包，附 Frictionless datapackage.json："
+                            "结构、许可、引用）",
+                            lang), href=BUNDLE_PATH, id="bundle-download"),
+                pick(f" · run {vintage_id}", f" · 运行 {vintage_id}", lang)]),
         html.H2(pick(f"The digital-economy catalog ({n_catalog} indicators in {len(pillars)} pillars)",
                      f"数字经济指标目录（{len(pillars)} 个支柱，共 {n_catalog} 个指标）", lang)),
         html.Div(components.labelled(pick("Pillar", "支柱", lang), dcc.Dropdown(

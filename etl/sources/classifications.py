@@ -39,6 +39,11 @@ def _none(text: str) -> str | None:
     return None if text in ("", "NA") else text
 
 
+def _code(text: str) -> str | None:
+    """A code kept as written: 'NA' is Namibia's ISO2 code, not a missing value."""
+    return text or None
+
+
 def extract(ctx: Context) -> tuple[list[dict[str, str]], list[dict[str, str]], dict]:
     """Read the two classification files and the Chinese-name overrides."""
     meta = step_meta(NAME)
@@ -64,7 +69,7 @@ def transform(ctx: Context, wb: list[dict[str, str]], iso: list[dict[str, str]],
                              value=rec["is_aggregate"])
         agg = rec["is_aggregate"] == "true"
         rows[code] = {
-            "iso3": code, "iso2": _none(rec["iso2"]), "name_en": rec["name"], "is_aggregate": agg,
+            "iso3": code, "iso2": _code(rec["iso2"]), "name_en": rec["name"], "is_aggregate": agg,
             "is_computed": False, "in_wb_list": True,
             "wb_region_id": None if agg else _none(rec["region_id"]),
             "wb_region": None if agg else _none(rec["region"]),
@@ -86,7 +91,7 @@ def transform(ctx: Context, wb: list[dict[str, str]], iso: list[dict[str, str]],
                              field="ISO3166-1-Alpha-3", value=code)
         seen_iso.add(code)
         row = rows.setdefault(code, {
-            "iso3": code, "iso2": _none(rec["ISO3166-1-Alpha-2"]),
+            "iso3": code, "iso2": _code(rec["ISO3166-1-Alpha-2"]),
             "name_en": rec["CLDR display name"] or rec["official_name_en"] or code,
             "is_aggregate": False, "is_computed": False, "in_wb_list": False,
         })
@@ -101,7 +106,7 @@ def transform(ctx: Context, wb: list[dict[str, str]], iso: list[dict[str, str]],
             "name_zh": rec["official_name_cn"] or rec["UNTERM Chinese Short"] or None,
         })
         if row["iso2"] is None:
-            row["iso2"] = _none(rec["ISO3166-1-Alpha-2"])
+            row["iso2"] = _code(rec["ISO3166-1-Alpha-2"])
     rows[WIC_GROUP] = {"iso3": WIC_GROUP, "name_en": "WIC member countries", "is_aggregate": True,
                        "is_computed": True, "in_wb_list": False}
     for code, name in zh_over.items():

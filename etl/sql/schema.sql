@@ -83,8 +83,13 @@ CREATE TABLE aggregate_coverage (
     year        SMALLINT NOT NULL,
     n_reporting INTEGER NOT NULL,   -- group members with a value
     n_members   INTEGER NOT NULL,
-    coverage    DOUBLE NOT NULL,    -- share of the group's weight (or population, for sums) that reports
-    published   BOOLEAN NOT NULL    -- coverage reached the threshold, so a value is in observations
+    coverage    DOUBLE NOT NULL,    -- share of the group's weight (or population, for sums) with a value
+    published   BOOLEAN NOT NULL,   -- coverage reached the threshold, so a value is in observations
+    n_carried   INTEGER NOT NULL,   -- members whose value is carried forward from an earlier year
+    carried_share DOUBLE NOT NULL,  -- share of the covered weight that is carried forward
+    oldest_carried SMALLINT,        -- the earliest year a carried value comes from
+    method      VARCHAR NOT NULL,   -- weighted_mean | sum
+    weight      VARCHAR NOT NULL    -- the weight indicator (population for sums: coverage only)
 );
 
 CREATE TABLE members (
@@ -97,7 +102,8 @@ CREATE TABLE members (
     source_url     VARCHAR,
     source_title   VARCHAR,
     confidence     VARCHAR NOT NULL,
-    note           VARCHAR
+    note           VARCHAR,
+    country_basis  VARCHAR            -- what country_iso3 is: headquarters (organizations) or nationality_or_base
 );
 
 CREATE TABLE membership_counts (

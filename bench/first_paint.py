@@ -1,0 +1,120 @@
+"""Time to first chart painted, per page, in headless Chromium against the production server.
+
+For each page: a fresh browser context (empty cache) opens the page and the time from navigation start to the
+first Plotly chart drawn with data (or the explorer's first grid row) is taken; then the same context opens it
+again (second visit, warm cache). Median of 3 runs each, with the bytes downloaded on the first visit.
+Two servers in the same run: the baseline (WIC_STATIC_CACHE=0: no long-lived cache headers for static files)
+and the current configuration; the ratio is baseline / current.
+Goal (issue #10): first chart under 1 s median, second visit under 0.5 s.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+from playwright.sync_api import Browser, sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from etl import config  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+PAGES = {"overview": "/", "map": "/map", "country": "/country?iso3=BRA", "compare": "/compare", "index": "/index",
+         "explorer": "/explorer", "membership": "/membership"}
+PAINTED = """() => document.querySelector('.dash-graph .main-svg .trace, .dash-graph .main-svg .choroplethlocation')
+    || document.querySelector('.ag-row')"""
+RUNS = 3
+
+
+def serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `wic serve --prod` on a free port and wait until it answers /healthz."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "etl.cli", "serve", "--prod", "--workers", "2", "--port",
+                             str(port)], env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(base + "/healthz", timeout=1).ok:
+                return proc, base
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("the server did not start")
+
+
+def visit(browser: Browser, url: str) -> tuple[float, float, int]:
+    """(first visit ms, second visit ms, bytes on the first visit) in a fresh context."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    sizes: list[int] = []
+    times: list[float] = []
+
+    def count(response: Any) -> None:
+        if not times:   # the first visit only
+            with contextlib.suppress(ValueError):
+                sizes.append(int(response.headers.get("content-length") or 0))
+
+    page.on("response", count)
+    for _ in range(2):
+        page.goto(url, wait_until="commit")
+        page.wait_for_function(PAINTED, timeout=30_000, polling="raf")
+        times.append(float(page.evaluate("() => performance.now()")))
+    context.close()
+    return times[0], times[1], sum(sizes)
+
+
+def measure(browser: Browser, base: str) -> dict[str, tuple[float, float, int]]:
+    """Median first and second visit per page over RUNS fresh contexts."""
+    out = {}
+    for name, path in PAGES.items():
+        runs = [visit(browser, base + path) for _ in range(RUNS)]
+        out[name] = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
+                     int(statistics.median(r[2] for r in runs)))
+    return out
+
+
+def main() -> None:
+    env = {"WIC_WAREHOUSE": str(config.warehouse_path())}
+    results = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        for label, extra in (("baseline", {"WIC_STATIC_CACHE": "0"}), ("current", {"WIC_STATIC_CACHE": "1"})):
+            proc, base = serve({**env, **extra})
+            try:
+                for path in PAGES.values():   # warm the server's caches so both configurations start equal
+                    requests.get(base + path, timeout=30)
+                results[label] = measure(browser, base)
+            finally:
+                proc.terminate()
+                proc.wait(timeout=20)
+        browser.close()
+    print(f"time to first chart painted, median of {RUNS} (ms); first visit kB is the compressed transfer")
+    print(f"{'page':<12}{'base 1st':>10}{'base 2nd':>10}{'now 1st':>10}{'now 2nd':>10}{'2nd ratio':>10}"
+          f"{'1st kB':>9}")
+    for name in PAGES:
+        b1, b2, _ = results["baseline"][name]
+        c1, c2, size = results["current"][name]
+        print(f"{name:<12}{b1:>10.0f}{b2:>10.0f}{c1:>10.0f}{c2:>10.0f}{b2 / c2:>10.2f}{size / 1024:>9.0f}")
+    firsts = [results["current"][n][0] for n in PAGES]
+    seconds = [results["current"][n][1] for n in PAGES]
+    print(f"current: first visit median {statistics.median(firsts):.0f} ms (goal < 1000), "
+          f"second visit median {statistics.median(seconds):.0f} ms (goal < 500)")
+
+
+if __name__ == "__main__":
+    main()

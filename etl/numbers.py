@@ -1,0 +1,46 @@
+"""Numbers for people, in English and Chinese: thousands separators, million/billion or 万/亿, ordinals."""
+
+from __future__ import annotations
+
+import math
+
+NO_DATA = {"en": "no data", "zh": "无数据"}
+
+
+def _decimals(value: float) -> int:
+    size = abs(value)
+    return 0 if size >= 100 else 1 if size >= 10 else 2
+
+
+def fmt(value: float | None, lang: str, *, decimals: int | None = None) -> str:
+    """A number for people: thousands separators; large numbers in million/billion or 万/亿."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return NO_DATA["zh" if lang == "zh" else "en"]
+    size = abs(value)
+    if lang == "zh":
+        if size >= 1e8:
+            return f"{value / 1e8:,.{2 if size < 1e10 else 0}f}亿"
+        if size >= 1e5:
+            return f"{value / 1e4:,.{1 if size < 1e6 else 0}f}万"
+    else:
+        for threshold, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+            if size >= threshold:
+                return f"{value / threshold:,.{2 if size < threshold * 100 else 1}f} {word}"
+    places = _decimals(value) if decimals is None else decimals
+    return f"{value:,.{places}f}"
+
+
+def fmt_delta(delta: float, lang: str) -> str:
+    """A signed change written as :func:`fmt` writes its size ('+27.9', '−0.47'); '0' rather than '-0.00'."""
+    size = fmt(abs(delta), lang)
+    if set(size) <= set("0.,"):
+        return "0"
+    return ("+" if delta > 0 else "−") + size
+
+
+def ordinal(n: int, lang: str) -> str:
+    """1st, 2nd, 3rd, 11th ... or 第1."""
+    if lang == "zh":
+        return f"第{n}"
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"

@@ -1,0 +1,33 @@
+"""URLs: a parameter no page uses gives a notice; each page's own parameters (as its URL state writes them) do
+not."""
+
+from __future__ import annotations
+
+import dash
+import pytest
+from dash_payloads import layout as page_layout
+from dash_payloads import notices
+
+OWN = {
+    "pages.map": dict(indicator="IT.NET.USER.ZS", year="2020", scale="log", region="EAS", outline="1", members="0"),
+    "pages.compare": dict(countries="CHN,USA", indicator="IT.NET.USER.ZS", scale="linear", mode="relative",
+                          base="2010", x="NY.GDP.PCAP.PP.KD", y="IT.NET.USER.ZS", size="SP.POP.TOTL",
+                          colour="region", byear="2010"),
+    "pages.explorer": {"indicators": "IT.NET.USER.ZS", "countries": "CHN", "from": "2000", "to": "2010"},
+    "pages.index": dict(weights="1,1,1,1", norm="minmax", agg="arithmetic", group="WIC", country="CHN"),
+    "pages.country": dict(iso3="CHN", indicator="IT.NET.USER.ZS"),
+    "pages.membership": dict(country="CHN"),
+    "pages.briefing": dict(country="CHN"),
+    "pages.overview": {}, "pages.sources": {},
+}
+
+
+@pytest.mark.parametrize("page", list(OWN))
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_unknown_parameter_gives_a_notice_and_known_ones_do_not(app: dash.Dash, page: str, lang: str) -> None:
+    assert [n for n in notices(page_layout(page, **OWN[page], lang=lang)) if isinstance(n, str)
+            and ("not use" in n or "不使用" in n or "replaced" in n or "替换" in n)] == []
+    shown = [n for n in notices(page_layout(page, **OWN[page], foo="bar", lang=lang)) if isinstance(n, str)]
+    unknown = [n for n in shown if "foo" in n]
+    assert len(unknown) == 1
+    assert ("does not use" in unknown[0]) if lang == "en" else ("不使用" in unknown[0])
