@@ -79,7 +79,8 @@ def test_notebook_numbers_are_the_warehouse(executed: nbformat.NotebookNode, db:
     pillars = read.index_pillar_scores(db=db)
     ranked = read.index_scores(db=db).query("ranked").set_index("iso3")["rank"]
     ids = load_config().pillar_ids
-    assert summary["variants"]["minmax + arithmetic"] == {"spearman": 1.0, "largest_shift": 0.0}
+    same = summary["variants"]["minmax + arithmetic"]   # the default against itself (float correlation)
+    assert same["spearman"] == pytest.approx(1.0, abs=1e-12) and same["largest_shift"] == 0.0
     for norm in ("minmax", "zscore"):
         wide = pillars[pillars["normalization"] == norm].pivot(index="iso3", columns="pillar", values="score")
         wide = wide.loc[ranked.index, ids]

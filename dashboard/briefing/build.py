@@ -102,8 +102,8 @@ class PillarRow:
     name_zh: str
     score: float | None
     rank: int | None = None
-    p5: int | None = None
-    p95: int | None = None
+    p5: float | None = None    # Monte Carlo rank percentiles (interpolated, so not always whole)
+    p95: float | None = None
     available: int = 0
     size: int = 0
     references: dict[str, tuple[float, float, float] | None] = field(default_factory=dict)  # (median, p25, p75)
@@ -118,8 +118,8 @@ class IndexInfo:
     ranked: bool
     score: float | None = None
     rank: int | None = None
-    p5: int | None = None
-    p95: int | None = None
+    p5: float | None = None    # Monte Carlo rank percentiles (interpolated, so not always whole)
+    p95: float | None = None
     pillars: list[PillarRow] = field(default_factory=list)
     failing: list[PillarRow] = field(default_factory=list)       # pillars with too few indicators
     members: list[dict[str, Any]] = field(default_factory=list)  # groups: member countries' rows (ranked)
@@ -351,7 +351,7 @@ def index_info(code: str, kind: str, row: dict[str, Any]) -> IndexInfo | None:
             info.score, info.rank = float(r["score"]), int(r["rank"])
             band = unc[unc["iso3"] == code]
             if not band.empty:
-                info.p5, info.p95 = int(band["p5_rank"].iloc[0]), int(band["p95_rank"].iloc[0])
+                info.p5, info.p95 = float(band["p5_rank"].iloc[0]), float(band["p95_rank"].iloc[0])
         for p in pillars.to_dict("records"):
             pid = p["id"]
             hit = mine_ps.loc[pid] if pid in mine_ps.index else None
