@@ -12,7 +12,7 @@ from dash import html
 from flask_compress import Compress
 from werkzeug.exceptions import HTTPException
 
-from dashboard import api, static_cache
+from dashboard import api, embed_headers, static_cache
 from dashboard.briefing import routes as briefing_routes
 from etl import config, read
 
@@ -96,6 +96,7 @@ def create_app() -> dash.Dash:
                        "frame-ancestors 'none'; form-action 'self'")
         return _security_headers(response, csp[0])
 
+    server.after_request(embed_headers.headers)   # Flask runs hooks last-registered first: this one after `headers`
     server.after_request(headers)
     server.after_request(static_cache.headers)
     # Dash moves the pages' callbacks onto the app during its first request; make that request now, or

@@ -3,6 +3,8 @@ not."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash
 import pytest
 from dash_payloads import layout as page_layout
@@ -31,3 +33,25 @@ def test_an_unknown_parameter_gives_a_notice_and_known_ones_do_not(app: dash.Das
     unknown = [n for n in shown if "foo" in n]
     assert len(unknown) == 1
     assert ("does not use" in unknown[0]) if lang == "en" else ("不使用" in unknown[0])
+
+
+def test_only_embed_pages_may_be_framed(client: Any) -> None:
+    embed = client.get("/embed/map?indicator=IT.NET.USER.ZS&year=2020")
+    assert embed.status_code == 200
+    assert "frame-ancestors *" in embed.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" not in embed.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in embed.headers
+    for path in ("/map", "/", "/compare", "/api/v1/indicators", "/briefing"):
+        response = client.get(path)
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], path
+        assert response.headers["X-Frame-Options"] == "DENY", path
+
+
+def test_the_embed_page_is_the_map_with_its_caption_and_source(app: dash.Dash) -> None:
+    from dash_payloads import nodes
+
+    tree = page_layout("pages.embed_map", indicator="IT.NET.USER.ZS", year="2020")
+    assert tree.className == "embed"
+    graphs = [n for n in nodes(tree) if type(n).__name__ == "Graph"]
+    assert [g.id for g in graphs] == ["map-graph"]
+    assert any(getattr(n, "id", None) == "map-caption" for n in nodes(tree))
