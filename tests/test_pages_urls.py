@@ -55,3 +55,24 @@ def test_the_embed_page_is_the_map_with_its_caption_and_source(app: dash.Dash) -
     graphs = [n for n in nodes(tree) if type(n).__name__ == "Graph"]
     assert [g.id for g in graphs] == ["map-graph"]
     assert any(getattr(n, "id", None) == "map-caption" for n in nodes(tree))
+
+
+def test_map_chart_and_table_of_a_selection_are_one_click_apart(app: dash.Dash) -> None:
+    import json
+    import re
+    from urllib.parse import parse_qsl, urlsplit
+
+    from dash_payloads import call
+
+    status, body = call(app, "map-graph.figure", {
+        "map-indicator.value": "IT.NET.BBND.P2", "map-year.value": 2020, "map-scale.value": "linear",
+        "map-region.value": "", "map-flags.value": ["members"], "map-lang.data": "en"})
+    assert status == 200
+    links = re.findall(r'"href": "([^"]+)"', json.dumps(body["response"]["map-graph-getdata"]["children"]))
+    targets = {urlsplit(h).path: dict(parse_qsl(urlsplit(h).query)) for h in links}
+    assert targets["/compare"] == {"indicator": "IT.NET.BBND.P2", "countries": "WIC", "lang": "en"}
+    assert targets["/explorer"] == {"indicators": "IT.NET.BBND.P2", "countries": "WIC", "from": "2020",
+                                    "to": "2020", "lang": "en"}
+    pages = {"/compare": "pages.compare", "/explorer": "pages.explorer"}
+    for path, query in targets.items():
+        assert path in pages and notices(page_layout(pages[path], **query)) == [], path
