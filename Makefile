@@ -2,21 +2,41 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+RUN_STAMP := $(VENV)/.installed-run
 STAMP  := $(VENV)/.installed
+LOCK   := uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --quiet
+PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 NODE_STAMP := node_modules/.installed
-# Debian packages for browser tests and printable briefings (Chromium and its driver, CJK fonts, pdftoppm)
-SYSTEM_PKGS := chromium chromium-driver fonts-noto-cjk poppler-utils
+# Debian packages for browser tests and printable briefings (Chromium and its driver, CJK fonts, pdftoppm;
+# strace and iproute2 for the test that `wic brief` makes no lookup or connection)
+SYSTEM_PKGS := chromium chromium-driver fonts-noto-cjk poppler-utils strace iproute2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install assets system-deps warehouse lint bench clean
+.PHONY: run test install install-run assets system-deps warehouse notebook lint lock bench clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	touch $(STAMP)
 
-## Python packages in .venv
+## what the dashboard and the ETL need, exactly as locked in requirements/run.txt (no test tools)
+$(RUN_STAMP): requirements/run.txt pyproject.toml | $(BIN)/python
+	$(PIP) --require-hashes -r requirements/run.txt
+	$(PIP) --no-deps -e .
+	touch $(RUN_STAMP)
+
+install-run: $(RUN_STAMP)
+
+## everything: the test, lint, browser and notebook extras too, as locked in requirements/dev.txt
+$(STAMP): requirements/dev.txt pyproject.toml | $(BIN)/python
+	$(PIP) --require-hashes -r requirements/dev.txt
+	$(PIP) --no-deps -e .
+	touch $(STAMP) $(RUN_STAMP)
+
 install: $(STAMP)
+
+## renew the lock files from pyproject.toml (the newest versions within its bounds)
+lock: install
+	$(BIN)/$(LOCK) -o requirements/run.txt
+	$(BIN)/$(LOCK) --extra dev -o requirements/dev.txt
 
 ## front-end files served locally (Plotly's topojson), from the npm registry
 $(NODE_STAMP): package.json package-lock.json
@@ -32,15 +52,20 @@ system-deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
 
 ## build the warehouse if it is missing or its inputs changed (a no-op otherwise)
-warehouse: install
+warehouse: install-run
 	$(BIN)/wic etl
 
-## serve the dashboard on http://127.0.0.1:8050
+## serve the dashboard on http://127.0.0.1:8050 with the production server
 run: warehouse assets system-deps
 	$(BIN)/wic serve --host 127.0.0.1 --port 8050
 
+## JupyterLab on http://127.0.0.1:8888 with notebooks/ as its root and this environment's kernel
+notebook: install
+	$(BIN)/wic etl
+	$(BIN)/wic notebook
+
 lint: install
-	$(BIN)/ruff check etl dashboard tests bench
+	$(BIN)/ruff check etl dashboard wic tests bench
 	$(BIN)/mypy
 
 ## the whole suite: lint, types, tests (browser tests included)

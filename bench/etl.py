@@ -24,6 +24,7 @@ FLOOR = textwrap.dedent("""
     from pathlib import Path
     files = sorted(str(p) for p in Path(sys.argv[1]).glob("*.csv"))
     con = duckdb.connect(sys.argv[2])
+    con.execute("SET enable_progress_bar = false")
     con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [files])
     print(con.execute("SELECT count(*) FROM t").fetchone()[0])
     con.close()

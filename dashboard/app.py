@@ -12,7 +12,7 @@ from dash import html
 from flask_compress import Compress
 from werkzeug.exceptions import HTTPException
 
-from dashboard import api, embed_headers, static_cache
+from dashboard import api, bundle, embed_headers, http_errors, static_cache
 from dashboard.briefing import routes as briefing_routes
 from etl import config, read
 
@@ -50,7 +50,9 @@ def _routes(server: flask.Flask) -> None:
     @server.errorhandler(Exception)
     def on_error(exc: Exception) -> Any:
         if isinstance(exc, HTTPException):
-            return exc
+            return http_errors.http_error(exc)
+        if (asset := http_errors.unknown_asset(exc)) is not None:
+            return asset
         log.exception("unhandled error on %s", flask.request.path)
         if flask.request.path.startswith("/_dash-update-component"):
             return flask.jsonify(error="This request could not be processed."), 400
@@ -71,8 +73,8 @@ def warm_up() -> None:
         log.warning("no warehouse yet: nothing to warm up")
 
 
-def create_app() -> dash.Dash:
-    """Build the Dash app with every page under ``dashboard/pages``."""
+def create_app(dev: bool = False) -> dash.Dash:
+    """Build the Dash app with every page under ``dashboard/pages`` (``dev``: with Dash's dev tools)."""
     app = dash.Dash(
         __name__, use_pages=True, pages_folder=str(HERE / "pages"), assets_folder=str(HERE / "assets"),
         title="WIC Digital Economy Observatory", serve_locally=True, suppress_callback_exceptions=True,
@@ -85,6 +87,7 @@ def create_app() -> dash.Dash:
     _routes(server)
     api.register(server)
     briefing_routes.register(server)   # /briefing/html, /briefing/pdf and their scripts
+    bundle.register(server)            # /download/bundle.zip
     csp: list[str] = []
 
     def headers(response: flask.Response) -> flask.Response:
@@ -99,6 +102,9 @@ def create_app() -> dash.Dash:
     server.after_request(embed_headers.headers)   # Flask runs hooks last-registered first: this one after `headers`
     server.after_request(headers)
     server.after_request(static_cache.headers)
+    http_errors.register(server)   # after the headers: Flask runs later after_request functions first
+    if dev:   # Dash's dev tools add handlers, which Flask refuses after the first request below
+        app.enable_dev_tools(debug=True)
     # Dash moves the pages' callbacks onto the app during its first request; make that request now, or
     # threads of a fresh production worker race to it and some callbacks are "not found".
     server.test_client().get("/_dash-dependencies")

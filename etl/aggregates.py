@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import duckdb
 
+from etl.errors import InputError
+
 POPULATION = "SP.POP.TOTL"
 WB_GROUP_KINDS = ("world", "region", "income")
 CARRY_YEARS = 3
@@ -91,6 +93,11 @@ def compute(con: duckdb.DuckDBPyConnection, min_coverage: float, carry_years: in
         GROUP BY group_code, indicator, year
         HAVING count(x) FILTER (WHERE NOT carried) > 0
     """, [carry_years, carry_years])
+    bad = con.execute("""SELECT iso3, indicator, year, value FROM agg_values
+                             WHERE coverage >= ? AND NOT isfinite(value) LIMIT 1""", [min_coverage]).fetchone()
+    if bad:   # an overflow of huge inputs: never stored (the plausibility bounds should prevent it)
+        raise InputError("computed group values", f"the {bad[0]} value of {bad[1]} in {bad[2]} is not finite",
+                         field="value", value=str(bad[3]))
     con.execute("""
         INSERT INTO aggregate_coverage
         SELECT iso3, indicator, year, n_reporting, n_members, coverage, coverage >= ? AND isfinite(value),

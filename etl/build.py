@@ -14,30 +14,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
 
 import duckdb
 from tqdm import tqdm
 
-from etl import aggregates, catalog, config, derived, index
+from etl import aggregates, catalog, changes, config, derived, index
 from etl.errors import InputError, Stopped, stop_requested
-from etl.inputs import checksums
+from etl.inputs import check_finite, checksums
 from etl.phases import reached
-from etl.sources import classifications, gapminder, members, wdi
-from etl.steps import Context, step_meta
+from etl.steps import Context, Step, discover, step_meta
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SQL_DIR = PACKAGE_DIR / "sql"
-
-# Rows each step owns, so an unchanged step's rows can be copied from the previous warehouse.
-STEP_TABLES: dict[str, list[tuple[str, str | None]]] = {
-    "classifications": [("countries", None), ("group_members", "kind <> 'wic'")],
-    "wdi": [("observations", "source IN ('wdi', 'worldbank-api')"),
-            ("indicators", "dataset IN ('wdi', 'worldbank-api')")],
-    "gapminder": [("observations", "source = 'gapminder'"), ("indicators", "dataset = 'gapminder'")],
-    "members": [("members", None), ("membership_counts", None)],
-}
-
 
 @dataclass
 class RunReport:
@@ -50,14 +38,15 @@ class RunReport:
     row_counts: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    changes: dict[str, int] = field(default_factory=dict)     # added | removed | revised -> observations
 
 
-READERS = {"read.py", "cli.py", "phases.py"}   # code that does not shape the warehouse's content
+READERS = {"read.py", "cli.py", "phases.py", "export.py"}   # code that does not shape the warehouse's content
 
 # The phases a run passes through in order (see etl.phases); each step adds ``step:<name>:start`` and ``:done``.
 PHASES_BEFORE_STEPS = ["locked", "checksums", "tmp-created", "schema"]
 PHASES_AFTER_STEPS = ["catalog", "aggregates", "derived", "index", "sources", "integrity", "views",
-                      "runs-carried", "run-recorded", "checkpointed", "closed", "swap:synced",
+                      "changes", "runs-carried", "run-recorded", "checkpointed", "closed", "swap:synced",
                       "swap:backup-linked", "swap:replaced", "swap:dir-synced", "logged"]
 
 
@@ -131,8 +120,8 @@ def _create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute((SQL_DIR / "schema.sql").read_text())
 
 
-def _copy_step(con: duckdb.DuckDBPyConnection, step: str) -> None:
-    for table, where in STEP_TABLES[step]:
+def _copy_step(con: duckdb.DuckDBPyConnection, step: Step) -> None:
+    for table, where in step.OWNS:
         con.execute(f"INSERT INTO {table} SELECT * FROM old.{table}" + (f" WHERE {where}" if where else ""))
 
 
@@ -221,10 +210,8 @@ def _log(target: Path, entry: dict) -> None:
         fh.write(json.dumps(entry, default=str) + "\n")
 
 
-def _steps_for(source: str) -> list[ModuleType]:
-    if source == "worldbank":
-        return [classifications, wdi, members]   # the API serves IT.NET.USER.ZS itself
-    return [classifications, wdi, gapminder, members]
+def _steps_for(source: str) -> list[Step]:
+    return discover(source)
 
 
 def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: bool = False,
@@ -268,7 +255,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                     bar.set_postfix_str(step.NAME)
                     reached(f"step:{step.NAME}:start")
                     if step.NAME in reuse:
-                        _copy_step(con, step.NAME)
+                        _copy_step(con, step)
                         report.steps[step.NAME] = "reused"
                     else:
                         step.run(con, ctx)
@@ -296,11 +283,20 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                 _sources(con, [s.NAME for s in steps], ctx)
                 reached("sources")
                 _integrity(con)
+                check_finite(con)   # no NaN or infinity in any table, index included
                 reached("integrity")
                 con.execute((SQL_DIR / "views.sql").read_text())
                 reached("views")
                 bar.update()
                 bar.close()
+                if target.exists():
+                    con.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS old (READ_ONLY)")
+                    summary = changes.record(con, run_id, old=True)
+                    con.execute("DETACH old")
+                else:
+                    summary = changes.record(con, run_id, old=False)
+                report.changes = summary["totals"]
+                reached("changes")
                 if target.exists():
                     con.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS old (READ_ONLY)")
                     try:
@@ -337,6 +333,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                 report.status = "checked"
             else:
                 _swap(tmp, target)
+                changes.write_summary(target, summary)
             _log(target, {"run_id": run_id, "started_at": started.isoformat(), "source": source,
                           "status": report.status, "steps": report.steps, "rows": report.row_counts,
                           "warnings": report.warnings, "seconds": round(report.seconds, 3)})

@@ -111,7 +111,8 @@ def apply(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, strict: bool = Tr
                      pillar.get("description_zh")])
     con.execute("""UPDATE indicators SET in_catalog = false, catalog_order = NULL, pillar = NULL, name_zh = NULL,
                    unit_zh = NULL, higher_is_better = NULL, log_scale = false, agg_method = NULL,
-                   agg_weight = NULL, note = NULL, name_en = title""")
+                   agg_weight = NULL, note = NULL, name_en = title
+                   WHERE in_catalog""")   # rows a previous catalog marked; others keep their step's names
     for order, ind in enumerate(catalog.indicators, start=1):
         con.execute("""
             UPDATE indicators SET in_catalog = true, catalog_order = ?, pillar = ?, name_en = ?, name_zh = ?,

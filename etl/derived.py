@@ -124,4 +124,9 @@ def compute(con: duckdb.DuckDBPyConnection, *, strict: bool = True,
             WHERE n.indicator = ? AND NOT n.computed AND d.value > 0
             ORDER BY n.iso3, n.year""",
                     [d.code, d.multiplier, DATASET, d.denominator, d.numerator])
+        bad = con.execute("SELECT iso3, year, value FROM observations WHERE indicator = ? AND NOT isfinite(value) "
+                          "LIMIT 1", [d.code]).fetchone()
+        if bad:   # a tiny denominator overflowed: never stored
+            raise InputError(DERIVED_FILE, f"{d.code} for {bad[0]} in {bad[1]} is not finite "
+                                           f"({d.numerator} / {d.denominator})", field="code", value=str(bad[2]))
     return warnings

@@ -1,18 +1,37 @@
-"""Reading input files safely: checksums, encoding and header checks, and locating a bad row."""
+"""Reading input files safely: checksums, encoding, header and completeness checks, the year rule and
+the plausibility bounds every step applies, and locating a bad row.
+
+Any step (new ones included) calls :func:`record_count` on a CSV's bytes, :func:`check_year` on each year and
+:func:`bounds_for` / :func:`check_value` on each value; the rules are data in ``etl/meta/plausibility.yaml``.
+"""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import functools
 import hashlib
 import io
+import math
+import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from etl.config import META_DIR
 from etl.errors import InputError
 
 BOM = b"\xef\xbb\xbf"
+FIELD_SIZE_LIMIT = 10_000             # characters; the longest real field in any input is about 100
+YEAR_MIN = 1800                       # the earliest year any source describes (Gapminder's series reach 1800)
+PLAUSIBILITY_FILE = META_DIR / "plausibility.yaml"
+_OPEN_QUOTE = re.compile(rb'"[^"]*"?')
+_STRAY_QUOTE = re.compile(rb'[^,\n"]"[^,\r\n"]')     # a quote inside an unquoted field
+_BLANK_LINE = re.compile(rb"(?:^|\n)\r?(?=\n)")
+_BARE_CR = re.compile(rb"\r(?!\n)")
 
 
 def load_yaml(path: Path) -> dict:
@@ -59,6 +78,11 @@ def decode_csv(path: Path, data: bytes, *, allow_bom: bool = False) -> str:
             raise InputError(path, "file starts with a UTF-8 byte-order mark (BOM); save it as UTF-8 without BOM",
                              row=1)
         data = data[len(BOM):]
+    bare_cr = _BARE_CR.search(data)
+    if bare_cr:
+        raise InputError(path, "line breaks must be LF or CRLF, found a bare CR (classic Mac line endings?); "
+                               "re-save the file with LF or CRLF line endings",
+                         row=data.count(b"\n", 0, bare_cr.start()) + 1)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -98,3 +122,159 @@ def find_row(path: Path, match: Callable[[dict[str, str]], bool]) -> int | None:
         if match(record):
             return reader.line_num
     return None
+
+
+def record_count(path: Path, data: bytes, *, final_newline: bool = True) -> int:
+    """The number of CSV records after the header, counted on the bytes: a cheap check that a reader saw them all.
+
+    A file that ends inside a quoted field (or, with ``final_newline``, without a line break) is cut short:
+    the error names the last good row. Blank lines are not records (readers skip them).
+    """
+    quotes = data.count(b'"')
+    if quotes % 2:
+        stray = _STRAY_QUOTE.search(data)
+        if stray:
+            line = data.count(b"\n", 0, stray.start()) + 1
+            raise InputError(path, "a stray quote inside an unquoted field leaves a quoted field open; quote the "
+                                   f"field and double the quote (\"\"); the last good row is {line - 1}", row=line)
+        start = next(m.start() for m in _OPEN_QUOTE.finditer(data) if not m.group().endswith(b'"')
+                     or len(m.group()) == 1)
+        line = data.count(b"\n", 0, start) + 1
+        raise InputError(path, f"a quoted field is never closed: the file is cut short or a quote is missing; "
+                               f"the last good row is {line - 1}", row=line)
+    # inside quotes are the odd pieces between quote characters (an escaped "" adds an empty piece)
+    in_quotes = sum(piece.count(b"\n") for piece in data.split(b'"')[1::2]) if quotes else 0
+    lines = data.count(b"\n") - in_quotes
+    if data and not data.endswith(b"\n"):
+        if final_newline:
+            raise InputError(path, f"the file does not end with a line break: it may be cut short; the last good "
+                                   f"row is {lines}", row=lines + 1)
+        lines += 1
+    if b"\n\n" in data or b"\n\r\n" in data or data.startswith((b"\n", b"\r\n")):
+        lines -= len(_BLANK_LINE.findall(data))
+    return max(lines - 1, 0)
+
+
+def year_max() -> int:
+    """The latest plausible year of a statistic: next year (early estimates), never later."""
+    return dt.datetime.now(dt.UTC).year + 1
+
+
+def check_year(source: str | Path, text: object, *, row: int | None, field: str) -> int:
+    """The one year rule of every step: a whole number from :data:`YEAR_MIN` to :func:`year_max`."""
+    shown = str(text).strip()
+    if isinstance(text, bool) or not re.fullmatch(r"[+-]?\d{1,9}", shown):
+        raise InputError(source, "not a year (a whole number such as 2020)", row=row, field=field, value=shown)
+    year = int(shown)
+    if not YEAR_MIN <= year <= year_max():
+        raise InputError(source, f"year out of the plausible range {YEAR_MIN}-{year_max()}", row=row, field=field,
+                         value=shown)
+    return year
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The plausible range of an indicator's values (``None``: no bound on that side), why, and the magnitude
+    no value may exceed."""
+
+    low: float | None
+    high: float | None
+    rule: str
+    limit: float = math.inf
+
+    @property
+    def floor(self) -> float:
+        """The lowest allowed value."""
+        return max(self.low, -self.limit) if self.low is not None else -self.limit
+
+    @property
+    def ceiling(self) -> float:
+        """The highest allowed value."""
+        return min(self.high, self.limit) if self.high is not None else self.limit
+
+    def allows(self, value: float) -> bool:
+        """Whether ``value`` is finite and inside the range."""
+        return math.isfinite(value) and self.floor <= value <= self.ceiling
+
+    def describe(self) -> str:
+        """The range in words, e.g. 'between 0 and 100 (a share of a whole)'."""
+        if self.low is not None and self.high is not None:
+            span = f"between {self.low:g} and {self.high:g}"
+        elif self.low is not None:
+            span = f"at least {self.low:g} and at most {self.limit:g}"
+        elif self.high is not None:
+            span = f"at most {self.high:g} and at least {-self.limit:g}"
+        else:
+            span = f"between {-self.limit:g} and {self.limit:g}"
+        return f"{span} ({self.rule})"
+
+
+@functools.cache
+def _plausibility(path: Path = PLAUSIBILITY_FILE) -> dict:
+    data = load_yaml(path)
+    for key in ("magnitude", "units", "indicators"):
+        if key not in data:
+            raise InputError(path, f"plausibility rules lack {key!r}", field=key)
+    return data
+
+
+def _bound(value: object, path: Path, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(path, "a bound must be a number or null", field=where, value=str(value))
+    return float(value)
+
+
+def bounds_for(code: str, unit: str | None, *, path: Path = PLAUSIBILITY_FILE) -> Bounds:
+    """The plausible range of indicator ``code`` with ``unit``: its own rule, else its unit's, else the
+    magnitude limit that every value obeys; a unit such as '1=low to 6=high' states its own range."""
+    rules = _plausibility(path)
+    limit = float(rules["magnitude"])
+    own = (rules["indicators"] or {}).get(code)
+    if own is not None:
+        low, high = _bound(own.get("min"), path, f"indicators.{code}.min"), _bound(own.get("max"), path,
+                                                                                    f"indicators.{code}.max")
+        bounds = Bounds(low, high, own.get("why") or f"rule for {code}")
+    else:
+        bounds = Bounds(None, None, "no rule for this unit")
+        text = unit.strip() if isinstance(unit, str) else ""
+        scale = re.search(r"(-?\d+(?:\.\d+)?)\s*=.*?\bto\s+(-?\d+(?:\.\d+)?)\s*=", text)
+        if scale:
+            bounds = Bounds(float(scale.group(1)), float(scale.group(2)), f"the scale its unit states: {text}")
+        for n, rule in enumerate(rules["units"] or []):
+            if not scale and any(text == u or (u.endswith("*") and text.startswith(u[:-1]))
+                                 for u in rule.get("units") or []):
+                bounds = Bounds(_bound(rule.get("min"), path, f"units[{n}].min"),
+                                _bound(rule.get("max"), path, f"units[{n}].max"), rule.get("why") or "unit rule")
+                break
+    return Bounds(bounds.low, bounds.high, bounds.rule, limit)
+
+
+def check_value(source: str | Path, text: str, bounds: Bounds, *, row: int | None, field: str) -> float:
+    """A value as a float, with a clear error when it is not a number or outside ``bounds``."""
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise InputError(source, "not a number", row=row, field=field, value=text) from exc
+    if not math.isfinite(value):
+        raise InputError(source, "not a finite number", row=row, field=field, value=text)
+    if not bounds.allows(value):
+        raise InputError(source, f"implausible value: must be {bounds.describe()}", row=row, field=field,
+                         value=text)
+    return value
+
+
+def check_finite(con: Any) -> None:
+    """Fail if any floating-point column of any table holds NaN or an infinity: such a number is never stored."""
+    columns = con.execute("""
+        SELECT table_name, column_name FROM information_schema.columns
+        WHERE table_schema = 'main' AND table_catalog = current_database() AND data_type IN ('DOUBLE', 'FLOAT')
+          AND table_name IN (SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'
+                             AND table_schema = 'main' AND table_catalog = current_database())
+        ORDER BY 1, 2""").fetchall()
+    for table, column in columns:
+        bad = con.execute(f'SELECT * FROM "{table}" WHERE NOT isfinite("{column}") LIMIT 1').fetchone()
+        if bad:
+            raise InputError("warehouse", f"a computed value is not finite in table {table}", field=column,
+                             value=", ".join(map(str, bad)))

@@ -11,6 +11,8 @@ import os
 import signal
 from pathlib import Path
 
+from etl.atomic import write_atomic
+
 PAUSE_ENV = "WIC_ETL_PAUSE_AT"
 MARK_ENV = "WIC_ETL_PAUSE_MARK"
 TRACE_ENV = "WIC_ETL_TRACE"
@@ -26,8 +28,6 @@ def reached(name: str) -> None:
         return
     mark = os.environ.get(MARK_ENV)
     if mark:
-        tmp = Path(mark).with_name(Path(mark).name + ".part")
-        tmp.write_text(name, encoding="utf-8")
-        os.replace(tmp, mark)
+        write_atomic(Path(mark), name)
     while True:           # until a signal ends the process (or its handler raises)
         signal.pause()

@@ -63,6 +63,11 @@ class Warehouse:
                 quoted = str(self.path).replace("'", "''")
                 con.execute("SET python_enable_replacements = false")
                 con.execute(f"ATTACH '{quoted}' AS wh (READ_ONLY)")
+                # Once the file is attached nothing else is reachable: no files (COPY, ATTACH, read_*),
+                # no extensions, and no SET can turn that back on.
+                for setting in ("autoinstall_known_extensions = false", "autoload_known_extensions = false",
+                                "enable_external_access = false", "lock_configuration = true"):
+                    con.execute(f"SET {setting}")
                 # The previous generation is not closed here: other threads may still be reading from it;
                 # it is freed when the last cursor on it is dropped.
                 self._gen = _Generation(key, con)
@@ -688,3 +693,64 @@ def index_carried_inputs(year: int | None = None, *, db: Warehouse | None = None
         SELECT iso3, count(*) AS n_inputs, count(*) FILTER (WHERE imputed) AS n_carried,
                min(source_year) FILTER (WHERE imputed) AS oldest_carried
         FROM index_indicator_scores s WHERE s.year = {_INDEX_YEAR} GROUP BY iso3 ORDER BY iso3""", [year])
+
+
+# --- data bundles (wic export) -------------------------------------------------------------------------------
+def table_columns(*, db: Warehouse | None = None) -> dict[str, list[tuple[str, str, bool]]]:
+    """Every base table of the warehouse with its columns: (name, DuckDB type, nullable), in table order."""
+    rows = _db(db).rows("""SELECT table_name, column_name, data_type, is_nullable
+                           FROM duckdb_columns() WHERE database_name = 'wh' AND schema_name = 'main'
+                             AND table_name IN (SELECT table_name FROM duckdb_tables()
+                                                WHERE database_name = 'wh' AND schema_name = 'main')
+                           ORDER BY table_name, column_index""")
+    tables: dict[str, list[tuple[str, str, bool]]] = {}
+    for table, column, kind, nullable in rows:
+        tables.setdefault(table, []).append((column, kind, bool(nullable)))
+    return tables
+
+
+def table_rows(table: str, *, db: Warehouse | None = None) -> pd.DataFrame:
+    """One whole base table, in its key order (``table`` must be one of :func:`table_columns`)."""
+    import difflib
+
+    columns = table_columns(db=db)
+    if table not in columns:
+        raise UnknownCode("table", table, difflib.get_close_matches(table, list(columns), n=3))
+    names = [c for c, _, _ in columns[table]]
+    order = ", ".join(f'"{c}"' for c in names[:4])   # identifiers from the catalog above, never from a caller
+    return _db(db).frame(f'SELECT * FROM "{table}" ORDER BY {order}')
+
+
+def observation_flags(*, db: Warehouse | None = None) -> pd.DataFrame:
+    """Every observation with its flags: computed here, and for computed group values the reporting coverage."""
+    return _db(db).frame("""SELECT o.iso3, o.indicator, o.year, o.value, o.source, o.computed,
+                                   c.n_reporting, c.n_members, c.coverage
+                            FROM observations o
+                            LEFT JOIN aggregate_coverage c
+                              ON o.computed AND c.iso3 = o.iso3 AND c.indicator = o.indicator AND c.year = o.year
+                            ORDER BY o.indicator, o.iso3, o.year""")
+
+
+# --- change log (what each run changed) ------------------------------------------------------------------------
+def changes(*, since: str | None = None, indicators: str | Sequence[str] | None = None,
+            db: Warehouse | None = None) -> pd.DataFrame:
+    """Observations added, removed and revised by each run (old and new value), oldest run first.
+
+    ``since``: only the runs after that run id; ``indicators``: only those codes. Empty for a warehouse built
+    before the change log existed.
+    """
+    wh = _db(db)
+    if not wh.rows("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'wh' AND table_name = 'changes'")[0][0]:
+        return pd.DataFrame(columns=["run_id", "previous_run", "indicator", "source", "iso3", "year", "change",
+                                     "old_value", "new_value"])
+    started = None
+    if since is not None:
+        found = wh.rows("SELECT started_at FROM etl_runs WHERE run_id = ?", [since])
+        if not found:
+            raise UnknownCode("run", since, [r[0] for r in wh.rows(
+                "SELECT run_id FROM etl_runs ORDER BY started_at DESC LIMIT 3")])
+        started = found[0][0]
+    codes = _codes(indicators)
+    return wh.frame("""SELECT c.* FROM changes c JOIN etl_runs r USING (run_id)
+                       WHERE (? IS NULL OR r.started_at > ?) AND (? IS NULL OR list_contains(?, c.indicator))
+                       ORDER BY r.started_at, c.indicator, c.iso3, c.year""", [started, started, codes, codes])

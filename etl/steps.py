@@ -1,15 +1,19 @@
-"""What every source step shares: the run context, the step report, and where step metadata lives."""
+"""The step protocol, the discovery of steps in dependency order, the run context and step metadata."""
 
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, cast
+
+import duckdb
 
 from etl import config
 from etl.errors import InputError
-from etl.inputs import check_header, decode_csv, load_yaml, read_bytes
+from etl.inputs import FIELD_SIZE_LIMIT, check_header, decode_csv, load_yaml, read_bytes, record_count
 
 SOURCES_DIR = Path(__file__).resolve().parent / "sources"
 
@@ -42,6 +46,67 @@ class Context:
         return ctx
 
 
+# Attributes every step module declares (see Step).
+STEP_ATTRIBUTES = ("NAME", "DEPENDS", "OWNS", "MODES", "inputs", "run")
+ALL_MODES = ("mirror", "worldbank")
+
+
+class Step(Protocol):
+    """One source step: a module ``etl/sources/<NAME>.py`` with ``<NAME>.meta.yaml`` beside it.
+
+    ``OWNS`` lists the (table, WHERE clause or None) rows the step writes, so that an unchanged step's rows can
+    be copied from the previous warehouse; ``DEPENDS`` the steps whose tables it reads; ``MODES`` the
+    ``wic etl --source`` values it runs for. ``run`` is extract -> transform -> load.
+    """
+
+    NAME: str
+    DEPENDS: tuple[str, ...]
+    OWNS: tuple[tuple[str, str | None], ...]
+    MODES: tuple[str, ...]
+
+    def inputs(self, ctx: Context) -> list[Path]: ...
+
+    def run(self, con: duckdb.DuckDBPyConnection, ctx: Context) -> None: ...
+
+
+def _load_step(name: str) -> Step:
+    module = importlib.import_module(f"etl.sources.{name}")
+    missing = [a for a in STEP_ATTRIBUTES if not hasattr(module, a)]
+    if missing:
+        raise InputError(SOURCES_DIR / f"{name}.py", f"step module lacks {missing}", field=missing[0])
+    if name != module.NAME:
+        raise InputError(SOURCES_DIR / f"{name}.py", "NAME must match the module name", field="NAME",
+                         value=module.NAME)
+    return cast(Step, module)
+
+
+def discover(source: str = "mirror") -> list[Step]:
+    """Every step (a module with a ``.meta.yaml`` beside it) that runs for ``source``, in dependency order.
+
+    Among steps whose dependencies are met, the alphabetical one comes first, so the order is stable.
+    """
+    names = sorted(p.name[: -len(".meta.yaml")] for p in SOURCES_DIR.glob("*.meta.yaml"))
+    steps = {name: _load_step(name) for name in names}
+    for step in steps.values():
+        unknown = [d for d in step.DEPENDS if d not in steps]
+        if unknown:
+            raise InputError(SOURCES_DIR / f"{step.NAME}.py", "depends on an unknown step", field="DEPENDS",
+                             value=unknown[0])
+    order: list[str] = []
+    while len(order) < len(steps):
+        ready = [n for n in names if n not in order and all(d in order for d in steps[n].DEPENDS)]
+        if not ready:
+            cycle = sorted(n for n in names if n not in order)
+            raise InputError(SOURCES_DIR, "steps depend on each other in a cycle", value=", ".join(cycle))
+        order.append(ready[0])
+    return [steps[n] for n in order if source in steps[n].MODES]
+
+
+def mirror_raw(ctx: Context) -> Path:
+    """The mirror's raw folder, also under ``--source worldbank`` (for sources the API does not serve)."""
+    return ctx.iso_raw or ctx.raw
+
+
 def step_meta(name: str) -> dict:
     """The metadata file beside a step (``etl/sources/<name>.meta.yaml``)."""
     return load_yaml(SOURCES_DIR / f"{name}.meta.yaml")
@@ -49,15 +114,34 @@ def step_meta(name: str) -> dict:
 
 def read_csv_records(path: Path, columns: list[str], *, exact: bool = True,
                      allow_bom: bool = False) -> list[dict[str, str]]:
-    """Read a small CSV into records after the encoding and header checks; rows carry ``_line``."""
-    text = decode_csv(path, read_bytes(path), allow_bom=allow_bom)
+    """Read a small CSV into records after the encoding, header and completeness checks; rows carry ``_line``.
+
+    The reader is strict (a stray quote is an error), no field may exceed :data:`FIELD_SIZE_LIMIT`
+    characters, and the records read must be all the records the file's bytes hold.
+    """
+    data = read_bytes(path)
+    text = decode_csv(path, data, allow_bom=allow_bom)
+    expected = record_count(path, data, final_newline=False)
     check_header(path, text, columns, exact=exact)
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     records = []
-    for record in reader:
-        if None in record or any(v is None for v in record.values()):
-            raise InputError(path, f"expected {len(reader.fieldnames or [])} fields", row=reader.line_num)
-        record = {k: v.strip() for k, v in record.items()}
-        record["_line"] = str(reader.line_num)
-        records.append(record)
+    old_limit = csv.field_size_limit(FIELD_SIZE_LIMIT)
+    try:
+        for record in reader:
+            if None in record or any(v is None for v in record.values()):
+                raise InputError(path, f"expected {len(reader.fieldnames or [])} fields", row=reader.line_num)
+            record = {k: v.strip() for k, v in record.items()}
+            record["_line"] = str(reader.line_num)
+            records.append(record)
+    except csv.Error as exc:
+        line = reader.line_num + 1   # the reader counts the lines of complete records only
+        message = (f"field longer than {FIELD_SIZE_LIMIT:,} characters" if "field larger" in str(exc)
+                   else f"malformed CSV: {exc}")
+        raise InputError(path, message, row=line) from exc
+    finally:
+        csv.field_size_limit(old_limit)
+    if len(records) != expected:
+        last = records[-1]["_line"] if records else "1 (the header)"
+        raise InputError(path, f"{len(records)} records read but the file holds {expected}; the last good row "
+                               f"is {last}", row=int(records[-1]["_line"]) + 1 if records else 2)
     return records

@@ -87,12 +87,11 @@ def own_warehouse(warehouse_path: Path, tmp_path: Path) -> Path:
 def mirror_copy(tmp_path: Path) -> Path:
     """A writable mirror: folders of symlinks to the real files, so a test can replace one file."""
     root = tmp_path / "mirror" / "raw"
-    for folder in sorted(config.raw_dir().iterdir()):
-        if folder.is_dir():
-            (root / folder.name).mkdir(parents=True)
-            for f in folder.iterdir():
-                if f.is_file():
-                    (root / folder.name / f.name).symlink_to(f)
+    raw = config.raw_dir()
+    for f in sorted(raw.rglob("*")):
+        if f.is_file() and f.parent != raw:
+            (root / f.relative_to(raw)).parent.mkdir(parents=True, exist_ok=True)
+            (root / f.relative_to(raw)).symlink_to(f)
     return root
 
 

@@ -37,7 +37,8 @@ UPDATED_LASTUPDATED = "2026-07-14"
 INVALID_VALUE = {"id": "120", "key": "Invalid value", "value": "The provided parameter value is not valid"}
 FIXTURES = "wb-api-examples/m-muecke-worldbank-fixtures"
 FAULT_KINDS = frozenset(
-    {"status", "timeout", "api_error", "truncate", "disconnect", "update_data", "drop_row"}
+    {"status", "timeout", "api_error", "truncate", "disconnect", "update_data", "drop_row", "trickle", "redirect",
+     "header"}
 )
 
 
@@ -50,6 +51,9 @@ class Fault:
     JSON body with a matching Content-Length), ``disconnect`` (announce the full length, send half, close),
     ``update_data`` (the indicator's data is updated just before this request is answered: one more year of
     null rows and ``lastupdated`` moves on), ``drop_row`` (the page loses its first row, header unchanged).
+    ``trickle`` (announce the full length, send the first ``trickle_bytes`` bytes one every ``delay`` s, then the
+    rest), ``redirect`` (HTTP 302 to ``location``; a path keeps the fake's own host), ``header`` (the page
+    header's fields are replaced by ``header``, e.g. ``{"pages": 10**9}``).
     ``times`` is how many matching requests are hit (None: all of them).
     """
 
@@ -61,6 +65,9 @@ class Fault:
     retry_after: str | None = None
     delay: float = 2.0
     error: dict[str, str] = field(default_factory=lambda: dict(INVALID_VALUE))
+    trickle_bytes: int = 10
+    location: str = ""
+    header: dict[str, Any] = field(default_factory=dict)
     hits: int = 0
 
     def __post_init__(self) -> None:
@@ -471,6 +478,9 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "api_error":
             self._send_json(200, [{"message": [dict(fault.error)]}])
             return
+        if fault is not None and fault.kind == "redirect":
+            self._send(302, b"", "text/html", {"Location": fault.location})
+            return
         try:
             status, doc, drop_first = fake.respond(split.path, query, fault)
         except LookupError:
@@ -478,9 +488,23 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if drop_first and isinstance(doc, list) and len(doc) == 2 and doc[1]:
             doc = [doc[0], doc[1][1:]]
+        if fault is not None and fault.kind == "header" and isinstance(doc, list) and isinstance(doc[0], dict):
+            doc = [{**doc[0], **fault.header}, *doc[1:]]
         body = json.dumps(doc, separators=(",", ":")).encode("utf-8")
         if fault is not None and fault.kind == "truncate":
             self._send(status, body[: max(1, len(body) // 2)], "application/json;charset=utf-8")
+            return
+        if fault is not None and fault.kind == "trickle":
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json;charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            for i in range(min(fault.trickle_bytes, len(body))):
+                self.wfile.write(body[i: i + 1])
+                self.wfile.flush()
+                time.sleep(fault.delay)
+            self.wfile.write(body[fault.trickle_bytes:])
+            self.wfile.flush()
             return
         if fault is not None and fault.kind == "disconnect":
             self.send_response(status)

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from conftest import replace_file
 
-from etl import build, cli, read
+from etl import build, cli, config, read
 from etl.errors import InputError
 from etl.steps import Context
 
@@ -184,3 +184,136 @@ def test_cli_reports_bad_input_with_nonzero_exit(mirror_copy: Path, own_warehous
     err = capsys.readouterr().err
     assert err.startswith("wic etl: error: ") and "IT.NET.BBND.P2.csv, row 4, field 'Value'" in err
     assert "'n/a'" in err
+
+
+# Issue 15, items 1-4: truncated files, the year rule, plausibility bounds and tracebacks turned into errors.
+GDP_FILE = "datahub-wdi/NY.GDP.MKTP.CD.csv"
+GM_FILE = "gapminder-systema-globalis/ddf--datapoints--internet_users--by--geo--time.csv"
+PKG_FILE = "datahub-wdi/IT.NET.BBND.P2.datapackage.json"
+
+
+def _cut_after(mirror: Path, rel: str, marker: bytes) -> bytes:
+    data = (mirror / rel).read_bytes()
+    return data[: data.index(marker) + len(marker)]
+
+
+def _gm_year(year: str) -> Callable[[Path], tuple[str, bytes]]:
+    return lambda m: (GM_FILE, (m / GM_FILE).read_text().replace("abw,1996,2.77", f"abw,{year},2.77").encode())
+
+
+def _pkg(edit: Callable[[dict], object]) -> Callable[[Path], tuple[str, bytes]]:
+    import json
+
+    def breaker(m: Path) -> tuple[str, bytes]:
+        return PKG_FILE, json.dumps(edit(json.loads((m / PKG_FILE).read_text()))).encode()
+    return breaker
+
+
+ROBUSTNESS_CASES: list[tuple[str, Callable[[Path], tuple[str, bytes]], tuple[str, int | None, str | None, str]]] = [
+    ("cut inside a quoted field", lambda m: (GDP_FILE, _cut_after(m, GDP_FILE, b'"Bahamas, Th')),
+     (GDP_FILE, 1238, None, "the last good row is 1237")),
+    ("cut inside the last row", lambda m: (WDI_FILE, _wdi(m).encode()[:-9]),
+     (WDI_FILE, _wdi(config.raw_dir()).count("\n"), None, "does not end with a line break")),
+    ("cut in a gapminder row", lambda m: (GM_FILE, _cut_after(m, GM_FILE, b"abw,1996,2.")[:-1].replace(
+        b"abw,1996,2", b'abw,1996,"2')), (GM_FILE, 3, None, "the last good row is 2")),
+    ("CR-only line endings", lambda m: (WDI_FILE, _wdi(m).replace("\r\n", "\r").encode()),
+     (WDI_FILE, 1, None, "bare CR")),
+    ("CR-only gapminder", lambda m: (GM_FILE, (m / GM_FILE).read_bytes().replace(b"\n", b"\r")),
+     (GM_FILE, 1, None, "bare CR")),
+    ("year 20231", _gm_year("20231"), (GM_FILE, 3, "time", "year out of the plausible range")),
+    ("year -5", _gm_year("-5"), (GM_FILE, 3, "time", "year out of the plausible range")),
+    ("year 32000", _gm_year("32000"), (GM_FILE, 3, "time", "year out of the plausible range")),
+    ("year 40000", _gm_year("40000"), (GM_FILE, 3, "time", "year out of the plausible range")),
+    ("year 1996.5", _gm_year("1996.5"), (GM_FILE, 3, "time", "not a year")),
+    ("wdi year 2999", lambda m: (WDI_FILE, _edit_line(_wdi(m), 5, "2006", "2999").encode()),
+     (WDI_FILE, 5, "Year", "year out of the plausible range 1800-")),
+    ("wdi 1e308", lambda m: (WDI_FILE, _edit_line(_wdi(m), 4, "13.0255757189855", "1e308").encode()),
+     (WDI_FILE, 4, "Value", "implausible value: must be at least 0")),
+    ("negative per 100 people", lambda m: (WDI_FILE, _edit_line(_wdi(m), 4, "13.0255757189855", "-3").encode()),
+     (WDI_FILE, 4, "Value", "never negative")),
+    ("GDP 1e300", lambda m: (GDP_FILE, (m / GDP_FILE).read_bytes().replace(b"405586592.178771", b"1e300", 1)),
+     (GDP_FILE, 2, "Value", "implausible value")),
+    ("internet users 150 %", lambda m: (GM_FILE, (m / GM_FILE).read_text().replace(
+        "abw,1996,2.77", "abw,1996,150").encode()), (GM_FILE, 3, "internet_users", "between 0 and 100")),
+    ("datapackage array", lambda m: (PKG_FILE, b'[{"title": "x"}]'), (PKG_FILE, None, None, "JSON object")),
+    ("numeric title", _pkg(lambda p: {**p, "title": 42}), (PKG_FILE, None, "title", "must be a text")),
+    ("string licences", _pkg(lambda p: {**p, "licenses": "CC-BY-4.0"}), (PKG_FILE, None, "licenses",
+                                                                         "must be a list of objects")),
+    ("licence names not text", _pkg(lambda p: {**p, "licenses": [{"name": 4}]}), (PKG_FILE, None, "name",
+                                                                                    "must be a text")),
+    ("keywords not a list", _pkg(lambda p: {**p, "keywords": 7}), (PKG_FILE, None, "keywords", "list of texts")),
+    ("worldbank not an object", _pkg(lambda p: {**p, "worldbank": "x"}), (PKG_FILE, None, "worldbank",
+                                                                          "must be an object")),
+]
+
+
+@pytest.mark.parametrize(("case", "breaker", "expect"), ROBUSTNESS_CASES, ids=[c[0] for c in ROBUSTNESS_CASES])
+def test_bad_mirror_file_robustness(case: str, breaker: Callable[[Path], tuple[str, bytes]],
+                                    expect: tuple[str, int | None, str | None, str], mirror_copy: Path,
+                                    own_warehouse: Path) -> None:
+    test_bad_mirror_file(case, breaker, expect, mirror_copy, own_warehouse)
+
+
+def test_truncated_gdp_file_through_the_cli(mirror_copy: Path, own_warehouse: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    replace_file(mirror_copy / GDP_FILE, _cut_after(mirror_copy, GDP_FILE, b'"Bahamas, Th'))
+    monkeypatch.setenv("WIC_MIRROR", str(mirror_copy.parent))
+    monkeypatch.setenv("WIC_WAREHOUSE", str(own_warehouse))
+    before = _digest(own_warehouse)
+    assert cli.main(["etl", "--force", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert "NY.GDP.MKTP.CD.csv, row 1238" in err and "last good row is 1237" in err
+    assert _digest(own_warehouse) == before
+
+
+REGISTER_ROBUSTNESS = [
+    ("1 MB field", lambda t: t.replace("co-initiator of the international organization", "x" * 1_000_000, 1),
+     2, "field longer than 10,000 characters"),
+    ("cut inside a quoted field", lambda t: t[: t.index('"country is headquarters') + 10], 2,
+     "the last good row is 1"),
+    ("stray quote", lambda t: t.replace(",high,", ',hi"gh,', 1), 2, "a stray quote"),
+    ("CR-only line endings", lambda t: t.replace("\r\n", "\n").replace("\n", "\r"), 1, "bare CR"),
+    ("first reported in year 202", lambda t: t.replace("2022-07-12", "0202-07-12", 1), 2, "plausible range"),
+]
+
+
+@pytest.mark.parametrize(("case", "edit", "row", "words"), REGISTER_ROBUSTNESS, ids=[c[0] for c in REGISTER_ROBUSTNESS])
+def test_bad_register_robustness(case: str, edit: Callable[[str], str], row: int, words: str, members_copy: Path,
+                                 own_warehouse: Path) -> None:
+    register = members_copy / "members.csv"
+    register.write_bytes(edit(register.read_bytes().decode("utf-8")).encode("utf-8"))
+    before = _digest(own_warehouse)
+    with pytest.raises(InputError) as info:
+        build.run(Context.default(members_file=register), target=own_warehouse)
+    assert info.value.row == row and words in str(info.value), str(info.value)
+    assert len(str(info.value)) < 400 and "\n" not in str(info.value)
+    assert _digest(own_warehouse) == before
+
+
+def test_register_from_excel_with_a_huge_cell(members_copy: Path, own_warehouse: Path, tmp_path: Path) -> None:
+    book = tmp_path / "register.xlsx"
+
+    def huge(rows: list[list[str]]) -> None:
+        rows[3][3] = "y" * 20_000
+    _excel_from_csv(members_copy / "members.csv", book, huge)
+    with pytest.raises(InputError, match="field longer than") as info:
+        build.run(Context.default(members_file=book), target=own_warehouse)
+    assert info.value.row == 4 and info.value.field == "evidence"
+
+
+def test_every_value_of_the_real_mirror_is_plausible(warehouse_path: Path) -> None:
+    """The bounds reject nothing real: every stored source value lies inside its indicator's bounds."""
+    import duckdb
+
+    from etl.inputs import bounds_for
+
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    rows = con.execute("""SELECT o.indicator, i.unit, min(o.value), max(o.value) FROM observations o
+                             JOIN indicators i ON i.code = o.indicator WHERE NOT o.computed
+                             GROUP BY ALL""").fetchall()
+    assert len(rows) > 300
+    outside = [r for r in rows if not (bounds_for(r[0], r[1]).allows(r[2]) and bounds_for(r[0], r[1]).allows(r[3]))]
+    assert outside == []
+    assert bounds_for("IT.NET.USER.ZS", "% of population").high == 100
+    assert bounds_for("IQ.CPA.PUBS.XQ", "1=low to 6=high").high == 6

@@ -1,4 +1,4 @@
-"""The `wic` command and the README: outputs, errors, and docs that match --help."""
+"""The `wic` command (through click's runner) and the README: outputs, errors, and docs that match --help."""
 
 from __future__ import annotations
 
@@ -11,16 +11,24 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner, Result
 
-from etl import cli, read
+from etl import read
+from wic import cli
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
 
-def test_query_csv(db: read.Warehouse, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["query", "--indicator", "IT.NET.USER.ZS", "--country", "CHN", "USA", "--from", "2015",
-                     "--to", "2020"]) == 0
-    out = capsys.readouterr().out
+def wic(*args: str) -> Result:
+    """Run ``wic ARGS`` in this process through click's runner."""
+    return CliRunner().invoke(cli.main, list(args), prog_name="wic")
+
+
+@pytest.mark.parametrize("countries", [["CHN", "USA"], ["CHN,USA"], ["CHN", "--country", "USA"]])
+def test_query_csv(db: read.Warehouse, countries: list[str]) -> None:
+    result = wic("query", "--indicator", "IT.NET.USER.ZS", "--country", *countries, "--from", "2015", "--to", "2020")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
     assert out.splitlines()[0] == "iso3,indicator,year,value,source,computed,carried"   # flags always there
     frame = pd.read_csv(io.StringIO(out))
     assert len(frame) == 12 and set(frame["iso3"]) == {"CHN", "USA"}
@@ -30,19 +38,21 @@ def test_query_csv(db: read.Warehouse, capsys: pytest.CaptureFixture[str]) -> No
     assert (frame["value"].to_numpy() == expected["value"].to_numpy()).all()   # no precision lost
 
 
-def test_query_json(db: read.Warehouse, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["query", "--indicator", "IT.NET.BBND.P2", "--country", "WIC", "--from", "2022",
-                     "--to", "2022", "--format", "json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+def test_query_json(db: read.Warehouse) -> None:
+    result = wic("query", "--indicator", "IT.NET.BBND.P2", "--country", "WIC", "--from", "2022", "--to", "2022",
+                 "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
     assert list(rows[0]) == ["iso3", "indicator", "year", "value", "source", "computed", "carried"]
     assert rows[0]["iso3"] == "WIC" and rows[0]["computed"] is True and rows[0]["source"] == "computed"
 
 
-def test_query_unknown_codes(db: read.Warehouse, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["query", "--indicator", "IT.NET.USR.ZS"]) == 1
-    assert "unknown indicator 'IT.NET.USR.ZS'; did you mean IT.NET.USER.ZS" in capsys.readouterr().err
-    assert cli.main(["query", "--indicator", "IT.NET.USER.ZS", "--country", "CHINA"]) == 1
-    assert "unknown country 'CHINA'" in capsys.readouterr().err
+def test_query_unknown_codes(db: read.Warehouse) -> None:
+    result = wic("query", "--indicator", "IT.NET.USR.ZS")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("wic query: error: unknown indicator 'IT.NET.USR.ZS'; did you mean IT.NET.USER.ZS")
+    result = wic("query", "--indicator", "IT.NET.USER.ZS", "--country", "CHINA")
+    assert result.exit_code == 1 and "unknown country 'CHINA'" in result.stderr and "Traceback" not in result.output
 
 
 def test_query_parameters_are_bound_not_spliced(db: read.Warehouse) -> None:
@@ -57,32 +67,59 @@ def test_readers_cannot_write(db: read.Warehouse) -> None:
         db.rows("DELETE FROM observations")
 
 
-def test_info(db: read.Warehouse, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["info"]) == 0
-    out = capsys.readouterr().out
+def test_info(db: read.Warehouse) -> None:
+    result = wic("info")
+    assert result.exit_code == 0
+    out = result.stdout
     assert "last run:" in out and re.search(r"observations\s+2,1\d\d,\d{3}", out)
 
 
-def test_missing_warehouse_is_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("command", [["query", "--indicator", "IT.NET.USER.ZS"], ["info"], ["serve"]])
+def test_missing_warehouse_is_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]) -> None:
     monkeypatch.setenv("WIC_WAREHOUSE", str(tmp_path / "none.duckdb"))
-    assert cli.main(["query", "--indicator", "IT.NET.USER.ZS"]) == 1
-    assert "build it with `wic etl`" in capsys.readouterr().err
+    result = wic(*command)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (f"wic {command[0]}: error: no warehouse at {tmp_path / 'none.duckdb'}; "
+                                     "build it with `wic etl`")
 
 
-def test_usage_errors_exit_2() -> None:
+@pytest.mark.parametrize(("args", "named"), [(["query", "--from", "x"], "'--from'"), (["query"], "'--indicator'"),
+                                             (["query", "--indicator", "X", "CHN"], "after --country"),
+                                             (["etl", "members"], "'PATH'"), (["etl", "--source", "web"], "'--source'"),
+                                             (["serve", "--port", "0"], "'--port'"), (["nosuch"], "'nosuch'")])
+def test_usage_errors_exit_2_and_name_the_parameter(args: list[str], named: str) -> None:
+    result = wic(*args)
+    assert result.exit_code == 2 and named in result.stderr and "Traceback" not in result.output
+
+
+def test_the_old_module_still_runs_the_command() -> None:
     proc = subprocess.run([sys.executable, "-m", "etl.cli", "query", "--from", "x"], capture_output=True,
                           text=True, check=False)
-    assert proc.returncode == 2 and "--indicator" in proc.stderr
+    assert proc.returncode == 2 and "'--from'" in proc.stderr
+
+
+def test_etl_members_takes_the_build_options_before_or_after_the_path(own_warehouse: Path, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WIC_WAREHOUSE", str(own_warehouse))
+    register = Path(__file__).resolve().parent.parent / "data" / "members" / "members.csv"
+    before = own_warehouse.stat().st_mtime_ns
+    for args in (["etl", "--check", "--quiet", "members", str(register)],
+                 ["etl", "members", str(register), "--check", "--quiet"]):
+        result = wic(*args)
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith("checked (nothing written)")
+    assert own_warehouse.stat().st_mtime_ns == before
 
 
 def _help(*args: str) -> str:
-    return subprocess.run([sys.executable, "-m", "etl.cli", *args, "--help"], capture_output=True, text=True,
-                          check=True).stdout
+    result = wic(*args, "--help")
+    assert result.exit_code == 0
+    return result.stdout
 
 
-@pytest.mark.parametrize("command", ["etl", "query", "info", "serve"])
+@pytest.mark.parametrize("command", ["etl", "query", "facts", "info", "serve", "notebook", "export", "changes"])
 def test_readme_documents_every_command_and_option(command: str) -> None:
+    assert _help(*command.split()).startswith(f"Usage: wic {command} ")
     assert f"wic {command}" in README
     options = set(re.findall(r"(--[a-z][a-z-]+)", _help(command))) - {"--help"}
     usage = next(line for line in README.splitlines() if line.startswith(f"wic {command}"))
@@ -101,6 +138,9 @@ def test_environment_variables_are_documented() -> None:
     source = Path(config.__file__).read_text()
     variables = set(re.findall(r'"(WIC_[A-Z_]+)"', source))
     assert variables == {"WIC_MIRROR", "WIC_MEMBERS_DIR", "WIC_WAREHOUSE", "WIC_CACHE", "WIC_WORLDBANK_URL"}
-    top = _help()
-    for var in variables:
-        assert var in README and var in top
+    commands = ([], ["etl"], ["etl", "members"], ["query"], ["facts"], ["info"], ["serve"], ["notebook"], ["export"],
+                ["changes"], ["brief"])
+    for command in commands:
+        text = _help(*command)
+        for var in variables:
+            assert var in README and var in text, f"`wic {' '.join(command)} --help` lacks {var}"

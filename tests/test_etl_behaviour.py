@@ -68,7 +68,8 @@ def test_only_changed_steps_are_reloaded(own_warehouse: Path, members_copy: Path
     ctx = Context.default(members_file=register, counts_file=members_copy / "membership_counts.csv")
     report = build.run(ctx, target=own_warehouse)
     assert report.steps == {"classifications": "reused", "wdi": "reused", "gapminder": "reused",
-                            "members": "loaded"}
+                            "egdi": "reused", "gtmi": "reused", "oecd_dgi": "reused", "eu_egov": "reused",
+                            "sdg_ict": "reused", "members": "loaded"}
     db = read.Warehouse(own_warehouse)
     assert len(read.members(db=db)) == 50
     assert "FIN" not in read.group_members("WIC", db=db)         # the WIC group follows the register

@@ -358,14 +358,16 @@ def test_rescore_by_hand() -> None:
 
 def test_the_configuration_file() -> None:
     cfg = load_config()
-    assert cfg.pillar_ids == ["connectivity", "innovation", "digital_economy", "skills"]
-    assert [len(p.indicators) for p in cfg.pillars] == [5, 4, 4, 2]
+    assert cfg.pillar_ids == ["connectivity", "innovation", "digital_economy", "skills", "digital_government"]
+    assert [len(p.indicators) for p in cfg.pillars] == [5, 4, 4, 2, 3]
     assert sum(cfg.weights.values()) == pytest.approx(1) and len(set(cfg.weights.values())) == 1   # equal
     assert all(p.name_zh and p.name_en for p in cfg.pillars)
     assert cfg.monte_carlo.draws >= 1000 and cfg.carry_forward_years in cfg.monte_carlo.carry_forward_years
     covered = " ".join(d["dimension_en"].lower() for d in cfg.not_covered)
-    for dimension in ("cybersecurity", "governance", "digital government"):
+    for dimension in ("cybersecurity", "governance"):
         assert dimension in covered
+    assert "digital government" not in covered   # scored now, in its own pillar
+    assert cfg.pillars[-1].wic_dimension.startswith("Internet application")
     assert all(d["reason_en"] and d["reason_zh"] and d["dimension_zh"] for d in cfg.not_covered)
     assert {"DRV.IP.PAT.RESD.P6", "DRV.IP.JRN.ARTC.P6", "DRV.BX.GSR.ROYL.GD.ZS"} <= set(cfg.codes)
 

@@ -78,7 +78,7 @@ def route(client: FlaskClient, deps: list[dict[str, Any]], search: str) -> str:
 def test_layout_defaults(page: ModuleType) -> None:
     tree = layout()
     pillars = [p.id for p in page.config().pillars]
-    assert [by_id(tree, page.ID.weight(p)).value for p in pillars] == [25.0] * 4     # equal weights in the file
+    assert [by_id(tree, page.ID.weight(p)).value for p in pillars] == [20.0] * 5     # equal weights in the file
     assert by_id(tree, page.ID.NORM).value == "minmax" and by_id(tree, page.ID.AGG).value == "arithmetic"
     assert by_id(tree, page.ID.GROUP).value == "" and by_id(tree, page.ID.COUNTRY).value is None
     assert notices(tree) == []
@@ -95,9 +95,9 @@ def test_layout_defaults(page: ModuleType) -> None:
 
 
 def test_layout_from_url_and_in_chinese(page: ModuleType) -> None:
-    tree = layout(weights="40,20,30,10", norm="zscore", agg="geometric", group="wic", country="chn", lang="zh")
+    tree = layout(weights="40,20,30,5,5", norm="zscore", agg="geometric", group="wic", country="chn", lang="zh")
     pillars = [p.id for p in page.config().pillars]
-    assert [by_id(tree, page.ID.weight(p)).value for p in pillars] == [40, 20, 30, 10]
+    assert [by_id(tree, page.ID.weight(p)).value for p in pillars] == [40, 20, 30, 5, 5]
     assert (by_id(tree, page.ID.NORM).value, by_id(tree, page.ID.AGG).value) == ("zscore", "geometric")
     assert (by_id(tree, page.ID.GROUP).value, by_id(tree, page.ID.COUNTRY).value) == ("WIC", "CHN")
     assert notices(tree) == []
@@ -108,10 +108,10 @@ def test_layout_from_url_and_in_chinese(page: ModuleType) -> None:
 
 @pytest.mark.parametrize("query, bad", [
     ({"weights": "1,2"}, "weights=1,2"),
-    ({"weights": "a,b,c,d"}, "weights=a,b,c,d"),
-    ({"weights": "-5,10,10,10"}, "weights=-5,10,10,10"),
-    ({"weights": "0,0,0,0"}, "weights=0,0,0,0"),
-    ({"weights": "500,1,1,1"}, "weights=500,1,1,1"),
+    ({"weights": "a,b,c,d,e"}, "weights=a,b,c,d,e"),
+    ({"weights": "-5,10,10,10,10"}, "weights=-5,10,10,10,10"),
+    ({"weights": "0,0,0,0,0"}, "weights=0,0,0,0,0"),
+    ({"weights": "500,1,1,1,1"}, "weights=500,1,1,1,1"),
     ({"norm": "cubic"}, "norm=cubic"),
     ({"agg": "harmonic"}, "agg=harmonic"),
     ({"group": "NOPE"}, "group=NOPE"),
@@ -124,13 +124,13 @@ def test_bad_url_values_give_a_notice_and_the_defaults(page: ModuleType, query: 
     tree = layout(**query)
     assert len(notices(tree)) == 1 and bad in notices(tree)[0]
     pillars = [p.id for p in page.config().pillars]
-    assert [by_id(tree, page.ID.weight(p)).value for p in pillars] == [25.0] * 4
+    assert [by_id(tree, page.ID.weight(p)).value for p in pillars] == [20.0] * 5
     assert by_id(tree, page.ID.NORM).value == "minmax" and by_id(tree, page.ID.AGG).value == "arithmetic"
     assert by_id(tree, page.ID.GROUP).value == "" and by_id(tree, page.ID.COUNTRY).value is None
 
 
 def test_pages_render_over_http_for_good_and_bad_urls(client: FlaskClient, deps: list[dict[str, Any]]) -> None:
-    good = route(client, deps, "?lang=zh&weights=10,20,30,40&country=USA")
+    good = route(client, deps, "?lang=zh&weights=10,20,30,40,50&country=USA")
     assert "数字发展指数" in good and "无法识别" not in good and "Sorry" not in good
     bad = route(client, deps, "?weights=%27%3B--&norm=%00&group=xyz&country=1&agg=" + "g" * 5000)
     assert "were not understood and were replaced" in bad and "Traceback" not in bad
@@ -141,9 +141,9 @@ def test_pages_render_over_http_for_good_and_bad_urls(client: FlaskClient, deps:
 # --- the ranking -----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("weights, norm, agg", [
-    ([70, 5, 20, 5], "zscore", "geometric"),
-    ([0, 100, 0, 0], "minmax", "arithmetic"),
-    ([12.5, 40, 33, 80], "minmax", "geometric"),
+    ([70, 5, 20, 5, 10], "zscore", "geometric"),
+    ([0, 100, 0, 0, 0], "minmax", "arithmetic"),
+    ([12.5, 40, 33, 80, 25], "minmax", "geometric"),
 ])
 def test_rescore_callback_gives_the_etl_index_ranking(client: FlaskClient, deps: list[dict[str, Any]],
                                                       weights: list[float], norm: str, agg: str) -> None:
@@ -166,7 +166,7 @@ def test_rescore_callback_gives_the_etl_index_ranking(client: FlaskClient, deps:
 
 
 def test_equal_weights_give_zero_rank_changes(client: FlaskClient, deps: list[dict[str, Any]]) -> None:
-    for weights in ([25, 25, 25, 25], [60, 60, 60, 60]):
+    for weights in ([20, 20, 20, 20, 20], [60, 60, 60, 60, 60]):
         out = ranking(client, deps, weights)
         bars = out["index-rank"]["figure"]["data"][0]
         assert not any("▲" in t or "▼" in t for t in bars["text"])
@@ -175,17 +175,17 @@ def test_equal_weights_give_zero_rank_changes(client: FlaskClient, deps: list[di
         assert bars["customdata"] == published["iso3"].tolist()
         assert bars["x"] == pytest.approx(published["score"].tolist(), abs=1e-3)
         assert "no rank changes" in out["index-rank-summary"]["children"]
-    unequal = ranking(client, deps, [25, 25, 25, 26])["index-rank"]["figure"]["data"][0]
+    unequal = ranking(client, deps, [20, 20, 20, 20, 21])["index-rank"]["figure"]["data"][0]
     assert any("▲" in t or "▼" in t for t in unequal["text"])
 
 
 def test_filters_keep_only_the_group(client: FlaskClient, deps: list[dict[str, Any]]) -> None:
-    ranked = direct([25, 25, 25, 25], "minmax", "arithmetic")
+    ranked = direct([20, 20, 20, 20, 20], "minmax", "arithmetic")
     for group in ("WIC", "SSF", "HIC"):
         members = read.group_sets()[group]
-        bars = ranking(client, deps, [25, 25, 25, 25], group=group)["index-rank"]["figure"]["data"][0]
+        bars = ranking(client, deps, [20, 20, 20, 20, 20], group=group)["index-rank"]["figure"]["data"][0]
         assert bars["customdata"] == [c for c in ranked["iso3"] if c in members]
-    out = ranking(client, deps, [25, 25, 25, 25], group="WIC")
+    out = ranking(client, deps, [20, 20, 20, 20, 20], group="WIC")
     unranked = out["index-unranked"]["children"]["props"]["children"]
     scores = read.index_scores(group="WIC")
     for iso3 in scores.loc[~scores["ranked"], "iso3"]:
@@ -193,7 +193,7 @@ def test_filters_keep_only_the_group(client: FlaskClient, deps: list[dict[str, A
 
 
 def test_rank_intervals_come_from_the_uncertainty_table(client: FlaskClient, deps: list[dict[str, Any]]) -> None:
-    out = ranking(client, deps, [25, 25, 25, 25], country="CHN")
+    out = ranking(client, deps, [20, 20, 20, 20, 20], country="CHN")
     figure = out["index-rank"]["figure"]
     segments, medians = figure["data"][1], figure["data"][2]
     unc = read.index_uncertainty().set_index("iso3")
@@ -208,10 +208,10 @@ def test_rank_intervals_come_from_the_uncertainty_table(client: FlaskClient, dep
 
 
 def test_bad_callback_input_falls_back_to_defaults(client: FlaskClient, deps: list[dict[str, Any]]) -> None:
-    out = ranking(client, deps, [None, "x", -3, 1e9], norm="nope", agg=None, group="ZZZ", country="1")
+    out = ranking(client, deps, [None, "x", -3, 1e9, 2], norm="nope", agg=None, group="ZZZ", country="1")
     bars = out["index-rank"]["figure"]["data"][0]
-    assert bars["customdata"] == direct([1, 1, 1, 1], "minmax", "arithmetic")["iso3"].tolist()
-    assert out["index-query"]["data"]["weights"] == ["25", "25", "25", "25"]
+    assert bars["customdata"] == direct([1, 1, 1, 1, 1], "minmax", "arithmetic")["iso3"].tolist()
+    assert out["index-query"]["data"]["weights"] == ["20", "20", "20", "20", "20"]
 
 
 def test_a_click_selects_the_country(client: FlaskClient, deps: list[dict[str, Any]]) -> None:
@@ -277,7 +277,7 @@ def test_methodology_lists_every_configured_indicator(page: ModuleType, yaml_con
     for lang in ("en", "zh"):
         text = texts(page.methodology(lang))
         codes = [i["code"] for p in yaml_config["pillars"] for i in p["indicators"]]
-        assert len(codes) == 15
+        assert len(codes) == 18
         for code in codes:
             assert f"| {code} |" in text, code
         for pillar in yaml_config["pillars"]:
@@ -310,7 +310,7 @@ def test_coherence_section_shows_the_stored_results(page: ModuleType) -> None:
 def test_reset_restores_the_configured_defaults(client: FlaskClient, deps: list[dict[str, Any]],
                                                 page: ModuleType) -> None:
     out = post(client, dep_for(deps, "index-norm.value"), [1], [])
-    assert [out[page.ID.weight(p.id)]["value"] for p in page.config().pillars] == [25.0] * 4
+    assert [out[page.ID.weight(p.id)]["value"] for p in page.config().pillars] == [20.0] * 5
     assert out["index-norm"]["value"] == "minmax" and out["index-agg"]["value"] == "arithmetic"
 
 

@@ -119,6 +119,7 @@ def test_catalog_indicators_all_exist_with_metadata(db: read.Warehouse) -> None:
         "innovation",
         "digital_economy",
         "skills",
+        "digital_government",
         "context",
     }
     frame = read.indicators(catalog_only=True, db=db)
@@ -132,7 +133,10 @@ def test_catalog_indicators_all_exist_with_metadata(db: read.Warehouse) -> None:
     assert context["higher_is_better"].isna().all()
     derived = db.rows("SELECT count(*) FROM indicators WHERE dataset = 'derived'")[0][0]
     assert derived >= 3
-    assert len(read.indicators(db=db)) == 327 + derived  # every source indicator stays queryable
+    steps = db.rows("SELECT count(*) FROM indicators WHERE dataset IN "
+                    "('egdi', 'gtmi', 'oecd_dgi', 'eu_egov', 'sdg_ict')")[0][0]
+    assert steps == 6 + 6 + 21 + 5 + 40
+    assert len(read.indicators(db=db)) == 327 + steps + derived  # every source indicator stays queryable
 
 
 def test_indicator_metadata_from_datapackage(db: read.Warehouse) -> None:
@@ -171,7 +175,8 @@ def test_latest_and_coverage_views(db: read.Warehouse) -> None:
 
 def test_sources_and_run_log(db: read.Warehouse) -> None:
     src = read.sources(db=db).set_index("id")
-    assert set(src.index) == {"classifications", "wdi", "gapminder", "members"}
+    assert set(src.index) == {"classifications", "wdi", "gapminder", "members", "egdi", "gtmi", "oecd_dgi",
+                              "eu_egov", "sdg_ict"}
     assert src.loc["wdi", "license"] == "CC-BY-4.0" and src.loc["wdi", "vintage"] == "2026-07-01"
     run = read.runs(db=db).iloc[0]
     assert run["status"] == "ok" and run["source"] == "mirror"

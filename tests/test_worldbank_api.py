@@ -417,3 +417,86 @@ def test_every_request_stayed_on_loopback(
     assert loopback_only and all(a[0] == "127.0.0.1" for a in loopback_only)
     with pytest.raises(NonLoopbackConnect):
         socket.create_connection(("192.0.2.1", 80), timeout=0.1)
+
+
+# ------------------------------------------------------------------ issue 15 item 9: bounded everything
+
+
+class FakeClock:
+    """A clock that moves on by ``step`` seconds each time it is read (deadlines without real waiting)."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = 0.0, step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def test_trickling_server_is_cut_off_by_the_request_deadline(make_client: ClientFactory,
+                                                              fake: FakeWorldBank) -> None:
+    # a byte every 0.5 s never trips the 1.5 s read timeout; ten of them outlast the 1 s deadline
+    fake.add_fault("trickle", f"/indicator/{SMALL}", delay=0.5, trickle_bytes=10, times=None)
+    client = make_client(request_deadline=1.0, max_retries=1)
+    with pytest.raises(SourceError, match="request deadline of 1 s") as info:
+        client.indicator_data(SMALL)
+    assert "giving up after 2 attempts" in str(info.value)
+    assert len(data_requests(fake, SMALL)) == 2
+
+
+def test_trickle_within_the_deadline_succeeds(make_client: ClientFactory, fake: FakeWorldBank) -> None:
+    fake.add_fault("trickle", f"/indicator/{SMALL}", delay=0.01, trickle_bytes=3)
+    data = make_client(max_retries=0).indicator_data(SMALL)
+    assert len(data.observations) == len(fake.mirror_rows(SMALL))
+
+
+def test_run_deadline_stops_retries_and_paging(make_client: ClientFactory, fake: FakeWorldBank) -> None:
+    fake.add_fault("status", f"/indicator/{SMALL}", status=503, times=None)
+    client = make_client(max_retries=50, run_deadline=10.0, clock=FakeClock(1.0))
+    with pytest.raises(SourceError, match="run deadline of 10 s has passed"):
+        client.indicator_data(SMALL)
+    assert len(data_requests(fake, SMALL)) < 10       # not the 51 attempts the retry budget allows
+
+
+def test_header_with_too_many_pages_is_refused(make_client: ClientFactory, fake: FakeWorldBank) -> None:
+    fake.add_fault("header", f"/indicator/{SMALL}", header={"pages": 10**9})
+    with pytest.raises(InputError, match="the header says 1000000000 pages") as info:
+        make_client().indicator_data(SMALL)
+    assert info.value.field == "pages"
+    assert len(data_requests(fake, SMALL)) == 1
+
+
+def test_page_cap_from_total_and_per_page(make_client: ClientFactory, fake: FakeWorldBank) -> None:
+    fake.add_fault("header", f"/indicator/{SMALL}", header={"total": 10**12, "pages": 10**12 // 50})
+    with pytest.raises(InputError, match="exceed the cap of 100 pages"):
+        make_client(per_page=50, max_pages=100).indicator_data(SMALL)
+    assert len(data_requests(fake, SMALL)) == 1
+    fake.clear()
+    with pytest.raises(InputError, match="exceed the cap of 2 pages"):     # 178 rows at 50 a page: 4 pages
+        make_client(per_page=50, max_pages=2, cache_dir=None).indicator_data(SMALL)
+
+
+def test_redirect_to_another_host_is_refused(make_client: ClientFactory, fake: FakeWorldBank,
+                                             loopback_only: list[Any]) -> None:
+    fake.add_fault("redirect", f"/indicator/{SMALL}", location="http://127.0.0.2:9/v2/elsewhere")
+    with pytest.raises(SourceError, match=r"redirect to another host refused \(http://127.0.0.2:9"):
+        make_client().indicator_data(SMALL)
+    assert all(address[0] == "127.0.0.1" for address in loopback_only)
+
+
+def test_redirect_within_the_api_is_followed(make_client: ClientFactory, fake: FakeWorldBank) -> None:
+    fake.add_fault("redirect", f"/indicator/{SMALL}",
+                   location=f"/v2/country/all/indicator/{SMALL}?format=json&per_page=20000&page=1")
+    data = make_client().indicator_data(SMALL)
+    assert len(data.observations) == len(fake.mirror_rows(SMALL))
+    assert len(data_requests(fake, SMALL)) == 2
+
+
+def test_a_second_extract_keeps_only_what_it_asked_for(make_client: ClientFactory, fake: FakeWorldBank,
+                                                        tmp_path: Path) -> None:
+    out = tmp_path / "extract"
+    extract([BROADBAND], out, client=make_client())
+    assert (out / "datahub-wdi" / f"{BROADBAND}.csv").is_file()
+    extract([SMALL], out, client=make_client())
+    files = sorted(p.name for p in (out / "datahub-wdi").iterdir())
+    assert files == [f"{SMALL}.csv", f"{SMALL}.datapackage.json"]

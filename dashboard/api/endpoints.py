@@ -477,3 +477,31 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "Every source loaded into the warehouse; `meta.vintage` names the run that built it.", "list",
              _sources, (), SOURCE_COLUMNS),
 )
+
+
+# --- change log ----------------------------------------------------------------------------------------------
+
+def _changes(p: Mapping[str, Any]) -> Table:
+    with _known("since" if p.get("since") else "indicator"):
+        return Table(read.changes(since=p.get("since"), indicators=p.get("indicator") or None))
+
+
+CHANGE_COLUMNS = (
+    Column("run_id", S, "The ETL run that made the change", nullable=False),
+    Column("previous_run", S, "The run that built the warehouse it replaced"),
+    Column("indicator", S, "Indicator code", nullable=False),
+    Column("source", S, "Source of the new value (of the old one for a removal)", nullable=False),
+    Column("iso3", S, "Country or group code", nullable=False),
+    Column("year", INT, "Year", nullable=False),
+    Column("change", S, "added, removed or revised", nullable=False),
+    Column("old_value", N, "The value before the run (null when added)"),
+    Column("new_value", N, "The value after the run (null when removed)"),
+)
+
+ENDPOINTS = (*ENDPOINTS, Endpoint(
+    f"{PREFIX}/changes", "listChanges", "What each ETL run changed",
+    "Observations added, removed and revised (old and new value) by each run against the warehouse it replaced, "
+    "oldest run first; the same rows as `wic changes` and `etl.read.changes`.", "list", _changes,
+    (Param("since", "string", "Only the runs after this run id (see /api/v1 `vintage.run_id`)."),
+     _codes_param("indicator", "Only these indicator codes", ["IT.NET.USER.ZS"])),
+    CHANGE_COLUMNS, not_found=True))

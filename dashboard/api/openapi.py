@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from dashboard import limits
 from dashboard.api.model import Column, Endpoint, Param
 
 OPENAPI_VERSION = "3.0.3"
@@ -99,7 +100,9 @@ def _success(ep: Endpoint) -> dict[str, Any]:
     body["required"] = required
     return {"description": ep.summary, "headers": headers, "content": {
         "application/json": {"schema": body},
-        "text/csv": {"schema": {"type": "string", "description": "The rows with a header line, UTF-8."}},
+        "text/csv": {"schema": {"type": "string", "description": "The rows with a header line, UTF-8. A text cell "
+                                                 "that starts with =, +, -, @, tab or CR is prefixed with a "
+                                                 "single quote so no spreadsheet runs it as a formula."}},
     }}
 
 
@@ -111,6 +114,14 @@ def _operation(ep: Endpoint) -> dict[str, Any]:
     if ep.not_found:
         responses["404"] = {"description": "Unknown code; the error names the parameter and suggests codes.",
                             "content": {"application/json": {"schema": _ERROR}}}
+    else:
+        responses["404"] = {"description": "No such endpoint (any unknown path under /api/ answers this way).",
+                            "content": {"application/json": {"schema": _ERROR}}}
+    responses["414"] = {"description": f"The address (path and query) is longer than {limits.MAX_TARGET:,} bytes.",
+                        "content": {"application/json": {"schema": _ERROR}}}
+    responses["431"] = {"description": f"A header line is longer than {limits.MAX_FIELD:,} bytes, or all "
+                                       f"headers are larger than {limits.MAX_HEADERS:,} bytes.",
+                        "content": {"application/json": {"schema": _ERROR}}}
     if ep.uses_warehouse:
         responses["503"] = {"description": "The warehouse has not been built yet.",
                             "content": {"application/json": {"schema": _ERROR}}}
@@ -145,7 +156,8 @@ def document(endpoints: Sequence[Endpoint] | None = None) -> dict[str, Any]:
                 "properties": {
                     "status": {"type": "integer"},
                     "code": {"type": "string", "description": "bad_parameter, unknown_parameter, unknown_code, "
-                                                              "not_found, method_not_allowed, no_warehouse"},
+                                                              "not_found, method_not_allowed, uri_too_long, "
+                                                              "header_too_large, no_warehouse"},
                     "message": {"type": "string"},
                     "parameter": {"type": "string", "description": "The parameter at fault."},
                     "value": {"type": "string"},

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
 import difflib
 import hashlib
-import io
 import json
 import logging
 import math
@@ -20,6 +18,7 @@ import pandas as pd
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
+from dashboard import downloads
 from dashboard.api.endpoints import ENDPOINTS, vintage_json
 from dashboard.api.model import PREFIX, ApiError, Column, Document, Endpoint, Param, Table
 from etl import read
@@ -151,21 +150,15 @@ def records(frame: pd.DataFrame, columns: Sequence[Column]) -> list[Record]:
     return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)] if present else []
 
 
-def _csv_cell(v: Any) -> str:
-    if v is None:
-        return ""
+def _csv_cell(v: Any) -> Any:
     if isinstance(v, bool):
         return "true" if v else "false"
-    return repr(v) if isinstance(v, float) else str(v)
+    return v
 
 
 def to_csv(rows: Sequence[Record], columns: Sequence[str]) -> str:
-    """Rows as CSV with a header line: empty for null, ``true``/``false``, floats that round-trip."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([_csv_cell(row[c]) for c in columns] for row in rows)
-    return buf.getvalue()
+    """Rows as CSV with a header line: empty for null, ``true``/``false``, floats that round-trip, no formulas."""
+    return downloads.csv_text([list(columns), *([_csv_cell(row[c]) for c in columns] for row in rows)])
 
 
 def _json(body: Any) -> str:
@@ -254,7 +247,7 @@ def respond(ep: Endpoint, path_args: Mapping[str, str]) -> flask.Response:
     last_modified: datetime | None = None
     etag: str | None = None
     if ep.uses_warehouse:
-        vintage = read.data_vintage()
+        vintage = read.open_warehouse().memo(("api", "vintage"), read.data_vintage)   # one query per generation
         if vintage["built_at"] is not None:
             last_modified = _http_date(vintage["built_at"])
         key = _json([vintage["run_id"], _self_path(ep, params), _query_string(ep, params), fmt])
@@ -304,9 +297,11 @@ def _no_such_endpoint(rest: str = "") -> flask.Response:
 
 
 def _http_error(exc: HTTPException) -> flask.Response | HTTPException:
-    """JSON bodies for HTTP errors under the API's prefix; other paths keep Flask's default."""
+    """JSON bodies for HTTP errors under the API's prefix; other paths get the server's error page."""
     if not flask.request.path.startswith(PREFIX):
-        return exc
+        from dashboard import http_errors
+
+        return http_errors.http_error(exc)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.code or 500, "http_error")
     resp = error_response(ApiError(exc.code or 500, code, exc.description or exc.name))
     if exc.code == 405:

@@ -23,6 +23,15 @@ HERE = Path(__file__).resolve().parent
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FALLBACK = Path("/usr/bin/chromium")
 TIMEOUT = 120
+# Chromium phones home by itself (component updates, variations, safe browsing, ...): switch every such service
+# off, use no proxy (no auto-detection lookups), and resolve no name at all: the brief is a local file.
+OFFLINE = ("--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-pings",
+           "--disable-domain-reliability", "--disable-field-trial-config", "--disable-breakpad",
+           "--disable-client-side-phishing-detection", "--safebrowsing-disable-auto-update",
+           "--disable-default-apps", "--disable-extensions", "--metrics-recording-only", "--no-service-autorun",
+           "--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider,"
+           "AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions",
+           "--dns-prefetch-disable", "--no-proxy-server", "--host-resolver-rules=MAP * ~NOTFOUND")
 
 
 def chromium() -> str:
@@ -49,9 +58,8 @@ def html_to_pdf(html_text: str, out: Path) -> Path:
         folder = Path(tmp)
         source, target = folder / "brief.html", folder / "brief.pdf"
         source.write_text(html_text, encoding="utf-8")
-        command = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                   "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--no-first-run",
-                   "--no-default-browser-check", "--disable-extensions", "--mute-audio", "--hide-scrollbars",
+        command = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", *OFFLINE, "--disable-dev-shm-usage",
+                   "--no-first-run", "--no-default-browser-check", "--mute-audio", "--hide-scrollbars",
                    f"--user-data-dir={folder / 'profile'}", "--window-size=1024,1400",
                    "--virtual-time-budget=15000", "--run-all-compositor-stages-before-draw",
                    "--no-pdf-header-footer", f"--print-to-pdf={target}", source.as_uri()]

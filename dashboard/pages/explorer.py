@@ -10,10 +10,11 @@ from typing import Any
 import dash
 import dash_ag_grid as dag
 import flask
+import openpyxl
 import pandas as pd
 from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
-from dashboard import components, i18n
+from dashboard import components, downloads, i18n
 from dashboard.i18n import pick, t
 from dashboard.safety import guarded, safe_layout
 from dashboard.state import Query
@@ -270,20 +271,22 @@ def license_lines(about: pd.DataFrame, has_computed: bool) -> list[str]:
 def csv_text(rows: pd.DataFrame, comments: Sequence[str]) -> str:
     """The tidy rows as CSV, preceded by ``# `` comment lines."""
     head = "".join(f"# {line.replace(chr(10), ' ')}\n" for line in comments)
-    return head + rows[COLUMNS].to_csv(index=False, lineterminator="\n")
+    return head + downloads.frame_csv(rows[COLUMNS])
 
 
 def excel_bytes(rows: pd.DataFrame, about: pd.DataFrame, comments: Sequence[str]) -> bytes:
     """An Excel workbook: sheet 'data' with the tidy rows, sheet 'about' with the indicators and the citation."""
+    book = openpyxl.Workbook()
+    data = book.active
+    data.title = "data"
+    downloads.write_frame(data, rows[COLUMNS])
+    data.freeze_panes = "A2"
+    sheet = book.create_sheet("about")
+    start = downloads.write_frame(sheet, about.drop(columns=["dataset_id"], errors="ignore")) + 1
+    for i, line in enumerate(comments):
+        downloads.put(sheet, start + i, 1, line)
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        rows[COLUMNS].to_excel(writer, sheet_name="data", index=False)
-        about.drop(columns=["dataset_id"], errors="ignore").to_excel(writer, sheet_name="about", index=False)
-        sheet = writer.sheets["about"]
-        start = len(about) + 3
-        for i, line in enumerate(comments):
-            sheet.cell(row=start + i, column=1, value=line)
-        writer.sheets["data"].freeze_panes = "A2"
+    book.save(buffer)
     return buffer.getvalue()
 
 

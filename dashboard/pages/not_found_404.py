@@ -1,4 +1,4 @@
-"""The page shown for an unknown path: friendly, bilingual, HTTP 200 like every page."""
+"""The page shown for an unknown path: friendly and bilingual; the server answers it with HTTP 404."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import components, i18n
+from dashboard.bundle import PATH as BUNDLE_PATH
 from dashboard.i18n import pick, t
 from dashboard.safety import ERROR_TEXT, guarded, safe_layout
 from dashboard.state import Query
@@ -68,7 +69,7 @@ def _date(value: object) -> str:
 
 # --- pure functions --------------------------------------------------------------------------------------
 
-FILE = re.compile(r"\s*(?:from |in |into |via )?(?:[\w.-]+/)*[\w.-]+\.(?:csv|ya?ml|json|py|xlsx|duckdb)\b")
+FILE = re.compile(r"\s*(?:from |in |into |via )?(?:[\w.<>-]+/)*[\w.<>-]+\.(?:csv|ya?ml|json|py|xlsx|duckdb)\b")
 FOLDER = re.compile(r"\s*(?:from |in |into |copied into )?\b(?:shared/)?data/[\w/.-]*")
 
 
@@ -317,6 +318,7 @@ def layout(**query: object) -> html.Div:
         {"label": i18n.name(p, lang), "value": p["id"]} for p in pillars.to_dict("records")]
     n_catalog = int(indicators["in_catalog"].sum())
     explorer = href("/explorer", {"lang": lang})
+    vintage_id = read.data_vintage()["run_id"]
     body = html.Div([
         html.H1(t("nav.sources", lang)),
         html.P(pick("Where every number comes from, under which license and vintage; how the observatory computes "
@@ -330,6 +332,12 @@ def layout(**query: object) -> html.Div:
                     f"全部 {len(indicators)} 个指标及其定义可在“数据浏览”中查询。", lang),
                className="caption"),
         html.A(t("nav.explorer", lang), href=explorer),
+        html.P([html.A(pick("Download every table of this vintage (zip of CSV files with a Frictionless "
+                            "datapackage.json: schemas, licences, citation)",
+                            "下载本版本的全部数据表（CSV 文件压缩包，附 Frictionless datapackage.json："
+                            "结构、许可、引用）",
+                            lang), href=BUNDLE_PATH, id="bundle-download"),
+                pick(f" · run {vintage_id}", f" · 运行 {vintage_id}", lang)]),
         html.H2(pick(f"The digital-economy catalog ({n_catalog} indicators in {len(pillars)} pillars)",
                      f"数字经济指标目录（{len(pillars)} 个支柱，共 {n_catalog} 个指标）", lang)),
         html.Div(components.labelled(pick("Pillar", "支柱", lang), dcc.Dropdown(

@@ -28,6 +28,7 @@ class IndicatorSpec:
     log_shift: float = 0.0
     goalposts: tuple[float, float] | None = None   # fixed natural goalposts in the indicator's unit
     weight: float = 1.0                            # weight within the pillar
+    edition_years: int = 1                         # publication cycle: a biennial survey's edition is current 2 years
 
 
 @dataclass(frozen=True)
@@ -149,8 +150,9 @@ def _indicator(path: Path, entry: dict, pillar: str, where: str) -> IndicatorSpe
     weight = _number(path, entry.get("weight", 1), f"{where}.weight", low=0)
     if weight <= 0:
         raise InputError(path, f"{code}: weight must be positive", field=f"{where}.weight", value=str(weight))
+    edition = int(_number(path, entry.get("edition_years", 1), f"{where}.edition_years", low=1, integer=True))
     return IndicatorSpec(code=code, pillar=pillar, higher_is_better=bool(hib), log=log, log_shift=shift,
-                         goalposts=gp, weight=weight)
+                         goalposts=gp, weight=weight, edition_years=edition)
 
 
 def parse_config(data: dict[str, Any], path: Path = INDEX_FILE) -> IndexConfig:

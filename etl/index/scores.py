@@ -142,7 +142,10 @@ def compute(obs: pd.DataFrame, iso3: Sequence[str], config: IndexConfig) -> Inde
     with_data = (count.sum(axis=-1) > 0).sum(axis=0)
     peak = int(n_ranked[out_years].max()) if out_years.any() else 0
     _, age = prep.filled(method, window)
-    n_imputed = np.where(ranked[..., None], age > 0, False).sum(axis=(0, 2))
+    # A value carried within its source's publication cycle (a biennial survey's off year) is the current
+    # edition: flagged as carried in the indicator scores, but not counted against max_imputed_share.
+    cycle = np.array([i.edition_years for i in config.indicators], dtype=float)
+    n_imputed = np.where(ranked[..., None], age >= cycle, False).sum(axis=(0, 2))
     n_values = np.where(ranked[..., None], ~np.isnan(age), False).sum(axis=(0, 2))
     imputed_share = n_imputed / np.maximum(n_values, 1)
     published = (out_years & (n_ranked > 0) & (n_ranked >= config.min_ranked_share_of_peak * peak)

@@ -8,9 +8,12 @@ import pandas as pd
 from etl.config import META_DIR
 from etl.errors import InputError
 from etl.inputs import load_yaml
-from etl.steps import Context, read_csv_records, step_meta
+from etl.steps import ALL_MODES, Context, read_csv_records, step_meta
 
 NAME = "classifications"
+DEPENDS: tuple[str, ...] = ()
+OWNS: tuple[tuple[str, str | None], ...] = (("countries", None), ("group_members", "kind <> 'wic'"))
+MODES: tuple[str, ...] = ALL_MODES
 WB_FILE = "wb-country-metadata/wb_api_country_list_2024-06.csv"
 ISO_FILE = "country-codes/country-codes.csv"
 WIC_GROUP = "WIC"

@@ -8,14 +8,24 @@ import duckdb
 import pandas as pd
 
 from etl.errors import InputError
+from etl.inputs import bounds_for, check_value, check_year
 from etl.steps import Context, read_csv_records, step_meta
 
 NAME = "gapminder"
+DEPENDS: tuple[str, ...] = ("classifications",)
+OWNS: tuple[tuple[str, str | None], ...] = (("observations", "source = 'gapminder'"),
+                                            ("indicators", "dataset = 'gapminder'"))
+MODES: tuple[str, ...] = ("mirror",)   # the World Bank API serves IT.NET.USER.ZS itself
 FOLDER = "gapminder-systema-globalis"
 
 
 def _datapoints(concept: str) -> str:
     return f"ddf--datapoints--{concept}--by--geo--time.csv"
+
+
+def _unit(title: str) -> str | None:
+    """The unit a series title ends with in parentheses."""
+    return title[title.rfind("(") + 1: -1] if title.endswith(")") else None
 
 
 def inputs(ctx: Context) -> list[Path]:
@@ -48,6 +58,8 @@ def transform(ctx: Context, con: duckdb.DuckDBPyConnection, geo_iso3: dict[str, 
     for concept, records in series.items():
         path = ctx.raw / FOLDER / _datapoints(concept)
         code = meta["series"][concept]["code"]
+        title = meta["series"][concept]["title"]
+        bounds = bounds_for(code, _unit(title))
         dropped: set[str] = set()
         for rec in records:
             line = int(rec["_line"])
@@ -61,16 +73,8 @@ def transform(ctx: Context, con: duckdb.DuckDBPyConnection, geo_iso3: dict[str, 
             if iso3 not in known:
                 raise InputError(path, f"ISO3 {iso3} of geo {geo!r} is not a known country", row=line,
                                  field="geo", value=geo)
-            try:
-                year = int(rec["time"])
-            except ValueError as exc:
-                raise InputError(path, "not a year", row=line, field="time", value=rec["time"]) from exc
-            try:
-                value = float(rec[concept])
-            except ValueError as exc:
-                raise InputError(path, "not a number", row=line, field=concept, value=rec[concept]) from exc
-            if value != value or value in (float("inf"), float("-inf")):
-                raise InputError(path, "not a finite number", row=line, field=concept, value=rec[concept])
+            year = check_year(path, rec["time"], row=line, field="time")
+            value = check_value(path, rec[concept], bounds, row=line, field=concept)
             if (iso3, year, concept) in seen:
                 raise InputError(path, f"duplicate key ({geo}, {year})", row=line, field="geo", value=geo)
             seen.add((iso3, year, concept))
@@ -90,7 +94,7 @@ def load(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
     con.unregister("gm_obs")
     for spec in meta["series"].values():
         title = spec["title"]
-        unit = title[title.rfind("(") + 1: -1] if title.endswith(")") else None
+        unit = _unit(title)
         con.execute("""
             INSERT INTO indicators (code, name_en, title, unit, topic, definition, dataset, license,
                                     last_updated, in_catalog)

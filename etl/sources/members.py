@@ -9,9 +9,13 @@ import duckdb
 import pandas as pd
 
 from etl.errors import InputError
-from etl.steps import Context, read_csv_records, step_meta
+from etl.inputs import FIELD_SIZE_LIMIT, check_year
+from etl.steps import ALL_MODES, Context, read_csv_records, step_meta
 
 NAME = "members"
+DEPENDS: tuple[str, ...] = ("classifications",)
+OWNS: tuple[tuple[str, str | None], ...] = (("members", None), ("membership_counts", None))
+MODES: tuple[str, ...] = ALL_MODES
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
 
@@ -23,10 +27,12 @@ def inputs(ctx: Context) -> list[Path]:
 def _date(path: Path, rec: dict[str, str], fld: str) -> dt.date:
     text = rec[fld]
     try:
-        return dt.date.fromisoformat(text)
+        date = dt.date.fromisoformat(text)
     except ValueError as exc:
         raise InputError(path, "not a date in YYYY-MM-DD form", row=int(rec["_line"]), field=fld,
                          value=text) from exc
+    check_year(path, date.year, row=int(rec["_line"]), field=fld)
+    return date
 
 
 def _int(path: Path, rec: dict[str, str], fld: str, *, required: bool) -> int | None:
@@ -66,6 +72,9 @@ def read_register(path: Path) -> list[dict[str, str]]:
     records = []
     for n, rec in enumerate(sheet[columns].to_dict("records"), start=2):
         clean = {k: ("" if v is None else str(v)).strip() for k, v in rec.items()}
+        long = next((k for k, v in clean.items() if len(v) > FIELD_SIZE_LIMIT), None)
+        if long is not None:
+            raise InputError(path, f"field longer than {FIELD_SIZE_LIMIT:,} characters", row=n, field=long)
         if clean["first_reported"].endswith(" 00:00:00"):  # Excel date cells arrive as timestamps
             clean["first_reported"] = clean["first_reported"][:10]
         clean["_line"] = str(n)

@@ -12,10 +12,23 @@ import pandas as pd
 from tqdm import tqdm
 
 from etl.errors import InputError
-from etl.inputs import check_header, decode_csv, find_row, read_bytes
-from etl.steps import Context, step_meta
+from etl.inputs import (
+    YEAR_MIN,
+    bounds_for,
+    check_header,
+    decode_csv,
+    find_row,
+    read_bytes,
+    record_count,
+    year_max,
+)
+from etl.steps import ALL_MODES, Context, step_meta
 
 NAME = "wdi"
+DEPENDS: tuple[str, ...] = ("classifications",)
+OWNS: tuple[tuple[str, str | None], ...] = (("observations", "source IN ('wdi', 'worldbank-api')"),
+                                            ("indicators", "dataset IN ('wdi', 'worldbank-api')"))
+MODES: tuple[str, ...] = ALL_MODES
 FOLDER = "datahub-wdi"
 CODE_RE = re.compile(r"^[A-Z0-9]+(\.[A-Z0-9]+)+$")
 COLUMNS = {"Country Name": "name", "Country Code": "code", "Year": "year", "Value": "value"}
@@ -27,6 +40,7 @@ class Extracted:
 
     files: dict[str, Path]          # code -> CSV
     metadata: pd.DataFrame
+    records: dict[str, int]         # code -> data records in the file, counted on its bytes
 
 
 def inputs(ctx: Context) -> list[Path]:
@@ -41,23 +55,43 @@ def _unit(title: str) -> str | None:
     return match.group(1) if match else None
 
 
+def _text(path: Path, pkg: dict, key: str) -> str:
+    value = pkg.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InputError(path, "must be a text", field=key, value=json.dumps(value)[:80])
+    return value.strip()
+
+
 def _package(path: Path, code: str) -> dict:
     try:
         pkg = json.loads(read_bytes(path).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(path, f"invalid JSON: {exc}") from exc
-    title = (pkg.get("title") or "").strip()
+    if not isinstance(pkg, dict):
+        raise InputError(path, f"must be a JSON object, found a JSON {type(pkg).__name__}")
+    title = _text(path, pkg, "title")
     if not title:
         raise InputError(path, "missing indicator title", field="title")
     extra = pkg.get("worldbank") or {}
-    licenses = [lic.get("name") for lic in pkg.get("licenses") or [] if lic.get("name")]
+    if not isinstance(extra, dict):
+        raise InputError(path, "must be an object", field="worldbank", value=json.dumps(extra)[:80])
+    raw_licenses = pkg.get("licenses") or []
+    if not isinstance(raw_licenses, list) or not all(isinstance(lic, dict) for lic in raw_licenses):
+        raise InputError(path, 'must be a list of objects such as {"name": "CC-BY-4.0"}', field="licenses",
+                         value=json.dumps(raw_licenses)[:80])
+    licenses = [_text(path, lic, "name") for lic in raw_licenses if lic.get("name")]
+    keywords = pkg.get("keywords") or []
+    if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
+        raise InputError(path, "must be a list of texts", field="keywords", value=json.dumps(keywords)[:80])
     return {
         "code": code, "title": title, "unit": _unit(title),
-        "topic": "; ".join(k.strip() for k in pkg.get("keywords") or [] if k.strip()) or None,
-        "definition": (pkg.get("readme") or "").strip() or None,
-        "source_org": extra.get("sourceOrganization") or None,
+        "topic": "; ".join(k.strip() for k in keywords if k.strip()) or None,
+        "definition": _text(path, pkg, "readme") or None,
+        "source_org": _text(path, extra, "sourceOrganization") or None,
         "license": ", ".join(licenses) or None,
-        "last_updated": extra.get("lastupdated") or None,
+        "last_updated": _text(path, extra, "lastupdated") or None,
     }
 
 
@@ -68,19 +102,22 @@ def extract(ctx: Context) -> Extracted:
     if not csvs:
         raise InputError(folder, "no indicator CSV files found")
     files: dict[str, Path] = {}
+    records: dict[str, int] = {}
     meta_rows = []
     for path in tqdm(csvs, desc="WDI files", unit="file", disable=not ctx.progress, leave=False):
         code = path.name[: -len(".csv")]
         if not CODE_RE.match(code):
             raise InputError(path, "file name is not an indicator code such as IT.NET.BBND.P2.csv")
-        text = decode_csv(path, read_bytes(path))
+        data = read_bytes(path)
+        text = decode_csv(path, data)
+        records[code] = record_count(path, data)
         check_header(path, text, list(COLUMNS))
         package = path.with_name(f"{code}.datapackage.json")
         if not package.exists():
             raise InputError(package, f"metadata file missing for {path.name}")
         files[code] = path
         meta_rows.append(_package(package, code))
-    return Extracted(files, pd.DataFrame(meta_rows))
+    return Extracted(files, pd.DataFrame(meta_rows), records)
 
 
 def _read(con: duckdb.DuckDBPyConnection, files: dict[str, Path], types: dict[str, str]) -> None:
@@ -101,21 +138,42 @@ def _row_error(path: Path, code: str | None, year: str | None, field: str, messa
     return InputError(path, message, row=find_row(path, match), field=field, value=value)
 
 
-def _first_bad_value(con: duckdb.DuckDBPyConnection, files: dict[str, Path], year: str,
-                     value: str) -> InputError | None:
+def _first_bad_value(con: duckdb.DuckDBPyConnection, ex: Extracted, year: str, value: str) -> InputError | None:
+    """The first row with a missing code, a bad year or an impossible value (bounds from ``wdi_bounds``)."""
     bad = con.execute(f"""
-        SELECT indicator, code, CAST(year AS VARCHAR), CAST(value AS VARCHAR),
+        SELECT s.indicator, code, CAST(year AS VARCHAR), CAST(value AS VARCHAR),
                CASE WHEN code IS NULL THEN 'Country Code|missing country code'
-                    WHEN {year} IS NULL OR {year} NOT BETWEEN 1800 AND 2100 THEN 'Year|not a year'
+                    WHEN {year} IS NULL THEN 'Year|not a year'
+                    WHEN {year} NOT BETWEEN $low AND $high THEN 'Year|year out of the plausible range'
                     WHEN value IS NULL THEN 'Value|missing value (leave the row out instead)'
                     WHEN {value} IS NULL OR NOT isfinite({value}) THEN 'Value|not a finite number'
+                    WHEN {value} < b.low OR {value} > b.high THEN 'Value|implausible value'
                END AS problem
-        FROM wdi_stage WHERE problem IS NOT NULL LIMIT 1""").fetchone()
+        FROM wdi_stage s JOIN wdi_bounds b USING (indicator) WHERE problem IS NOT NULL LIMIT 1""",
+                      {"low": YEAR_MIN, "high": year_max()}).fetchone()
     if not bad:
         return None
     field, message = bad[4].split("|")
+    if field == "Year" and message.endswith("range"):
+        message += f" {YEAR_MIN}-{year_max()}"
+    if message == "implausible value":
+        units = dict(zip(ex.metadata["code"], ex.metadata["unit"], strict=True))
+        message = f"implausible value: must be {bounds_for(bad[0], units.get(bad[0])).describe()}"
     shown = {"Country Code": bad[1], "Year": bad[2], "Value": bad[3]}[field]
-    return _row_error(files[bad[0]], bad[1], bad[2], field, message, shown)
+    return _row_error(ex.files[bad[0]], bad[1], bad[2], field, message, shown)
+
+
+def _short_file(con: duckdb.DuckDBPyConnection, ex: Extracted) -> InputError | None:
+    """A file DuckDB read fewer (or more) records of than its bytes hold."""
+    for code, got in con.execute("SELECT indicator, count(*) FROM wdi_stage GROUP BY indicator").fetchall():
+        if got != ex.records[code]:
+            return InputError(ex.files[code], f"{got} records read but the file holds {ex.records[code]}; "
+                                              f"the last good row is {got + 1}", row=got + 2)
+    read = {r[0] for r in con.execute("SELECT DISTINCT indicator FROM wdi_stage").fetchall()}
+    missing = next((c for c in ex.files if c not in read and ex.records[c]), None)
+    if missing:
+        return InputError(ex.files[missing], f"no records read but the file holds {ex.records[missing]}", row=2)
+    return None
 
 
 def _parse_error(ex: Extracted, exc: duckdb.Error) -> InputError:
@@ -140,17 +198,23 @@ def transform(con: duckdb.DuckDBPyConnection, ex: Extracted) -> None:
     """
     con.execute("CREATE OR REPLACE TEMP TABLE wdi_files (filename VARCHAR, indicator VARCHAR)")
     con.executemany("INSERT INTO wdi_files VALUES (?, ?)", [[str(p), c] for c, p in ex.files.items()])
+    con.execute("CREATE OR REPLACE TEMP TABLE wdi_bounds (indicator VARCHAR, low DOUBLE, high DOUBLE, rule VARCHAR)")
+    units = dict(zip(ex.metadata["code"], ex.metadata["unit"], strict=True))
+    con.executemany("INSERT INTO wdi_bounds VALUES (?, ?, ?, ?)",
+                    [[c, b.floor, b.ceiling, b.rule] for c in ex.files for b in [bounds_for(c, units.get(c))]])
     try:
         _read(con, ex.files, {"name": "VARCHAR", "code": "VARCHAR", "year": "SMALLINT", "value": "DOUBLE"})
-        error = _first_bad_value(con, ex.files, "year", "value")
+        error = _first_bad_value(con, ex, "year", "value")
     except duckdb.Error as exc:
         try:
             _read(con, ex.files, {"name": "VARCHAR", "code": "VARCHAR", "year": "VARCHAR", "value": "VARCHAR"})
         except duckdb.Error as text_exc:
             raise _parse_error(ex, text_exc) from exc
-        error = _first_bad_value(con, ex.files, "TRY_CAST(year AS SMALLINT)", "TRY_CAST(value AS DOUBLE)")
+        error = _first_bad_value(con, ex, "TRY_CAST(year AS SMALLINT)", "TRY_CAST(value AS DOUBLE)")
         if error is None:
             raise _parse_error(ex, exc) from exc
+    if error is None:
+        error = _short_file(con, ex)
     if error:
         raise error
     unknown = con.execute("""

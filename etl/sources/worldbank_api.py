@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import requests
 from tqdm import tqdm
@@ -40,6 +40,11 @@ log = logging.getLogger(__name__)
 DEFAULT_PER_PAGE = 20000
 DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 60.0)
 DEFAULT_CACHE_TTL = 24 * 3600.0
+DEFAULT_REQUEST_DEADLINE = 120.0      # seconds for one request, body included, however slowly it trickles
+DEFAULT_RUN_DEADLINE = 2 * 3600.0     # seconds for everything one client does
+DEFAULT_MAX_PAGES = 1000              # per download: 20 million rows at 20,000 a page
+MAX_REDIRECTS = 5
+READ_CHUNK = 64 * 1024
 # API error ids (sent with HTTP 200) worth retrying: 105 = "Service currently unavailable".
 TRANSIENT_API_ERROR_IDS = frozenset({"105"})
 USER_AGENT = "wic-observatory-etl/0.1 (+World Internet Conference Digital Economy Observatory)"
@@ -243,12 +248,22 @@ class WorldBankClient:
         cache_ttl: float | None = DEFAULT_CACHE_TTL,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        request_deadline: float = DEFAULT_REQUEST_DEADLINE,
+        run_deadline: float = DEFAULT_RUN_DEADLINE,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """Configure; ``cache_dir=None`` disables the page cache, ``cache_ttl=None`` never expires pages."""
+        """Configure; ``cache_dir=None`` disables the page cache, ``cache_ttl=None`` never expires pages.
+
+        ``request_deadline`` bounds one request from connect to the last byte, ``run_deadline`` everything
+        this client does (retries and backoff included); ``max_pages`` caps the pages of one download.
+        """
         if per_page < 1:
             raise ValueError(f"per_page must be >= 1, got {per_page}")
         if max_retries < 0 or max_restarts < 0:
             raise ValueError("max_retries and max_restarts must be >= 0")
+        if request_deadline <= 0 or run_deadline <= 0 or max_pages < 1:
+            raise ValueError("request_deadline and run_deadline must be > 0 and max_pages >= 1")
         self.base_url = (base_url or config.worldbank_api_url()).rstrip("/")
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self.per_page = per_page
@@ -261,6 +276,11 @@ class WorldBankClient:
         self.refresh = refresh
         self.cache_ttl = cache_ttl
         self._sleep = sleep
+        self.request_deadline = request_deadline
+        self.run_deadline = run_deadline
+        self.max_pages = max_pages
+        self._clock = clock
+        self._run_ends = clock() + run_deadline
         self._own_session = session is None
         self.session = session if session is not None else requests.Session()
         self.session.headers.setdefault("User-Agent", USER_AGENT)
@@ -333,10 +353,18 @@ class WorldBankClient:
             delay = max(delay, min(retry_after, self.retry_after_max))
         return delay
 
+    def _remaining(self, url: str) -> float:
+        """Seconds left of the run deadline; a clear error once it has passed."""
+        left = self._run_ends - self._clock()
+        if left <= 0:
+            raise SourceError(f"{url}: the run deadline of {self.run_deadline:g} s has passed; giving up")
+        return left
+
     def _request(self, url: str, page: int) -> tuple[bytes, PageHeader, list[Any]]:
         """GET ``url`` with retries; return the body and its parsed header and rows."""
         reason = "no attempt made"
         for attempt in range(self.max_retries + 1):
+            self._remaining(url)
             try:
                 return self._attempt(url, page)
             except _Retryable as exc:
@@ -345,30 +373,73 @@ class WorldBankClient:
                     break
                 delay = self._backoff(attempt, exc.retry_after)
                 log.warning("%s: %s; retry %d/%d in %.2fs", url, reason, attempt + 1, self.max_retries, delay)
-                self._sleep(delay)
+                self._sleep(min(delay, self._remaining(url)))
         raise SourceError(f"{url}: giving up after {self.max_retries + 1} attempts; last error: {reason}")
 
     def _attempt(self, url: str, page: int) -> tuple[bytes, PageHeader, list[Any]]:
+        ends = self._clock() + min(self.request_deadline, self._remaining(url))
+        resp = self._get_same_host(url, ends)
         try:
-            resp = self.session.get(url, timeout=self.timeout)
-        except requests.Timeout as exc:
-            raise _Retryable(f"timeout ({type(exc).__name__})") from exc
-        except (
-            requests.ConnectionError,
-            requests.exceptions.ChunkedEncodingError,
-            requests.exceptions.ContentDecodingError,
-        ) as exc:
-            raise _Retryable(f"connection error ({type(exc).__name__}: {exc})") from exc
-        except requests.RequestException as exc:
-            raise SourceError(f"{url}: request failed: {exc}") from exc
-        status = resp.status_code
-        if status == 429 or status >= 500:
-            raise _Retryable(f"HTTP {status} {resp.reason}", _retry_after(resp.headers.get("Retry-After")))
-        if status != 200:
-            raise SourceError(f"{url}: HTTP {status} {resp.reason}: {resp.text[:200].strip()}")
-        body = resp.content
+            status = resp.status_code
+            if status == 429 or status >= 500:
+                raise _Retryable(f"HTTP {status} {resp.reason}", _retry_after(resp.headers.get("Retry-After")))
+            if status != 200:
+                raise SourceError(f"{url}: HTTP {status} {resp.reason}: {resp.text[:200].strip()}")
+            body = self._read_body(resp, url, ends)
+        finally:
+            resp.close()
         header, rows = _parse_body(body, url, page)
         return body, header, rows
+
+    def _get_same_host(self, url: str, ends: float) -> requests.Response:
+        """GET ``url``, following redirects only within the API's own scheme, host and port."""
+        origin = urlsplit(self.base_url)[:2]
+        for _ in range(MAX_REDIRECTS + 1):
+            left = ends - self._clock()
+            if left <= 0:
+                raise _Retryable(f"no answer within the request deadline of {self.request_deadline:g} s")
+            try:
+                resp = self.session.get(url, timeout=(min(self.timeout[0], left), min(self.timeout[1], left)),
+                                        stream=True, allow_redirects=False)
+            except requests.Timeout as exc:
+                raise _Retryable(f"timeout ({type(exc).__name__})") from exc
+            except (
+                requests.ConnectionError,
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError,
+            ) as exc:
+                raise _Retryable(f"connection error ({type(exc).__name__}: {exc})") from exc
+            except requests.RequestException as exc:
+                raise SourceError(f"{url}: request failed: {exc}") from exc
+            if not resp.is_redirect:
+                return resp
+            target = urljoin(url, resp.headers.get("Location", ""))
+            resp.close()
+            if urlsplit(target)[:2] != origin:
+                raise SourceError(f"{url}: redirect to another host refused ({target})")
+            url = target
+        raise SourceError(f"{url}: more than {MAX_REDIRECTS} redirects")
+
+    def _read_body(self, resp: requests.Response, url: str, ends: float) -> bytes:
+        """The whole body, cut off at the request deadline however slowly the bytes arrive."""
+        chunks: list[bytes] = []
+        try:
+            while True:
+                if self._clock() > ends:
+                    raise _Retryable(f"body not complete within the request deadline of "
+                                     f"{self.request_deadline:g} s ({sum(map(len, chunks))} bytes received)")
+                chunk = resp.raw.read1(READ_CHUNK, decode_content=True) if hasattr(resp.raw, "read1") \
+                    else resp.raw.read(READ_CHUNK, decode_content=True)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        except (requests.RequestException, OSError, urllib3_errors()) as exc:
+            raise _Retryable(f"connection error while reading ({type(exc).__name__}: {exc})") from exc
+        body = b"".join(chunks)
+        expected = resp.headers.get("Content-Length")
+        if expected and expected.isdigit() and "Content-Encoding" not in resp.headers and len(body) < int(expected):
+            raise _Retryable(f"body cut short: {len(body)} of {expected} bytes")
+        return body
 
     # -- pages
 
@@ -410,6 +481,20 @@ class WorldBankClient:
             download.pages_fetched, download.pages_cached = counts
             return download
 
+    def _check_pages(self, url: str, h: PageHeader) -> None:
+        """The header's page count must follow from its total and page size, and stay under the cap."""
+        if h.total == 0 and h.pages in (0, 1):
+            return   # the real empty answer has page, pages, per_page and total all 0
+        if h.total < 0 or h.per_page < 1:
+            raise InputError(url, f"page 1: impossible header total={h.total} per_page={h.per_page}", field="total")
+        expected = max(1, math.ceil(h.total / h.per_page))
+        if h.pages != expected:
+            raise InputError(url, f"page 1: the header says {h.pages} pages but total {h.total} at {h.per_page} "
+                                  f"per page makes {expected}", field="pages", value=str(h.pages))
+        if expected > self.max_pages:
+            raise InputError(url, f"page 1: {expected} pages ({h.total} rows at {h.per_page} per page) exceed the "
+                                  f"cap of {self.max_pages} pages", field="total", value=str(h.total))
+
     def _fetch_all_once(self, path: str, query: Params, use_cache: bool, counts: list[int]) -> Download:
         url = self.url(path, query)
         pages: list[list[Any]] = []
@@ -423,6 +508,7 @@ class WorldBankClient:
             cached += got.from_cache
             if first is None:
                 first = h
+                self._check_pages(url, h)
             elif (h.pages, h.total, h.lastupdated) != (first.pages, first.total, first.lastupdated):
                 raise _Restart(
                     f"page {page}: header changed from pages={first.pages} total={first.total} "
@@ -566,6 +652,7 @@ def extract(
         result.countries = len(countries.rows)
         result.country_pages_fetched = countries.pages_fetched
         result.country_pages_cached = countries.pages_cached
+        written: set[Path] = set()
         bar = tqdm(wanted, desc="World Bank API", unit="indicator", disable=not progress)
         for code in bar:
             bar.set_postfix_str(code)
@@ -584,6 +671,7 @@ def extract(
                 # the loader rejects a header-only CSV, so an empty indicator gets no files at all
                 result.warnings.append(f"{code}: no data (API total {data.total}); no files written")
                 csv_path = pkg_path = None
+            written.update(p for p in (csv_path, pkg_path) if p is not None)
             result.indicators[code] = IndicatorReport(
                 code=code,
                 name=meta.name,
@@ -597,6 +685,7 @@ def extract(
                 csv_path=csv_path,
                 datapackage_path=pkg_path,
             )
+        _remove_stale(out_dir / WDI_SUBDIR, written)
     finally:
         if own:
             client.close()
@@ -604,6 +693,23 @@ def extract(
 
 
 # ------------------------------------------------------------------------------------------ helpers
+
+
+def urllib3_errors() -> type[Exception]:
+    """The base class of urllib3's errors (a truncated or reset body raises one while reading)."""
+    import urllib3.exceptions
+
+    return urllib3.exceptions.HTTPError
+
+
+def _remove_stale(folder: Path, written: set[Path]) -> None:
+    """Delete indicator files an earlier extract left that this one did not ask for: the loader reads the
+    whole folder, so it must hold exactly what was asked for."""
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        if path.name.endswith((".csv", ".datapackage.json")) and path not in written:
+            path.unlink(missing_ok=True)
 
 
 def _check_code(code: str) -> None:

@@ -1,0 +1,129 @@
+"""Shared parts of the index-style source steps: explicit country matching, score checks, one row per key, loading."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from etl.errors import InputError
+from etl.inputs import check_header, decode_csv, read_bytes
+
+INDICATOR_KEYS = ("name_en", "name_zh", "unit", "higher_is_better", "definition")
+
+
+def read_records(path: Path, columns: list[str], *, exact: bool = True, allow_bom: bool = False,
+                 delimiter: str = ",", strip: bool = True) -> list[dict[str, str]]:
+    """Read a CSV into records after the encoding and header checks; each record carries its ``_line``."""
+    text = decode_csv(path, read_bytes(path), allow_bom=allow_bom)
+    if delimiter == ",":
+        check_header(path, text, columns, exact=exact)
+    else:
+        header = text.split("\n", 1)[0].rstrip("\r").split(delimiter)
+        missing = [c for c in columns if c not in header]
+        if missing:
+            raise InputError(path, f"missing column(s) {missing}", row=1, field=missing[0])
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records = []
+    for record in reader:
+        if None in record or any(v is None for v in record.values()):
+            raise InputError(path, f"expected {len(reader.fieldnames or [])} fields", row=reader.line_num)
+        if strip:
+            record = {k: v.strip() for k, v in record.items()}
+        record["_line"] = str(reader.line_num)
+        records.append(record)
+    return records
+
+
+def match_country(mapping: dict[str, str], path: Path, rec: dict[str, str], fld: str, what: str) -> str:
+    """The ISO3 code ``rec[fld]`` maps to; a name or code that matches nothing stops the run."""
+    value = rec[fld].strip()
+    if value not in mapping:
+        raise InputError(path, f"{what} matches no country (add it to the step's metadata if it is one)",
+                         row=int(rec["_line"]), field=fld, value=rec[fld])
+    return mapping[value]
+
+
+def number(path: Path, rec: dict[str, str], fld: str, lo: float | None = None, hi: float | None = None) -> float:
+    """A finite number within [lo, hi]; anything else is an error naming the file, row and field."""
+    text = rec[fld].strip()
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise InputError(path, "not a number", row=int(rec["_line"]), field=fld, value=rec[fld]) from exc
+    if not math.isfinite(value):
+        raise InputError(path, "not a finite number", row=int(rec["_line"]), field=fld, value=rec[fld])
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise InputError(path, f"outside the scale {lo:g} to {hi:g}", row=int(rec["_line"]), field=fld,
+                         value=rec[fld])
+    return value
+
+
+def year(path: Path, rec: dict[str, str], fld: str) -> int:
+    """A survey year, written ``2022`` or ``2022.0``."""
+    text = rec[fld].strip()
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (value.is_integer() and 1990 <= value <= 2100):
+        raise InputError(path, "not a year", row=int(rec["_line"]), field=fld, value=rec[fld])
+    return int(value)
+
+
+@dataclass
+class Rows:
+    """Observations of one step, one per (country, indicator, year): a second one is an error naming both rows."""
+
+    source: str
+    rows: list[tuple[str, str, int, float]] = field(default_factory=list)
+    seen: dict[tuple[str, str, int], tuple[Path, int]] = field(default_factory=dict)
+
+    def add(self, path: Path, line: int, iso3: str, code: str, yr: int, value: float, fld: str,
+            label: str) -> None:
+        """Add one observation; ``label`` names the country as the file does."""
+        key = (iso3, code, yr)
+        if key in self.seen:
+            first = self.seen[key]
+            raise InputError(path, f"duplicate country-year ({label}, {yr}) for {code}; first on row {first[1]}"
+                             + ("" if first[0] == path else f" of {first[0].name}"), row=line, field=fld,
+                             value=label)
+        self.seen[key] = (path, line)
+        self.rows.append((iso3, code, yr, value))
+
+
+def check_indicators(meta_path: Path, meta: dict) -> dict[str, dict]:
+    """The step's indicators from its metadata, each with the keys the warehouse needs."""
+    specs = meta.get("indicators") or {}
+    if not specs:
+        raise InputError(meta_path, "the step's metadata lists no indicators", field="indicators")
+    for code, spec in specs.items():
+        missing = [k for k in INDICATOR_KEYS if k not in (spec or {})]
+        if missing:
+            raise InputError(meta_path, f"indicator {code} lacks {missing}", field=f"indicators.{code}")
+    return specs
+
+
+def load(con: duckdb.DuckDBPyConnection, rows: Rows, meta: dict, specs: dict[str, dict],
+         computed: set[str] | frozenset[str] = frozenset()) -> None:
+    """Insert the step's observations and its indicators (dataset and source = the step's name)."""
+    frame = pd.DataFrame(rows.rows, columns=["iso3", "indicator", "year", "value"])
+    frame["computed"] = frame["indicator"].isin(computed)
+    con.register("step_obs", frame)
+    con.execute("""INSERT INTO observations SELECT iso3, indicator, CAST(year AS SMALLINT), value, ?, computed
+                   FROM step_obs ORDER BY indicator, iso3, year""", [rows.source])
+    con.unregister("step_obs")
+    for code, spec in specs.items():
+        definition = " ".join(str(spec["definition"]).split())
+        con.execute("""
+            INSERT INTO indicators (code, name_en, name_zh, title, unit, unit_zh, topic, definition, source_org,
+                                    dataset, license, last_updated, in_catalog, higher_is_better, note)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS DATE), false, ?, ?)""",
+                    [code, spec["name_en"], spec["name_zh"], spec.get("title", spec["name_en"]), spec["unit"],
+                     spec.get("unit_zh"), meta.get("topic"), definition, meta.get("publisher"), rows.source,
+                     meta["license"], str(meta["last_updated"]), spec["higher_is_better"], spec.get("note")])

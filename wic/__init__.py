@@ -1,0 +1,1 @@
+"""The ``wic`` command of the WIC Digital Economy Observatory."""

@@ -1,0 +1,426 @@
+"""The ``wic`` command: build the warehouse, query it, serve the dashboard, write briefs."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from etl import config
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ENVIRONMENT = """\b
+Environment:
+  WIC_MIRROR         data mirror root (default: ../shared/data beside the checkout)
+  WIC_WAREHOUSE      warehouse file (default: data/warehouse.duckdb)
+  WIC_MEMBERS_DIR    folder of members.csv and membership_counts.csv (default: data/members)
+  WIC_CACHE          downloads and cached API pages (default: data/cache)
+  WIC_WORLDBANK_URL  World Bank API v2 base URL (default: https://api.worldbank.org/v2)
+"""
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
+
+
+def _examples(*lines: str) -> str:
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines) + "\n\n" + ENVIRONMENT
+
+
+def _reported(name: str) -> Callable[[F], F]:
+    """Turn the errors people can fix into one line on stderr and an exit code, never a traceback."""
+
+    def wrap(fn: F) -> F:
+        @functools.wraps(fn)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            from etl.errors import InputError, SourceError, Stopped
+            from etl.read import UnknownCode, WarehouseMissing
+
+            try:
+                return fn(*args, **kwargs)
+            except click.exceptions.Exit:   # click's exit is a RuntimeError: let it through
+                raise
+            except (InputError, SourceError, UnknownCode, WarehouseMissing, RuntimeError) as exc:
+                click.echo(f"wic {name}: error: {exc}", err=True)
+                raise click.exceptions.Exit(1) from None
+            except Stopped as exc:
+                done = "the new warehouse is in place" if exc.completed else "the warehouse is as it was"
+                click.echo(f"wic {name}: {exc}; {done}", err=True)
+                raise click.exceptions.Exit(128 + exc.signum) from None
+            except KeyboardInterrupt:
+                click.echo(f"wic {name}: interrupted", err=True)
+                raise click.exceptions.Exit(130) from None
+            except BrokenPipeError:
+                raise click.exceptions.Exit(0) from None
+
+        return inner  # type: ignore[return-value]
+
+    return wrap
+
+
+@click.group(context_settings=CONTEXT, epilog=ENVIRONMENT)
+def main() -> None:
+    """WIC Digital Economy Observatory: build the DuckDB warehouse of digital-economy statistics, query it,
+    serve the dashboard."""
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the ``wic`` command with ``argv`` (default: the process's arguments) and return its exit code."""
+    try:
+        main.main(args=list(argv) if argv is not None else None, prog_name="wic", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
+
+
+# --- wic etl ----------------------------------------------------------------------------------------------
+
+BUILD_OPTIONS = ("source", "indicators", "force", "check", "quiet")
+
+
+def _build_options(fn: F) -> F:
+    for option in reversed([
+        click.option("--source", type=click.Choice(["mirror", "worldbank"]), default="mirror", show_default=True,
+                     help="mirror: the offline files; worldbank: the live Indicators API v2"),
+        click.option("--indicators", default="catalog", show_default=True, metavar="catalog|all|CODES",
+                     help="with --source worldbank: 'catalog', 'all' (every mirror indicator) or comma-separated "
+                          "codes"),
+        click.option("--force", is_flag=True, help="rebuild every step even if its inputs are unchanged"),
+        click.option("--check", is_flag=True, help="validate the inputs and build, but write nothing"),
+        click.option("--quiet", is_flag=True, help="no progress bars"),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+@main.group(invoke_without_command=True, context_settings=CONTEXT,
+            epilog=_examples("wic etl", "wic etl --check", "wic etl --source worldbank --indicators catalog",
+                             "wic etl members register.xlsx"))
+@_build_options
+@click.pass_context
+def etl(ctx: click.Context, **options: Any) -> None:
+    """Build or refresh the warehouse.
+
+    Builds the DuckDB warehouse from the offline mirror (default) or the live World Bank API, in a new file
+    swapped in atomically. Unchanged sources are skipped by checksum; nothing is written if all are unchanged.
+    SIGTERM, SIGHUP or Ctrl-C stop a run cleanly (exit 128 + the signal's number).
+    """
+    if ctx.invoked_subcommand is None:
+        _build(options, None)
+
+
+@etl.command("members", context_settings=CONTEXT,
+             epilog=_examples("wic etl members register.xlsx", "wic etl members data/members/members.csv --check"))
+@click.argument("path", type=click.Path(path_type=Path))
+@_build_options
+@click.pass_context
+def etl_members(ctx: click.Context, path: Path, **options: Any) -> None:
+    """Load a membership register (CSV or Excel .xlsx) in the columns of data/members/members.csv.
+
+    Once loaded, it becomes the register of record in the members folder.
+    """
+    parent = ctx.parent
+    assert parent is not None
+    for name in BUILD_OPTIONS:   # `wic etl --force members PATH` and `wic etl members PATH --force` alike
+        if ctx.get_parameter_source(name) != click.core.ParameterSource.COMMANDLINE:
+            options[name] = parent.params[name]
+    _build(options, path)
+
+
+def _build(options: dict[str, Any], register: Path | None) -> None:
+    from etl.errors import stop_on_signals
+
+    stop_on_signals()
+    code = _reported("etl")(_etl)(options, register)
+    raise click.exceptions.Exit(code)
+
+
+def _worldbank_codes(spec: str) -> list[str]:
+    from etl.catalog import load_catalog
+    from etl.sources import wdi
+
+    if spec == "catalog":
+        cat = load_catalog()
+        # only World Bank series: the catalog's digital-government indicators come from their own mirror steps
+        wb = [i for i in cat.indicators if i.dataset in ("wdi", "gapminder")]
+        codes = [i.code for i in wb] + [i.agg_weight for i in cat.indicators if i.agg_weight]
+        return sorted(set(codes))
+    if spec == "all":
+        mirror = sorted(p.name[:-4] for p in (config.raw_dir() / wdi.FOLDER).glob("*.csv"))
+        return sorted(set(mirror) | set(_worldbank_codes("catalog")))
+    return sorted({c.strip() for c in spec.split(",") if c.strip()})
+
+
+def _etl(options: dict[str, Any], register: Path | None) -> int:
+    from etl import build
+    from etl.steps import Context
+
+    progress = not options["quiet"] and sys.stderr.isatty()
+    ctx = Context.default(progress=progress)
+    if register is not None:
+        ctx.members_file = register.resolve()
+    source, indicators = options["source"], options["indicators"]
+    if source == "worldbank":
+        from etl.sources import worldbank_api
+
+        out = config.cache_dir() / "worldbank" / "extract"
+        result = worldbank_api.extract(_worldbank_codes(indicators), out,
+                                       cache_dir=config.cache_dir() / "worldbank" / "pages", progress=progress)
+        ctx.warnings.extend(result.warnings)
+        ctx.iso_raw, ctx.raw = ctx.raw, out
+        ctx.dataset, ctx.loaded_from = "worldbank-api", config.worldbank_api_url()
+    partial = source == "worldbank" and indicators not in ("catalog", "all")
+    report = build.run(ctx, source=source, force=options["force"], check=options["check"], partial=partial)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)   # the run is done: a late stop must not report it as undone
+    if report.status == "up-to-date":
+        print(f"{report.target}: up to date (inputs unchanged since the last run; --force rebuilds)")
+        return 0
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    steps = ", ".join(f"{k} {v}" for k, v in report.steps.items())
+    verb = "checked (nothing written)" if report.status == "checked" else f"built {report.target}"
+    print(f"{verb} in {report.seconds:.1f} s: {steps}; "
+          f"{report.row_counts.get('observations', 0):,} observations, "
+          f"{report.row_counts.get('indicators', 0)} indicators, {report.row_counts.get('countries', 0)} countries")
+    if register is not None and report.status == "ok":
+        _keep_register(register.resolve())
+    return 0
+
+
+def _keep_register(path: Path) -> None:
+    """Make a loaded register the one of record in the members folder, so later runs keep it."""
+    from etl.sources.members import EXCEL_SUFFIXES, read_register
+    from etl.steps import step_meta
+
+    dest = config.members_dir() / "members.csv"
+    if dest.exists() and dest.resolve() == path:
+        return
+    tmp = dest.with_name(".members.csv.tmp")
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        import csv
+
+        columns = step_meta("members")["member_columns"]
+        with open(tmp, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(read_register(path))
+    else:
+        shutil.copyfile(path, tmp)
+    os.replace(tmp, dest)
+    print(f"the register is now {dest}")
+
+
+# --- wic query, wic info ----------------------------------------------------------------------------------
+
+def _codes(values: Sequence[str]) -> list[str]:
+    return [code.strip() for value in values for code in value.split(",") if code.strip()]
+
+
+@main.command(context_settings=CONTEXT,
+              epilog=_examples("wic query --indicator IT.NET.USER.ZS --country CHN USA --from 2015",
+                               "wic query --indicator IT.NET.USER.ZS,IT.NET.BBND.P2 --country WIC --format json"))
+@click.option("--indicator", required=True, multiple=True, metavar="CODE",
+              help="indicator code (repeatable or comma-separated), e.g. IT.NET.USER.ZS")
+@click.option("--country", multiple=True, metavar="ISO3",
+              help="country or group codes (repeatable or comma-separated; codes after it count too), e.g. CHN "
+                   "WLD WIC")
+@click.option("--from", "year_from", type=int, metavar="Y", help="first year")
+@click.option("--to", "year_to", type=int, metavar="Y", help="last year")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
+              help="output format")
+@click.argument("more_countries", nargs=-1, metavar="[ISO3 ...]")
+@_reported("query")
+def query(indicator: tuple[str, ...], country: tuple[str, ...], year_from: int | None, year_to: int | None,
+          fmt: str, more_countries: tuple[str, ...]) -> None:
+    """Print observations as tidy rows with columns iso3,indicator,year,value,source,computed,carried."""
+    from etl import read
+
+    if more_countries and not country:
+        raise click.UsageError(f"unexpected argument {more_countries[0]!r}: give country codes after --country")
+    countries = _codes(country + more_countries) or None
+    frame = read.observations(_codes(indicator), countries, year_from=year_from, year_to=year_to, with_flags=True)
+    if fmt == "json":
+        json.dump(frame.to_dict("records"), sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        frame.to_csv(sys.stdout, index=False, float_format="%.15g")
+    sys.stdout.flush()
+
+
+@main.command(context_settings=CONTEXT,
+              epilog=_examples("wic facts CHN", "wic facts WIC --indicator IT.NET.USER.ZS --format json"))
+@click.argument("code", metavar="ISO3")
+@click.option("--indicator", multiple=True, metavar="CODE", help="indicator code (repeatable)")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="output format")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="language of the table")
+@_reported("facts")
+def facts(code: str, indicator: tuple[str, ...], fmt: str, lang: str) -> None:
+    """Print a country's or group's facts: value, year, rank, change, flags.
+
+    The facts the country profile and the briefs state, for each headline indicator (or the --indicator codes):
+    latest value and year, rank among economies whose latest value lies in the window and among WIC member
+    countries, the 5-year change with both years, and how a group value was computed. ISO3 is a country or group
+    code, e.g. CHN, WLD, WIC.
+    """
+    from etl import facts as fact_set
+    from etl import read
+
+    rows = fact_set.flat_rows(code.strip().upper(), list(indicator) or None)
+    if fmt == "json":
+        json.dump(rows, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return
+    names = read.indicator_table()
+    column = "name_zh" if lang == "zh" else "name_en"
+    for row in rows:
+        name = names.loc[row["indicator"], column]
+        label = name if isinstance(name, str) and name else names.loc[row["indicator"], "name_en"]
+        click.echo(f"{row['indicator']:<20} {label}: {row['text_' + lang]}")
+
+
+@main.command(context_settings=CONTEXT, epilog=ENVIRONMENT)
+@_reported("info")
+def info() -> None:
+    """Show the warehouse's path, last run and table sizes."""
+    from etl import read
+
+    runs = read.runs()
+    last = runs.iloc[0]
+    click.echo(f"warehouse: {config.warehouse_path()}")
+    click.echo(f"last run:  {last['run_id']} ({last['source']}), finished {last['finished_at']}")
+    for table, rows in json.loads(last["row_counts"]).items():
+        click.echo(f"  {table:20} {rows:>10,}")
+
+
+# --- wic export -------------------------------------------------------------------------------------------
+
+@main.command(context_settings=CONTEXT,
+              epilog=_examples("wic export --out bundle", "wic export --format parquet --out bundle-parquet"))
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
+              help="file format of the tables")
+@click.option("--out", type=click.Path(path_type=Path), required=True, metavar="DIR",
+              help="a new (or empty) folder to write the bundle into")
+@_reported("export")
+def export(fmt: str, out: Path) -> None:
+    """Write every table of the warehouse as a Frictionless data package.
+
+    Observations (with their flags), indicators, countries, groups, members, sources, runs and the index tables,
+    with a datapackage.json: schemas, licences per resource, the data vintage and a citation. The folder
+    appears only once it is complete.
+    """
+    from etl import export as bundle
+
+    written = bundle.export(out, fmt)
+    tables = len(json.loads((written / "datapackage.json").read_text(encoding="utf-8"))["resources"])
+    click.echo(f"wrote {written}: {tables} tables as {fmt} and datapackage.json")
+
+
+# --- wic changes ------------------------------------------------------------------------------------------
+
+@main.command(context_settings=CONTEXT,
+              epilog=_examples("wic changes", "wic changes --since 20261201T100347Z-23da45 --indicator IT.NET.USER.ZS"))
+@click.option("--since", metavar="RUN", help="only the runs after this run id (see `wic info`)")
+@click.option("--indicator", multiple=True, metavar="CODE",
+              help="only these indicators (repeatable or comma-separated)")
+@_reported("changes")
+def changes(since: str | None, indicator: tuple[str, ...]) -> None:
+    """Print what each ETL run changed: observations added, removed and revised, with old and new value.
+
+    CSV with columns run_id,previous_run,indicator,source,iso3,year,change,old_value,new_value.
+    """
+    from etl import read
+
+    frame = read.changes(since=since, indicators=_codes(indicator) or None)
+    frame.to_csv(sys.stdout, index=False, float_format="%.15g")
+    sys.stdout.flush()
+
+
+# --- wic serve --------------------------------------------------------------------------------------------
+
+@main.command(context_settings=CONTEXT,
+              epilog=_examples("wic serve", "wic serve --host 0.0.0.0 --port 8080 --workers 4", "wic serve --dev"))
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
+@click.option("--port", type=click.IntRange(1, 65535), default=8050, show_default=True, help="port")
+@click.option("--dev", "--debug", "dev", is_flag=True,
+              help="development: Flask's server with the reloader and the debugger, and Dash's dev tools "
+                   "(loopback hosts only)")
+@click.option("--prod", is_flag=True, help="production, the default: gunicorn (kept for scripts)")
+@click.option("--workers", type=click.IntRange(min=1), default=max(2, (os.cpu_count() or 1) + 1),
+              show_default="cores + 1", help="production: worker processes")
+@click.option("--threads", type=click.IntRange(min=1), default=2, show_default=True,
+              help="production: threads per worker")
+@_reported("serve")
+def serve(host: str, port: int, dev: bool, prod: bool, workers: int, threads: int) -> None:
+    """Serve the dashboard and the HTTP API.
+
+    By default with gunicorn: several workers on a read-only warehouse, /healthz, gzip and security headers.
+    SIGTERM, SIGINT or SIGHUP stop it and its workers (exit 128 + the signal's number).
+    """
+    from wic import serve as serving
+
+    if dev and prod:
+        raise click.UsageError("--dev and --prod exclude each other")
+    if dev:
+        if not serving.is_loopback(host):
+            raise click.UsageError(f"--dev serves a debugger that runs code: refused on {host}, "
+                                   "use a loopback host such as 127.0.0.1")
+        serving.development(host, port)
+        return
+    from etl import read
+
+    read.open_warehouse().rows("SELECT 1")   # fail early, with a clear message, if there is no warehouse
+    raise click.exceptions.Exit(serving.production(host, port, workers, threads))
+
+
+# --- wic notebook -----------------------------------------------------------------------------------------
+
+@main.command(context_settings=CONTEXT,
+              epilog=_examples("wic notebook", "JUPYTER_TOKEN=secret wic notebook --port 8890 --no-browser"))
+@click.option("--port", type=click.IntRange(1, 65535), default=8888, show_default=True, help="port on 127.0.0.1")
+@click.option("--root", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="the folder JupyterLab shows  [default: notebooks/ of the checkout]")
+@click.option("--no-browser", is_flag=True, help="do not open a browser")
+@_reported("notebook")
+def notebook(port: int, root: Path | None, no_browser: bool) -> None:
+    """Open JupyterLab on 127.0.0.1 on the notebooks, with this environment's Python kernel.
+
+    Needs the warehouse (`wic etl`) and the notebook extra (`make notebook` installs both). JupyterLab's own
+    JUPYTER_TOKEN sets the access token; its news feed, update check and extension lookups are off.
+    """
+    from etl import read
+    from wic import notebook as lab
+
+    read.open_warehouse().rows("SELECT 1")   # the notebooks read it: say so now if it is missing
+    lab.run((root or lab.default_root()).resolve(), "127.0.0.1", port, not no_browser)
+
+
+# --- wic brief --------------------------------------------------------------------------------------------
+
+@main.command(context_settings=CONTEXT,
+              epilog=_examples("wic brief CHN", "wic brief KEN --lang zh --out kenya-zh.pdf",
+                               "wic brief WIC --out wic.pdf"))
+@click.argument("code", metavar="ISO3")
+@click.option("--lang", default="en", metavar="en|zh", show_default=True, help="language: en or zh")
+@click.option("--out", type=click.Path(path_type=Path), metavar="PATH",
+              help="the PDF to write (default: brief-ISO3-LANG.pdf)")
+@_reported("brief")
+def brief(code: str, lang: str, out: Path | None) -> None:
+    """Write the printable A4 PDF brief of a country or group.
+
+    The two-page council brief of a country or a group (a World Bank region, an income group, WLD or WIC),
+    in English or Chinese, from the same template as the dashboard's /briefing page (printed by headless
+    Chromium). ISO3 is a country or group code, e.g. CHN, XKX, EAS, HIC, WIC.
+    """
+    from dashboard.briefing import write_brief
+
+    written = write_brief(code, lang, out)
+    click.echo(f"wrote {written} ({written.stat().st_size:,} bytes)")
