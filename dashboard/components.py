@@ -129,7 +129,7 @@ def data_request(indicators: Sequence[str], *, countries: Sequence[str] | None =
 
 
 def view_links(indicator: str, lang: str, *, countries: Sequence[str] = (), year: int | None = None,
-               year_from: int | None = None, year_to: int | None = None, current: str = "") -> html.Nav:
+               year_from: int | None = None, year_to: int | None = None, current: str = "") -> html.Div:
     """The same selection as a map, a chart over time and a table, one click apart (OWID's tabs)."""
     views = [("map", i18n.pick("Map", "地图", lang), href("/map", {"indicator": indicator, "year": year,
                                                                 "lang": lang})),
@@ -139,11 +139,11 @@ def view_links(indicator: str, lang: str, *, countries: Sequence[str] = (), year
               href("/explorer", {"indicators": indicator, "countries": list(countries) or None,
                                  "from": year_from if year_from is not None else year,
                                  "to": year_to if year_to is not None else year, "lang": lang}))]
-    return html.Nav([html.Span(i18n.pick("View as:", "查看方式：", lang), className="share-label"),
+    return html.Div([html.Span(i18n.pick("View as:", "查看方式：", lang), className="share-label"),
                      *[html.Span(label, className="view-current", **aria(current="page")) if key == current
                        else dcc.Link(label, href=link, className="share-btn view-link", id=f"view-{key}")
                        for key, label, link in views]],
-                    className="share views", **aria(label=i18n.pick("Other views", "其他视图", lang)))
+                    className="share views", role="group", **aria(label=i18n.pick("Other views", "其他视图", lang)))
 
 
 def get_data(request: tuple[str, str], lang: str) -> html.Details:
