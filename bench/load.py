@@ -100,11 +100,19 @@ class Server:
             return False
 
     def workers_rss(self) -> dict[int, int]:
-        """Resident memory (bytes) of each worker process."""
-        pid = self.proc.pid
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        """Resident memory (bytes) of each worker process: the leaves under `wic serve` (then gunicorn's master)."""
+        def children(pid: int) -> list[int]:
+            return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+        leaves, todo = [], [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            below = children(pid)
+            todo.extend(below)
+            if not below and pid != self.proc.pid:
+                leaves.append(pid)
         out = {}
-        for child in children:
+        for child in leaves:
             for line in Path(f"/proc/{child}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     out[int(child)] = int(line.split()[1]) * 1024

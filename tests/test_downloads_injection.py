@@ -33,13 +33,11 @@ METADATA = {"AG.LND.AGRI.ZS": ("=1+2 agricultural land (\tper tab)", "+Org A", "
 
 def _mirror(root: Path) -> Path:
     """A writable mirror of symlinks (like conftest's mirror_copy) with hostile WDI metadata."""
-    raw = root / "raw"
-    for folder in sorted(config.raw_dir().iterdir()):
-        if folder.is_dir():
-            (raw / folder.name).mkdir(parents=True)
-            for f in folder.iterdir():
-                if f.is_file():
-                    (raw / folder.name / f.name).symlink_to(f)
+    raw, real = root / "raw", config.raw_dir()
+    for f in sorted(real.rglob("*")):
+        if f.is_file() and f.parent != real:
+            (raw / f.relative_to(real)).parent.mkdir(parents=True, exist_ok=True)
+            (raw / f.relative_to(real)).symlink_to(f)
     for code, (title, org, license_) in METADATA.items():
         path = raw / "datahub-wdi" / f"{code}.datapackage.json"
         pkg = json.loads(path.read_text(encoding="utf-8"))

@@ -23,7 +23,7 @@ def fake_api() -> Iterator[FakeWorldBank]:
 def _codes(target: Path) -> set[str]:
     con = duckdb.connect(str(target), read_only=True)
     try:
-        return {r[0] for r in con.execute("SELECT DISTINCT indicator FROM observations WHERE NOT computed")
+        return {r[0] for r in con.execute("SELECT DISTINCT indicator FROM observations WHERE source = 'worldbank-api'")
                 .fetchall()}
     finally:
         con.close()
