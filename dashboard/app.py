@@ -12,7 +12,7 @@ from dash import html
 from flask_compress import Compress
 from werkzeug.exceptions import HTTPException
 
-from dashboard import api, bundle, http_errors, static_cache
+from dashboard import api, bundle, embed_headers, http_errors, static_cache
 from dashboard.briefing import routes as briefing_routes
 from etl import config, read
 
@@ -99,6 +99,7 @@ def create_app(dev: bool = False) -> dash.Dash:
                        "frame-ancestors 'none'; form-action 'self'")
         return _security_headers(response, csp[0])
 
+    server.after_request(embed_headers.headers)   # Flask runs hooks last-registered first: this one after `headers`
     server.after_request(headers)
     server.after_request(static_cache.headers)
     http_errors.register(server)   # after the headers: Flask runs later after_request functions first

@@ -77,7 +77,7 @@ def page_frame(path: str, lang: str, query: Mapping[str, object], children: Any,
 
 
 def chart_block(graph_id: str, caption_id: str, summary_id: str, table_id: str, lang: str,
-                height: int = 460) -> html.Section:
+                height: int = 460, embed: str | None = None) -> html.Section:
     """A chart with its caption (unit, year, source), a text summary and its data table behind a toggle."""
     config: Any = graph_config(graph_id)   # dcc.Graph's Config TypedDict lacks some of Plotly's keys
     return html.Section([
@@ -85,19 +85,23 @@ def chart_block(graph_id: str, caption_id: str, summary_id: str, table_id: str, 
                               responsive=True), type="dot"),
         html.P(id=caption_id, className="caption"),
         html.P(id=summary_id, className="summary", **aria(live="polite")),
-        share_menu(graph_id, lang),
+        share_menu(graph_id, lang, embed),
         html.Details([html.Summary(t("chart.table", lang)), html.Div(id=table_id, className="table-wrap")]),
         html.Div(id=f"{graph_id}-getdata"),
     ], className="chart-block")
 
 
-def share_menu(graph_id: str, lang: str) -> html.Div:
-    """Copy link, PNG, SVG and the drawn data as CSV (assets/share.js); nothing leaves the host."""
+def share_menu(graph_id: str, lang: str, embed: str | None = None) -> html.Div:
+    """Copy link, PNG, SVG, the drawn data as CSV and, where an ``embed`` route exists, the code to embed the
+    chart (assets/share.js); nothing leaves the host."""
     items = [("link", i18n.pick("Copy link", "复制链接", lang)), ("png", "PNG"), ("svg", "SVG"),
              ("csv", i18n.pick("Chart data (CSV)", "图表数据（CSV）", lang))]
+    if embed:
+        items.append(("embed", i18n.pick("Embed", "嵌入", lang)))
     return html.Div([html.Span(i18n.pick("Share or download:", "分享或下载：", lang), className="share-label"),
                      *[html.Button(label, type="button", className="share-btn", id=f"{graph_id}-share-{kind}",
-                                   **aria(data_share=kind, data_name=graph_id)) for kind, label in items]],
+                                   **aria(data_share=kind, data_name=graph_id, data_embed=embed or ""))
+                       for kind, label in items]],
                     className="share", role="group", **aria(label=i18n.pick("Share", "分享", lang)))
 
 
@@ -122,6 +126,24 @@ def data_request(indicators: Sequence[str], *, countries: Sequence[str] | None =
             args.append(f"{key}={value}")
     path = "/api/v1/observations?" + "&".join(f"{k}={v}" for k, v in params)
     return path, f"from etl import read\nframe = read.observations({', '.join(args)})"
+
+
+def view_links(indicator: str, lang: str, *, countries: Sequence[str] = (), year: int | None = None,
+               year_from: int | None = None, year_to: int | None = None, current: str = "") -> html.Div:
+    """The same selection as a map, a chart over time and a table, one click apart (OWID's tabs)."""
+    views = [("map", i18n.pick("Map", "地图", lang), href("/map", {"indicator": indicator, "year": year,
+                                                                "lang": lang})),
+             ("chart", i18n.pick("Chart over time", "趋势图", lang),
+              href("/compare", {"indicator": indicator, "countries": list(countries) or None, "lang": lang})),
+             ("table", i18n.pick("Table", "数据表", lang),
+              href("/explorer", {"indicators": indicator, "countries": list(countries) or None,
+                                 "from": year_from if year_from is not None else year,
+                                 "to": year_to if year_to is not None else year, "lang": lang}))]
+    return html.Div([html.Span(i18n.pick("View as:", "查看方式：", lang), className="share-label"),
+                     *[html.Span(label, className="view-current", **aria(current="page")) if key == current
+                       else dcc.Link(label, href=link, className="share-btn view-link", id=f"view-{key}")
+                       for key, label, link in views]],
+                    className="share views", role="group", **aria(label=i18n.pick("Other views", "其他视图", lang)))
 
 
 def get_data(request: tuple[str, str], lang: str) -> html.Details:

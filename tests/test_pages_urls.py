@@ -3,6 +3,8 @@ not."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash
 import pytest
 from dash_payloads import layout as page_layout
@@ -25,9 +27,56 @@ OWN = {
 @pytest.mark.parametrize("page", list(OWN))
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_an_unknown_parameter_gives_a_notice_and_known_ones_do_not(app: dash.Dash, page: str, lang: str) -> None:
+    import sys
+
+    if page == "pages.index":   # one weight per pillar of the index's configuration
+        OWN[page]["weights"] = ",".join(["1"] * len(sys.modules[page].PILLARS))
     assert [n for n in notices(page_layout(page, **OWN[page], lang=lang)) if isinstance(n, str)
             and ("not use" in n or "不使用" in n or "replaced" in n or "替换" in n)] == []
     shown = [n for n in notices(page_layout(page, **OWN[page], foo="bar", lang=lang)) if isinstance(n, str)]
     unknown = [n for n in shown if "foo" in n]
     assert len(unknown) == 1
     assert ("does not use" in unknown[0]) if lang == "en" else ("不使用" in unknown[0])
+
+
+def test_only_embed_pages_may_be_framed(client: Any) -> None:
+    embed = client.get("/embed/map?indicator=IT.NET.USER.ZS&year=2020")
+    assert embed.status_code == 200
+    assert "frame-ancestors *" in embed.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" not in embed.headers["Content-Security-Policy"]
+    assert "X-Frame-Options" not in embed.headers
+    for path in ("/map", "/", "/compare", "/api/v1/indicators", "/briefing"):
+        response = client.get(path)
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], path
+        assert response.headers["X-Frame-Options"] == "DENY", path
+
+
+def test_the_embed_page_is_the_map_with_its_caption_and_source(app: dash.Dash) -> None:
+    from dash_payloads import nodes
+
+    tree = page_layout("pages.embed_map", indicator="IT.NET.USER.ZS", year="2020")
+    assert tree.className == "embed"
+    graphs = [n for n in nodes(tree) if type(n).__name__ == "Graph"]
+    assert [g.id for g in graphs] == ["map-graph"]
+    assert any(getattr(n, "id", None) == "map-caption" for n in nodes(tree))
+
+
+def test_map_chart_and_table_of_a_selection_are_one_click_apart(app: dash.Dash) -> None:
+    import json
+    import re
+    from urllib.parse import parse_qsl, urlsplit
+
+    from dash_payloads import call
+
+    status, body = call(app, "map-graph.figure", {
+        "map-indicator.value": "IT.NET.BBND.P2", "map-year.value": 2020, "map-scale.value": "linear",
+        "map-region.value": "", "map-flags.value": ["members"], "map-lang.data": "en"})
+    assert status == 200
+    links = re.findall(r'"href": "([^"]+)"', json.dumps(body["response"]["map-graph-getdata"]["children"]))
+    targets = {urlsplit(h).path: dict(parse_qsl(urlsplit(h).query)) for h in links}
+    assert targets["/compare"] == {"indicator": "IT.NET.BBND.P2", "countries": "WIC", "lang": "en"}
+    assert targets["/explorer"] == {"indicators": "IT.NET.BBND.P2", "countries": "WIC", "from": "2020",
+                                    "to": "2020", "lang": "en"}
+    pages = {"/compare": "pages.compare", "/explorer": "pages.explorer"}
+    for path, query in targets.items():
+        assert path in pages and notices(page_layout(pages[path], **query)) == [], path

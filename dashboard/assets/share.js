@@ -48,6 +48,22 @@
       if (navigator.clipboard) { navigator.clipboard.writeText(window.location.href).then(done, done); } else { done(); }
       return;
     }
+    if (what === 'embed') {
+      const src = window.location.origin + button.getAttribute('data-embed') + window.location.search;
+      const code = '<iframe src="' + src.replace(/"/g, '&quot;') + '" width="100%" height="720" ' +
+                   'style="border:0" title="' + document.title.replace(/"/g, '&quot;') + '"></iframe>';
+      const menu = button.closest('.share');
+      let box = menu.querySelector('textarea.embed-code');
+      if (!box) {
+        box = document.createElement('textarea');
+        box.className = 'embed-code'; box.readOnly = true; box.rows = 3;
+        box.setAttribute('aria-label', button.textContent);
+        menu.appendChild(box);
+      }
+      box.value = code; box.select();
+      if (navigator.clipboard) { navigator.clipboard.writeText(code).catch(function () {}); }
+      return;
+    }
     if (!gd || !window.Plotly) { return; }
     if (what === 'png' || what === 'svg') {
       window.Plotly.downloadImage(gd, {format: what, filename: name, width: gd.offsetWidth, height: gd.offsetHeight,

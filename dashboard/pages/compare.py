@@ -206,8 +206,11 @@ def render_lines(places: list[str] | None, indicator: str, scale: str, mode: str
     summary = pick("Latest: ", "最新：", lang) + "; ".join(parts) + missing_text(missing, lang)
     headers, table_rows = figures.wide_table(series)
     table = components.table_rows(table_rows, [t("control.year", lang), *headers[1:]])
-    return fig, note, " ".join([summary, *notes]), table, query, components.get_data(
-        components.data_request([indicator], countries=places), lang), options
+    last_year = max(max(s.years) for s in series)
+    views = components.view_links(indicator, lang, countries=places, year=last_year, current="chart",
+                                  year_from=min(min(s.years) for s in series), year_to=last_year)
+    return fig, note, " ".join([summary, *notes]), table, query, [views, components.get_data(
+        components.data_request([indicator], countries=places), lang)], options
 
 
 clientside_callback(   # % changes are drawn on a linear axis: untick "log"

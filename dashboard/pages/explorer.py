@@ -510,8 +510,10 @@ def render(indicators: object, countries: object, year_from: object, year_to: ob
     rows = read.observation_rows(codes, places, year_from=lo, year_to=hi) if codes and places else []
     records = grid_records(rows[:GRID_MAX_ROWS], lang)
     request = components.data_request(codes, countries=places, year_from=lo, year_to=hi)
+    views = components.view_links(codes[0], lang, countries=places, year=hi, year_from=lo, year_to=hi,
+                                  current="table") if codes else None
     return (records, count_text(len(rows), len(records), lang), _about_view(about, lang), query,
-            components.get_data(request, lang) if codes and places else None)
+            [views, components.get_data(request, lang)] if codes and places else None)
 
 
 def _filename(query: Mapping[str, Any], ext: str) -> str:

@@ -278,14 +278,14 @@ def ranking_figure(rows: Sequence[tuple[str, str, float, float, float, str]],
     title_font = {"size": 11}
     layout = figures._layout(
         title, note, height=height, showlegend=False, bargap=0.25, hovermode="closest",
-        xaxis={**axis, "domain": [0, 0.56], "range": [0, 118], "tickvals": [0, 25, 50, 75, 100],
+        xaxis={**axis, "domain": [0, 0.56], "range": [0, 118], "tickvals": [0, 50, 100],
                "title": {"font": title_font, "text": score_title}},
         xaxis2={**axis, "domain": [0.62, 1], "anchor": "y", "range": [0, n_ranked + 1],
                 "title": {"font": title_font, "text": rank_title}},
         yaxis={"type": "category", "range": [len(rows) - 0.5, -0.5], "automargin": True, "fixedrange": True,
                "tickfont": {"size": 11}, "categoryorder": "array", "categoryarray": labels},
         margin={"l": 10, "r": 14, "b": 16})
-    layout["margin"]["t"] += 64    # the axes' ticks and titles (up to three lines) sit above the plot
+    layout["margin"]["t"] += 96    # the axes' ticks and titles (up to four short lines: a phone) sit above
     layout["title"].update(yref="container", y=1, yanchor="top", pad={"t": 10})
     return {"data": [bars, segments, medians, yours], "layout": layout}
 
@@ -693,9 +693,9 @@ def render(*args: Any) -> tuple[Any, ...]:
     mc = config().monte_carlo
     fig = ranking_figure(
         rows, bands, n_ranked=len(p.iso3), title=title, note=note, selected=country or None,
-        score_title=pick("Score<br>▲▼ vs published rank", "得分<br>▲▼ 较已发布排名", lang),
-        rank_title=pick("Rank (1 = best)<br>━ 5–95% · ● median<br>◆ these settings",
-                        "排名（1 = 最好）<br>━ 5–95% · ● 中位数<br>◆ 当前设置", lang))
+        score_title=pick("Score<br>▲▼ vs<br>published rank", "得分<br>▲▼ 较<br>已发布排名", lang),
+        rank_title=pick("Rank (1 = best)<br>━ 5–95%<br>● median<br>◆ these settings",
+                        "排名（1 = 最好）<br>━ 5–95%<br>● 中位数<br>◆ 当前设置", lang))
     summary = ranking_summary(rows, bands, len(p.iso3), weights, norm, agg, lang, mc.draws)
     headers = ["#", t("control.country", lang), "ISO3", pick("Score", "得分", lang),
                pick("Change", "变化", lang), pick("Published rank", "已发布排名", lang),

@@ -142,7 +142,7 @@ def layout(**query: object) -> html.Div:
     body = html.Div([
         html.H1(t("nav.map", lang)),
         controls, slider,
-        components.chart_block(ID.GRAPH, ID.CAPTION, ID.SUMMARY, ID.TABLE, lang, height=520),
+        components.chart_block(ID.GRAPH, ID.CAPTION, ID.SUMMARY, ID.TABLE, lang, height=520, embed="/embed/map"),
         dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY),
     ])
     return components.page_frame(PATH, lang, query, body, q.notices())
@@ -271,8 +271,10 @@ def render(indicator: str, year: int, scale: str, region: str, flags: list[str],
     else:
         group = region or (WIC if "members" in flags else "WLD")
         request = components.data_request([indicator], group=group, year_from=year, year_to=year)
+    views = components.view_links(indicator, lang, year=year, current="map",
+                                  countries=[region] if region else [WIC] if "members" in flags else [])
     return (fig, note, summary_text(rows, meta, year, lang, wic), table, query,
-            components.get_data(request, lang), str(year))
+            [views, components.get_data(request, lang)], str(year))
 
 
 components.register_url_sync(ID.QUERY)

@@ -69,7 +69,7 @@ def _date(value: object) -> str:
 
 # --- pure functions --------------------------------------------------------------------------------------
 
-FILE = re.compile(r"\s*(?:from |in |into |via )?(?:[\w.-]+/)*[\w.-]+\.(?:csv|ya?ml|json|py|xlsx|duckdb)\b")
+FILE = re.compile(r"\s*(?:from |in |into |via )?(?:[\w.<>-]+/)*[\w.<>-]+\.(?:csv|ya?ml|json|py|xlsx|duckdb)\b")
 FOLDER = re.compile(r"\s*(?:from |in |into |copied into )?\b(?:shared/)?data/[\w/.-]*")
 
 
