@@ -452,3 +452,20 @@ def members_text(orgs: int, people: int, lang: str, *, org_where: str, people_wh
     if not parts:
         return _text("members", "none", lang, where=org_where)
     return (" and " if lang != "zh" else "，").join(parts)
+
+
+def short_labels(f: Fact, lang: str) -> list[str]:
+    """The labels of :func:`labels` in compact form (a brief's footnote): method, carried, partial coverage."""
+    c = f.coverage
+    if c is None:
+        return labels(f, lang)
+    out = [method_text(c, lang)]
+    if c.n_carried:
+        before = (f.year or 0) - 1
+        years = f"{c.oldest_carried}–{before}" if c.oldest_carried is not None and c.oldest_carried < before \
+            else str(c.oldest_carried)
+        out.append(_text("short", "carried", lang, n=c.n_carried, m=c.n_reporting + c.n_carried, years=years,
+                         share=_pct(c.carried_share, lang)))
+    if f.partial:
+        out.append(_text("short", "partial", lang, coverage=_pct(c.coverage, lang)))
+    return out

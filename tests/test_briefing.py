@@ -374,7 +374,7 @@ def test_group_briefs(code: str, db: read.Warehouse) -> None:
     for h in brief.headlines:            # every computed value is starred and says how it was made
         if h.computed and h.fact is not None and h.fact.coverage is not None:
             assert f"{i18n.fmt(h.value, 'en')}*" in text
-            for label in facts.labels(h.fact, "en"):
+            for label in facts.short_labels(h.fact, "en"):
                 assert label in text, label
     if code in ("EAS", "SSF"):
         assert re.search(r"\d+(st|nd|rd|th) of 7 regions", text)

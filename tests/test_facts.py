@@ -233,7 +233,7 @@ def test_no_computed_or_carried_value_without_its_label(P: SimpleNamespace, db: 
                 if h.fact is not None and _label_needed(h.fact):
                     assert facts.fmt(h.fact.value, lang) + "*" in text.replace(" ", "")  or \
                         facts.fmt(h.fact.value, lang) + "*" in text
-                    for label in facts.labels(h.fact, lang):
+                    for label in facts.short_labels(h.fact, lang):
                         assert " ".join(label.split()) in text, (code, lang, label)
     # the overview: starred World, income-group and WIC values with their weighting in the notes
     for lang in ("en", "zh"):

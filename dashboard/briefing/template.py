@@ -78,13 +78,13 @@ td .unit { color: var(--muted); font-size: 7pt; }
 .note { font-size: 7pt; color: var(--muted); margin: 2px 0; }
 .cols { display: grid; grid-template-columns: 1fr 1fr; gap: 4px 14px; }
 .cols h3 { margin: 2px 0 1px; }
-.fresh { columns: 3; column-gap: 12px; font-size: 7.2pt; margin: 2px 0; padding: 0; list-style: none; }
+.fresh { columns: 4; column-gap: 10px; font-size: 6.8pt; margin: 2px 0; padding: 0; list-style: none; }
 .fresh li { display: flex; justify-content: space-between; gap: 6px; border-bottom: 1px dotted var(--line);
             break-inside: avoid; }
 .fresh li span:first-child { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .members { font-size: 7.6pt; margin: 0; padding-left: 14px; }
 .members li { margin: 1px 0; }
-.countries { font-size: 7.6pt; }
+.countries { font-size: 7pt; }
 .small { font-size: 7.2pt; color: var(--muted); }
 a { color: var(--accent); text-decoration: none; overflow-wrap: anywhere; }
 footer.cite { margin-top: 6px; border-top: 1px solid var(--line); padding-top: 3px; font-size: 7pt;
@@ -217,11 +217,13 @@ def headline_table(b: Brief, lang: str) -> str:
                           "非会员所在国家，不参与会员所在国家排名。", lang))
     if any(h.stale for h in b.headlines):
         notes.append(pick("Years in orange: no newer data.", "橙色年份：无更新数据。", lang))
-    for h in b.headlines:
-        if h.computed and h.fact is not None:
-            how = facts.labels(h.fact, lang) or [pick("computed here", "本平台计算", lang)]
-            notes.append(f"* {i18n.name(h.meta, lang)}: " + "; ".join(how) + "." if lang != "zh" else
-                         f"* {i18n.name(h.meta, lang)}：" + "；".join(how) + "。")
+    starred = [h for h in b.headlines if h.computed and h.fact is not None]
+    if starred:
+        sep, colon = pick("; ", "；", lang), pick(": ", "：", lang)
+        items = [i18n.name(h.meta, lang) + colon + pick(", ", "，", lang).join(
+            facts.short_labels(h.fact, lang) or [pick("computed here", "本平台计算", lang)])
+            for h in starred if h.fact is not None]
+        notes.append(pick("* Computed here", "* 本平台计算", lang) + colon + sep.join(items) + pick(".", "。", lang))
     notes.append(pick("Values: each indicator's latest value and its year. Ranks: 1 = best, among the economies whose "
                       "latest value falls in the years shown (from 3 years before the indicator's latest year with "
                       "broad coverage to its newest year); an older value is not ranked.",
@@ -451,15 +453,15 @@ def freshness_section(b: Brief, lang: str, sentences: Sequence[Sentence]) -> str
     items = []
     for f in b.freshness:
         if f.year is None:
-            year = f'<span class="none">{_e(i18n.t("nodata", lang))}</span>'
-        elif f.stale:
+            continue                    # the sentence above names every indicator without data
+        if f.stale:
             year = f'<span class="stale">{_e(pick(f"since {f.year}", f"{f.year}年后无", lang))}</span>'
         else:
             year = str(f.year)
         items.append(f'<li><span>{_e(i18n.name(f.meta, lang))}</span><span>{year}</span></li>')
-    legend = pick("Latest year with data for each catalog indicator; orange: no data for more than three years "
-                  "before the indicator's usual latest year; red: no data.",
-                  "各目录指标有数据的最新年份；橙色：比该指标通常的最新年份早三年以上；红色：无数据。", lang)
+    legend = pick("Latest year with data for each catalog indicator that has any (those without are named above); "
+                  "orange: no data for more than three years before the indicator's usual latest year.",
+                  "各有数据的目录指标的最新年份（无数据者见上文）；橙色：比该指标通常的最新年份早三年以上。", lang)
     return (f'<h2>{_e(title)}</h2><div class="narrative"><p>{sentences_html(sentences, lang)}</p></div>'
             f'<ul class="fresh">{"".join(items)}</ul><p class="note">{_e(legend)}</p>')
 
@@ -468,7 +470,10 @@ def sources_section(b: Brief, lang: str) -> str:
     """Sources with vintage and license, and how to cite the brief."""
     title = pick("Sources, license and citation", "来源、许可与引用", lang)
     parts = []
+    used = {str(f.meta.get("dataset")) for f in b.freshness} | {"classifications", "members"}
     for s in b.sources:
+        if s.get("id") not in used:     # only the sources this brief's indicators come from
+            continue
         name = s.get("title_zh") if lang == "zh" and s.get("title_zh") else s.get("title")
         parts.append(f"{_e(name)} ({_e(s.get('vintage') or '—')}; {_e(s.get('license') or '—')})")
     names = components.names(lang)
