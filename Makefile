@@ -12,7 +12,7 @@ NODE_STAMP := node_modules/.installed
 SYSTEM_PKGS := chromium chromium-driver fonts-noto-cjk poppler-utils strace iproute2
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-run assets system-deps warehouse notebook lint lock bench clean
+.PHONY: run test install install-run assets system-deps warehouse notebook lint lock bench faults clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,13 @@ bench: install assets
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/briefing.py
 	$(BIN)/python bench/index.py
+	$(BIN)/python bench/load.py
+	$(BIN)/python bench/first_paint.py
+
+## the fault campaigns: every known bad input through the ETL, crafted requests against a real server
+faults: install assets
+	$(BIN)/python bench/faults_etl.py
+	$(BIN)/python bench/faults_http.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
