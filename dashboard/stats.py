@@ -1,4 +1,5 @@
-"""Pure statistics for the pages: ranks, changes, percentiles. DataFrames in, numbers out."""
+"""Pure statistics for the pages: ranks among groups and changes from a base year (a country's latest value, rank
+and 5-year change are the facts layer's, :mod:`etl.facts`)."""
 
 from __future__ import annotations
 
@@ -20,24 +21,6 @@ def rank(values: pd.DataFrame, iso3: str, higher_is_better: bool | None, among: 
     ascending = higher_is_better is False
     ranks = frame["value"].rank(ascending=ascending, method="min")
     return int(ranks[frame["iso3"] == iso3].iloc[0]), len(frame)
-
-
-def value_at(series: pd.DataFrame, year: int) -> float | None:
-    """The value of a (year, value) series in ``year``, or None."""
-    hit = series[series["year"] == year]
-    return float(hit["value"].iloc[0]) if not hit.empty else None
-
-
-def change(series: pd.DataFrame, years: int = 5) -> tuple[int, float, int, float] | None:
-    """(latest year, latest value, year - ``years``, value then) of a (year, value) series, if both exist."""
-    if series.empty:
-        return None
-    last = int(series["year"].max())
-    before = value_at(series, last - years)
-    latest = value_at(series, last)
-    if before is None or latest is None:
-        return None
-    return last, latest, last - years, before
 
 
 def relative_to_base(values: list[float], years: list[int], base_year: int) -> list[float] | None:

@@ -36,13 +36,6 @@ def test_rank_is_direction_aware_with_ties() -> None:
     assert stats.rank(values, "Z", True) is None
 
 
-def test_five_year_change_needs_both_years() -> None:
-    series = pd.DataFrame({"year": [2015, 2018, 2020], "value": [40.0, 50.0, 61.5]})
-    assert stats.change(series) == (2020, 61.5, 2015, 40.0)
-    assert stats.change(series[series["year"] != 2015]) is None
-    assert stats.change(series.iloc[0:0]) is None
-
-
 def test_relative_change_from_a_base_year() -> None:
     assert stats.relative_to_base([50.0, 75.0, 100.0], [2010, 2015, 2020], 2010) == [0.0, 50.0, 100.0]
     assert stats.relative_to_base([50.0], [2010], 2015) is None
