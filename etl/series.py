@@ -127,3 +127,11 @@ def load(con: duckdb.DuckDBPyConnection, rows: Rows, meta: dict, specs: dict[str
                     [code, spec["name_en"], spec["name_zh"], spec.get("title", spec["name_en"]), spec["unit"],
                      spec.get("unit_zh"), meta.get("topic"), definition, meta.get("publisher"), rows.source,
                      meta["license"], str(meta["last_updated"]), spec["higher_is_better"], spec.get("note")])
+
+
+def load_step(con: duckdb.DuckDBPyConnection, rows: Rows, name: str) -> None:
+    """Insert a step's rows and indicators as its metadata file (``etl/sources/<name>.meta.yaml``) declares them."""
+    from etl.steps import SOURCES_DIR, step_meta
+
+    meta = step_meta(name)
+    load(con, rows, meta, check_indicators(SOURCES_DIR / f"{name}.meta.yaml", meta))

@@ -9,7 +9,7 @@ import duckdb
 
 from etl import series
 from etl.errors import InputError
-from etl.steps import ALL_MODES, SOURCES_DIR, Context, mirror_raw, step_meta
+from etl.steps import ALL_MODES, Context, mirror_raw, step_meta
 
 NAME = "eu_egov"
 DEPENDS: tuple[str, ...] = ("classifications",)
@@ -68,8 +68,7 @@ def transform(ctx: Context, con: duckdb.DuckDBPyConnection, records: list[dict[s
 
 def load(con: duckdb.DuckDBPyConnection, rows: series.Rows) -> None:
     """Insert the observations and the indicators."""
-    meta = step_meta(NAME)
-    series.load(con, rows, meta, series.check_indicators(SOURCES_DIR / f"{NAME}.meta.yaml", meta))
+    series.load_step(con, rows, NAME)
 
 
 def run(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
