@@ -469,3 +469,22 @@ def short_labels(f: Fact, lang: str) -> list[str]:
     if f.partial:
         out.append(_text("short", "partial", lang, coverage=_pct(c.coverage, lang)))
     return out
+
+
+def index_sources(lang: str, *, db: read.Warehouse | None = None) -> str:
+    """The sources the Digital Development Index is computed from, named as the sources table names them."""
+    w = read.open_warehouse() if db is None else db
+
+    def build() -> dict[str, str]:
+        datasets = {"wdi" if d == "derived" else str(d) for d in read.index_indicators(db=w)["dataset"]}
+        table = read.sources(db=w).set_index("id")
+        out = {}
+        for code in ("en", "zh"):
+            column = "title_zh" if code == "zh" else "title"
+            names = [str(table.loc[d, column]) if d in table.index and isinstance(table.loc[d, column], str)
+                     else str(table.loc[d, "title"]) if d in table.index else d for d in sorted(datasets)]
+            out[code] = ("、" if code == "zh" else ", ").join(names)
+        return out
+
+    names: dict[str, str] = w.memo("facts-index-sources", build)
+    return names["zh" if lang == "zh" else "en"]

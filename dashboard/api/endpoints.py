@@ -460,7 +460,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
              "Each reported total with its qualifier (exact, about, more than) and source.", "list",
              _membership_counts, (), COUNT_COLUMNS),
     Endpoint(f"{PREFIX}/index-scores", "listIndexScores", "Digital Development Index scores and ranks",
-             "The index computed here from World Bank WDI data with the default method (min-max, arithmetic, equal "
+             "The index computed here from open indicators (World Bank WDI, UN EGDI, World Bank GTMI; see "
+             "/api/v1/sources) with the default method (min-max, arithmetic, equal "
              "weights): score, rank or why a country is not ranked, and, for the latest year, the Monte Carlo rank "
              "interval. Not the WIC's own World Internet Development Index.", "list", _index_scores,
              (_year("year", "Index year (default: the latest published)."), COUNTRY, GROUP), INDEX_COLUMNS,

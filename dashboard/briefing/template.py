@@ -287,9 +287,10 @@ def index_section(b: Brief, lang: str, plots: Charts, sentences: Sequence[Senten
     """The Digital Development Index: narrative, pillar scores with interquartile ranges, rank intervals."""
     info = b.index
     title = pick("Digital Development Index", "数字发展指数", lang)
-    method = pick("Computed here from World Bank WDI data (min-max, arithmetic mean, equal weights); not the WIC's "
+    sources = facts.index_sources(lang)
+    method = pick(f"Computed here from {sources} (min-max, arithmetic mean, equal weights); not the WIC's "
                   "own World Internet Development Index.",
-                  "由本平台根据世界银行世界发展指标计算（最小-最大标准化、算术平均、等权重）；并非世界互联网大会发布的"
+                  f"由本平台根据{sources}计算（最小-最大标准化、算术平均、等权重）；并非世界互联网大会发布的"
                   "世界互联网发展指数。", lang)
     text = f'<div class="narrative"><p>{sentences_html(sentences, lang)}</p></div>'
     if info is None:

@@ -169,9 +169,10 @@ def index_block(iso3: str, name: str, lang: str) -> html.Section:
     year = read.index_latest_year()
     scores = read.index_scores(year) if year else None
     mine = scores[scores["iso3"] == iso3] if scores is not None else None
-    method = pick("Digital Development Index computed here from World Bank WDI data (min-max, arithmetic, equal "
+    sources = facts.index_sources(lang)
+    method = pick(f"Digital Development Index computed here from {sources} (min-max, arithmetic, equal "
                   "weights); not the WIC's own World Internet Development Index.",
-                  "数字发展指数由本平台根据世界银行世界发展指标计算（最小-最大标准化、算术平均、等权重）；"
+                  f"数字发展指数由本平台根据{sources}计算（最小-最大标准化、算术平均、等权重）；"
                   "并非世界互联网大会发布的世界互联网发展指数。", lang)
     link = dcc.Link(pick("Change the weights on the index page →", "在指数页面调整权重 →", lang),
                     href=href("/index", {"country": iso3, "lang": lang}))
@@ -204,8 +205,8 @@ def index_block(iso3: str, name: str, lang: str) -> html.Section:
                            f"{label}：{p.score:.1f} · 排名{rank}（90%区间 {span}）", lang))
         table.append((label, f"{p.score:.1f}", rank, span, f"{p.n_available}/{p.n_indicators}"))
     frame = pd.DataFrame({"key": keys, "label": labels, "value": values, "hover": hovers})
-    note = pick(f"Pillar scores 0-100, {year}; source: World Bank WDI, computed here",
-                f"支柱得分（0-100），{year}年；来源：世界银行世界发展指标，本平台计算", lang)
+    note = pick(f"Pillar scores 0-100, {year}; sources: {sources}; computed here",
+                f"支柱得分（0-100），{year}年；来源：{sources}；本平台计算", lang)
     fig = figures.bars(frame, title=pick(f"{name}: index pillars", f"{name}：指数支柱", lang), note=note,
                        x_title=pick("score (0-100)", "得分（0-100）", lang))
     fig["layout"]["xaxis"]["range"] = [0, 100]

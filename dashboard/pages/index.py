@@ -22,7 +22,7 @@ from dashboard import components, figures, i18n
 from dashboard.i18n import pick, t
 from dashboard.safety import ERROR_TEXT, guarded, safe_layout
 from dashboard.state import Query
-from etl import read
+from etl import facts, read
 from etl.index import IndexConfig, Precomputed, load_config, precompute, rescore
 from etl.index.config import AGGREGATIONS, NORMALIZATIONS
 
@@ -540,11 +540,12 @@ def intro(lang: str) -> html.P:
     year = pre().year
     n = len(pre().iso3)
     return html.P(pick(
-        f"Computed here from World Bank WDI data (vintage {vintage}, warehouse built {built:%Y-%m-%d}); "
+        f"Computed here from {facts.index_sources('en')} (WDI vintage {vintage}, warehouse built {built:%Y-%m-%d}); "
         "not the WIC's own World Internet Development Index. "
         f"Index year {year}: {n} countries ranked. Move the weights or switch the method and the ranking is "
         "re-computed at once; click a bar or choose a country to see what is behind its score.",
-        f"由本平台根据世界银行世界发展指标数据计算（数据版本 {vintage}，数据仓库构建于 {built:%Y-%m-%d}）；"
+        f"由本平台根据{facts.index_sources('zh')}计算（世界发展指标数据版本 {vintage}，"
+        f"数据仓库构建于 {built:%Y-%m-%d}）；"
         f"并非世界互联网大会发布的世界互联网发展指数。指数年份 {year}年：{n}个国家参与排名。调整权重或切换方法，"
         "排名即时重算；点击条形或选择国家，可查看其得分构成。", lang), className="lead")
 
