@@ -2,15 +2,44 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from etl.numbers import fmt as fmt
 from etl.numbers import fmt_delta as fmt_delta
 from etl.numbers import ordinal as ordinal
 
-LANGS = ("en", "zh")
+LOCALES = Path(__file__).with_name("locales")
 DEFAULT_LANG = "en"
+
+
+def read_catalog(directory: Path) -> dict[str, dict[str, str]]:
+    """The UI strings of every language in ``directory`` (one ``<lang>.yaml`` per language: key -> text)."""
+    out: dict[str, dict[str, str]] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: expected a mapping of keys to strings")
+        out[path.stem] = {str(k): str(v) for k, v in data.items()}
+    return out
+
+
+def langs_of(catalog: Mapping[str, object]) -> tuple[str, ...]:
+    """The language codes of a catalog: the default first, then the others sorted."""
+    return (DEFAULT_LANG, *sorted(code for code in catalog if code != DEFAULT_LANG))
+
+
+@functools.cache
+def catalog() -> dict[str, dict[str, str]]:
+    """The UI strings, read once from dashboard/locales."""
+    return read_catalog(LOCALES)
+
+
+LANGS = langs_of(catalog())
 
 STRINGS: dict[str, tuple[str, str]] = {
     "app.title": ("WIC Digital Economy Observatory", "世界互联网大会数字经济观察"),
@@ -89,10 +118,15 @@ def pick(en: str, zh: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
-def t(key: str, lang: str, **values: Any) -> str:
-    """The UI string ``key`` in ``lang``, formatted with ``values``."""
-    en, zh = STRINGS[key]
-    text = zh if lang == "zh" else en
+def t(key: str, lang: str, /, **values: Any) -> str:
+    """The UI string ``key`` in ``lang`` (English when that language lacks it), formatted with ``values``."""
+    strings = catalog()
+    text = strings.get(lang, {}).get(key)
+    if text is None:
+        text = strings[DEFAULT_LANG].get(key)
+    if text is None:  # not yet moved into the files
+        en, zh = STRINGS[key]
+        text = zh if lang == "zh" else en
     return text.format(**values) if values else text
 
 
