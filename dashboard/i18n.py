@@ -125,7 +125,7 @@ def t(key: str, lang: str, /, **values: Any) -> str:
     if text is None:
         text = strings[DEFAULT_LANG].get(key)
     if text is None:  # not yet moved into the files
-        en, zh = STRINGS[key]
+        en, zh = globals()["STRINGS"][key]
         text = zh if lang == "zh" else en
     return text.format(**values) if values else text
 
