@@ -94,15 +94,15 @@ def chart_block(graph_id: str, caption_id: str, summary_id: str, table_id: str, 
 def share_menu(graph_id: str, lang: str, embed: str | None = None) -> html.Div:
     """Copy link, PNG, SVG, the drawn data as CSV and, where an ``embed`` route exists, the code to embed the
     chart (assets/share.js); nothing leaves the host."""
-    items = [("link", i18n.pick("Copy link", "复制链接", lang)), ("png", "PNG"), ("svg", "SVG"),
-             ("csv", i18n.pick("Chart data (CSV)", "图表数据（CSV）", lang))]
+    items = [("link", i18n.t("components.copy_link", lang)), ("png", "PNG"), ("svg", "SVG"),
+             ("csv", i18n.t("components.chart_data_csv", lang))]
     if embed:
-        items.append(("embed", i18n.pick("Embed", "嵌入", lang)))
-    return html.Div([html.Span(i18n.pick("Share or download:", "分享或下载：", lang), className="share-label"),
+        items.append(("embed", i18n.t("components.embed", lang)))
+    return html.Div([html.Span(i18n.t("components.share_or_download", lang), className="share-label"),
                      *[html.Button(label, type="button", className="share-btn", id=f"{graph_id}-share-{kind}",
                                    **aria(data_share=kind, data_name=graph_id, data_embed=embed or ""))
                        for kind, label in items]],
-                    className="share", role="group", **aria(label=i18n.pick("Share", "分享", lang)))
+                    className="share", role="group", **aria(label=i18n.t("components.share", lang)))
 
 
 def _py(codes: Sequence[str]) -> str:
@@ -131,19 +131,19 @@ def data_request(indicators: Sequence[str], *, countries: Sequence[str] | None =
 def view_links(indicator: str, lang: str, *, countries: Sequence[str] = (), year: int | None = None,
                year_from: int | None = None, year_to: int | None = None, current: str = "") -> html.Div:
     """The same selection as a map, a chart over time and a table, one click apart (OWID's tabs)."""
-    views = [("map", i18n.pick("Map", "地图", lang), href("/map", {"indicator": indicator, "year": year,
+    views = [("map", i18n.t("components.map", lang), href("/map", {"indicator": indicator, "year": year,
                                                                 "lang": lang})),
-             ("chart", i18n.pick("Chart over time", "趋势图", lang),
+             ("chart", i18n.t("components.chart_over_time", lang),
               href("/compare", {"indicator": indicator, "countries": list(countries) or None, "lang": lang})),
-             ("table", i18n.pick("Table", "数据表", lang),
+             ("table", i18n.t("components.table", lang),
               href("/explorer", {"indicators": indicator, "countries": list(countries) or None,
                                  "from": year_from if year_from is not None else year,
                                  "to": year_to if year_to is not None else year, "lang": lang}))]
-    return html.Div([html.Span(i18n.pick("View as:", "查看方式：", lang), className="share-label"),
+    return html.Div([html.Span(i18n.t("components.view_as", lang), className="share-label"),
                      *[html.Span(label, className="view-current", **aria(current="page")) if key == current
                        else dcc.Link(label, href=link, className="share-btn view-link", id=f"view-{key}")
                        for key, label, link in views]],
-                    className="share views", role="group", **aria(label=i18n.pick("Other views", "其他视图", lang)))
+                    className="share views", role="group", **aria(label=i18n.t("components.other_views", lang)))
 
 
 def get_data(request: tuple[str, str], lang: str) -> html.Details:
@@ -156,11 +156,10 @@ def get_data(request: tuple[str, str], lang: str) -> html.Details:
     except RuntimeError:
         url = path
     return html.Details([
-        html.Summary(i18n.pick("Get this data", "获取这些数据", lang)),
-        html.P(i18n.pick("HTTP API (JSON; add &format=csv for CSV):", "HTTP API（JSON；加 &format=csv 获取 CSV）：",
-                         lang)),
+        html.Summary(i18n.t("components.get_this_data", lang)),
+        html.P(i18n.t("components.http_api_json_add_format", lang)),
         html.Pre(html.Code(url)),
-        html.P(i18n.pick("Python (in this project's environment):", "Python（在本项目环境中）：", lang)),
+        html.P(i18n.t("components.python_in_this_project_s", lang)),
         html.Pre(html.Code(python)),
     ], className="get-data")
 

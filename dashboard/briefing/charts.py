@@ -116,8 +116,7 @@ def rank_intervals(items: Sequence[tuple[str, int, int | None, int | None]], n: 
              "hovertemplate": "%{y}: %{x}<extra></extra>"}
     return {"data": [trace], "layout": _base(
         lang, height, xaxis={"range": [-1, n + 2], "gridcolor": GRID, "zeroline": False,
-                             "title": {"text": i18n.pick(f"rank among {n} countries (1 = best)",
-                                                         f"在{n}个国家中的排名（1为最好）", lang),
+                             "title": {"text": i18n.t("brief_charts.rank_among_countries_1_best", lang, n=n),
                                        "font": {"size": 8}, "standoff": 2}},
         yaxis={"autorange": "reversed", "automargin": True, "ticksuffix": " "},
         margin={"l": 8, "r": 10, "t": 6, "b": 30})}

@@ -11,7 +11,7 @@ import dash
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import components, figures, i18n
-from dashboard.i18n import pick, t
+from dashboard.i18n import t
 from dashboard.safety import chart_fallback, guarded, safe_layout
 from dashboard.state import Query
 from etl import facts, read
@@ -154,7 +154,7 @@ def map_rows(values: list[tuple[str, float]], names: dict[str, str], unit: str, 
     drawn for the year, said so in the label); ``star`` marks values computed here (derived indicators)."""
     ordered = sorted(values, key=lambda v: -v[1])
     out, rank, previous = [], 0, None
-    of = pick(f" of {len(ordered)} in {year}", f"（{year}年{len(ordered)}个中）", lang)
+    of = t("map.of_in", lang, n_ordered=len(ordered), year=year)
     for i, (iso3, value) in enumerate(ordered, start=1):
         if value != previous:
             rank, previous = i, value
