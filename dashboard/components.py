@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import flask
 import pandas as pd
 from dash import dcc, html
 
@@ -50,6 +51,49 @@ def vintage_line(lang: str) -> str:
     return t("footer.vintage", lang, vintage=vintage, built=f"{built:%Y-%m-%d %H:%M}" if built else "?")
 
 
+DROPDOWN_LABELS = ("select_all", "deselect_all", "selected_count", "search", "clear_search", "clear_selection",
+                   "no_options_found")
+GRID_LOCALE = ("page", "of", "pageSizeSelectorLabel", "firstPage", "previousPage", "nextPage", "lastPage",
+               "noRowsToShow", "loadingOoo", "filterOoo", "contains", "notContains", "equals", "notEqual",
+               "startsWith", "endsWith", "lessThan", "greaterThan", "inRange", "andCondition", "orCondition", "blank",
+               "notBlank", "true", "false", "lessThanOrEqual", "greaterThanOrEqual", "to", "applyFilter",
+               "resetFilter", "clearFilter")
+
+
+def dropdown_labels(lang: str) -> dict[str, str]:
+    """dcc.Dropdown's own texts ("Search", "No options found", "6 selected") in ``lang``."""
+    return {k: t(f"dropdown.{k}", lang) for k in DROPDOWN_LABELS}
+
+
+def grid_locale(lang: str) -> dict[str, str]:
+    """AG Grid's own texts (paging, filters) in ``lang``."""
+    return {k: t(f"grid.{k}", lang) for k in GRID_LOCALE}
+
+
+def label_dropdowns(node: Any, lang: str) -> None:
+    """Give every dcc.Dropdown under ``node`` its texts in ``lang`` (one place for all pages)."""
+    if isinstance(node, dcc.Dropdown):
+        if getattr(node, "labels", None) is None:
+            setattr(node, "labels", dropdown_labels(lang))  # noqa: B010 (labels is a Dash 4 prop)
+        return
+    children = node if isinstance(node, (list, tuple)) else getattr(node, "children", None)
+    if isinstance(children, (list, tuple)):
+        for child in children:
+            label_dropdowns(child, lang)
+    elif children is not None and not isinstance(children, (str, int, float)):
+        label_dropdowns(children, lang)
+
+
+def page_title(key: str | None) -> Callable[[], str]:
+    """A page's browser title in the language of the request (``?lang=``)."""
+    def title() -> str:
+        lang = i18n.lang_of(flask.request.args.get("lang")) if flask.has_request_context() else i18n.DEFAULT_LANG
+        if key is None:
+            return t("app.title", lang)
+        return t("title.page", lang, page=t(key, lang), app=t("app.title", lang))
+    return title
+
+
 def page_frame(path: str, lang: str, query: Mapping[str, object], children: Any,
                notices: Sequence[str] = ()) -> html.Div:
     """Header with navigation and language switch, any notices, the page, and the footer."""
@@ -64,6 +108,7 @@ def page_frame(path: str, lang: str, query: Mapping[str, object], children: Any,
                **(aria(current="true") if lang == "zh" else {})),
     ], className="lang-switch", role="group", **aria(label=t("nav.language", lang)))
     notice = [html.Div(n, className="notice", role="status") for n in notices]
+    label_dropdowns(children, lang)
     return html.Div([
         html.Header([
             html.Div([html.A(t("app.title", lang), href=href("/", {"lang": lang}), className="brand"),
@@ -167,19 +212,20 @@ def get_data(request: tuple[str, str], lang: str) -> html.Details:
 def caption(meta: Mapping[str, Any], lang: str, years: str, computed: bool = False) -> str:
     """'Unit: …  ·  Year: …  ·  Source: …' for a chart."""
     parts = [t("chart.unit", lang, unit=i18n.unit(meta, lang) or "—"), t("chart.year", lang, year=years),
-             t("chart.source", lang, source=source_text(meta))]
+             t("chart.source", lang, source=source_text(meta, lang))]
     text = "  ·  ".join(parts)
     return text + ("  ·  " + t("chart.computed", lang, method=facts.method_of(dict(meta), lang)) if computed else "")
 
 
-def source_text(meta: Mapping[str, Any]) -> str:
+def source_text(meta: Mapping[str, Any], lang: str = i18n.DEFAULT_LANG) -> str:
     """Who published an indicator and through which dataset, with its license."""
-    dataset = {"wdi": "World Bank WDI", "gapminder": "World Bank WDI via Gapminder",
-               "worldbank-api": "World Bank Indicators API", "derived": "computed here from WDI"}
-    org = meta.get("source_org")
-    via = dataset.get(str(meta.get("dataset")), str(meta.get("dataset")))
+    dataset = str(meta.get("dataset"))
+    key = f"dataset.{dataset}"
+    via = t(key, lang) if key in i18n.catalog()[i18n.DEFAULT_LANG] else dataset
+    org = read.publisher(meta.get("source_org"), lang)
     lic = meta.get("license") or ""
-    return f"{org} ({via}, {lic})" if isinstance(org, str) and org else f"{via} ({lic})"
+    return t("chart.source_org", lang, org=org, via=via, license=lic) if org else \
+        t("chart.source_dataset", lang, via=via, license=lic)
 
 
 def _cell(value: Any) -> str:

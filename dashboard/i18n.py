@@ -1,7 +1,8 @@
-"""English and Chinese: UI strings, names of countries and indicators, and number formatting."""
+"""UI strings from dashboard/locales/<lang>.yaml (one file per language), display names, number formatting."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Mapping
 from pathlib import Path
@@ -42,17 +43,9 @@ def catalog() -> dict[str, dict[str, str]]:
 LANGS = langs_of(catalog())
 
 
-QUALIFIERS_ZH = {"about": "约", "more than": "超过", "exact": "", "nearly": "近", "around": "约", "at least": "至少"}
-
-
 def lang_of(value: object) -> str:
     """A valid language code from a query value (English when missing or unknown)."""
     return value if isinstance(value, str) and value in LANGS else DEFAULT_LANG
-
-
-def pick(en: str, zh: str, lang: str) -> str:
-    """Choose between an English and a Chinese text (for strings used by one page only)."""
-    return zh if lang == "zh" else en
 
 
 def t(key: str, lang: str, /, **values: Any) -> str:
@@ -60,40 +53,54 @@ def t(key: str, lang: str, /, **values: Any) -> str:
     strings = catalog()
     text = strings.get(lang, {}).get(key)
     if text is None:
-        text = strings[DEFAULT_LANG].get(key)
-    if text is None:  # not yet moved into the files
-        en, zh = globals()["STRINGS"][key]
-        text = zh if lang == "zh" else en
+        text = strings[DEFAULT_LANG][key]
     return text.format(**values) if values else text
+
+
+def plural(key: str, n: int, lang: str, /, **values: Any) -> str:
+    """``key_one`` or ``key_other`` by ``n`` (languages without plurals give both the same text)."""
+    return t(f"{key}_{'one' if n == 1 else 'other'}", lang, n=n, **values)
 
 
 def qualifier(word: str, lang: str) -> str:
     """A count qualifier ("about", "more than") in ``lang``."""
-    if lang == "zh":
-        return QUALIFIERS_ZH.get(word, word)
-    return "" if word == "exact" else word
+    key = "qualifier." + word.replace(" ", "_")
+    return t(key, lang) if key in catalog()[DEFAULT_LANG] else word
 
 
-def name(row: Mapping[str, Any], lang: str) -> str:
-    """The display name of a country or indicator row: Chinese when asked and known, else English."""
-    if lang == "zh" and isinstance(row.get("name_zh"), str) and row["name_zh"]:
-        return str(row["name_zh"])
-    return str(row["name_en"])
+def qualified(total: int, word: str, lang: str) -> str:
+    """'about 170' or '约170'."""
+    return t("qualified", lang, qualifier=qualifier(word, lang), total=total).strip()
+
+
+def month(day: dt.date, lang: str) -> str:
+    """'July 2022' or '2022年7月'."""
+    return t("month_year", lang, month=t(f"month.{day.month:02d}", lang), year=day.year)
+
+
+def with_unit(value: str, unit: str, lang: str) -> str:
+    """A value and its unit: '81.7 % of population' or '81.7（占人口百分比）'; '%' sticks to the number."""
+    if not unit:
+        return value
+    if unit == "%":
+        return value + unit
+    return t("with_unit", lang, value=value, unit=unit)
+
+
+def _field(row: Any, name: str) -> object:
+    return row.get(name) if isinstance(row, Mapping) else getattr(row, name, None)
+
+
+def name(row: Mapping[str, Any] | object, lang: str) -> str:
+    """The display name of a country or indicator row (``name_<lang>`` when known, else ``name_en``)."""
+    value = _field(row, f"name_{lang}")
+    return str(value) if isinstance(value, str) and value else str(_field(row, "name_en"))
 
 
 def unit(row: Mapping[str, Any], lang: str) -> str:
-    """An indicator's unit in ``lang``."""
-    if lang == "zh" and isinstance(row.get("unit_zh"), str) and row["unit_zh"]:
-        return str(row["unit_zh"])
+    """An indicator's unit in ``lang`` (``unit_<lang>`` when known, else ``unit``)."""
+    value = row.get(f"unit_{lang}")
+    if isinstance(value, str) and value:
+        return value
     value = row.get("unit")
     return str(value) if isinstance(value, str) else ""
-
-
-def count(n: int, singular: str, plural: str | None = None) -> str:
-    """'1 member', '2 members' (English; Chinese needs no plural)."""
-    return f"{n:,} {singular if n == 1 else plural or singular + 's'}"
-
-
-def are(n: int) -> str:
-    """'is' for one, 'are' for more."""
-    return "is" if n == 1 else "are"

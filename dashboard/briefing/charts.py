@@ -71,7 +71,7 @@ def pillar_scores(rows: Sequence[PillarRow], subject: str | None, refs: Sequence
                   keys: Sequence[str], *, lang: str, height: int = 190) -> dict[str, Any]:
     """Pillar scores 0-100: the subject's bars, and each reference's median with its interquartile range."""
     colour = colours(keys)
-    labels = [i18n.pick(r.name_en, r.name_zh, lang) for r in rows]
+    labels = [i18n.name(r, lang) for r in rows]
     traces: list[dict[str, Any]] = []
     if subject is not None:
         traces.append({"type": "bar", "orientation": "h", "name": names.get(subject, subject), "y": labels,

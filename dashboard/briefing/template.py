@@ -22,15 +22,10 @@ from dashboard import components, i18n
 from dashboard.briefing import charts, narrative
 from dashboard.briefing.build import WIC, WORLD, Brief, Headline
 from dashboard.briefing.model import Sentence
-from dashboard.i18n import pick
-from etl import facts
+from etl import facts, read
 
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 ASSETS = "/briefing/assets"
-CATEGORY_ZH = {"enterprise": "企业", "institution": "机构", "research institution": "研究机构",
-               "industry organization": "行业组织", "international organization": "国际组织", "individual": "个人"}
-KIND_NAMES = {"region": ("World Bank region", "世界银行地区"), "income": ("Income group", "收入组别"),
-              "wic": ("WIC member countries", "世界互联网大会会员所在国家"), "world": ("World", "世界")}
 MAX_GROUP_NAMES = 90
 
 CSS = """
@@ -318,7 +313,7 @@ def index_section(b: Brief, lang: str, plots: Charts, sentences: Sequence[Senten
                           legend=_legend(keys, names, set())))
         if info.ranked and info.rank is not None:
             items = [(i18n.t("brief_template.index", lang), info.rank, info.p5, info.p95)]
-            items += [(i18n.pick(p.name_en, p.name_zh, lang), p.rank, p.p5, p.p95) for p in info.pillars
+            items += [(i18n.name(p, lang), p.rank, p.p5, p.p95) for p in info.pillars
                       if p.rank is not None]
             fig = charts.rank_intervals(items, info.n_ranked, colour=charts.colours([b.code])[b.code], lang=lang,
                                         height=145)
@@ -357,20 +352,15 @@ def compare_section(b: Brief, lang: str, sentences: Sequence[Sentence]) -> str:
         why = i18n.t("brief_template.not_enough_recent_data_to", lang)
         return f'<h2>{_e(title)}</h2><p>{_e(why)}</p>'
 
-    how = pick(f"Values: {names[b.code]} against the {against}, and the year. Catalog indicators with a direction "
-               "that are rates, shares or per-capita values, in the latest year both have data; "
-               + ("distance measured in interquartile ranges of the income group."
-                  if not b.is_group else "distance measured relative to the world value."),
-               f"括号内：{names[b.code]}的数值、{against}及年份。目录中有明确方向的比率、占比或人均指标，"
-               "取双方均有数据的最近年份；" + ("以收入组别的四分位距衡量差距。" if not b.is_group
-                                            else "以相对世界数值的差距衡量。"), lang)
+    distance = i18n.t("brief_template.distance_world" if b.is_group else "brief_template.distance_iqr", lang)
+    how = i18n.t("brief_template.strengths_how", lang, subject=names[b.code], against=against, distance=distance)
     return (f'<h2>{_e(title)}</h2><div class="narrative"><p>{sentences_html(sentences, lang)}</p></div>'
             f'<p class="note">{_e(how)}</p>')
 
 
 def category(name: str, lang: str) -> str:
     """A member category in ``lang``."""
-    return CATEGORY_ZH.get(name, name) if lang == "zh" else name
+    return read.member_label("category", name, lang)
 
 
 def register_caveat(b: Brief, lang: str) -> str:
@@ -379,12 +369,9 @@ def register_caveat(b: Brief, lang: str) -> str:
     if not r.get("total"):
         return i18n.t("brief_template.publicly_named_members_only_not", lang)
     when = r.get("as_of")
-    month = f"{when:%B %Y}" if isinstance(when, dt.date) else ""
-    month_zh = f"{when.year}年{when.month}月" if isinstance(when, dt.date) else ""
-    qual = i18n.qualifier(str(r.get("qualifier") or "exact"), lang)
-    return pick(f"Publicly named members only ({r['named']} of {qual + ' ' if qual else ''}{r['total']} reported "
-                f"in {month}); not the full register.",
-                f"仅列公开报道的会员（{month_zh}报道的{qual}{r['total']}家中的{r['named']}家），并非完整名录。", lang)
+    month = i18n.month(when, lang) if isinstance(when, dt.date) else ""
+    total = i18n.qualified(int(r["total"]), str(r.get("qualifier") or "exact"), lang)
+    return i18n.t("brief_template.register_caveat", lang, named=r["named"], total=total, month=month)
 
 
 def members_section(b: Brief, lang: str) -> str:
@@ -479,8 +466,7 @@ def header(b: Brief, lang: str) -> str:
     names = components.names(lang)
     kicker = i18n.t("brief_template.wic_digital_economy_observatory_9edfe1", lang)
     if b.is_group:
-        kind = KIND_NAMES[b.kind]
-        tags = [pick(kind[0], kind[1], lang),
+        tags = [i18n.t(f"group_kind.{b.kind}", lang),
                 i18n.t("brief_template.economies", lang, n_group_countries=len(b.group_countries))]
         if b.kind != "wic":
             tags.append(i18n.t("brief_template.wic_member_countries", lang, n_group_wic=len(b.group_wic)))

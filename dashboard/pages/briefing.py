@@ -17,7 +17,7 @@ from dashboard.urls import href
 from etl import read
 
 PATH = "/briefing"
-dash.register_page(__name__, path=PATH, title="Briefings · WIC Digital Economy Observatory", order=6)
+dash.register_page(__name__, path=PATH, title=components.page_title("nav.briefing"), order=6)
 
 DEFAULT = "CHN"
 GROUP_ORDER = {"wic": 0, "world": 1, "region": 2, "income": 3}

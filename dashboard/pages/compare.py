@@ -10,13 +10,13 @@ import pandas as pd
 from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from dashboard import components, figures, i18n, stats
-from dashboard.i18n import pick, t
+from dashboard.i18n import t
 from dashboard.safety import chart_fallback, guarded, safe_layout
 from dashboard.state import Query
 from etl import read
 
 PATH = "/compare"
-dash.register_page(__name__, path=PATH, title="Compare · WIC Digital Economy Observatory", order=3)
+dash.register_page(__name__, path=PATH, title=components.page_title("nav.compare"), order=3)
 
 DEFAULTS = {"countries": ["CHN", "USA", "IND", "BRA", "WIC", "WLD"], "indicator": "IT.NET.USER.ZS",
             "x": "NY.GDP.PCAP.PP.KD", "y": "IT.NET.USER.ZS", "size": "SP.POP.TOTL"}
@@ -75,7 +75,7 @@ def missing_text(missing: Sequence[tuple[str, str]], lang: str) -> str:
     if not missing:
         return ""
     parts = [f"{cause} {name}" if lang == "en" else f"{name}{cause}" for name, cause in missing]
-    return pick(". " + "; ".join(parts) + ".", "。" + "；".join(parts) + "。", lang)
+    return t("sep.stop", lang) + t("sep.clause", lang).join(parts) + t("sep.end", lang)
 
 
 @safe_layout
@@ -279,8 +279,8 @@ def render_bubbles(x: str, y: str, size: str, colour: str, places: list[str] | N
              uy=uy,
              v=i18n.name(ms, lang),
              years=years,
-             v2=components.source_text(mx),
-             v3=components.source_text(my))
+             v2=components.source_text(mx, lang),
+             v3=components.source_text(my, lang))
     order = sorted(frame["colour"].unique())
     counts = frame.groupby("year").size()
     last = int(counts[counts >= counts.max() / 2].index.max())   # latest year with broad coverage

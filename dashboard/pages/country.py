@@ -10,14 +10,14 @@ import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import components, figures, i18n
-from dashboard.i18n import pick, t
+from dashboard.i18n import t
 from dashboard.safety import chart_fallback, guarded, safe_layout
 from dashboard.state import Query
 from dashboard.urls import href
 from etl import facts, read
 
 PATH = "/country"
-dash.register_page(__name__, path=PATH, title="Country profile · WIC Digital Economy Observatory", order=2)
+dash.register_page(__name__, path=PATH, title=components.page_title("nav.country"), order=2)
 
 DEFAULT_COUNTRY = "CHN"
 DEFAULT_INDICATOR = "IT.NET.USER.ZS"
@@ -88,13 +88,9 @@ def coverage_table(iso3: str, lang: str) -> dcc.Markdown:
         ("year", t("country.latest_year", lang)), ("value", t("country.latest_value", lang))])
 
 
-CATEGORIES_ZH = {"enterprise": "企业", "institution": "机构", "research institution": "研究机构",
-                 "industry organization": "行业组织", "international organization": "国际组织", "individual": "个人"}
-
-
 def category(name: str, lang: str) -> str:
     """A member category in ``lang``."""
-    return CATEGORIES_ZH.get(name, name) if lang == "zh" else name
+    return read.member_label("category", name, lang)
 
 
 def members_table(iso3: str, lang: str) -> Any:
@@ -113,7 +109,7 @@ def members_table(iso3: str, lang: str) -> Any:
         t("country.evidence", lang), t("country.first_reported", lang), t("country.source", lang))]))
     body = html.Tbody([html.Tr([
         html.Td(r["name"]), html.Td(category(r["category"], lang)), html.Td(basis.get(r["country_basis"], "")),
-        html.Td(r["evidence"] or ""),
+        html.Td(read.member_label("evidence", r["evidence"], lang)),
         html.Td(f"{r['first_reported']:%Y-%m-%d}"),
         html.Td(html.A(r["source_title"] or r["source_url"], href=r["source_url"], rel="noopener noreferrer")
                 if isinstance(r["source_url"], str) and r["source_url"] else (r["source_title"] or "")),
@@ -253,10 +249,9 @@ def render(indicator: str, iso3: str, lang: str) -> tuple[Any, ...]:
     mine = series[0]
     last_year, last_value = mine.years[-1], mine.values[-1]
     world = next((dict(zip(s.years, s.values, strict=True)).get(last_year) for s in series if s.key == "WLD"), None)
-    summary = pick(f"{name}: {i18n.fmt(last_value, lang)} {unit} in {last_year}"
-                   + (f" (world: {i18n.fmt(world, lang)})." if world is not None else "."),
-                   f"{name}{last_year}年为{i18n.fmt(last_value, lang)}{unit}"
-                   + (f"（世界：{i18n.fmt(world, lang)}）。" if world is not None else "。"), lang)
+    summary = t("country.latest_summary", lang, name=name, value=i18n.with_unit(i18n.fmt(last_value, lang), unit, lang),
+                year=last_year) + (t("country.latest_world", lang, world=i18n.fmt(world, lang)) if world is not None
+                                   else "") + t("sep.end", lang)
     headers, rows = figures.wide_table(series)
     table = components.table_rows(rows, [t("control.year", lang), *headers[1:]])
     request = components.data_request([indicator], countries=[iso3, *groups])

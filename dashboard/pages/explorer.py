@@ -22,7 +22,7 @@ from dashboard.urls import href
 from etl import read
 
 PATH = "/explorer"
-dash.register_page(__name__, path=PATH, title="Explorer · WIC Digital Economy Observatory", order=4)
+dash.register_page(__name__, path=PATH, title=components.page_title("nav.explorer"), order=4)
 
 DEFAULT_INDICATORS = ("IT.NET.USER.ZS", "IT.NET.BBND.P2")
 DEFAULT_COUNTRIES = ("CHN", "USA", "WLD", "WIC")
@@ -362,22 +362,9 @@ def column_defs(lang: str) -> list[dict[str, Any]]:
     ]
 
 
-DROPDOWN_ZH = {"select_all": "全选", "deselect_all": "全部取消", "selected_count": "已选 {num_selected} 项",
-               "search": "搜索", "clear_search": "清除搜索",
-               "clear_selection": "清除所选", "no_options_found": "无匹配项"}
-LOCALE_ZH = {"page": "页", "of": "/", "pageSizeSelectorLabel": "每页行数：", "firstPage": "第一页",
-             "previousPage": "上一页", "nextPage": "下一页", "lastPage": "最后一页",
-             "noRowsToShow": "没有数据", "loadingOoo": "加载中…", "filterOoo": "筛选…", "contains": "包含",
-             "notContains": "不包含", "equals": "等于", "notEqual": "不等于", "startsWith": "开头是",
-             "endsWith": "结尾是", "lessThan": "小于", "greaterThan": "大于", "inRange": "介于",
-             "andCondition": "且", "orCondition": "或", "blank": "空白", "notBlank": "非空白", "true": "是",
-             "false": "否", "lessThanOrEqual": "小于或等于", "greaterThanOrEqual": "大于或等于", "to": "至",
-             "applyFilter": "应用", "resetFilter": "重置", "clearFilter": "清除"}
-
-
 def dropdown_labels(lang: str) -> dict[str, Any]:
-    """The dropdowns' own texts in Chinese (their English defaults otherwise)."""
-    return {"labels": DROPDOWN_ZH} if lang == "zh" else {}
+    """The dropdowns' own texts in ``lang``."""
+    return {"labels": components.dropdown_labels(lang)}
 
 
 @safe_layout
@@ -424,7 +411,7 @@ def layout(**query: object) -> html.Div:
                        "minWidth": 90},
         dashGridOptions={"pagination": True, "paginationPageSize": 100, "animateRows": False,
                          "enableCellTextSelection": True, "tooltipShowDelay": 300,
-                         **({"localeText": LOCALE_ZH} if lang == "zh" else {})},
+                         "localeText": components.grid_locale(lang)},
         style={"height": "560px", "width": "100%"}),
         role="region", **components.aria(label=t("explorer.data_table_of_the_selection", lang)))
     body = html.Div([

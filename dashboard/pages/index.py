@@ -19,7 +19,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard import components, figures, i18n
-from dashboard.i18n import pick, t
+from dashboard.i18n import t
 from dashboard.safety import ERROR_TEXT, guarded, safe_layout
 from dashboard.state import Query
 from etl import facts, read
@@ -27,7 +27,7 @@ from etl.index import IndexConfig, Precomputed, load_config, precompute, rescore
 from etl.index.config import AGGREGATIONS, NORMALIZATIONS
 
 PATH = "/index"
-dash.register_page(__name__, path=PATH, title="Digital Development Index · WIC Digital Economy Observatory", order=4)
+dash.register_page(__name__, path=PATH, title=components.page_title("nav.index"), order=4)
 
 WIC = "WIC"
 ROW_PX = 19              # height of one country row in the ranking chart
@@ -124,9 +124,10 @@ def _filter_options(lang: str) -> list[dict[str, str]]:
     groups = read.group_table()
     out = [{"label": t("index.all_countries", lang), "value": ""},
            {"label": t("index.wic_member_countries", lang), "value": WIC}]
-    for kind, en, zh in (("region", "Region", "地区"), ("income", "Income", "收入组别")):
+    for kind in ("region", "income"):
         part = groups[(groups["kind"] == kind) & (groups["n_countries"] > 1)]
-        out += [{"label": f"{pick(en, zh, lang)}: {i18n.name(row, lang)}", "value": row["code"]}
+        out += [{"label": t("index.group_option", lang, kind=t(f"index.kind_{kind}", lang), name=i18n.name(row, lang)),
+                 "value": row["code"]}
                 for row in part.to_dict("records")]
     return out
 
@@ -189,12 +190,11 @@ def reason_text(reason: str | None, lang: str) -> str:
     if not reason:
         return ""
     if reason == "no data for any indicator":
-        return pick(reason, "所有指标均无数据", lang)
+        return t("index.no_data_for_any_indicator", lang)
     names = pillar_names(lang)   # the stored reason names pillars by id ("digital_economy: 0 of 4 indicators")
     parts = re.findall(r"(\w+): (\d+) of (\d+) indicators", reason)
-    if lang != "zh":
-        return "; ".join(f"{names.get(p, p)}: {a} of {n} indicators" for p, a, n in parts) or reason
-    return "；".join(f"{names.get(p, p)}：{n}项指标中{a}项有数据" for p, a, n in parts) or reason
+    return t("sep.clause", lang).join(t("index.pillar_with_data", lang, pillar=names.get(p, p), a=a, n=n)
+                                      for p, a, n in parts) or reason
 
 
 def norm_name(norm: str, lang: str) -> str:
@@ -204,14 +204,12 @@ def norm_name(norm: str, lang: str) -> str:
 
 def agg_name(agg: str, lang: str) -> str:
     """An aggregation's name."""
-    names = {"arithmetic": ("arithmetic mean", "算术平均"), "geometric": ("geometric mean", "几何平均")}
-    return pick(*names[agg], lang)
+    return t(f"index.agg_{agg}", lang)
 
 
 def method_label(norm: str, agg: str, lang: str) -> str:
     """'min-max, arithmetic mean' in ``lang``."""
-    return f"{norm_name(norm, lang)}, {agg_name(agg, lang)}" if lang != "zh" else \
-        f"{norm_name(norm, lang)}、{agg_name(agg, lang)}"
+    return t("sep.list", lang).join((norm_name(norm, lang), agg_name(agg, lang)))
 
 
 def score_unit(norm: str, lang: str) -> str:
@@ -483,15 +481,11 @@ def coherence_section(lang: str) -> html.Div:
     labels = [*(names[p] for p in PILLARS), t("index.index", lang)]
     matrix = [(labels[i], *(_r(lookup.get((a, b), lookup.get((b, a)))) for b in keys)) for i, a in enumerate(keys)]
     alphas = "; ".join(f"{row[0]} {row[3]}" for row in alpha_rows)
-    summary = pick(
-        f"{year}, ranked countries, default method. {len(wrong)} of {len(inds)} indicators point the wrong way "
-        f"(negative correlation with the rest of their pillar){': ' + ', '.join(wrong) if wrong else ''}; "
-        f"{len(weak)} are weak (r < {cfg.weak_correlation:g}){': ' + ', '.join(weak) if weak else ''}; "
-        f"{len(other)} correlate more with another pillar than with their own. Cronbach's alpha: {alphas}.",
-        f"{year}年，参与排名的国家，默认方法。{len(inds)}项指标中有{len(wrong)}项方向相反（与本支柱其余指标负相关）"
-        f"{'：' + '、'.join(wrong) if wrong else ''}；{len(weak)}项相关性弱（r < {cfg.weak_correlation:g}）"
-        f"{'：' + '、'.join(weak) if weak else ''}；{len(other)}项与其他支柱的相关性高于本支柱。"
-        f"克朗巴赫α系数：{alphas}。", lang)
+    def listed(codes: list[str]) -> str:
+        return t("sep.colon", lang) + t("sep.list", lang).join(codes) if codes else ""
+    summary = t("index.coherence_summary", lang, year=year, n_wrong=len(wrong), n_inds=len(inds),
+                wrong=listed(wrong), n_weak=len(weak), weak_correlation=f"{cfg.weak_correlation:g}",
+                weak=listed(weak), n_other=len(other), alphas=alphas)
     return html.Div([
         html.P(summary, className="summary"),
         rows_table(ind_rows, [t("index.pillar", lang), t("index.indicator", lang),
@@ -515,15 +509,8 @@ def intro(lang: str) -> html.P:
     built = read.data_vintage()["built_at"]
     year = pre().year
     n = len(pre().iso3)
-    return html.P(pick(
-        f"Computed here from {facts.index_sources('en')} (WDI vintage {vintage}, warehouse built {built:%Y-%m-%d}); "
-        "not the WIC's own World Internet Development Index. "
-        f"Index year {year}: {n} countries ranked. Move the weights or switch the method and the ranking is "
-        "re-computed at once; click a bar or choose a country to see what is behind its score.",
-        f"由本平台根据{facts.index_sources('zh')}计算（世界发展指标数据版本 {vintage}，"
-        f"数据仓库构建于 {built:%Y-%m-%d}）；"
-        f"并非世界互联网大会发布的世界互联网发展指数。指数年份 {year}年：{n}个国家参与排名。调整权重或切换方法，"
-        "排名即时重算；点击条形或选择国家，可查看其得分构成。", lang), className="lead")
+    return html.P(t("index.intro", lang, sources=facts.index_sources(lang), vintage=vintage, built=built, year=year,
+                    n=n), className="lead")
 
 
 @safe_layout
@@ -829,11 +816,9 @@ def render_country(country: Any, norm: Any, lang: Any) -> tuple[Any, ...]:
     if ranked and rank is not None:
         band = bands.get(country)
         span = f"{band[0]:.0f}–{band[2]:.0f}" if band else "—"
-        status = pick(f"{name}: rank {rank:.0f} of {len(p.iso3)} in {p.year} with the published settings; "
-                      f"5–95% Monte Carlo rank interval {span}"
-                      + (f", median {band[1]:.0f}" if band else "") + ".",
-                      f"{name}：{p.year}年按已发布设置在{len(p.iso3)}个国家中排名第{rank:.0f}；蒙特卡洛5–95%排名区间"
-                      f"{span}" + (f"，中位数{band[1]:.0f}" if band else "") + "。", lang)
+        median = t("index.median_suffix", lang, median=f"{band[1]:.0f}") if band else ""
+        status = t("index.rank_status", lang, name=name, rank=f"{rank:.0f}", n=len(p.iso3), year=p.year, span=span,
+                   median=median)
     else:
         status = t("index.is_not_ranked_in_a", lang,
                    name=name,
@@ -893,8 +878,7 @@ def indicator_table(country: str, year: int, norm: str, lang: str) -> Any:
                                  carry_forward_years=config().carry_forward_years), "—", "—"))
     return rows_table(rows, [
         t("index.pillar", lang), t("index.indicator", lang), t("index.code", lang),
-        pick(f"Normalised ({'z-score' if norm == 'zscore' else 'min-max'})",
-             f"标准化得分（{'Z分数' if norm == 'zscore' else '最小-最大'}）", lang),
+        t("index.normalised_header", lang, method=t(f"index.normalised_{norm}", lang)),
         t("index.value_used", lang), t("index.observed_in", lang),
         t("index.carried_forward", lang)])
 

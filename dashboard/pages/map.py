@@ -17,7 +17,7 @@ from dashboard.state import Query
 from etl import facts, read
 
 PATH = "/map"
-dash.register_page(__name__, path=PATH, title="Map · WIC Digital Economy Observatory", order=1)
+dash.register_page(__name__, path=PATH, title=components.page_title("nav.map"), order=1)
 
 DEFAULT_INDICATOR = "IT.NET.USER.ZS"
 WIC = "WIC"
@@ -261,7 +261,7 @@ def render(indicator: str, year: int, scale: str, region: str, flags: list[str],
                              colorbar=unit, log=scale == "log",
                              outline=sorted(sets[WIC]) if "outline" in flags else (), nodata=t("nodata", lang),
                              fit=bool(region), points=points())
-    source = components.source_text(meta)
+    source = components.source_text(meta, lang)
     for trace in (fig["data"][1], fig["data"][-1]):   # the shapes and the markers of economies with a value
         trace["hovertemplate"] = f"%{{text}}<br><i>{source}</i><extra></extra>"   # once, not per country
     table = components.table_rows([(r[4], r[3], r[0], r[5]) for r in rows],

@@ -11,18 +11,14 @@ import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import components, figures, i18n
-from dashboard.i18n import pick, t
+from dashboard.i18n import t
 from dashboard.safety import ERROR_TEXT, guarded, safe_layout
 from dashboard.state import Query
 from etl import read
 
 PATH = "/membership"
-dash.register_page(__name__, path=PATH, title="Membership · WIC Digital Economy Observatory", order=5)
+dash.register_page(__name__, path=PATH, title=components.page_title("nav.membership"), order=5)
 
-CATEGORY_ZH = {"enterprise": "企业", "individual": "个人", "institution": "机构",
-               "international organization": "国际组织", "industry organization": "行业组织",
-               "research institution": "科研机构"}
-CONFIDENCE_ZH = {"high": "高", "medium-high": "中高", "medium": "中", "low": "低"}
 UNKNOWN = "—"
 
 
@@ -57,7 +53,7 @@ class ID:
 
 def category_name(category: str, lang: str) -> str:
     """A member category in ``lang``."""
-    return CATEGORY_ZH.get(category, category) if lang == "zh" else category
+    return read.member_label("category", category, lang)
 
 
 def qualified(number: int, word: object, lang: str) -> str:
@@ -214,18 +210,15 @@ def register_rows(members: pd.DataFrame, lang: str) -> pd.DataFrame:
         rows.append({
             "name": m["name"], "category": category_name(str(m["category"]), lang),
             "country": country if isinstance(country, str) else UNKNOWN,
-            "evidence": m["evidence"] if isinstance(m["evidence"], str) else "",
+            "evidence": read.member_label("evidence", m["evidence"], lang),
             "first_reported": _date(m["first_reported"]), "source": source,
-            "confidence": CONFIDENCE_ZH.get(confidence, confidence) if lang == "zh" else confidence,
+            "confidence": read.member_label("confidence", confidence, lang),
         })
     return pd.DataFrame(rows, columns=["name", "category", "country", "evidence", "first_reported", "source",
                                        "confidence"])
 
 
 # --- page ----------------------------------------------------------------------------------------------
-
-DROPDOWN_ZH = {"search": "搜索", "clear_search": "清除搜索", "clear_selection": "清除所选",
-               "no_options_found": "无匹配项"}
 
 
 def category_options(members: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
@@ -252,7 +245,7 @@ def layout(**query: object) -> html.Div:
     counts = read.membership_counts()
     category = q.choice("category", "", set(members["category"].dropna()))
     country = q.country("country", "", set(members["country_iso3"].dropna())) or ""
-    labels: dict[str, Any] = {"labels": DROPDOWN_ZH} if lang == "zh" else {}
+    labels: dict[str, Any] = {"labels": components.dropdown_labels(lang)}
     controls = html.Div([
         components.labelled(i18n.t("membership.category", lang), dcc.Dropdown(
             id=ID.CATEGORY, options=category_options(members, lang), value=category, clearable=False, **labels),
@@ -363,16 +356,9 @@ def member_views(members: pd.DataFrame, category: str, country: str, lang: str) 
         map_summary = i18n.t("membership.no_named_member_matches_these", lang)
     else:
         top = by_country.iloc[0]
-        if lang == "zh":
-            map_summary = (f"{n}位公开报道的会员与{len(by_country)}个国家相关（机构按总部所在地，个人按国籍或常驻地），"
-                           f"最多的是{top['name']}（{top['value']}位）。"
-                           + (f"{unknown}位会员所在国家不详。" if unknown else ""))
-        else:
-            places = i18n.count(len(by_country), "country", "countries")
-            map_summary = (f"{i18n.count(n, 'publicly named member')} {i18n.are(n)} linked to {places} "
-                           f"(organizations by headquarters, individuals by nationality or base); "
-                           f"{top['name']} has the most ({top['value']})."
-                           + (f" The country of {i18n.count(unknown, 'member')} is not known." if unknown else ""))
+        map_summary = (i18n.plural("membership.map_summary", n, lang, places=i18n.plural(
+                           "membership.n_countries", len(by_country), lang), top=top["name"], most=top["value"])
+                       + (i18n.plural("membership.unknown_country", unknown, lang) if unknown else ""))
     country_table = components.data_table(by_country, [("name", t("control.country", lang)), ("iso3", "ISO3"),
                                                        ("value", unit), ("categories", i18n.t(
                                                                "membership.categories", lang))])
@@ -384,9 +370,8 @@ def member_views(members: pd.DataFrame, category: str, country: str, lang: str) 
         cat_summary = i18n.t("membership.no_named_member_matches_these", lang)
     else:
         c0 = by_category.iloc[0]
-        cat_summary = pick(f"The largest category is {c0['label']} ({c0['value']} of {n}); "
-                           f"{i18n.count(len(by_category), 'category', 'categories')} in all.",
-                           f"最大的类别是{c0['label']}（{n}家中的{c0['value']}家），共{len(by_category)}个类别。", lang)
+        cat_summary = i18n.plural("membership.category_summary", len(by_category), lang, label=c0["label"],
+                                  value=c0["value"], total=n)
     cat_table = components.data_table(by_category, [("label", i18n.t("membership.category", lang)), ("value", unit)])
     # countries as bars
     bars_frame = by_country.rename(columns={"iso3": "key"}).assign(

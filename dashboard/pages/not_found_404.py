@@ -9,7 +9,7 @@ from dashboard import components
 from dashboard.i18n import t
 from dashboard.state import Query
 
-dash.register_page(__name__, path="/404", title="Not found · WIC Digital Economy Observatory")
+dash.register_page(__name__, path="/404", title=components.page_title("notfound"))
 
 
 def layout(**query: object) -> html.Div:

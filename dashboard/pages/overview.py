@@ -10,14 +10,14 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard import components, figures, i18n, stats
-from dashboard.i18n import pick, t
+from dashboard.i18n import t
 from dashboard.safety import safe_layout
 from dashboard.state import Query
 from dashboard.urls import href
 from etl import facts, read
 
 PATH = "/"
-dash.register_page(__name__, path=PATH, title="WIC Digital Economy Observatory", order=0)
+dash.register_page(__name__, path=PATH, title=components.page_title(None), order=0)
 
 GROUPS = ["WIC", "WLD", "HIC", "UMC", "LMC", "LIC"]
 GAP_INDICATOR = "IT.NET.USER.ZS"
@@ -33,7 +33,7 @@ def membership_cards(lang: str) -> list[html.Div]:
                                 people_where=facts.where_text(lang, countries=people_places))
 
     def total(row: pd.Series) -> str:
-        return f"{i18n.qualifier(row['members_qualifier'], lang)} {row['members']}".strip()
+        return i18n.qualified(int(row["members"]), str(row["members_qualifier"]), lang)
 
     return [
         html.Div([html.Div(t("overview.wic_members_official_total", lang),
@@ -61,7 +61,7 @@ def counts_figure(lang: str) -> tuple[dict[str, Any], str]:
     line = figures.Line(
         "members", t("overview.members_official_total", lang),
         counts["as_of"].dt.strftime("%Y-%m-%d").tolist(), counts["members"].tolist(),
-        [f"{d:%Y-%m-%d}: {i18n.qualifier(q, lang)} {m} · {o}".replace("  ", " ")
+        [f"{d:%Y-%m-%d}: {i18n.qualified(int(m), q, lang)} · {read.member_label('occasion', o, lang)}"
          for d, q, m, o in zip(counts["as_of"], counts["members_qualifier"], counts["members"], counts["occasion"],
                                strict=True)])
     note = t("overview.source_wic_announcements_as_repo", lang)
@@ -138,12 +138,9 @@ def laggards(lang: str) -> tuple[dict[str, Any], str, str]:
     fig = figures.bars(values, title=t("overview.internet_use_in_member_countries", lang, year=year), note=note,
                        x_title=i18n.unit(meta, lang), highlight=list(below["key"]))
     missing = sorted(members - set(values["iso3"]))
-    summary = pick(f"{len(below)} of {len(values)} member countries with data are below the world value "
-                   f"({i18n.fmt(world['value'].iloc[0], lang) if not world.empty else '—'}); highlighted in orange."
-                   + (f" No {year} data: {', '.join(missing)}." if missing else ""),
-                   f"{len(values)}个有数据的会员所在国家中，{len(below)}个低于世界水平"
-                   f"（{i18n.fmt(world['value'].iloc[0], lang) if not world.empty else '—'}），以橙色标示。"
-                   + (f"{year}年无数据：{'、'.join(missing)}。" if missing else ""), lang)
+    world_text = i18n.fmt(world["value"].iloc[0], lang) if not world.empty else "—"
+    summary = t("overview.gap_summary", lang, n_below=len(below), n=len(values), world=world_text) + (
+        t("overview.gap_missing", lang, year=year, missing=t("sep.list", lang).join(missing)) if missing else "")
     return fig, note, summary
 
 
@@ -169,17 +166,16 @@ def layout(**query: object) -> html.Div:
                  qualifier=i18n.qualifier(counts.iloc[-1]["members_qualifier"], lang),
                  total=counts.iloc[-1]["members"], date=f"{counts.iloc[-1]['as_of']:%Y-%m-%d}"), className="notice"),
         html.Div([
-            static_chart(counts_fig, counts_note, pick(
-                "Official totals grew from " + " → ".join(
-                    f"{i18n.qualifier(q_, lang)} {m}".strip() for q_, m in
-                    zip(counts["members_qualifier"], counts["members"], strict=True)) + ".",
-                "官方会员总数：" + " → ".join(
-                    f"{i18n.qualifier(q_, lang)}{m}" for q_, m in
-                    zip(counts["members_qualifier"], counts["members"], strict=True)) + "。", lang),
-                components.data_table(counts.assign(d=counts["as_of"].dt.strftime("%Y-%m-%d")),
-                                      [("d", t("overview.date", lang)), ("members_qualifier", ""),
+            static_chart(counts_fig, counts_note, t("overview.totals_grew", lang, totals=" → ".join(
+                i18n.qualified(int(m), q_, lang) for q_, m in
+                zip(counts["members_qualifier"], counts["members"], strict=True))),
+                components.data_table(counts.assign(
+                    d=counts["as_of"].dt.strftime("%Y-%m-%d"),
+                    q=[i18n.qualifier(str(q_), lang) for q_ in counts["members_qualifier"]],
+                    o=[read.member_label("occasion", o_, lang) for o_ in counts["occasion"]]),
+                                      [("d", t("overview.date", lang)), ("q", ""),
                                        ("members", t("overview.members_748feb", lang)),
-                                       ("occasion", t("overview.occasion", lang))]), lang,
+                                       ("o", t("overview.occasion", lang))]), lang,
                 ("/api/v1/membership-counts", "from etl import read\ncounts = read.membership_counts()")),
             static_chart(gap_fig, gap_note, t("overview.below_100_orange_member_countrie", lang),
                 components.data_table(table.assign(g=table["gap"].round(0)),

@@ -13,38 +13,26 @@ from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import components, i18n
 from dashboard.bundle import PATH as BUNDLE_PATH
-from dashboard.i18n import pick, t
+from dashboard.i18n import t
 from dashboard.safety import ERROR_TEXT, guarded, safe_layout
 from dashboard.state import Query
 from dashboard.urls import href
 from etl import read
 
 PATH = "/sources"
-dash.register_page(__name__, path=PATH, title="Sources and methodology · WIC Digital Economy Observatory", order=6)
+dash.register_page(__name__, path=PATH, title=components.page_title("nav.sources"), order=6)
 
-WEIGHTS = {"SP.POP.TOTL": ("population", "人口"), "NY.GDP.MKTP.CD": ("GDP (current US$)", "GDP（现价美元）")}
+WEIGHTS = {"SP.POP.TOTL": "sources.weight_population", "NY.GDP.MKTP.CD": "sources.weight_gdp"}
 WB_KINDS = ("world", "region", "income")
 
-# What the warehouse does not hold: (codes that would show it is now covered, English, Chinese).
-NOT_COVERED: list[tuple[tuple[str, ...], str, str]] = [
-    ((), "ITU-only series: mobile-broadband subscriptions, 3G/4G/5G population coverage and ICT price baskets. "
-         "They are published by the ITU but are not in any openly fetchable copy the mirror draws on.",
-     "仅由国际电信联盟（ITU）发布的序列：移动宽带订阅、3G/4G/5G 人口覆盖率和信息通信技术价格篮子。"
-     "镜像所依据的公开数据副本中均没有这些序列。"),
-    (("BX.GSR.CCIS.ZS", "BX.GSR.CCIS.CD"), "ICT service exports (BX.GSR.CCIS.ZS, BX.GSR.CCIS.CD): WDI series "
-     "outside the 325 indicators of the mirror.",
-     "信息通信技术服务出口（BX.GSR.CCIS.ZS、BX.GSR.CCIS.CD）：不在镜像的 325 个世界发展指标之内。"),
-    (("TX.VAL.ICTG.ZS.UN", "TM.VAL.ICTG.ZS.UN"), "ICT goods exports and imports (TX.VAL.ICTG.ZS.UN, "
-     "TM.VAL.ICTG.ZS.UN): not in the mirror.",
-     "信息通信技术产品进出口（TX.VAL.ICTG.ZS.UN、TM.VAL.ICTG.ZS.UN）：不在镜像之内。"),
-    (("FX.OWN.TOTL.ZS",), "Account ownership (Global Findex, FX.OWN.TOTL.ZS): not in the mirror.",
-     "账户拥有率（全球普惠金融数据库，FX.OWN.TOTL.ZS）：不在镜像之内。"),
-    ((), "World Bank aggregates for the two Gapminder series (Internet users, GDP per capita PPP): the copy has "
-         "country values only, so their group values are computed here.",
-     "两个 Gapminder 序列（互联网用户占比、购买力平价人均GDP）没有世界银行汇总值，其组别数值由本平台计算。"),
-    ((), "Income groups and regions after the World Bank's FY2024 classification (July 2023): later "
-         "re-classifications are not reflected.",
-     "世界银行 2024 财年（2023 年 7 月）之后的收入组别和地区调整未反映在内。"),
+# What the warehouse does not hold: (codes that would show it is now covered, catalog key of the text).
+NOT_COVERED: list[tuple[tuple[str, ...], str]] = [
+    ((), "sources.not_covered_itu"),
+    (("BX.GSR.CCIS.ZS", "BX.GSR.CCIS.CD"), "sources.not_covered_ict_services"),
+    (("TX.VAL.ICTG.ZS.UN", "TM.VAL.ICTG.ZS.UN"), "sources.not_covered_ict_goods"),
+    (("FX.OWN.TOTL.ZS",), "sources.not_covered_findex"),
+    ((), "sources.not_covered_gapminder_groups"),
+    ((), "sources.not_covered_classification"),
 ]
 
 
@@ -121,8 +109,8 @@ def direction(value: object, lang: str) -> str:
 def group_method(method: object, weight: object, groups: str, lang: str) -> str:
     """How an indicator's group values are computed, and for which groups (``groups``: 'wb+wic', 'wic', '')."""
     if method == "weighted_mean":
-        en, zh = WEIGHTS.get(str(weight), (str(weight), str(weight)))
-        text = pick(f"mean weighted by {en}", f"按{zh}加权平均", lang)
+        by = t(WEIGHTS[str(weight)], lang) if str(weight) in WEIGHTS else str(weight)
+        text = t("sources.mean_weighted_by", lang, by=by)
     elif method == "sum":
         text = t("sources.sum_of_reporting_countries", lang)
     else:
@@ -210,7 +198,7 @@ def run_rows(runs: pd.DataFrame) -> pd.DataFrame:
 
 def not_covered(codes: frozenset[str], lang: str) -> list[str]:
     """What the warehouse does not cover (an item naming codes is dropped once any of them is loaded)."""
-    return [pick(en, zh, lang) for needed, en, zh in NOT_COVERED if not (set(needed) & codes)]
+    return [t(key, lang) for needed, key in NOT_COVERED if not (set(needed) & codes)]
 
 
 # --- page ------------------------------------------------------------------------------------------------
