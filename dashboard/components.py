@@ -70,11 +70,36 @@ def grid_locale(lang: str) -> dict[str, str]:
     return {k: t(f"grid.{k}", lang) for k in GRID_LOCALE}
 
 
+# Plotly's own texts (modebar tooltips, hints) that the charts can show; translated in the catalog as plotly.<n>.
+PLOTLY_TEXTS = ("Autoscale", "Box Select", "Compare data on hover", "Double-click on legend to isolate one trace",
+                "Double-click to zoom back out", "Download plot as a PNG", "Download plot", "Lasso Select", "Pan",
+                "Reset", "Reset axes", "Reset view", "Reset views", "Show closest data on hover",
+                "Image download succeeded", "Sorry, there was a problem downloading your image!",
+                "Preparing image - this may take a few seconds", "Zoom", "Zoom in", "Zoom out",
+                "Toggle Spike Lines", "Toggle show closest data on hover", "Snapshot succeeded",
+                "Taking snapshot - this may take a few seconds", "Download plot as a SVG")
+
+
+def plotly_locale(lang: str) -> dict[str, Any]:
+    """A Plotly config ``locale`` and its dictionary from the catalog (served with the page, nothing fetched)."""
+    if lang == i18n.DEFAULT_LANG:
+        return {}
+    strings = {en: t(f"plotly.{i:02d}", lang) for i, en in enumerate(PLOTLY_TEXTS)}
+    months = [t(f"month.{m:02d}", lang) for m in range(1, 13)]
+    fmt = {"months": months, "shortMonths": months}
+    return {"locale": lang, "locales": {lang: {"dictionary": strings, "format": fmt}}}
+
+
 def label_dropdowns(node: Any, lang: str) -> None:
-    """Give every dcc.Dropdown under ``node`` its texts in ``lang`` (one place for all pages)."""
+    """Give every dcc.Dropdown under ``node`` its texts in ``lang`` and every dcc.Graph Plotly's texts in ``lang``
+    (one place for all pages)."""
     if isinstance(node, dcc.Dropdown):
         if getattr(node, "labels", None) is None:
             setattr(node, "labels", dropdown_labels(lang))  # noqa: B010 (labels is a Dash 4 prop)
+        return
+    if isinstance(node, dcc.Graph):
+        config = getattr(node, "config", None)
+        setattr(node, "config", {**(config if isinstance(config, dict) else {}), **plotly_locale(lang)})  # noqa: B010
         return
     children = node if isinstance(node, (list, tuple)) else getattr(node, "children", None)
     if isinstance(children, (list, tuple)):

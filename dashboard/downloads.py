@@ -22,6 +22,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+BOM = "\ufeff"   # Excel reads a CSV as UTF-8 only when it starts with this mark
+
 def risky(value: object) -> bool:
     """Whether ``value`` is text a spreadsheet would read as a formula."""
     return isinstance(value, str) and value.startswith(FORMULA_START)

@@ -156,3 +156,33 @@ def test_chinese_names_for_at_least_100_more_indicators(db: Any) -> None:
     inds = read.indicators(db=db)
     assert inds["name_zh"].notna().sum() >= 250
     assert inds.loc[inds["code"] == "SP.DYN.LE00.IN", "name_zh"].item() == "出生时的预期寿命，总体（岁）"
+
+
+def test_zh_csv_has_a_bom_and_chinese_comments(app: Any, db: Any) -> None:
+    import pandas as pd
+
+    from dashboard.pages import explorer
+
+    rows = pd.DataFrame(columns=explorer.COLUMNS)
+    about = pd.DataFrame([{"indicator": "SP.DYN.LE00.IN", "name_en": "Life expectancy at birth, total (years)",
+                           "name_zh": "出生时的预期寿命，总体（岁）", "unit": "years", "dataset": "wdi",
+                           "source_organization": "International Telecommunication Union (ITU)",
+                           "license": "CC BY 4.0"}])
+    zh = explorer.csv_text(rows, explorer.license_lines(about, True, "zh"), "zh")
+    en = explorer.csv_text(rows, explorer.license_lines(about, True, "en"), "en")
+    assert zh.startswith("\ufeff# SP.DYN.LE00.IN（出生时的预期寿命，总体（岁））：单位") and "国际电信联盟" in zh
+    assert "计算" in zh and not en.startswith("\ufeff") and en.startswith("# SP.DYN.LE00.IN (Life expectancy")
+
+
+def test_charts_get_plotly_texts_and_dropdowns_their_labels_in_zh() -> None:
+    from dash import dcc, html
+
+    from dashboard import components
+
+    tree = html.Div([dcc.Graph(id="g", config={"displaylogo": False}), html.Div(dcc.Dropdown(id="d", options=[]))])
+    components.label_dropdowns(tree, "zh")
+    graph, dropdown = tree.children[0], tree.children[1].children
+    assert graph.config["locale"] == "zh" and graph.config["displaylogo"] is False
+    assert graph.config["locales"]["zh"]["dictionary"]["Zoom in"] == "放大"
+    assert dropdown.labels["no_options_found"] == "无匹配项" and dropdown.labels["search"] == "搜索"
+    assert components.plotly_locale("en") == {}

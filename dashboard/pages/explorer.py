@@ -241,37 +241,34 @@ def citation(about: pd.DataFrame, sources: pd.DataFrame, built: Any, url: str, l
         if src is None:
             parts.append(DATASETS.get(dataset, dataset))
             continue
-        publisher = str(src["publisher"]).split(";")[0].split("(")[0].strip()
-        parts.append(f"{src['title']} ({publisher}; {src['license']}; vintage {src['vintage']})")
-    orgs = sorted({o for o in about["source_organization"] if isinstance(o, str) and o})
+        publisher = read.publisher(src["publisher"], lang)
+        publisher = publisher if publisher != src["publisher"] else str(publisher).split(";")[0].split("(")[0].strip()
+        title = src.get(f"title_{lang}") if isinstance(src.get(f"title_{lang}"), str) else src["title"]
+        parts.append(t("explorer.cite_source", lang, title=title, publisher=publisher, license=src["license"],
+                       vintage=src["vintage"]))
+    orgs = sorted({read.publisher(o, lang) for o in about["source_organization"] if isinstance(o, str) and o})
     date = f"{built:%Y-%m-%d}" if built is not None and hasattr(built, "strftime") else "?"
-    data = "; ".join(parts) or "—"
-    if lang == "zh":
-        text = f"世界互联网大会数字经济观察，数据来源：{data}"
-        text += f"（原始来源：{'；'.join(orgs)}）" if orgs else ""
-        return text + f"，获取日期 {date}（数据仓库构建日期），{url}"
-    text = f"WIC Digital Economy Observatory, data from {data}"
-    text += f", original sources: {'; '.join(orgs)}" if orgs else ""
-    return text + f", retrieved {date} (warehouse build date), {url}"
+    data = t("sep.clause", lang).join(parts) or "—"
+    origin = t("explorer.cite_orgs", lang, orgs=t("sep.clause", lang).join(orgs)) if orgs else ""
+    return t("explorer.cite", lang, data=data, orgs=origin, date=date, url=url)
 
 
-def license_lines(about: pd.DataFrame, has_computed: bool) -> list[str]:
+def license_lines(about: pd.DataFrame, has_computed: bool, lang: str = i18n.DEFAULT_LANG) -> list[str]:
     """One line per indicator (unit, source, license), and what computed rows are."""
-    lines = [f"{r['indicator']} ({r['name_en']}): unit {r['unit'] or '-'}; source {r['source_organization'] or '-'}"
-             f" via {r['dataset']}; license {r['license'] or '-'}" for r in about.to_dict("records")]
+    lines = [t("explorer.csv_indicator", lang, code=r["indicator"], name=i18n.name(r, lang) if "name_zh" in r
+               else r["name_en"], unit=r["unit"] or "-", org=read.publisher(r["source_organization"], lang) or "-",
+               dataset=r["dataset"], license=r["license"] or "-") for r in about.to_dict("records")]
     licenses = sorted({str(x) for x in about["license"] if x})
-    lines.append(f"License: {', '.join(licenses) or '-'}; reuse requires attribution to the sources above.")
+    lines.append(t("explorer.csv_license", lang, licenses=", ".join(licenses) or "-"))
     if has_computed:
-        lines.append("Rows with computed = true are group values computed by the observatory from country data "
-                     "(published only where reporting countries cover at least two thirds of the group's weight); "
-                     "they are not published by the source.")
+        lines.append(t("explorer.csv_computed", lang))
     return lines
 
 
-def csv_text(rows: pd.DataFrame, comments: Sequence[str]) -> str:
-    """The tidy rows as CSV, preceded by ``# `` comment lines."""
+def csv_text(rows: pd.DataFrame, comments: Sequence[str], lang: str = i18n.DEFAULT_LANG) -> str:
+    """The tidy rows as CSV, preceded by ``# `` comment lines (Chinese files start with a UTF-8 BOM for Excel)."""
     head = "".join(f"# {line.replace(chr(10), ' ')}\n" for line in comments)
-    return head + downloads.frame_csv(rows[COLUMNS])
+    return (downloads.BOM if lang == "zh" else "") + head + downloads.frame_csv(rows[COLUMNS])
 
 
 def excel_bytes(rows: pd.DataFrame, about: pd.DataFrame, comments: Sequence[str]) -> bytes:
@@ -466,7 +463,7 @@ def _comments(rows: pd.DataFrame, about: pd.DataFrame, query: dict[str, Any], la
     url = root + href(PATH, query)
     cite = citation(about, read.sources(), read.data_vintage()["built_at"], url, lang)
     note = [t("explorer.only_the_rows_the_table", lang, n_rows=len(rows))] if filtered else []
-    return [cite, *note, *license_lines(about, bool(rows["computed"].any()) if not rows.empty else False)]
+    return [cite, *note, *license_lines(about, bool(rows["computed"].any()) if not rows.empty else False, lang)]
 
 
 @callback(Output(ID.GRID, "rowData"), Output(ID.COUNT, "children"), Output(ID.ABOUT, "children"),
@@ -509,7 +506,7 @@ def download_csv(clicks: int, indicators: object, countries: object, year_from: 
     lang = i18n.lang_of(lang)
     rows, about, query = build(indicators, countries, year_from, year_to, lang)
     rows, filtered = shown_rows(rows, filter_model, visible)
-    return {"content": csv_text(rows, _comments(rows, about, query, lang, filtered)),
+    return {"content": csv_text(rows, _comments(rows, about, query, lang, filtered), lang),
             "filename": _filename(query, "csv"), "type": "text/csv", "base64": False}
 
 

@@ -67,7 +67,7 @@ def counts_figure(lang: str) -> tuple[dict[str, Any], str]:
     note = t("overview.source_wic_announcements_as_repo", lang)
     fig = figures.lines([line], title=t("overview.wic_international_organization_m", lang), note=note, y_title=t(
             "overview.members", lang))
-    fig["layout"]["xaxis"] = {"type": "date", "gridcolor": "#eee"}
+    fig["layout"]["xaxis"] = {"type": "date", "gridcolor": "#eee", "tickformat": t("chart.month_tickformat", lang)}
     fig["layout"]["yaxis"]["rangemode"] = "tozero"
     fig["layout"]["showlegend"] = False
     return fig, note
