@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from etl import config, read
+from etl.atomic import atomic_path
 
 FORMATS = ("csv", "parquet")
 MEDIA_TYPES = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
@@ -192,12 +193,11 @@ def bundle_zip(db: read.Warehouse | None = None) -> Path:
         shutil.rmtree(work, ignore_errors=True)
         try:
             export(work / "bundle", "csv", db=db)
-            tmp = folder / f".{target.name}.tmp"
-            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+            with atomic_path(target) as tmp, \
+                    zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
                 for path in sorted((work / "bundle").rglob("*")):
                     if path.is_file():
                         zf.write(path, path.relative_to(work / "bundle").as_posix())
-            os.replace(tmp, target)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         for old in folder.glob("wic-observatory-*-csv.zip"):
