@@ -29,6 +29,7 @@ from typing import Any
 
 from etl import read
 from etl.config import META_DIR
+from etl.errors import InputError
 from etl.inputs import load_yaml
 from etl.numbers import NO_DATA, fmt, fmt_delta, ordinal
 from etl.steps import SOURCES_DIR, step_meta
@@ -142,14 +143,20 @@ class EditionValue:
 @cache
 def _source_rules(dataset: str) -> tuple[int, bool]:
     """(edition window, history only) declared in a step's ``.meta.yaml``; (0, False) for other datasets."""
-    if not (SOURCES_DIR / f"{dataset}.meta.yaml").is_file():
-        return 0, False
-    meta = step_meta(dataset)
+    path = SOURCES_DIR / f"{dataset}.meta.yaml"
+    return parse_rules(step_meta(dataset), str(path)) if path.is_file() else (0, False)
+
+
+def parse_rules(meta: dict[str, Any], where: str) -> tuple[int, bool]:
+    """``edition_window`` (whole years 0-10, default 0) and ``history_only`` (true/false) of one step's metadata."""
     window = meta.get("edition_window", 0)
     if isinstance(window, bool) or not isinstance(window, int) or not 0 <= window <= 10:
-        raise ValueError(f"{SOURCES_DIR / f'{dataset}.meta.yaml'}: edition_window must be a whole number of "
-                         f"years 0-10, got {window!r}")
-    return window, meta.get("history_only") is True
+        raise InputError(where, "edition_window must be a whole number of years from 0 to 10",
+                         field="edition_window", value=repr(window))
+    flag = meta.get("history_only", False)
+    if not isinstance(flag, bool):
+        raise InputError(where, "history_only must be true or false", field="history_only", value=repr(flag))
+    return window, flag
 
 
 def edition_window(indicator: str, *, db: read.Warehouse | None = None) -> int:

@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 
 from dashboard.briefing import build, narrative, render
 from etl import cli, facts, read
+from etl.errors import InputError
 
 
 @pytest.fixture(scope="module")
@@ -358,6 +359,19 @@ def _brute_values_for_year(db: read.Warehouse, indicator: str, year: int, window
     for iso3, y, v in sorted(obs.itertuples(index=False), key=lambda r: (r[0], r[1])):
         out[iso3] = (float(v), int(y))
     return out
+
+
+@pytest.mark.parametrize(("meta", "field"), [({"edition_window": -1}, "edition_window"),
+                                             ({"edition_window": 2.5}, "edition_window"),
+                                             ({"edition_window": True}, "edition_window"),
+                                             ({"edition_window": 11}, "edition_window"),
+                                             ({"history_only": "yes"}, "history_only")])
+def test_a_bad_source_rule_is_a_one_line_error(meta: dict[str, Any], field: str) -> None:
+    with pytest.raises(InputError) as err:
+        facts.parse_rules(meta, "etl/sources/x.meta.yaml")
+    assert err.value.field == field and "x.meta.yaml" in str(err.value) and "\n" not in str(err.value)
+    assert facts.parse_rules({}, "x") == (0, False)
+    assert facts.parse_rules({"edition_window": 2, "history_only": True}, "x") == (2, True)
 
 
 def test_edition_sources_declare_their_window_and_yearly_ones_none(db: read.Warehouse) -> None:
