@@ -55,7 +55,7 @@ def server(warehouse_path: Path) -> Iterator[str]:
     wait_until(healthy, "the dashboard server to answer /healthz", timeout=60)
     yield base
     proc.terminate()
-    proc.wait(timeout=10)
+    proc.wait(timeout=60)
     assert OUTSIDE == [], f"requests left 127.0.0.1: {OUTSIDE[:5]}"
 
 
