@@ -76,9 +76,8 @@ def grid_locale(lang: str) -> dict[str, str]:
 PLOTLY_TEXTS = ("Autoscale", "Box Select", "Compare data on hover", "Double-click on legend to isolate one trace",
                 "Double-click to zoom back out", "Download plot as a PNG", "Download plot", "Lasso Select", "Pan",
                 "Reset", "Reset axes", "Reset view", "Reset views", "Show closest data on hover",
-                "Image download succeeded", "Sorry, there was a problem downloading your image!",
-                "Preparing image - this may take a few seconds", "Zoom", "Zoom in", "Zoom out",
-                "Toggle Spike Lines", "Toggle show closest data on hover", "Snapshot succeeded",
+                "Image download succeeded", "Preparing image - this may take a few seconds", "Zoom", "Zoom in",
+                "Zoom out", "Toggle Spike Lines", "Toggle show closest data on hover", "Snapshot succeeded",
                 "Taking snapshot - this may take a few seconds", "Download plot as a SVG")
 
 
