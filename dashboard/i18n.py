@@ -11,6 +11,7 @@ from etl.numbers import ordinal as ordinal
 
 LANGS = ("en", "zh")
 DEFAULT_LANG = "en"
+HTML_LANG = {"en": "en", "zh": "zh-Hans"}   # the BCP 47 tag of each language, for lang attributes
 
 STRINGS: dict[str, tuple[str, str]] = {
     "app.title": ("WIC Digital Economy Observatory", "世界互联网大会数字经济观察"),
@@ -74,6 +75,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "error.page": ("Sorry, something went wrong while drawing this view. Try other settings.",
                    "抱歉，绘制该视图时出错，请尝试其他设置。"),
     "notfound": ("Page not found", "页面不存在"),
+    "a11y.skip": ("Skip to content", "跳到正文"),
+    "control.member_flags": ("WIC member countries on the map", "地图上的会员所在国家"),
 }
 
 QUALIFIERS_ZH = {"about": "约", "more than": "超过", "exact": "", "nearly": "近", "around": "约", "at least": "至少"}
