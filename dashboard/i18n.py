@@ -77,6 +77,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "notfound": ("Page not found", "页面不存在"),
     "a11y.skip": ("Skip to content", "跳到正文"),
     "control.member_flags": ("WIC member countries on the map", "地图上的会员所在国家"),
+    "a11y.value": ("Value", "数值"),
 }
 
 QUALIFIERS_ZH = {"about": "约", "more than": "超过", "exact": "", "nearly": "近", "around": "约", "at least": "至少"}

@@ -59,3 +59,44 @@ def test_no_serious_or_critical_axe_finding_on_any_page(server: str, sized: tupl
             failures.append(f"{name} (lang={lang}, {size}): {sum(len(v['nodes']) for v in findings)} nodes\n"
                             + describe(findings))
     assert not failures, "axe-core serious/critical violations:\n" + "\n".join(failures)
+
+
+def focus_by_tab(page: Page, selector: str, limit: int = 60) -> int:
+    """Press Tab until ``selector`` has the focus; the number of presses it took."""
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return presses
+    raise AssertionError(f"{selector} not reached in {limit} Tab presses")
+
+
+def test_skip_link_focus_rings_charts_and_lang_follow_the_page(server: str, sized: tuple[str, Watched]) -> None:
+    size, watched = sized
+    page = watched.page
+    page.goto(url(server, "/compare?mode=relative", "en"))
+    ready(page)
+    # "Skip to content" is the first Tab stop; Enter on it puts the next Tab on the page's first control.
+    assert focus_by_tab(page, "a.skip-link") == 1
+    assert page.locator("a.skip-link").is_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"
+    assert focus_by_tab(page, "main .controls button, main .controls input", limit=1) == 1
+    # A visible 2 px ring on a dropdown, the base-year box and a radio, reached by the keyboard.
+    for selector in ("#compare-countries", "#compare-base", "#compare-scale input"):
+        focus_by_tab(page, selector)
+        ring = page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
+            return [s.outlineStyle, parseFloat(s.outlineWidth)]; }""")
+        assert ring[0] != "none" and ring[1] >= 2, f"{selector} on {size}: focus ring {ring}"
+    # Every chart is a figure with a name and a non-empty description (its summary and caption).
+    charts = page.evaluate("""() => [...document.querySelectorAll('.dash-graph')].map(g => [
+        g.getAttribute('role'), g.getAttribute('aria-label'),
+        (g.getAttribute('aria-describedby') || '').split(' ').filter(Boolean)
+            .map(id => document.getElementById(id).textContent).join(' ')])""")
+    assert len(charts) == 2
+    for role, name, description in charts:
+        assert role == "figure" and name and len(description) > 40, (role, name, description)
+    # The language switch brings <html lang> along.
+    assert page.evaluate("() => document.documentElement.lang") == "en"
+    page.locator(".lang-switch a[lang=zh]").click()
+    page.wait_for_function("() => document.documentElement.lang === 'zh-Hans'", timeout=10_000)
+    page.goto(url(server, "/compare", "en"))   # the switch is remembered: leave the page in English

@@ -4,6 +4,7 @@ colours meet WCAG AA contrast (3:1 for lines, 4.5:1 for text) against the backgr
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -68,3 +69,15 @@ def test_the_served_page_names_its_language(client: Any, lang: str) -> None:
     page = client.get(f"/map?lang={lang}").get_data(as_text=True)
     assert f'<html lang="{i18n.HTML_LANG[lang]}">' in page
     assert '<html lang="en">' in client.get("/map?lang=xx").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_gaps_chart_has_a_table_of_exactly_the_bars_it_draws(app: Any, lang: str) -> None:
+    overview = sys.modules["pages.overview"]
+    fig, _, _, table = overview.laggards(lang)
+    bars = fig["data"][0]
+    rows = [line.strip("|").split("|") for line in table.children.splitlines()[2:]]
+    drawn = {(label, i18n.fmt(value, lang)) for label, value in zip(bars["y"], bars["x"], strict=True)}
+    assert {(r[0].strip(), r[2].strip()) for r in rows} == drawn and len(rows) == len(bars["x"]) > 5
+    values = [float(v) for v in sorted(bars["x"])]
+    assert [r[2].strip() for r in rows] == [i18n.fmt(v, lang) for v in values]   # lowest first

@@ -6,6 +6,7 @@
 //   hold inputs (nested-interactive, aria-input-field-name);
 // - a slider's thumb and its number box carry the slider's label;
 // - a region that scrolls can be focused, so keyboard users can scroll it;
+// - a chart is a figure named by its drawn title and described by its summary and caption;
 // - the skip link focuses the main content.
 (function () {
   'use strict';
@@ -96,6 +97,40 @@
     });
   }
 
+  function drawnTitle(graph) {
+    // Plotly draws a wrapped title as one <tspan class="line"> per line.
+    const title = graph.querySelector('.gtitle');
+    if (!title) { return ''; }
+    const lines = title.querySelectorAll('tspan.line');
+    return lines.length ? Array.from(lines, function (l) { return l.textContent; }).join(' ') : title.textContent;
+  }
+
+  function headingBefore(graph) {
+    // A chart without a drawn title is named by the heading it sits under.
+    let found = '';
+    document.querySelectorAll('main h1, main h2, main h3').forEach(function (h) {
+      if (h.compareDocumentPosition(graph) & Node.DOCUMENT_POSITION_FOLLOWING) { found = h.textContent; }
+    });
+    return found;
+  }
+
+  function fixCharts() {
+    // A chart is a figure named by the title Plotly draws and described by its block's summary and caption.
+    document.querySelectorAll('.dash-graph').forEach(function (graph) {
+      set(graph, 'role', 'figure');
+      const name = (drawnTitle(graph) || headingBefore(graph)).replace(/\s+/g, ' ').trim();
+      if (name) { set(graph, 'aria-label', name); }
+      const block = graph.closest('.chart-block, section');
+      if (!block) { return; }
+      const ids = [];
+      block.querySelectorAll(':scope > .summary, :scope > .caption').forEach(function (p) {
+        if (!p.id) { p.id = 'wic-desc-' + (++seq); }
+        if (p.textContent.trim()) { ids.push(p.id); }
+      });
+      if (ids.length) { set(graph, 'aria-describedby', ids.join(' ')); }
+    });
+  }
+
   function fixFrames() {
     // Same-origin frames (the brief) get the scroll fix too, once they have loaded.
     document.querySelectorAll('iframe').forEach(function (frame) {
@@ -115,6 +150,7 @@
     fixDropdowns();
     fixOptionLists();
     fixSliders();
+    fixCharts();
     fixScrollRegions(document);
     fixFrames();
   }
