@@ -69,6 +69,7 @@ def test_the_served_page_names_its_language(client: Any, lang: str) -> None:
     page = client.get(f"/map?lang={lang}").get_data(as_text=True)
     assert f'<html lang="{i18n.HTML_LANG[lang]}">' in page
     assert '<html lang="en">' in client.get("/map?lang=xx").get_data(as_text=True)
+    assert "<footer" not in page   # the page's one footer (contentinfo) is rendered by Dash, not Dash's script box
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
