@@ -28,6 +28,12 @@ def axe_findings(page: Page) -> list[dict[str, Any]]:
     return [v for v in result if v.get("impact") in BLOCKING]
 
 
+def controls_drawn(page: Page) -> None:
+    """Wait until every label's control is on the page (Dash draws dropdowns from a chunk loaded later)."""
+    page.wait_for_function("""() => [...document.querySelectorAll('main label[for]')]
+        .every(l => document.getElementById(l.htmlFor))""", timeout=20_000)
+
+
 def describe(findings: list[dict[str, Any]]) -> str:
     """One line per rule: id, impact, how many nodes and the first target selectors."""
     lines = []
@@ -55,6 +61,7 @@ def test_no_serious_or_critical_axe_finding_on_any_page(server: str, sized: tupl
     for name, path in EVERY_PAGE.items():
         page.goto(url(server, path, lang))
         ready(page)
+        controls_drawn(page)
         if findings := axe_findings(page):
             failures.append(f"{name} (lang={lang}, {size}): {sum(len(v['nodes']) for v in findings)} nodes\n"
                             + describe(findings))
