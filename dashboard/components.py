@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
-from dashboard import i18n
+from dashboard import embeds, i18n
 from dashboard.i18n import t
 from dashboard.urls import href
 from etl import facts, read
@@ -78,17 +78,26 @@ def page_frame(path: str, lang: str, query: Mapping[str, object], children: Any,
 
 def chart_block(graph_id: str, caption_id: str, summary_id: str, table_id: str, lang: str,
                 height: int = 460, embed: str | None = None) -> html.Section:
-    """A chart with its caption (unit, year, source), a text summary and its data table behind a toggle."""
+    """A chart with its caption (unit, year, source), a text summary and its data table behind a toggle; its share
+    menu embeds it through its /embed/ route (dashboard/embeds.py) unless ``embed`` names another."""
     config: Any = graph_config(graph_id)   # dcc.Graph's Config TypedDict lacks some of Plotly's keys
     return html.Section([
         dcc.Loading(dcc.Graph(id=graph_id, config=config, style={"height": f"{height}px"},
                               responsive=True), type="dot"),
         html.P(id=caption_id, className="caption"),
         html.P(id=summary_id, className="summary", **aria(live="polite")),
-        share_menu(graph_id, lang, embed),
+        share_menu(graph_id, lang, embed or embeds.route(graph_id)),
         html.Details([html.Summary(t("chart.table", lang)), html.Div(id=table_id, className="table-wrap")]),
         html.Div(id=f"{graph_id}-getdata"),
-    ], className="chart-block")
+    ], className="chart-block", **aria(data_chart=graph_id))
+
+
+def static_block(graph_id: str, figure: Any, parts: Sequence[Any], lang: str) -> html.Section:
+    """A chart drawn at layout time (``parts``: its caption, summary, table, ...) with the share menu."""
+    config: Any = graph_config(graph_id)
+    return html.Section([dcc.Graph(id=graph_id, figure=figure, config=config), *parts,
+                         share_menu(graph_id, lang, embeds.route(graph_id))],
+                        className="chart-block", **aria(data_chart=graph_id))
 
 
 def share_menu(graph_id: str, lang: str, embed: str | None = None) -> html.Div:

@@ -30,6 +30,7 @@ class ID:
     COUNTRY = "country-iso3"
     INDICATOR = "country-indicator"
     TREND = "country-trend"
+    INDEX = "country-index"
     TREND_CAPTION = "country-trend-caption"
     TREND_SUMMARY = "country-trend-summary"
     TREND_TABLE = "country-trend-table"
@@ -219,16 +220,15 @@ def index_block(iso3: str, name: str, lang: str) -> html.Section:
                    f"（在权重、标准化和加总方法的蒙特卡洛模拟中，90%的结果位于第{interval}名之间）。", lang) + rests_on
     headers = [pick("Pillar", "支柱", lang), pick("Score", "得分", lang), pick("Rank", "排名", lang),
                pick("90% rank interval", "90%排名区间", lang), pick("Indicators with data", "有数据的指标", lang)]
-    return html.Section([
-        html.P(summary, className="summary"),
-        dcc.Graph(figure=fig, config=components.GRAPH_CONFIG), html.P([method, " ", link], className="caption"),
+    return components.static_block(ID.INDEX, fig, [
+        html.P([method, " ", link], className="caption"), html.P(summary, className="summary"),
         html.Details([html.Summary(t("chart.table", lang)), components.table_rows(table, headers)]),
         components.get_data((f"/api/v1/index-scores?country={iso3}",
                              "from etl import read\n"
                              f"scores = read.index_scores({year}).query(\"iso3 == '{iso3}'\")\n"
                              f"pillars = read.index_pillar_scores({year}, normalization='minmax')"
                              f".query(\"iso3 == '{iso3}'\")"), lang),
-    ], className="chart-block")
+    ], lang)
 
 
 @callback(Output(ID.TREND, "figure"), Output(ID.TREND_CAPTION, "children"), Output(ID.TREND_SUMMARY, "children"),

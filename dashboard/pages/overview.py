@@ -180,7 +180,7 @@ def layout(**query: object) -> html.Div:
                  qualifier=i18n.qualifier(counts.iloc[-1]["members_qualifier"], lang),
                  total=counts.iloc[-1]["members"], date=f"{counts.iloc[-1]['as_of']:%Y-%m-%d}"), className="notice"),
         html.Div([
-            static_chart(counts_fig, counts_note, pick(
+            static_chart("overview-counts", counts_fig, counts_note, pick(
                 "Official totals grew from " + " → ".join(
                     f"{i18n.qualifier(q_, lang)} {m}".strip() for q_, m in
                     zip(counts["members_qualifier"], counts["members"], strict=True)) + ".",
@@ -192,7 +192,7 @@ def layout(**query: object) -> html.Div:
                                        ("members", pick("Members", "会员", lang)),
                                        ("occasion", pick("Occasion", "场合", lang))]), lang,
                 ("/api/v1/membership-counts", "from etl import read\ncounts = read.membership_counts()")),
-            static_chart(gap_fig, gap_note, pick(
+            static_chart("overview-gaps", gap_fig, gap_note, pick(
                 "Below 100 (orange): member countries trail the world average.",
                 "低于100（橙色）：会员所在国家低于世界平均水平。", lang),
                 components.data_table(table.assign(g=table["gap"].round(0)),
@@ -208,7 +208,7 @@ def layout(**query: object) -> html.Div:
                       html.Ul([html.Li(n) for n in table.attrs.get("notes", [])])],
                      className="caption", id="overview-computed-notes"),
         html.H2(pick("Where the gaps are", "差距所在", lang)),
-        static_chart(lag_fig, lag_note, lag_summary, None, lang, components.data_request(
+        static_chart("overview-lag", lag_fig, lag_note, lag_summary, None, lang, components.data_request(
             [GAP_INDICATOR], group="WIC", year_from=read.default_year(GAP_INDICATOR),
             year_to=read.default_year(GAP_INDICATOR))),
         html.P([dcc.Link(pick("Open the map →", "打开地图 →", lang),
@@ -217,12 +217,11 @@ def layout(**query: object) -> html.Div:
     return components.page_frame(PATH, lang, query, body, q.notices())
 
 
-def static_chart(fig: dict[str, Any], note: str, summary: str, table: Any, lang: str,
+def static_chart(graph_id: str, fig: dict[str, Any], note: str, summary: str, table: Any, lang: str,
                  request: tuple[str, str]) -> html.Section:
     """A chart drawn at layout time, with caption, summary, (optional) data table and where to get its data."""
-    parts: list[Any] = [dcc.Graph(figure=fig, config=components.GRAPH_CONFIG), html.P(note, className="caption"),
-                        html.P(summary, className="summary")]
+    parts: list[Any] = [html.P(note, className="caption"), html.P(summary, className="summary")]
     if table is not None:
         parts.append(html.Details([html.Summary(t("chart.table", lang)), table]))
     parts.append(components.get_data(request, lang))
-    return html.Section(parts, className="chart-block")
+    return components.static_block(graph_id, fig, parts, lang)
