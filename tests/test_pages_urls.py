@@ -93,3 +93,41 @@ def test_map_chart_and_table_of_a_selection_are_one_click_apart(app: dash.Dash) 
     pages = {"/compare": "pages.compare", "/explorer": "pages.explorer"}
     for path, query in targets.items():
         assert path in pages and notices(page_layout(pages[path], **query)) == [], path
+
+
+def test_the_country_trend_links_to_its_map_chart_and_table(app: dash.Dash) -> None:
+    from urllib.parse import parse_qsl, urlsplit
+
+    from dash_payloads import by_id, nodes
+
+    tree = page_layout("pages.country", iso3="BRA", indicator="IT.NET.USER.ZS", lang="en")
+    links = [n.href for n in nodes(by_id(tree, "country-trend-getdata")) if type(n).__name__ == "Link"]
+    targets = {urlsplit(h).path: dict(parse_qsl(urlsplit(h).query)) for h in links}
+    assert set(targets) == {"/map", "/compare", "/explorer"}
+    assert targets["/compare"]["countries"].startswith("BRA,") and targets["/map"]["indicator"] == "IT.NET.USER.ZS"
+    assert targets["/explorer"]["indicators"] == "IT.NET.USER.ZS"
+    assert targets["/explorer"]["countries"] == targets["/compare"]["countries"]
+
+
+@pytest.mark.parametrize(("page", "graph", "caption", "inputs"), [
+    ("pages.map", "map-graph", "map-caption", {"map-indicator.value": "IT.NET.USER.ZS", "map-year.value": 2020,
+                                "map-scale.value": "log", "map-region.value": "EAS",
+                                "map-flags.value": ["outline"], "map-lang.data": "en"}),
+    ("pages.country", "country-trend", "country-trend-caption",
+     {"country-indicator.value": "IT.NET.USER.ZS", "country-iso3.value": "CHN", "country-lang.data": "en"}),
+])
+def test_the_first_chart_is_drawn_with_the_layout_as_its_callback_draws_it(app: dash.Dash, page: str, graph: str,
+                                                                             caption: str,
+                                                                             inputs: dict[str, Any]) -> None:
+    import json
+
+    from dash_payloads import by_id, call
+    from plotly.utils import PlotlyJSONEncoder
+
+    tree = page_layout(page, **OWN[page], lang="en")
+    status, body = call(app, f"{graph}.figure", inputs)
+    assert status == 200
+    drawn = by_id(tree, graph).figure
+    assert drawn is not None and json.loads(json.dumps(drawn, cls=PlotlyJSONEncoder)) == body["response"][graph][
+        "figure"]
+    assert by_id(tree, caption).children == body["response"][caption]["children"]

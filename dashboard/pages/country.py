@@ -152,7 +152,8 @@ def layout(**query: object) -> html.Div:
         html.Div(components.labelled(t("control.indicator", lang), dcc.Dropdown(
             id=ID.INDICATOR, options=components.options(read.indicator_table(), lang, "code"), value=indicator,
             clearable=False), ID.INDICATOR, "wide"), className="controls"),
-        components.chart_block(ID.TREND, ID.TREND_CAPTION, ID.TREND_SUMMARY, ID.TREND_TABLE, lang),
+        components.chart_block(ID.TREND, ID.TREND_CAPTION, ID.TREND_SUMMARY, ID.TREND_TABLE, lang,
+                               initial=components.first_outputs(render(indicator, iso3, lang))),
         html.H2(pick("Digital Development Index", "数字发展指数", lang)),
         index_block(iso3, i18n.name(row, lang), lang),
         html.H2(pick("Data coverage", "数据覆盖", lang)),
@@ -264,7 +265,9 @@ def render(indicator: str, iso3: str, lang: str) -> tuple[Any, ...]:
     headers, rows = figures.wide_table(series)
     table = components.table_rows(rows, [t("control.year", lang), *headers[1:]])
     request = components.data_request([indicator], countries=[iso3, *groups])
-    return fig, note, summary, table, query, components.get_data(request, lang)
+    views = components.view_links(indicator, lang, countries=[iso3, *groups], year=last_year,
+                                  year_from=min(min(s.years) for s in series), year_to=last_year)
+    return fig, note, summary, table, query, [views, components.get_data(request, lang)]
 
 
 @callback(Output("_pages_location", "search", allow_duplicate=True), Input(ID.COUNTRY, "value"),
