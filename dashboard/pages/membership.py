@@ -271,7 +271,8 @@ def layout(**query: object) -> html.Div:
                     "以下名录仅包含公开来源报道的会员（每行注明来源）。官方会员总数由世界互联网大会发布，"
                     "常带有“约”“超过”等限定词，此处按原文呈现。", lang), className="lead"),
         html.H2(pick("Official counts over time", "官方会员总数变化", lang)),
-        components.chart_block(ID.COUNTS, ID.COUNTS_CAPTION, ID.COUNTS_SUMMARY, ID.COUNTS_TABLE, lang, height=420),
+        components.chart_block(ID.COUNTS, ID.COUNTS_CAPTION, ID.COUNTS_SUMMARY, ID.COUNTS_TABLE, lang, height=420,
+                               initial=render_counts(lang)),
         html.H2(pick("Publicly named members", "公开报道的会员", lang)),
         controls,
         components.chart_block(ID.MAP, ID.MAP_CAPTION, ID.MAP_SUMMARY, ID.MAP_TABLE, lang, height=460),
