@@ -31,4 +31,5 @@ def embed_layout(name: str) -> Callable[..., html.Div]:
 
 for _name in embeds.EMBEDS:
     dash.register_page(f"{__name__}.{_name}", path=embeds.PREFIX + _name,
-                       title="Embedded chart · WIC Digital Economy Observatory", layout=embed_layout(_name))
+                       title=components.page_title("nav." + embeds.EMBEDS[_name][0].split(".")[1]),
+                       layout=embed_layout(_name))
