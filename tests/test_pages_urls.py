@@ -115,7 +115,6 @@ def test_the_country_trend_links_to_its_map_chart_and_table(app: dash.Dash) -> N
                                 "map-flags.value": ["outline"], "map-lang.data": "en"}),
     ("pages.country", "country-trend", "country-trend-caption",
      {"country-indicator.value": "IT.NET.USER.ZS", "country-iso3.value": "CHN", "country-lang.data": "en"}),
-    ("pages.membership", "membership-counts", "membership-counts-caption", {"membership-lang.data": "en"}),
 ])
 def test_the_first_chart_is_drawn_with_the_layout_as_its_callback_draws_it(app: dash.Dash, page: str, graph: str,
                                                                              caption: str,
