@@ -57,6 +57,7 @@ def cluster(own_warehouse: Path, mirror_copy: Path, tmp_path: Path) -> Iterator[
         yield c
 
 
+@pytest.mark.slow
 def test_a_new_vintage_reaches_both_instances_under_load(cluster: Any, mirror_copy: Path) -> None:
     status, headers, body = _get(cluster.url + ABW)
     assert status == 200
