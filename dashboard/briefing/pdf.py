@@ -61,7 +61,10 @@ def cache_path(code: str, lang: str) -> Path:
 def cached_pdf(code: str, lang: str) -> Path:
     """The brief's PDF, printed once per warehouse run, code and language (across processes sharing the cache)."""
     code, lang = check_subject(code), check_lang(lang)
-    return brief_cache.cached(cache_path(code, lang), lambda: print_pdf(template.render(build(code), lang)))
+    path = cache_path(code, lang)
+    if not path.exists():   # start the browser and compile plotly.js while the brief's data is gathered
+        printer.PRINTER.warm(f'<!DOCTYPE html><script src="{template.plotly_path().as_uri()}"></script>')
+    return brief_cache.cached(path, lambda: print_pdf(template.render(build(code), lang)))
 
 
 def check_output(out: Path) -> Path:

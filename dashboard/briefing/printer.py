@@ -152,7 +152,7 @@ class Printer:
         with contextlib.suppress(Exception):   # a dead browser cannot be closed, and need not be
             await browser.close()
 
-    async def _print_with(self, page: Any, html: str) -> bytes:
+    async def _print_with(self, page: Any, html: str, *, pdf: bool = True) -> bytes:
         assert self._folder is not None
         source = self._folder / f"{uuid.uuid4().hex}.html"
         source.write_text(html, encoding="utf-8")
@@ -160,6 +160,8 @@ class Printer:
             # The same page each time: Chromium keeps plotly.js compiled between briefs.
             await page.goto(source.as_uri(), wait_until="load")
             await page.wait_for_function(DRAWN, timeout=30_000)
+            if not pdf:
+                return b""
             data: bytes = await page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
             return data
         finally:
@@ -171,6 +173,25 @@ class Printer:
             return self._run(self._print(html), timeout)
         except TimeoutError as exc:
             raise PrintError(f"Chromium did not finish printing within {timeout:.0f} s") from exc
+
+    def warm(self, html: str) -> None:
+        """Start the browser and load ``html`` on a page in the background (a brief's scripts compile meanwhile)."""
+        self._run_soon(self._warm(html))
+
+    async def _warm(self, html: str) -> None:
+        with contextlib.suppress(Exception):   # a failed warm-up is retried by the print that follows
+            browser = await self._ready()
+            page = await self._page(browser)
+            try:
+                await self._print_with(page, html, pdf=False)
+            finally:
+                self._idle.append(page)
+                self._free.release()
+
+    def _run_soon(self, job: Coroutine[Any, Any, None]) -> None:
+        self._run(asyncio.sleep(0), 10)   # starts the loop if needed
+        assert self._loop is not None
+        asyncio.run_coroutine_threadsafe(job, self._loop)
 
     def browser_pid(self) -> int | None:
         """The process id of the running browser (none before the first print)."""
