@@ -1,7 +1,7 @@
 """The on-disk cache of printed briefs, shared by every process and instance that sees the same cache folder.
 
 A brief is made once per key (warehouse run, code, language, template version): the maker runs under an
-exclusive ``flock`` on the key's lock file, the file appears atomically (``os.replace``), and every print is
+exclusive ``flock`` on the key's lock file, the file appears atomically (:mod:`etl.atomic`), and every print is
 appended to the run folder's ``prints.log`` (time, instance, process, file), so a second print is visible.
 """
 
@@ -15,18 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dashboard.instance import instance
+from etl.atomic import write_atomic
 
 LOG = "prints.log"
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a private temporary file and ``os.replace`` (never half a file)."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.part")
-    with open(partial, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(partial, path)
 
 
 def cached(path: Path, make: Callable[[], bytes]) -> Path:
@@ -38,7 +29,7 @@ def cached(path: Path, make: Callable[[], bytes]) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)   # released when the file is closed, also if this process dies
         if path.exists():                  # made by another process while this one waited
             return path
-        write_atomically(path, make())
+        write_atomic(path, make())
         record = {"at": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"), "instance": instance(),
                   "pid": os.getpid(), "file": path.name}
         with open(path.parent / LOG, "a", encoding="utf-8") as log:   # one short O_APPEND line per print

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 from functools import cache
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from dashboard import i18n
 from dashboard.briefing import brief_cache, printer, template
 from dashboard.briefing.build import BriefingError, build, check_subject
 from etl import config, read
+from etl.atomic import copy_atomic, write_atomic
 
 HERE = Path(__file__).resolve().parent
 
@@ -39,7 +39,7 @@ def html_to_pdf(html_text: str, out: Path) -> Path:
     """Print an HTML document to ``out``; the file appears atomically."""
     data = print_pdf(html_text)
     out.parent.mkdir(parents=True, exist_ok=True)
-    brief_cache.write_atomically(out, data)
+    write_atomic(out, data)
     return out
 
 
@@ -87,9 +87,7 @@ def write_brief(code: str, lang: str = "en", out: Path | None = None) -> Path:
     target = check_output(out if out is not None else Path(f"brief-{code}-{lang}.pdf"))
     source = cached_pdf(code, lang)
     try:
-        partial = target.with_name(f".{target.name}.{os.getpid()}.part")
-        shutil.copyfile(source, partial)
-        os.replace(partial, target)
+        copy_atomic(source, target)
     except OSError as exc:
         raise BriefingError(f"cannot write {target}: {exc.strerror or exc}") from exc
     return target
