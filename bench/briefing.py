@@ -46,7 +46,7 @@ def inlined(html: str) -> str:
 
 def old_html_to_pdf(html_text: str, out: Path) -> Path:
     """The old printer: a new headless Chromium per brief (``--print-to-pdf``), kept here as the baseline."""
-    from dashboard.briefing import printer
+    from dashboard import printer
 
     with tempfile.TemporaryDirectory(prefix="wic-brief-") as tmp:
         folder = Path(tmp)

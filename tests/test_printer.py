@@ -12,7 +12,7 @@ import pytest
 from conftest import wait_until
 
 from dashboard.briefing import brief_cache, build, pdf, render
-from dashboard.briefing.printer import PRINTER
+from dashboard.printer import PRINTER
 
 
 def _pages(data: bytes, tmp: Path) -> int:

@@ -11,8 +11,8 @@ import os
 from functools import cache
 from pathlib import Path
 
-from dashboard import i18n
-from dashboard.briefing import brief_cache, printer, template
+from dashboard import i18n, printer
+from dashboard.briefing import brief_cache, template
 from dashboard.briefing.build import BriefingError, build, check_subject
 from etl import config, read
 from etl.atomic import copy_atomic, write_atomic

@@ -174,16 +174,17 @@ class Printer:
         except TimeoutError as exc:
             raise PrintError(f"Chromium did not finish printing within {timeout:.0f} s") from exc
 
-    def warm(self, html: str) -> None:
-        """Start the browser and load ``html`` on a page in the background (a brief's scripts compile meanwhile)."""
+    def warm(self, html: str | None = None) -> None:
+        """Start the browser in the background, and load ``html`` on a page (so its scripts compile meanwhile)."""
         self._run_soon(self._warm(html))
 
-    async def _warm(self, html: str) -> None:
+    async def _warm(self, html: str | None) -> None:
         with contextlib.suppress(Exception):   # a failed warm-up is retried by the print that follows
             browser = await self._ready()
             page = await self._page(browser)
             try:
-                await self._print_with(page, html, pdf=False)
+                if html is not None:
+                    await self._print_with(page, html, pdf=False)
             finally:
                 self._idle.append(page)
                 self._free.release()
