@@ -94,7 +94,7 @@ def main() -> int:
     results = {}
     for n in (1, 2):
         with cluster.Cluster(n, workers=args.workers, threads=args.threads) as c:
-            run(c.port, 2, 3.0, args.seed + 99)   # warm each worker's imports and lookups
+            run(c.port, args.clients, 5.0, args.seed + 99)   # warm every worker (imports, lookups, cache)
             results[n] = run(c.port, args.clients, args.seconds, args.seed)
         r = results[n]
         print(f"{n} instance{'s' if n > 1 else ' '} behind nginx: {r['rps']:7.1f} req/s  p50 {r['p50']:6.1f} ms  "
