@@ -9,7 +9,7 @@ PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 NODE_STAMP := node_modules/.installed
 # Debian packages for browser tests and printable briefings (Chromium and its driver, CJK fonts, pdftoppm;
 # strace and iproute2 for the test that `wic brief` makes no lookup or connection)
-SYSTEM_PKGS := chromium chromium-driver fonts-noto-cjk poppler-utils strace iproute2
+SYSTEM_PKGS := chromium chromium-driver fonts-noto-cjk poppler-utils strace iproute2 nginx
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install install-run assets system-deps warehouse notebook lint lock bench faults clean
@@ -87,6 +87,7 @@ bench: install assets
 	$(BIN)/python bench/index.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/first_paint.py
+	$(BIN)/python bench/scaleout.py
 
 ## the fault campaigns: every known bad input through the ETL, crafted requests against a real server
 faults: install assets
