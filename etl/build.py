@@ -127,18 +127,6 @@ def _copy_step(con: duckdb.DuckDBPyConnection, step: Step) -> None:
         con.execute(f"INSERT INTO {table} SELECT * FROM old.{table}" + (f" WHERE {where}" if where else ""))
 
 
-def _sort_observations(con: duckdb.DuckDBPyConnection) -> None:
-    """Rewrite ``observations`` in key order (indicator, iso3, year), so that the zone maps let a reader's query
-    for one indicator read one or two row groups instead of every group its rows were appended to."""
-    row = con.execute("SELECT sql FROM duckdb_tables() WHERE database_name = current_database() "
-                      "AND schema_name = 'main' AND table_name = 'observations'").fetchone()
-    assert row, "the schema creates observations"
-    con.execute("ALTER TABLE observations RENAME TO observations_unsorted")
-    con.execute(row[0])   # the same columns and constraints
-    con.execute("INSERT INTO observations SELECT * FROM observations_unsorted ORDER BY indicator, iso3, year")
-    con.execute("DROP TABLE observations_unsorted")
-
-
 def _wic_group(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""INSERT INTO group_members SELECT DISTINCT 'WIC', 'wic', country_iso3 FROM members
                    WHERE country_iso3 IS NOT NULL ORDER BY 3""")
@@ -325,7 +313,6 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                 # Derived indicators, then the index built on them: recomputed on every build, like aggregates.
                 report.warnings.extend(derived.compute(con, strict=not partial))
                 reached("derived")
-                _sort_observations(con)
                 report.warnings.extend(index.store(con, strict=not partial))
                 reached("index")
                 bar.update()
