@@ -19,8 +19,9 @@ import pandas as pd
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from etl.export import FORMULA_START
 
+BOM = "\ufeff"   # Excel reads a CSV as UTF-8 only when it starts with this mark
 
 def risky(value: object) -> bool:
     """Whether ``value`` is text a spreadsheet would read as a formula."""
