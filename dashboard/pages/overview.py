@@ -120,8 +120,9 @@ def gap_figure(frame: pd.DataFrame, lang: str) -> tuple[dict[str, Any], str]:
     return fig, note
 
 
-def laggards(lang: str) -> tuple[dict[str, Any], str, str]:
-    """Member countries' Internet use in the latest well-covered year, lowest first: where the gaps are."""
+def laggards(lang: str) -> tuple[dict[str, Any], str, str, dcc.Markdown]:
+    """Member countries' Internet use in the latest well-covered year, lowest first: where the gaps are (the
+    chart, its caption, its summary and the table of the values it draws)."""
     meta = read.indicator_table().loc[GAP_INDICATOR]
     year = read.default_year(GAP_INDICATOR)
     members = read.group_sets()["WIC"]
@@ -141,7 +142,11 @@ def laggards(lang: str) -> tuple[dict[str, Any], str, str]:
     world_text = i18n.fmt(world["value"].iloc[0], lang) if not world.empty else "—"
     summary = t("overview.gap_summary", lang, n_below=len(below), n=len(values), world=world_text) + (
         t("overview.gap_missing", lang, year=year, missing=t("sep.list", lang).join(missing)) if missing else "")
-    return fig, note, summary
+    drawn = values.sort_values("value")
+    drawn = drawn.assign(v=[i18n.fmt(v, lang) for v in drawn["value"]])
+    table = components.data_table(drawn, [("label", t("control.country", lang)), ("iso3", "ISO3"),
+                                          ("v", i18n.unit(meta, lang) or t("a11y.value", lang))])
+    return fig, note, summary, table
 
 
 @safe_layout
@@ -153,7 +158,7 @@ def layout(**query: object) -> html.Div:
     names = table.attrs.get("names", {})
     counts_fig, counts_note = counts_figure(lang)
     gap_fig, gap_note = gap_figure(table, lang)
-    lag_fig, lag_note, lag_summary = laggards(lang)
+    lag_fig, lag_note, lag_summary, lag_table = laggards(lang)
     counts = read.membership_counts()
     columns = [("indicator", t("control.indicator", lang)), ("year", t("control.year", lang))] + [
         (g, names.get(g, g)) for g in GROUPS] + [
@@ -166,7 +171,7 @@ def layout(**query: object) -> html.Div:
                  qualifier=i18n.qualifier(counts.iloc[-1]["members_qualifier"], lang),
                  total=counts.iloc[-1]["members"], date=f"{counts.iloc[-1]['as_of']:%Y-%m-%d}"), className="notice"),
         html.Div([
-            static_chart(counts_fig, counts_note, t("overview.totals_grew", lang, totals=" → ".join(
+            static_chart("overview-counts", counts_fig, counts_note, t("overview.totals_grew", lang, totals=" → ".join(
                 i18n.qualified(int(m), q_, lang) for q_, m in
                 zip(counts["members_qualifier"], counts["members"], strict=True))),
                 components.data_table(counts.assign(
@@ -177,7 +182,7 @@ def layout(**query: object) -> html.Div:
                                        ("members", t("overview.members_748feb", lang)),
                                        ("o", t("overview.occasion", lang))]), lang,
                 ("/api/v1/membership-counts", "from etl import read\ncounts = read.membership_counts()")),
-            static_chart(gap_fig, gap_note, t("overview.below_100_orange_member_countrie", lang),
+            static_chart("overview-gaps", gap_fig, gap_note, t("overview.below_100_orange_member_countrie", lang),
                 components.data_table(table.assign(g=table["gap"].round(0)),
                                       [("indicator", t("control.indicator", lang)), ("year", t("control.year", lang)),
                                        ("g", t("overview.world_100", lang))]), lang,
@@ -189,7 +194,7 @@ def layout(**query: object) -> html.Div:
                       html.Ul([html.Li(n) for n in table.attrs.get("notes", [])])],
                      className="caption", id="overview-computed-notes"),
         html.H2(t("overview.where_the_gaps_are", lang)),
-        static_chart(lag_fig, lag_note, lag_summary, None, lang, components.data_request(
+        static_chart("overview-lag", lag_fig, lag_note, lag_summary, lag_table, lang, components.data_request(
             [GAP_INDICATOR], group="WIC", year_from=read.default_year(GAP_INDICATOR),
             year_to=read.default_year(GAP_INDICATOR))),
         html.P([dcc.Link(t("overview.open_the_map", lang),
@@ -198,12 +203,11 @@ def layout(**query: object) -> html.Div:
     return components.page_frame(PATH, lang, query, body, q.notices())
 
 
-def static_chart(fig: dict[str, Any], note: str, summary: str, table: Any, lang: str,
+def static_chart(graph_id: str, fig: dict[str, Any], note: str, summary: str, table: Any, lang: str,
                  request: tuple[str, str]) -> html.Section:
     """A chart drawn at layout time, with caption, summary, (optional) data table and where to get its data."""
-    parts: list[Any] = [dcc.Graph(figure=fig, config=components.GRAPH_CONFIG), html.P(note, className="caption"),
-                        html.P(summary, className="summary")]
+    parts: list[Any] = [html.P(note, className="caption"), html.P(summary, className="summary")]
     if table is not None:
         parts.append(html.Details([html.Summary(t("chart.table", lang)), table]))
     parts.append(components.get_data(request, lang))
-    return html.Section(parts, className="chart-block")
+    return components.static_block(graph_id, fig, parts, lang)
