@@ -14,15 +14,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
-from tqdm import tqdm
-
-from etl import aggregates, catalog, changes, config, derived, index
+from etl import config, fingerprints
 from etl.errors import InputError, Stopped, stop_requested
-from etl.inputs import check_finite, checksums
 from etl.phases import reached
 from etl.steps import Context, Step, discover, step_meta
+
+if TYPE_CHECKING:
+    import duckdb
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SQL_DIR = PACKAGE_DIR / "sql"
@@ -90,6 +90,8 @@ def _lock(target: Path) -> Iterator[None]:
 
 def previous_run(target: Path) -> dict | None:
     """The last successful run recorded in the live warehouse, or None."""
+    import duckdb
+
     if not target.exists():
         return None
     try:
@@ -214,6 +216,22 @@ def _steps_for(source: str) -> list[Step]:
     return discover(source)
 
 
+def _fingerprint_key(ctx: Context, source: str, version: str) -> dict:
+    return {"code_version": version, "source": source, "raw": str(ctx.raw), "iso_raw": str(ctx.iso_raw),
+            "members": str(ctx.members_file), "counts": str(ctx.counts_file), "dataset": ctx.dataset}
+
+
+def _reusable(steps: list[Step], prev: dict | None, version: str, source: str, sums: dict) -> set[str]:
+    """The steps whose inputs, code and dependencies are unchanged since ``prev``: their rows can be copied."""
+    if not prev or prev["code_version"] != version or prev["source"] != source:
+        return set()
+    reuse: set[str] = set()
+    for step in steps:   # in dependency order: a step whose dependency is rebuilt is rebuilt too
+        if prev["checksums"].get(step.NAME) == sums[step.NAME] and all(d in reuse for d in step.DEPENDS):
+            reuse.add(step.NAME)
+    return reuse
+
+
 def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: bool = False,
         target: Path | None = None, partial: bool = False) -> RunReport:
     """Run the ETL into ``target`` (default: the configured warehouse) and swap it in.
@@ -224,23 +242,42 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
     started = dt.datetime.now(dt.UTC)
     run_id = started.strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
     report = RunReport(run_id=run_id, status="ok", target=target, warnings=ctx.warnings)
-    steps = _steps_for(source)
+    version = code_version()
+    key = _fingerprint_key(ctx, source, version)
+    roots = [ctx.raw, ctx.members_file.parent]
     with _lock(target):
         reached("locked")
+        if not force and not check and fingerprints.unchanged(target, key, roots):
+            # the published file and every input as recorded at its swap: no step is imported, nothing hashed
+            reached("checksums")
+            report.status = "up-to-date"
+            _log(target, {"run_id": run_id, "started_at": started.isoformat(), "source": source,
+                          "status": "up-to-date", "decided_by": "file stats"})
+            return report
+        steps = _steps_for(source)
         tmp = target.with_name(f".{target.name}.{run_id}.tmp")
         try:
             for stale in target.parent.glob(f".{target.name}.*.tmp*"):
                 stale.unlink(missing_ok=True)   # left by a killed run: we hold the lock, so nobody writes them
-            sums = {s.NAME: _relative(checksums(s.inputs(ctx)), ctx.raw) for s in steps}
+            record = fingerprints.load(target)
+            abs_sums, stats = fingerprints.hashes([p for s in steps for p in s.inputs(ctx)], record)
+            sums = {s.NAME: _relative({str(p): abs_sums[str(p)] for p in s.inputs(ctx)}, ctx.raw) for s in steps}
             reached("checksums")
-            version = code_version()
             prev = None if force else previous_run(target)
             if prev and not check and prev["code_version"] == version and prev["checksums"] == sums \
                     and prev["source"] == source:
+                fingerprints.write(target, key, abs_sums, stats, roots)   # the next no-op run is decided by stat
                 report.status = "up-to-date"
+                _log(target, {"run_id": run_id, "started_at": started.isoformat(), "source": source,
+                              "status": "up-to-date", "decided_by": "checksums"})
                 return report
-            reuse = {s.NAME for s in steps if prev and prev["code_version"] == version
-                     and prev["source"] == source and prev["checksums"].get(s.NAME) == sums[s.NAME]}
+            reuse = _reusable(steps, prev, version, source, sums)
+            import duckdb
+            from tqdm import tqdm
+
+            from etl import aggregates, catalog, changes, derived, index
+            from etl.inputs import check_finite
+
             con = duckdb.connect(str(tmp))
             reached("tmp-created")
             try:
@@ -291,7 +328,9 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                 bar.close()
                 if target.exists():
                     con.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS old (READ_ONLY)")
-                    summary = changes.record(con, run_id, old=True)
+                    copied = tuple(where for s in steps if s.NAME in reuse for table, where in s.OWNS
+                                   if table == "observations" and where)
+                    summary = changes.record(con, run_id, old=True, copied=copied)
                     con.execute("DETACH old")
                 else:
                     summary = changes.record(con, run_id, old=False)
@@ -334,6 +373,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
             else:
                 _swap(tmp, target)
                 changes.write_summary(target, summary)
+                fingerprints.write(target, key, abs_sums, stats, roots)
             _log(target, {"run_id": run_id, "started_at": started.isoformat(), "source": source,
                           "status": report.status, "steps": report.steps, "rows": report.row_counts,
                           "warnings": report.warnings, "seconds": round(report.seconds, 3)})

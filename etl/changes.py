@@ -28,14 +28,18 @@ DIFF = """
            coalesce(n.year, o.year),
            CASE WHEN o.iso3 IS NULL THEN 'added' WHEN n.iso3 IS NULL THEN 'removed' ELSE 'revised' END,
            o.value, n.value
-    FROM main.observations n
-    FULL OUTER JOIN old.observations o ON n.iso3 = o.iso3 AND n.indicator = o.indicator AND n.year = o.year
+    FROM (SELECT * FROM main.observations WHERE {keep}) n
+    FULL OUTER JOIN (SELECT * FROM old.observations WHERE {keep}) o
+      ON n.iso3 = o.iso3 AND n.indicator = o.indicator AND n.year = o.year
     WHERE o.iso3 IS NULL OR n.iso3 IS NULL OR n.value IS DISTINCT FROM o.value
     ORDER BY 3, 5, 6"""
 
 
-def record(con: duckdb.DuckDBPyConnection, run_id: str, old: bool) -> dict[str, Any]:
+def record(con: duckdb.DuckDBPyConnection, run_id: str, old: bool, copied: tuple[str, ...] = ()) -> dict[str, Any]:
     """Write this run's changes against the attached ``old`` warehouse (if any) and carry the older ones over.
+
+    ``copied`` are the WHERE clauses (from the steps' ``OWNS``) of observations copied unchanged from ``old``:
+    they cannot differ, and a key is never in two sources, so the diff leaves them out and stays exact.
 
     Returns the run's summary: counts per indicator and source, the previous run, and the largest revisions.
     """
@@ -48,7 +52,8 @@ def record(con: duckdb.DuckDBPyConnection, run_id: str, old: bool) -> dict[str, 
                               "AND table_name = 'changes'").fetchone()
         if carried and carried[0]:
             con.execute("INSERT INTO changes SELECT * FROM old.changes")
-        con.execute(DIFF, [run_id, previous])
+        keep = " AND ".join(f"NOT ({where})" for where in copied) or "true"
+        con.execute(DIFF.format(keep=keep), [run_id, previous])
     counts = con.execute("""SELECT indicator, source, change, count(*) FROM changes WHERE run_id = ?
                             GROUP BY ALL ORDER BY 1, 2, 3""", [run_id]).fetchall()
     summary: dict[str, dict[str, dict[str, int]]] = {}

@@ -32,12 +32,13 @@ _OPEN_QUOTE = re.compile(rb'"[^"]*"?')
 _STRAY_QUOTE = re.compile(rb'[^,\n"]"[^,\r\n"]')     # a quote inside an unquoted field
 _BLANK_LINE = re.compile(rb"(?:^|\n)\r?(?=\n)")
 _BARE_CR = re.compile(rb"\r(?!\n)")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml's safe loader: the same documents, 10x faster
 
 
 def load_yaml(path: Path) -> dict:
     """Parse a YAML metadata file, with errors naming the file."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise InputError(path, f"cannot read metadata: {exc}") from exc
     if not isinstance(data, dict):

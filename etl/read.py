@@ -379,20 +379,28 @@ def country_values(indicator: str, year: int, *, db: Warehouse | None = None) ->
 
 def country_years(indicator: str, *, db: Warehouse | None = None) -> pd.DataFrame:
     """Years with country data for an indicator and how many countries report: ``year, n_countries``."""
+    years = _country_counts(indicator, db)
+    return pd.DataFrame({"year": pd.Series([y for y, _ in years], dtype="int16"),
+                         "n_countries": pd.Series([n for _, n in years], dtype="int64")})
+
+
+def _country_counts(indicator: str, db: Warehouse | None) -> list[tuple[int, int]]:
+    """(year, countries reporting) from the indicator's index (the same rows as the ``coverage`` view's)."""
     w = _db(db)
-    check_indicators([indicator], db=w)
-    return w.memo(("years", indicator), lambda: w.frame(
-        "SELECT year, n_countries FROM coverage WHERE indicator = ? AND n_countries > 0 ORDER BY year",
-        [indicator]))
+    index = _index(indicator, w)   # checks the code; read once for the map, profile and facts alike
+    groups = aggregate_codes(db=w)
+    return w.memo(("country_counts", indicator), lambda: [
+        (y, n) for y in sorted(index.by_year)
+        if (n := sum(1 for iso3, _ in index.by_year[y] if iso3 not in groups)) > 0], bounded=True)
 
 
 def default_year(indicator: str, *, db: Warehouse | None = None) -> int | None:
     """The latest year in which at least half as many countries report as in the best-covered year."""
-    years = country_years(indicator, db=db)
-    if years.empty:
+    years = _country_counts(indicator, db)
+    if not years:
         return None
-    good = years[years["n_countries"] >= years["n_countries"].max() / 2]
-    return int(good["year"].max())
+    best = max(n for _, n in years)
+    return max(y for y, n in years if n >= best / 2)
 
 
 def indicator_meta(code: str, *, db: Warehouse | None = None) -> dict[str, Any]:
@@ -406,20 +414,24 @@ def indicator_meta(code: str, *, db: Warehouse | None = None) -> dict[str, Any]:
 class _IndicatorIndex:
     """One indicator's observations held in memory, by year and by country (built on first use)."""
 
-    def __init__(self, rows: list[tuple[str, int, float, bool]]):
-        self.by_year: dict[int, list[tuple[str, float]]] = {}
-        self.by_iso3: dict[str, list[tuple[int, float, bool]]] = {}
-        for iso3, year, value, computed in rows:      # rows come ordered by iso3, then year
-            self.by_year.setdefault(year, []).append((iso3, value))
-            self.by_iso3.setdefault(iso3, []).append((year, value, computed))
+    def __init__(self, by_iso3: list[tuple[str, list[int], list[float], list[bool]]],
+                 by_year: list[tuple[int, list[str], list[float]]]):
+        # lists made by DuckDB and zipped in C: no Python loop over the rows
+        self.by_iso3: dict[str, list[tuple[int, float, bool]]] = {
+            iso3: list(zip(years, values, computed, strict=True)) for iso3, years, values, computed in by_iso3}
+        self.by_year: dict[int, list[tuple[str, float]]] = {
+            year: list(zip(codes, values, strict=True)) for year, codes, values in by_year}
 
 
 def _index(indicator: str, db: Warehouse | None) -> _IndicatorIndex:
     check_indicators([indicator], db=db)
     w = _db(db)
-    return w.memo(("indicator_index", indicator), lambda: _IndicatorIndex(w.rows(
-        "SELECT iso3, year, value, computed FROM observations WHERE indicator = ? ORDER BY iso3, year",
-        [indicator])), bounded=True)
+    return w.memo(("indicator_index", indicator), lambda: _IndicatorIndex(
+        w.rows("""SELECT iso3, list(year ORDER BY year), list(value ORDER BY year), list(computed ORDER BY year)
+                  FROM observations WHERE indicator = ? GROUP BY iso3 ORDER BY iso3""", [indicator]),
+        w.rows("""SELECT year, list(iso3 ORDER BY iso3), list(value ORDER BY iso3)
+                  FROM observations WHERE indicator = ? GROUP BY year ORDER BY year""", [indicator])),
+        bounded=True)
 
 
 def year_values(indicator: str, year: int, *, db: Warehouse | None = None) -> list[tuple[str, float]]:
@@ -672,12 +684,13 @@ def latest_by_country(indicator: str, *, db: Warehouse | None = None) -> dict[st
 def group_value_coverage(group: str, indicator: str, year: int, *, db: Warehouse | None = None
                          ) -> dict[str, Any] | None:
     """How a computed group value was made: method, weight, members reporting and carried, coverage."""
-    rows = _db(db).frame("""SELECT * FROM aggregate_coverage WHERE iso3 = ? AND indicator = ? AND year = ?""",
-                         [group, indicator, year])
-    if rows.empty:
+    cur = _db(db)._cursor()   # one row: no DataFrame on the hot path
+    row = cur.execute("""SELECT * FROM aggregate_coverage WHERE iso3 = ? AND indicator = ? AND year = ?""",
+                      [group, indicator, year]).fetchone()
+    if row is None:
         return None
-    out = rows.iloc[0].to_dict()
-    return {k: (None if v is pd.NA or (isinstance(v, float) and v != v) else v) for k, v in out.items()}
+    names = [d[0] for d in cur.description or []]
+    return {k: (None if isinstance(v, float) and v != v else v) for k, v in zip(names, row, strict=True)}
 
 
 def index_country(iso3: str, *, db: Warehouse | None = None) -> dict[str, Any] | None:

@@ -7,13 +7,14 @@ import importlib
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, cast
-
-import duckdb
+from typing import TYPE_CHECKING, Protocol, cast
 
 from etl import config
 from etl.errors import InputError
 from etl.inputs import FIELD_SIZE_LIMIT, check_header, decode_csv, load_yaml, read_bytes, record_count
+
+if TYPE_CHECKING:
+    import duckdb
 
 SOURCES_DIR = Path(__file__).resolve().parent / "sources"
 

@@ -32,20 +32,27 @@ def _examples(*lines: str) -> str:
     return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines) + "\n\n" + ENVIRONMENT
 
 
+def _fixable() -> tuple[type[Exception], ...]:
+    """The errors reported in one line (evaluated when one is raised: ``wic etl`` never imports the read API)."""
+    from etl.errors import InputError, SourceError
+
+    read = sys.modules.get("etl.read")   # not imported yet: none of its errors can have been raised
+    return (InputError, SourceError, RuntimeError, *((read.UnknownCode, read.WarehouseMissing) if read else ()))
+
+
 def _reported(name: str) -> Callable[[F], F]:
     """Turn the errors people can fix into one line on stderr and an exit code, never a traceback."""
 
     def wrap(fn: F) -> F:
         @functools.wraps(fn)
         def inner(*args: Any, **kwargs: Any) -> Any:
-            from etl.errors import InputError, SourceError, Stopped
-            from etl.read import UnknownCode, WarehouseMissing
+            from etl.errors import Stopped
 
             try:
                 return fn(*args, **kwargs)
             except click.exceptions.Exit:   # click's exit is a RuntimeError: let it through
                 raise
-            except (InputError, SourceError, UnknownCode, WarehouseMissing, RuntimeError) as exc:
+            except _fixable() as exc:
                 click.echo(f"wic {name}: error: {exc}", err=True)
                 raise click.exceptions.Exit(1) from None
             except Stopped as exc:

@@ -1,0 +1,267 @@
+"""Benchmark the ETL and the dashboard at ten times the data, on a synthetic mirror generated here.
+
+The mirror is written to a temporary folder (never committed, never served): every real source folder as it is,
+and a WDI folder in the real layout (``<CODE>.csv`` with ``Country Name,Country Code,Year,Value`` and
+``<CODE>.datapackage.json``) holding the real files the catalog, derived indicators and index need plus
+synthetic series ``SYN.B<n>.X``, titled "Synthetic benchmark series ... not a statistic", up to
+1,500 x ``--scale`` indicators over the economies of the real WDI files and 1960-2024, with gaps: late starts,
+economies without the series, missing years. The real ETL (``wic etl --force`` with ``WIC_MIRROR``) loads it.
+
+Reported for today's mirror and the synthetic one, in the same run: the floor (a bare DuckDB read_csv of the WDI
+files), the full ETL and its ratio to the floor, peak RSS, the warehouse's size, and on the result the p50/p95 of
+every page's callbacks (as bench/dashboard.py posts them, in-process through the app's test client), cold (the
+first request for an indicator) and warm, and of ``/api/v1/observations`` for a large group (``group=WLD``).
+Targets (issue #13): ETL <= 2.5x the floor at 10x, peak < 2 GiB, callback p95 < 20 ms at 25 million rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+FULL_INDICATORS = 1500
+YEARS = (1960, 2024)
+SYNTHETIC_PREFIX = "SYN.B"
+TITLE = "Synthetic benchmark series {n}, not a statistic (index)"
+
+FLOOR = """
+import sys, duckdb
+from pathlib import Path
+files = sorted(str(p) for p in Path(sys.argv[1]).glob("*.csv"))
+con = duckdb.connect(sys.argv[2])
+con.execute("SET enable_progress_bar = false")
+con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [files])
+print(con.execute("SELECT count(*) FROM t").fetchone()[0])
+"""
+
+
+def needed_codes() -> set[str]:
+    """The WDI codes the catalog, the derived indicators and the index read (kept as the real files)."""
+    from etl import catalog, derived, index
+
+    cat = catalog.load_catalog()
+    codes = {i.code for i in cat.indicators} | {i.agg_weight for i in cat.indicators if i.agg_weight}
+    codes |= {c for d in derived.load_derived() for c in (d.numerator, d.denominator)}
+    return codes | set(index.load_config().codes)
+
+
+def generate(out: Path, scale: float, seed: int = 13) -> dict[str, int]:
+    """Write a synthetic mirror under ``out/raw``; the number of indicators and of WDI rows written."""
+    import duckdb
+
+    from etl import config
+
+    real = config.raw_dir()
+    raw = out / "raw"
+    wdi = raw / "datahub-wdi"
+    wdi.mkdir(parents=True)
+    for folder in real.iterdir():
+        if folder.is_dir() and folder.name != "datahub-wdi":
+            (raw / folder.name).symlink_to(folder)
+    (raw / "SOURCES.md").symlink_to(real / "SOURCES.md")
+    keep = needed_codes()
+    kept = 0
+    for f in sorted((real / "datahub-wdi").iterdir()):
+        if f.name.split(".csv")[0].split(".datapackage")[0] in keep:
+            (wdi / f.name).symlink_to(f)
+            kept += f.suffix == ".csv"
+    total = max(round(FULL_INDICATORS * scale), kept + 1)
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    files = sorted(str(p) for p in wdi.glob("*.csv"))   # the real files kept: their economies
+    con.execute("""CREATE TABLE economies AS SELECT "Country Code" AS code, min("Country Name") AS name
+                   FROM read_csv(?, all_varchar = true) GROUP BY 1""", [files])
+    con.execute("CREATE TABLE grid AS SELECT name, code, y::SMALLINT AS year FROM economies, range(?, ?) t(y)",
+                [YEARS[0], YEARS[1] + 1])
+    rng = random.Random(seed)
+    for n in range(1, total - kept + 1):
+        code = f"{SYNTHETIC_PREFIX}{n:04d}.X"
+        start = YEARS[0] if rng.random() < 0.7 else rng.randint(YEARS[0], 1990)
+        level, slope = rng.uniform(5, 60), rng.uniform(-0.3, 0.6)
+        # hash-based gaps: about 2% of economies lack the series, about 3% of the remaining years are missing
+        con.execute(f"""COPY (
+            SELECT name AS "Country Name", code AS "Country Code", year AS "Year",
+                   round(greatest(0, least(100, ? + ? * (year - 1960) + (hash(code, ?) % 2000) / 100.0
+                                              + (hash(code, year, ?) % 300) / 100.0)), 3) AS "Value"
+            FROM grid
+            WHERE year >= ? AND hash(code, ?, 'present') % 100 >= 2 AND hash(code, year, ?, 'gap') % 100 >= 3
+            ORDER BY code, year) TO '{wdi / (code + ".csv")}' (HEADER, DELIMITER ',')""",
+                    [level, slope, n, n, start, n, n])
+        (wdi / f"{code}.datapackage.json").write_text(json.dumps({
+            "title": TITLE.format(n=n), "name": code.lower(),
+            "readme": "Generated by bench/scale.py to measure the ETL and dashboard at scale. Not a statistic.",
+            "licenses": [{"name": "synthetic (bench/scale.py)"}], "keywords": ["Synthetic benchmark"],
+            "worldbank": {"indicator": code.lower(), "sourceOrganization": "bench/scale.py (synthetic)"}}))
+    rows = con.execute("SELECT count(*) FROM read_csv(?)", [sorted(str(p) for p in wdi.glob("*.csv"))]).fetchone()
+    con.close()
+    return {"indicators": total, "real_indicators": kept, "rows": int(rows[0]) if rows else 0}
+
+
+def measure_rss(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS in MiB (from wait4) and stdout of one run of ``cmd`` in a fresh process."""
+    start = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{err.read()[-2000:]}")
+        return seconds, usage.ru_maxrss / 1024, out.read().strip()
+
+
+def etl_figures(mirror: Path, work: Path) -> dict[str, Any]:
+    """Floor, full ETL and warehouse size for one mirror; the warehouse is left in ``work``."""
+    wdi = mirror / "raw" / "datahub-wdi"
+    target = work / "warehouse.duckdb"
+    env = {**os.environ, "WIC_MIRROR": str(mirror), "WIC_WAREHOUSE": str(target)}
+    floor_file = work / "floor.duckdb"
+    floor = measure_rss([sys.executable, "-c", FLOOR, str(wdi), str(floor_file)], env)
+    floor_file.unlink()
+    etl = measure_rss([sys.executable, "-m", "etl.cli", "etl", "--force", "--quiet"], env)
+    return {"rows": int(floor[2]), "floor_s": floor[0], "floor_mib": floor[1], "etl_s": etl[0], "etl_mib": etl[1],
+            "etl_out": etl[2].splitlines()[-1] if etl[2] else "", "warehouse_mib": target.stat().st_size / 2**20,
+            "warehouse": target}
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100), nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+
+
+def callback_figures(requests_per_view: int) -> dict[str, Any]:
+    """In this process (``WIC_WAREHOUSE`` set by the caller): p50/p95 of each view's callback, cold and warm, and
+    of the observations API for a large group."""
+    spec = importlib.util.spec_from_file_location("bench_dashboard", ROOT / "bench" / "dashboard.py")
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    from dashboard.app import create_app
+    from etl import read
+
+    app = create_app()
+    os.environ["WIC_RESPONSE_CACHE"] = "0"
+    client = app.server.test_client()
+    deps = client.get("/_dash-dependencies").get_json()
+    url = "/_dash-update-component"
+    catalog = [c for c in read.indicators(catalog_only=True)["code"] if c not in bench.INDICATORS]
+    rng = random.Random(7)
+    out: dict[str, Any] = {}
+    views = ("map", "profile", "compare", "explorer")
+    n_cold = max(1, min(COLD, len(catalog) // len(views)))
+    for v, view in enumerate(views):
+        cold: list[float] = []
+        warm: list[float] = []
+        for n in range(n_cold + requests_per_view):
+            # cold: an indicator no request of this process has asked for yet
+            bench.INDICATORS[:] = [catalog[v * n_cold + n]] if n < n_cold else ORIGINAL
+            body = bench.requests_for(deps, rng)[view]
+            start = time.perf_counter()
+            response = client.post(url, json=body)
+            ms = (time.perf_counter() - start) * 1000
+            if response.status_code != 200:
+                raise SystemExit(f"{view} callback failed: {response.status_code} {response.text[:300]}")
+            (cold if n < n_cold else warm).append(ms)
+        out[view] = {"cold_p50": statistics.median(cold), "cold_p95": pct(cold, 95),
+                     "warm_p50": statistics.median(warm), "warm_p95": pct(warm, 95)}
+    api = []
+    for n in range(requests_per_view):
+        ind = ORIGINAL[n % len(ORIGINAL)]
+        start = time.perf_counter()
+        response = client.get(f"/api/v1/observations?indicator={ind}&group=WLD&limit=5000")
+        api.append((time.perf_counter() - start) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"API failed: {response.status_code} {response.text[:300]}")
+    out["api_observations_WLD"] = {"warm_p50": statistics.median(api), "warm_p95": pct(api, 95)}
+    return out
+
+
+COLD = 8   # first requests for an indicator, per view
+ORIGINAL = ["IT.NET.USER.ZS", "IT.NET.BBND.P2", "IT.CEL.SETS.P2", "IT.NET.SECR.P6", "GB.XPD.RSDV.GD.ZS"]
+
+
+def _callbacks_in_child(warehouse: Path, requests_per_view: int) -> dict[str, Any]:
+    env = {**os.environ, "WIC_WAREHOUSE": str(warehouse), "WIC_RESPONSE_CACHE": "0"}
+    proc = subprocess.run([sys.executable, __file__, "--callbacks-only", str(requests_per_view)], env=env,
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"callback measurement failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _row(name: str, today: dict[str, Any], big: dict[str, Any]) -> str:
+    return f"{name:44} {today:>14} {big:>14}"
+
+
+def main() -> None:
+    """Generate the synthetic mirror, load both mirrors, measure, print figures and ratios."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="indicators as a share of 1,500 (1.0: about 25 million rows; 0.02 for a quick run)")
+    parser.add_argument("--requests", type=int, default=40, help="warm callback requests per view (plus 8 cold ones)")
+    parser.add_argument("--skip-today", action="store_true", help="measure only the synthetic mirror")
+    parser.add_argument("--no-callbacks", action="store_true", help="measure only the ETL")
+    parser.add_argument("--callbacks-only", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.callbacks_only is not None:
+        print(json.dumps(callback_figures(args.callbacks_only)))
+        return
+    from etl import config
+
+    with tempfile.TemporaryDirectory(prefix="wic-scale-") as tmp:
+        base = Path(tmp)
+        start = time.perf_counter()
+        made = generate(base / "mirror", args.scale)
+        print(f"synthetic mirror: {made['indicators']:,} WDI indicators ({made['real_indicators']} real, the rest "
+              f"synthetic), {made['rows']:,} WDI rows, generated in {time.perf_counter() - start:.1f} s "
+              f"(temporary, under {base})")
+        runs: dict[str, dict[str, Any]] = {}
+        if not args.skip_today:
+            (base / "today").mkdir()
+            runs["today"] = etl_figures(config.mirror_dir(), base / "today")
+        (base / "big").mkdir()
+        runs["synthetic"] = etl_figures(base / "mirror", base / "big")
+        if not args.no_callbacks:
+            for r in runs.values():
+                r["callbacks"] = _callbacks_in_child(r["warehouse"], args.requests)
+        load = os.getloadavg()
+        print(f"machine: {os.cpu_count()} cores, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+        names = list(runs)
+        print(f"{'':44} " + " ".join(f"{n:>14}" for n in names))
+        for label, key, fmt in [("WDI rows", "rows", "{:,.0f}"), ("floor: bare read_csv, s", "floor_s", "{:.2f}"),
+                                ("full ETL (wic etl --force), s", "etl_s", "{:.2f}"),
+                                ("peak RSS of the ETL, MiB", "etl_mib", "{:.0f}"),
+                                ("warehouse file, MiB", "warehouse_mib", "{:.0f}")]:
+            print(f"{label:44} " + " ".join(f"{fmt.format(runs[n][key]):>14}" for n in names))
+        print(f"{'ratio ETL / floor':44} " + " ".join(f"{runs[n]['etl_s'] / runs[n]['floor_s']:>13.2f}x"
+                                                    for n in names))
+        if not args.no_callbacks:
+            for view in ("map", "profile", "compare", "explorer", "api_observations_WLD"):
+                for kind in ("cold_p95", "warm_p50", "warm_p95"):
+                    if kind in runs[names[0]]["callbacks"][view]:
+                        print(f"{view + ' ' + kind + ' ms':44} "
+                              + " ".join(f"{runs[n]['callbacks'][view][kind]:>14.1f}" for n in names))
+        big = runs["synthetic"]
+        worst = max((v[k] for v in big.get("callbacks", {}).values() for k in v if k.endswith("p95")), default=0.0)
+        print(f"targets at this size: ETL <= 2.5x floor: {big['etl_s'] / big['floor_s']:.2f}x; peak < 2048 MiB: "
+              f"{big['etl_mib']:.0f}; callback p95 < 20 ms: {worst:.1f} ms (worst)")
+
+
+if __name__ == "__main__":
+    main()
