@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 from tqdm import tqdm
 
-from etl import aggregates, catalog, changes, config, derived, index
+from etl import aggregates, catalog, changes, config, derived, index, vintages
 from etl.errors import InputError, Stopped, stop_requested
 from etl.inputs import check_finite, checksums
 from etl.phases import reached
@@ -47,7 +47,7 @@ READERS = {"read.py", "cli.py", "phases.py", "export.py"}   # code that does not
 PHASES_BEFORE_STEPS = ["locked", "checksums", "tmp-created", "schema"]
 PHASES_AFTER_STEPS = ["catalog", "aggregates", "derived", "index", "sources", "integrity", "views",
                       "changes", "runs-carried", "run-recorded", "checkpointed", "closed", "swap:synced",
-                      "swap:backup-linked", "swap:replaced", "swap:dir-synced", "logged"]
+                      "swap:backup-linked", "swap:replaced", "swap:dir-synced", "vintages", "logged"]
 
 
 def phases(source: str = "mirror") -> list[str]:
@@ -215,12 +215,15 @@ def _steps_for(source: str) -> list[Step]:
 
 
 def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: bool = False,
-        target: Path | None = None, partial: bool = False) -> RunReport:
+        target: Path | None = None, partial: bool = False, keep: int | None = None) -> RunReport:
     """Run the ETL into ``target`` (default: the configured warehouse) and swap it in.
+
+    ``keep``: how many runs' warehouses to keep as vintages (default ``config.keep_vintages()``).
 
     ``partial`` (an API load of chosen indicators) lets catalog indicators be missing, with a warning.
     """
     target = (target or config.warehouse_path()).resolve()
+    keep = config.keep_vintages() if keep is None else keep
     started = dt.datetime.now(dt.UTC)
     run_id = started.strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
     report = RunReport(run_id=run_id, status="ok", target=target, warnings=ctx.warnings)
@@ -334,6 +337,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
             else:
                 _swap(tmp, target)
                 changes.write_summary(target, summary)
+                vintages.publish(target, run_id, summary["previous_run"], backup_path(target), keep)
             _log(target, {"run_id": run_id, "started_at": started.isoformat(), "source": source,
                           "status": report.status, "steps": report.steps, "rows": report.row_counts,
                           "warnings": report.warnings, "seconds": round(report.seconds, 3)})

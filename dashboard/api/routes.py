@@ -238,6 +238,17 @@ def _body(ep: Endpoint, params: Mapping[str, Any], result: Table | Document, fmt
     return _json(body), headers
 
 
+def _warehouse(run_id: str | None) -> read.Warehouse:
+    """The live warehouse, or the kept one of ``run_id`` (``vintage=``); 400 naming the kept runs if not kept."""
+    if run_id is None:
+        return read.open_warehouse()
+    try:
+        return read.open_warehouse(vintage=run_id)
+    except read.UnknownVintage as exc:
+        raise ApiError(400, "bad_parameter", f"vintage: {exc}", parameter="vintage", value=run_id,
+                       suggestions=exc.available[::-1][:5]) from exc
+
+
 def respond(ep: Endpoint, path_args: Mapping[str, str]) -> flask.Response:
     """Answer one GET of an endpoint: validate, check the cache validators, run the handler, serialize."""
     req = flask.request
@@ -246,15 +257,20 @@ def respond(ep: Endpoint, path_args: Mapping[str, str]) -> flask.Response:
     vintage: dict[str, Any] | None = None
     last_modified: datetime | None = None
     etag: str | None = None
-    if ep.uses_warehouse:
-        vintage = read.open_warehouse().memo(("api", "vintage"), read.data_vintage)   # one query per generation
+    db = _warehouse(params.get("vintage")) if ep.uses_warehouse else None
+    if db is not None:
+        vintage = db.memo(("api", "vintage"), lambda: read.data_vintage(db=db))   # one query per generation
         if vintage["built_at"] is not None:
             last_modified = _http_date(vintage["built_at"])
         key = _json([vintage["run_id"], _self_path(ep, params), _query_string(ep, params), fmt])
         etag = hashlib.sha256(key.encode()).hexdigest()[:32]
         if matched := _not_modified(etag, last_modified, early=True):
             return _finish(flask.Response(status=304), matched, last_modified)
-    text, headers = _body(ep, params, ep.handler(params), fmt, vintage)
+        with read.using(db):
+            result = ep.handler(params)
+    else:
+        result = ep.handler(params)
+    text, headers = _body(ep, params, result, fmt, vintage)
     if etag is None:
         etag = hashlib.sha256(text.encode()).hexdigest()[:32]
     if matched := _not_modified(etag, last_modified):
