@@ -74,6 +74,26 @@ STRINGS: dict[str, tuple[str, str]] = {
     "error.page": ("Sorry, something went wrong while drawing this view. Try other settings.",
                    "抱歉，绘制该视图时出错，请尝试其他设置。"),
     "notfound": ("Page not found", "页面不存在"),
+    "new.title": ("What's new", "最新变化"),
+    "new.lead": ("What the last run ({run}) changed against the warehouse it replaced ({previous}): {added} values "
+                 "added, {revised} revised, {removed} withdrawn. Every change is in the change log "
+                 "(/api/v1/changes).",
+                 "最近一次运行（{run}）相对于其替换的数据仓库（{previous}）的变化：新增 {added} 个数值，"
+                 "修订 {revised} 个，撤回 {removed} 个。所有变化见变更日志（/api/v1/changes）。"),
+    "new.none": ("There were no changes in the last run ({run}): every value is as the run before left it.",
+                 "最近一次运行（{run}）没有任何变化：所有数值与上一次运行相同。"),
+    "new.first": ("The last run ({run}) built the first warehouse: there is no earlier one to compare with.",
+                  "最近一次运行（{run}）构建了第一个数据仓库，没有可比较的早期版本。"),
+    "new.years": ("Newly available years", "新增年份"),
+    "new.years_item": ("{indicator}: {years}", "{indicator}：{years}"),
+    "new.year_count": ("{year}: {n} new", "{year} 年：新增 {n} 个"),
+    "new.revisions": ("Largest revisions", "最大修订"),
+    "new.revision_item": ("{indicator}, {country} {year}: {old} → {new}",
+                          "{indicator}，{country} {year} 年：{old} → {new}"),
+    "new.withdrawn": ("Values withdrawn", "撤回的数值"),
+    "new.withdrawn_item": ("{indicator}: {n} withdrawn ({first}–{last})",
+                           "{indicator}：撤回 {n} 个（{first}–{last} 年）"),
+    "new.more": ("… and {n} more indicators", "……另有 {n} 个指标"),
 }
 
 QUALIFIERS_ZH = {"about": "约", "more than": "超过", "exact": "", "nearly": "近", "around": "约", "at least": "至少"}

@@ -41,7 +41,8 @@ class RunReport:
     changes: dict[str, int] = field(default_factory=dict)     # added | removed | revised -> observations
 
 
-READERS = {"read.py", "cli.py", "phases.py", "export.py"}   # code that does not shape the warehouse's content
+# code that does not shape the warehouse's content
+READERS = {"read.py", "cli.py", "phases.py", "export.py", "citation.py", "vintages.py"}
 
 # The phases a run passes through in order (see etl.phases); each step adds ``step:<name>:start`` and ``:done``.
 PHASES_BEFORE_STEPS = ["locked", "checksums", "tmp-created", "schema"]

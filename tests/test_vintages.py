@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import replace_file
+from dash_payloads import layout as page_layout
+from dash_payloads import texts
 from test_changes import FILE, _edited
 
 from etl import build, config, read, vintages
@@ -90,10 +92,12 @@ def test_a_past_vintage_answers_as_of_its_run(own_warehouse: Path, mirror_copy: 
         assert body["meta"]["vintage"]["run_id"] == (run or report.run_id)
     facts = client.get(f"/api/v1/facts?country=ABW&indicator=AG.LND.AGRI.ZS&vintage={before}").get_json()
     assert facts["meta"]["vintage"]["run_id"] == before
-    bad = client.get(url + "&vintage=20200101T000000Z-000000")
-    assert bad.status_code == 400
+    bad = client.get(url + "&vintage=20200101T000000Z-000000")   # a run id that is not kept: 404, as a code
+    assert bad.status_code == 404
     error = bad.get_json()["error"]
     assert error["parameter"] == "vintage" and before in error["message"] and report.run_id in error["suggestions"]
+    malformed = client.get(url + "&vintage=../warehouse")
+    assert malformed.status_code == 400 and malformed.get_json()["error"]["parameter"] == "vintage"
     kept = client.get("/api/v1/vintages").get_json()
     assert [(r["run_id"], r["live"]) for r in kept["data"]] == [(report.run_id, True), (before, False)]
 
@@ -106,8 +110,18 @@ def test_a_past_vintage_answers_as_of_its_run(own_warehouse: Path, mirror_copy: 
     unknown = CliRunner().invoke(cli.main, ["facts", "ABW", "--vintage", "20200101T000000Z-000000"])
     assert unknown.exit_code == 1 and unknown.stderr.startswith("wic facts: error: no kept warehouse of run")
 
+    # the Sources page's "What's new": the revision with both values in the unit, the new year, the withdrawn value
+    new = texts(page_layout("pages.sources", lang="en"))
+    assert f"What the last run ({report.run_id}) changed against the warehouse it replaced ({before})" in new
+    assert "Aruba 1961: 11.1 % of land area → 12.5 % of land area" in new
+    assert "(AG.LND.AGRI.ZS): 2024: 1 new" in new
+    assert "(AG.LND.AGRI.ZS): 1 withdrawn (1962–1962)" in new
+    assert "最近一次运行" in texts(page_layout("pages.sources", lang="zh"))
+
     # a third run with --keep 2 keeps itself and the one before; the oldest is pruned, the served file intact
     again = build.run(Context.default(raw=mirror_copy), target=own_warehouse, force=True, keep=2)
     assert vintages.kept(own_warehouse) == sorted([report.run_id, again.run_id])
     assert os.path.samefile(vintages.path_for(own_warehouse, again.run_id), own_warehouse)
-    assert client.get(url + f"&vintage={before}").status_code == 400
+    assert client.get(url + f"&vintage={before}").status_code == 404
+    quiet = texts(page_layout("pages.sources", lang="en"))
+    assert f"There were no changes in the last run ({again.run_id})" in quiet and "Largest revisions" not in quiet

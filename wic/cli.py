@@ -97,7 +97,7 @@ def _build_options(fn: F) -> F:
         click.option("--check", is_flag=True, help="validate the inputs and build, but write nothing"),
         click.option("--quiet", is_flag=True, help="no progress bars"),
         click.option("--keep", type=click.IntRange(min=0), default=None, metavar="N",
-                     help="keep the warehouses of the last N runs, the live one included, for `--vintage`  "
+                     help="keep the warehouses of the last N runs, the live one included, as past vintages  "
                           "[default: WIC_KEEP_VINTAGES or 5]"),
     ]):
         fn = option(fn)
@@ -114,7 +114,7 @@ def etl(ctx: click.Context, **options: Any) -> None:
 
     Builds the DuckDB warehouse from the offline mirror (default) or the live World Bank API, in a new file
     swapped in atomically. Unchanged sources are skipped by checksum; nothing is written if all are unchanged.
-    The warehouses of the last --keep runs stay readable (`wic vintages`, `--vintage RUN`).
+    The warehouses of the last --keep runs stay readable as past vintages (see `wic vintages`).
     SIGTERM, SIGHUP or Ctrl-C stop a run cleanly (exit 128 + the signal's number).
     """
     if ctx.invoked_subcommand is None:
@@ -385,15 +385,14 @@ def changes(since: str | None, indicator: tuple[str, ...], vintage: str | None) 
 
 # --- wic vintages -----------------------------------------------------------------------------------------
 
-@main.command(context_settings=CONTEXT, epilog=_examples("wic vintages",
-                                                         "wic query --indicator IT.NET.USER.ZS --country CHN "
-                                                         "--vintage 20261201T100347Z-23da45"))
+@main.command(context_settings=CONTEXT, epilog=_examples("wic vintages"))
 @_reported("vintages")
 def vintages() -> None:
-    """List the runs whose warehouses are kept, newest first; each can be read with `--vintage RUN`.
+    """List the runs whose warehouses are kept, newest first; `wic query` and others read one with the vintage
+    option.
 
-    CSV with columns run_id,started_at,finished_at,source,observations,live. How many are kept:
-    `wic etl --keep N` or WIC_KEEP_VINTAGES.
+    CSV with columns run_id,started_at,finished_at,source,observations,live. How many are kept: the keep option
+    of `wic etl`, or WIC_KEEP_VINTAGES.
     """
     from etl import read
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from dashboard.api.model import PREFIX, ApiError, Column, Document, Endpoint, Param, Table
 from etl import facts, read
+from etl import vintages as kept_files
 
 MAX_LIMIT = 10_000
 MAX_OFFSET = 1_000_000_000
@@ -23,7 +24,7 @@ OFFSET = Param("offset", "integer", "Rows to skip; follow `links.next` (or the `
                default=0, minimum=0, maximum=MAX_OFFSET)
 FORMAT = Param("format", "string", "`json` (default) or `csv`; overrides the Accept header.", enum=("json", "csv"))
 VINTAGE = Param("vintage", "string", "Answer as of that ETL run: a run id of /api/v1/vintages (default: the live "
-                "warehouse).", example="20261201T100347Z-23da45")
+                "warehouse).", example="20261201T100347Z-23da45", pattern=kept_files.RUN_ID.pattern)
 
 
 def _codes_param(name: str, what: str, example: Sequence[str], *, required: bool = False) -> Param:

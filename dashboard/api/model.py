@@ -49,6 +49,7 @@ class Param:
     enum: tuple[str, ...] = ()
     max_items: int | None = None
     example: Any = None
+    pattern: str | None = None       # a string parameter's values match this regular expression (whole value)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 from dashboard import downloads
 from dashboard.api.endpoints import ENDPOINTS, vintage_json
 from dashboard.api.model import PREFIX, ApiError, Column, Document, Endpoint, Param, Table
-from etl import read
+from etl import citation, read
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,8 @@ def _parse_one(p: Param, raw: str) -> Any:
                        parameter=p.name, value=raw, suggestions=p.enum)
     if not 1 <= len(raw) <= 200:
         raise _bad(p, "expected 1 to 200 characters", raw)
+    if p.pattern is not None and not re.fullmatch(p.pattern, raw):
+        raise _bad(p, f"expected a value like {p.example}, got {raw!r}", raw)
     return raw
 
 
@@ -244,8 +246,8 @@ def _warehouse(run_id: str | None) -> read.Warehouse:
         return read.open_warehouse()
     try:
         return read.open_warehouse(vintage=run_id)
-    except read.UnknownVintage as exc:
-        raise ApiError(400, "bad_parameter", f"vintage: {exc}", parameter="vintage", value=run_id,
+    except read.UnknownVintage as exc:   # a well-formed run id that is not kept: like an unknown code
+        raise ApiError(404, "unknown_code", f"vintage: {exc}", parameter="vintage", value=run_id,
                        suggestions=exc.available[::-1][:5]) from exc
 
 
@@ -278,6 +280,9 @@ def respond(ep: Endpoint, path_args: Mapping[str, str]) -> flask.Response:
     mimetype = "text/csv" if fmt == "csv" else "application/json"
     resp = flask.Response(text, mimetype=mimetype)
     resp.headers.update(headers)
+    if vintage is not None:   # CSV has no room for it without breaking parsers: the run id travels in headers
+        resp.headers["X-Data-Vintage"] = str(vintage["run_id"])
+        resp.headers["X-Citation"] = citation.vintage_text(vintage, "en")
     return _finish(resp, etag, last_modified)
 
 

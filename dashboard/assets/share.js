@@ -78,6 +78,7 @@
       const lines = ['# ' + title, '# ' + (caption || note),
                      '# Cite as: WIC Digital Economy Observatory, ' + window.location.href + ', retrieved ' +
                      new Date().toISOString().slice(0, 10),
+                     '# ' + ((document.querySelector('footer.footer') || {dataset: {}}).dataset.citation || ''),
                      'series,key,x,value'];
       rows(gd).forEach(function (r) { lines.push(r.map(csvCell).join(',')); });
       save(name + '.csv', 'text/csv', lines.join('\n') + '\n');

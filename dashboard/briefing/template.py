@@ -23,7 +23,7 @@ from dashboard.briefing import charts, narrative
 from dashboard.briefing.build import WIC, WORLD, Brief, Headline
 from dashboard.briefing.model import Sentence
 from dashboard.i18n import pick
-from etl import facts
+from etl import citation, facts
 
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 ASSETS = "/briefing/assets"
@@ -478,18 +478,15 @@ def sources_section(b: Brief, lang: str) -> str:
         name = s.get("title_zh") if lang == "zh" and s.get("title_zh") else s.get("title")
         parts.append(f"{_e(name)} ({_e(s.get('vintage') or '—')}; {_e(s.get('license') or '—')})")
     names = components.names(lang)
-    run = b.vintage.get("run_id") or "—"
-    built = b.vintage.get("built_at")
-    built_text = f"{built:%Y-%m-%d}" if isinstance(built, dt.datetime) else "—"
-    cite = pick(f"WIC Digital Economy Observatory, “Council brief: {names[b.code]} ({b.code})”, data as of "
-                f"{built_text} (warehouse run {run}). Statistics: World Bank World Development Indicators and the "
-                f"other sources above, CC BY 4.0 unless stated; ranks, group values marked * and the index are "
-                f"computed here.",
-                f"世界互联网大会数字经济观察：《理事会简报：{names[b.code]}（{b.code}）》，数据截至{built_text}"
-                f"（数据仓库运行 {run}）。统计数据：世界银行世界发展指标及上列其他来源，除另有说明外采用 CC BY 4.0 "
-                f"许可；排名、标 * 的组别数值和指数由本平台计算。", lang)
+    cite = pick(f"WIC Digital Economy Observatory, “Council brief: {names[b.code]} ({b.code})”. Statistics: World "
+                f"Bank World Development Indicators and the other sources above, CC BY 4.0 unless stated; ranks, "
+                f"group values marked * and the index are computed here.",
+                f"世界互联网大会数字经济观察：《理事会简报：{names[b.code]}（{b.code}）》。统计数据：世界银行世界发展指标及"
+                f"上列其他来源，除另有说明外采用 CC BY 4.0 许可；排名、标 * 的组别数值和指数由本平台计算。", lang)
+    vintage = citation.vintage_text(b.vintage, lang, advice=False)
     return (f'<footer class="cite"><h2>{_e(title)}</h2><p>{"; ".join(parts)}.</p>'
-            f'<p>{_e(pick("Cite as: ", "引用：", lang))}{_e(cite)}</p></footer>')
+            f'<p>{_e(pick("Cite as: ", "引用：", lang))}{_e(cite)} '
+            f'<span class="vintage" data-run="{_e(b.vintage.get("run_id") or "")}">{_e(vintage)}</span></p></footer>')
 
 
 def header(b: Brief, lang: str) -> str:

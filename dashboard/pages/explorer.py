@@ -268,6 +268,13 @@ def license_lines(about: pd.DataFrame, has_computed: bool) -> list[str]:
     return lines
 
 
+def citation_line(lang: str) -> str:
+    """The run id and data vintage of the rows (:func:`etl.citation.current`)."""
+    from etl import citation as vintage_citation
+
+    return vintage_citation.current(lang)
+
+
 def csv_text(rows: pd.DataFrame, comments: Sequence[str]) -> str:
     """The tidy rows as CSV, preceded by ``# `` comment lines."""
     head = "".join(f"# {line.replace(chr(10), ' ')}\n" for line in comments)
@@ -492,7 +499,8 @@ def _comments(rows: pd.DataFrame, about: pd.DataFrame, query: dict[str, Any], la
     cite = citation(about, read.sources(), read.data_vintage()["built_at"], url, lang)
     note = [pick(f"Only the {len(rows):,} rows the table showed after its filter.",
                  f"仅包含表格筛选后显示的 {len(rows):,} 行。", lang)] if filtered else []
-    return [cite, *note, *license_lines(about, bool(rows["computed"].any()) if not rows.empty else False)]
+    computed = bool(rows["computed"].any()) if not rows.empty else False
+    return [cite, citation_line(lang), *note, *license_lines(about, computed)]
 
 
 @callback(Output(ID.GRID, "rowData"), Output(ID.COUNT, "children"), Output(ID.ABOUT, "children"),
