@@ -74,4 +74,4 @@ def test_every_surface_states_the_api_run_id(app: dash.Dash, client: Any) -> Non
     for lang in ("en", "zh"):
         page_html = render(build("CHN"), lang)
         cited = re.findall(r'<span class="vintage" data-run="([^"]*)">([^<]*)</span>', page_html)
-        assert cited == [(run, citation.vintage_text(read.data_vintage(), lang, advice=False))]
+        assert cited == [(run, citation.vintage_text(read.data_vintage(), lang, advice=False, compact=True))]

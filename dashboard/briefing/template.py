@@ -483,7 +483,7 @@ def sources_section(b: Brief, lang: str) -> str:
                 f"group values marked * and the index are computed here.",
                 f"世界互联网大会数字经济观察：《理事会简报：{names[b.code]}（{b.code}）》。统计数据：世界银行世界发展指标及"
                 f"上列其他来源，除另有说明外采用 CC BY 4.0 许可；排名、标 * 的组别数值和指数由本平台计算。", lang)
-    vintage = citation.vintage_text(b.vintage, lang, advice=False)
+    vintage = citation.vintage_text(b.vintage, lang, advice=False, compact=True)
     return (f'<footer class="cite"><h2>{_e(title)}</h2><p>{"; ".join(parts)}.</p>'
             f'<p>{_e(pick("Cite as: ", "引用：", lang))}{_e(cite)} '
             f'<span class="vintage" data-run="{_e(b.vintage.get("run_id") or "")}">{_e(vintage)}</span></p></footer>')
