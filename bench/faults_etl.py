@@ -155,7 +155,7 @@ API_FAULTS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
 
 def run_api(work: Path, only: str) -> list[Outcome]:
     """Each hostile-server fault against the real client: a clear SourceError or InputError, or a defect."""
-    from etl.sources.worldbank_api import WorldBankClient
+    from etl.snapshot.worldbank import WorldBankClient
 
     outcomes = []
     with FakeWorldBank() as fake:

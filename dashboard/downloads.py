@@ -19,7 +19,7 @@ import pandas as pd
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from etl.export import FORMULA_START
 
 
 def risky(value: object) -> bool:

@@ -8,6 +8,8 @@ from typing import Any
 
 import duckdb
 
+from etl.atomic import write_atomic
+
 SCHEMA = """CREATE TABLE IF NOT EXISTS changes (
     run_id       VARCHAR NOT NULL,   -- the run that made the change
     previous_run VARCHAR,            -- the run that built the warehouse it replaced
@@ -75,7 +77,5 @@ def write_summary(target: Path, summary: dict[str, Any]) -> Path:
     folder = log_dir(target)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{summary['run_id']}.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(summary, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    write_atomic(path, json.dumps(summary, indent=1, ensure_ascii=False) + "\n")
     return path

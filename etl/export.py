@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from etl import citation, config, read
+from etl.atomic import atomic_path
 
 FORMATS = ("csv", "parquet")
 MEDIA_TYPES = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
@@ -35,6 +36,7 @@ FLAG_FIELDS = {"computed": "true for a value computed here, not published by the
                "n_members": "computed group values: member countries of the group",
                "coverage": "computed group values: share of the group's weight that reports (published from 2/3)"}
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_SQL = "(" + ", ".join(f"chr({ord(c)})" for c in FORMULA_START) + ")"   # the same characters, in SQL
 
 
 def _licenses(source: dict[str, Any]) -> list[dict[str, str]]:
@@ -77,20 +79,35 @@ def _schema(table: str, columns: list[tuple[str, str, bool]], frame: pd.DataFram
     return schema
 
 
-def _for_csv(frame: pd.DataFrame, columns: list[tuple[str, str, bool]]) -> pd.DataFrame:
-    """Text cells that a spreadsheet would run as formulas get a leading apostrophe (OWASP's CSV-injection rule);
-    dates and times are written in ISO 8601."""
-    out = frame.copy()
+def _sql_name(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def write_csv(frame: pd.DataFrame, columns: list[tuple[str, str, bool]], target: Path) -> None:
+    """``frame`` as CSV (header, LF line ends, empty for null), written by DuckDB: text cells that a spreadsheet
+    would run as formulas get a leading apostrophe (OWASP's CSV-injection rule); dates and times in ISO 8601."""
+    import duckdb
+
     kinds = {name: kind for name, kind, _ in columns}
+    out = frame.copy(deep=False)
+    exprs = []
     for column in out.columns:
-        series = out[column]
-        if kinds[column] == "DATE":
-            out[column] = series.map(lambda v: pd.Timestamp(v).strftime("%Y-%m-%d") if pd.notna(v) else None)
-        elif kinds[column].startswith("TIMESTAMP"):
-            out[column] = series.map(lambda v: pd.Timestamp(v).isoformat() if pd.notna(v) else None)
-        elif series.dtype == object or pd.api.types.is_string_dtype(series):
-            out[column] = series.map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v)
-    return out
+        name, kind = _sql_name(column), kinds[column]
+        if kind == "DATE":
+            out[column] = out[column].map(lambda v: pd.Timestamp(v).strftime("%Y-%m-%d") if pd.notna(v) else None)
+        elif kind.startswith("TIMESTAMP"):
+            out[column] = out[column].map(lambda v: pd.Timestamp(v).isoformat() if pd.notna(v) else None)
+        elif out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            text = f"CAST({name} AS VARCHAR)"
+            exprs.append(f"CASE WHEN left({text}, 1) IN {FORMULA_SQL} THEN chr(39) || {text} ELSE {text} END AS {name}")
+            continue
+        exprs.append(name)
+    con = duckdb.connect()   # in memory, only to write the file fast (2 M rows in about a second)
+    try:
+        con.register("frame", out)
+        con.sql(f"SELECT {', '.join(exprs)} FROM frame").write_csv(str(target), header=True)
+    finally:
+        con.close()
 
 
 def _frames(db: read.Warehouse) -> tuple[dict[str, list[tuple[str, str, bool]]], dict[str, pd.DataFrame]]:
@@ -156,7 +173,7 @@ def export(out: Path, fmt: str = "csv", *, db: read.Warehouse | None = None) -> 
         for table, frame in frames.items():
             target = tmp / "data" / f"{table}.{fmt}"
             if fmt == "csv":
-                _for_csv(frame, columns[table]).to_csv(target, index=False, lineterminator="\n")
+                write_csv(frame, columns[table], target)
             else:
                 frame.to_parquet(target, index=False)
         descriptor = describe(db, fmt, frames, columns)
@@ -192,12 +209,11 @@ def bundle_zip(db: read.Warehouse | None = None) -> Path:
         shutil.rmtree(work, ignore_errors=True)
         try:
             export(work / "bundle", "csv", db=db)
-            tmp = folder / f".{target.name}.tmp"
-            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+            with atomic_path(target) as tmp, \
+                    zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
                 for path in sorted((work / "bundle").rglob("*")):
                     if path.is_file():
                         zf.write(path, path.relative_to(work / "bundle").as_posix())
-            os.replace(tmp, target)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         for old in folder.glob("wic-observatory-*-csv.zip"):

@@ -13,6 +13,11 @@ Definitions (the window and the change span are in ``etl/meta/facts.yaml``):
   the earlier first), both years stated.
 - *group value*: computed here where the source publishes none (:mod:`etl.aggregates`), with its coverage,
   members reporting and carried, and the share of the weight carried.
+- *value for a year* (:func:`values_for_year`): a country's value in that year, or, for sources published in
+  editions (``edition_window`` in the step's ``.meta.yaml``), its nearest earlier edition within the window,
+  carried with its own year.
+- *history only* (``history_only: true`` in the step's ``.meta.yaml``): a series that is no longer updated is
+  never ranked; its latest year is stated with "no newer data".
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ from typing import Any
 
 from etl import read
 from etl.config import META_DIR
+from etl.errors import InputError
 from etl.inputs import load_yaml
 from etl.numbers import NO_DATA, fmt, fmt_delta, ordinal
+from etl.steps import SOURCES_DIR, step_meta
 
 WIC = "WIC"
 HEADLINE = ["IT.NET.USER.ZS", "IT.NET.BBND.P2", "IT.CEL.SETS.P2", "IT.NET.SECR.P6", "GB.XPD.RSDV.GD.ZS",
@@ -99,7 +106,7 @@ class Fact:
     rank: Rank | None
     member_rank: Rank | None
     window: tuple[int, int] | None
-    not_ranked: str | None     # stale | group | none (why there is no rank)
+    not_ranked: str | None     # stale | history_only | group | none (why there is no rank)
     change: Change | None
     change_target: int | None  # the base year looked for when there is no change
 
@@ -119,6 +126,64 @@ class Fact:
         out["carried"], out["partial"] = self.carried, self.partial
         out["window"] = list(self.window) if self.window else None
         return out
+
+
+@dataclass(frozen=True)
+class EditionValue:
+    """A country's (or group's) value drawn for a target year, with its own year (earlier when carried)."""
+
+    iso3: str
+    value: float
+    year: int
+    carried: bool              # from an earlier edition: the target year has no value
+
+
+# --- source rules ----------------------------------------------------------------------------------------
+
+@cache
+def _source_rules(dataset: str) -> tuple[int, bool]:
+    """(edition window, history only) declared in a step's ``.meta.yaml``; (0, False) for other datasets."""
+    path = SOURCES_DIR / f"{dataset}.meta.yaml"
+    return parse_rules(step_meta(dataset), str(path)) if path.is_file() else (0, False)
+
+
+def parse_rules(meta: dict[str, Any], where: str) -> tuple[int, bool]:
+    """``edition_window`` (whole years 0-10, default 0) and ``history_only`` (true/false) of one step's metadata."""
+    window = meta.get("edition_window", 0)
+    if isinstance(window, bool) or not isinstance(window, int) or not 0 <= window <= 10:
+        raise InputError(where, "edition_window must be a whole number of years from 0 to 10",
+                         field="edition_window", value=repr(window))
+    flag = meta.get("history_only", False)
+    if not isinstance(flag, bool):
+        raise InputError(where, "history_only must be true or false", field="history_only", value=repr(flag))
+    return window, flag
+
+
+def edition_window(indicator: str, *, db: read.Warehouse | None = None) -> int:
+    """How many years back a missing value may be drawn from the nearest earlier edition (0: never)."""
+    return _source_rules(str(read.indicator_meta(indicator, db=db).get("dataset")))[0]
+
+
+def history_only(indicator: str, *, db: read.Warehouse | None = None) -> bool:
+    """The series is no longer updated (declared by its step): never ranked as current."""
+    return _source_rules(str(read.indicator_meta(indicator, db=db).get("dataset")))[1]
+
+
+def values_for_year(indicator: str, year: int, *, window: int | None = None,
+                    db: read.Warehouse | None = None) -> list[EditionValue]:
+    """Every country's and group's value for ``year``: its own, else its latest in ``year - window``..``year``.
+
+    ``window`` defaults to the source's ``edition_window`` (0 for yearly sources: only that year's values).
+    Sorted by iso3.
+    """
+    span = edition_window(indicator, db=db) if window is None else window
+    if span < 0:
+        raise ValueError(f"window must be >= 0, got {span}")
+    out: dict[str, EditionValue] = {}
+    for y in range(year - span, year + 1):   # a later edition replaces an earlier one
+        for iso3, value in read.year_values(indicator, y, db=db):
+            out[iso3] = EditionValue(iso3, value, y, y != year)
+    return [out[k] for k in sorted(out)]
 
 
 # --- computing ----------------------------------------------------------------------------------------
@@ -144,7 +209,7 @@ def _ranking(indicator: str, among: str | None, db: read.Warehouse | None) -> di
 
     def build() -> dict[str, tuple[int, int]]:
         span = window(indicator, db=w)
-        if span is None:
+        if span is None or history_only(indicator, db=w):
             return {}
         pool = _economies(w) if among is None else read.group_sets(db=w)[among] & _economies(w)
         latest = read.latest_by_country(indicator, db=w)
@@ -206,6 +271,8 @@ def fact(iso3: str, indicator: str, *, year: int | None = None, db: read.Warehou
     not_ranked: str | None = None
     if is_group:
         not_ranked = "group"
+    elif history_only(indicator, db=db):
+        not_ranked = "history_only"
     else:
         hit = _ranking(indicator, None, db).get(iso3)
         if hit:
@@ -309,7 +376,30 @@ def labels(f: Fact, lang: str, *, inputs: str | None = None) -> list[str]:
                              basis=_text("basis", basis, lang)))
     elif f.source == "derived":
         out.append(_text("labels", "derived", lang, inputs=inputs or "WDI"))
+    if f.not_ranked == "history_only":
+        out.append(history_text(f, lang))
     return out
+
+
+def history_text(f: Fact, lang: str) -> str:
+    """'history only: latest 2018, no newer data' (the newest year of the series, not of this country)."""
+    last = f.window[1] if f.window else f.year
+    return _text("labels", "history_only", lang, year=last)
+
+
+def edition_text(year: int, lang: str) -> str:
+    """'2022 edition, carried': a value drawn from an earlier edition."""
+    return _text("labels", "edition", lang, year=year)
+
+
+def editions_note(values: Sequence[EditionValue], window: int, lang: str) -> str:
+    """'12 of 190 drawn from an earlier edition (within 2 years)', or '' when none is carried."""
+    carried = [v for v in values if v.carried]
+    if not carried:
+        return ""
+    years = sorted({v.year for v in carried})
+    return _text("labels", "editions_note", lang, n=len(carried), m=len(values), window=window,
+                 years="–".join(str(y) for y in ([years[0], years[-1]] if len(years) > 1 else years)))
 
 
 def star(f: Fact) -> str:
@@ -331,6 +421,8 @@ def rank_text(f: Fact, lang: str) -> str:
     if f.rank is None:
         if f.not_ranked == "stale":
             return _text("rank", "stale", lang, year=f.year)
+        if f.not_ranked == "history_only":
+            return _text("rank", "history_only", lang, year=f.window[1] if f.window else f.year)
         return _text("rank", f.not_ranked or "none", lang)
     r = f.rank
     return _text("rank", "ranked", lang, rank=ordinal(r.rank, lang) if lang != "zh" else r.rank, n=r.n,

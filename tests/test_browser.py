@@ -55,7 +55,7 @@ def server(warehouse_path: Path) -> Iterator[str]:
     wait_until(healthy, "the dashboard server to answer /healthz", timeout=60)
     yield base
     proc.terminate()
-    proc.wait(timeout=10)
+    proc.wait(timeout=60)
     assert OUTSIDE == [], f"requests left 127.0.0.1: {OUTSIDE[:5]}"
 
 
@@ -125,8 +125,9 @@ def test_page_loads_without_console_errors(server: str, watched: Watched, name: 
 def test_map_draws_country_shapes_and_the_slider_moves_the_year(server: str, watched: Watched) -> None:
     page = watched.page
     page.goto(f"{server}/map?indicator=IT.NET.USER.ZS&year=2020&lang=en")
-    ready(page)
-    assert page.locator(".geo path.choroplethlocation").count() > 150
+    ready(page)   # the shapes may come one callback after the first (empty) figure: wait for them
+    page.wait_for_function("() => document.querySelectorAll('.geo path.choroplethlocation').length > 150",
+                           timeout=20_000)
     assert "2020" in page.locator(".gtitle").first.text_content() or ""
     page.locator("#map-year [role=slider]").focus()
     page.keyboard.press("ArrowLeft")

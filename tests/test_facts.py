@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 
 from dashboard.briefing import build, narrative, render
 from etl import cli, facts, read
+from etl.errors import InputError
 
 
 @pytest.fixture(scope="module")
@@ -346,3 +347,81 @@ def test_the_index_names_every_source_it_is_computed_from(P: SimpleNamespace, db
         assert named in _texts(P.country.layout(iso3="CHN", lang=lang))
         assert named in " ".join(_strip(render(build("CHN"), lang)))
     assert {"egdi", "gtmi"} <= datasets
+
+
+# --- values for a year: the nearest earlier edition within the source's window --------------------------
+
+def _brute_values_for_year(db: read.Warehouse, indicator: str, year: int, window: int) -> dict[str, tuple[float, int]]:
+    """What values_for_year must return, computed from the observations table directly."""
+    obs = db.frame("SELECT iso3, year, value FROM observations WHERE indicator = ? AND year BETWEEN ? AND ?",
+                   [indicator, year - window, year])
+    out: dict[str, tuple[float, int]] = {}
+    for iso3, y, v in sorted(obs.itertuples(index=False), key=lambda r: (r[0], r[1])):
+        out[iso3] = (float(v), int(y))
+    return out
+
+
+@pytest.mark.parametrize(("meta", "field"), [({"edition_window": -1}, "edition_window"),
+                                             ({"edition_window": 2.5}, "edition_window"),
+                                             ({"edition_window": True}, "edition_window"),
+                                             ({"edition_window": 11}, "edition_window"),
+                                             ({"history_only": "yes"}, "history_only")])
+def test_a_bad_source_rule_is_a_one_line_error(meta: dict[str, Any], field: str) -> None:
+    with pytest.raises(InputError) as err:
+        facts.parse_rules(meta, "etl/sources/x.meta.yaml")
+    assert err.value.field == field and "x.meta.yaml" in str(err.value) and "\n" not in str(err.value)
+    assert facts.parse_rules({}, "x") == (0, False)
+    assert facts.parse_rules({"edition_window": 2, "history_only": True}, "x") == (2, True)
+
+
+def test_edition_sources_declare_their_window_and_yearly_ones_none(db: read.Warehouse) -> None:
+    assert facts.edition_window("UNDESA.EGDI", db=db) == 2 and facts.edition_window("WB.GTMI", db=db) == 2
+    assert facts.edition_window("OECD.DGI", db=db) == 1 and facts.edition_window("EC.EGOV", db=db) == 2
+    assert facts.edition_window("IT.NET.USER.ZS", db=db) == 0 and facts.edition_window("IT_MOB_3GNTWK", db=db) == 0
+
+
+@pytest.mark.parametrize(("indicator", "years"), [("UNDESA.EGDI", range(2003, 2026)), ("WB.GTMI", range(2020, 2024)),
+                                                  ("EC.EGOV", range(2020, 2024)), ("IT.NET.USER.ZS", (2019, 2023))])
+def test_values_for_year_are_the_own_year_else_the_nearest_earlier_edition(db: read.Warehouse, indicator: str,
+                                                                           years: range) -> None:
+    window = facts.edition_window(indicator, db=db)
+    for year in years:
+        got = {e.iso3: (e.value, e.year) for e in facts.values_for_year(indicator, year, db=db)}
+        assert got == _brute_values_for_year(db, indicator, year, window), (indicator, year)
+        for e in facts.values_for_year(indicator, year, db=db):
+            assert e.carried == (e.year != year) and year - window <= e.year <= year
+
+
+def test_egdi_off_years_are_drawn_from_the_last_edition_never_as_no_data(db: read.Warehouse) -> None:
+    own_2022 = dict(read.year_values("UNDESA.EGDI", 2022, db=db))
+    drawn_2023 = facts.values_for_year("UNDESA.EGDI", 2023, db=db)
+    assert len(own_2022) >= 193 and {e.iso3: e.value for e in drawn_2023} == own_2022
+    assert all(e.carried and e.year == 2022 for e in drawn_2023)
+    assert {e.iso3 for e in facts.values_for_year("UNDESA.EGDI", 2007, db=db)} == \
+        set(dict(read.year_values("UNDESA.EGDI", 2005, db=db)))   # 2006 and 2007: no edition; 2005 within 2 years
+    assert facts.values_for_year("UNDESA.EGDI", 2023, window=0, db=db) == []   # no window: nothing carried
+    assert facts.values_for_year("UNDESA.EGDI", 2027, db=db) == []   # beyond the window: no data, said so
+    note = facts.editions_note(drawn_2023, 2, "en")
+    assert note.startswith(f"{len(drawn_2023)} of {len(drawn_2023)} drawn from an earlier edition (2022; within 2")
+    assert facts.editions_note(facts.values_for_year("UNDESA.EGDI", 2022, db=db), 2, "en") == ""
+    assert "2022" in facts.editions_note(drawn_2023, 2, "zh")
+    assert facts.edition_text(2022, "en") == "2022 edition, carried"
+
+
+# --- history-only series: latest year stated, never ranked as current ------------------------------------
+
+def test_a_history_only_series_states_its_last_year_and_is_not_ranked(db: read.Warehouse) -> None:
+    assert facts.history_only("IT_MOB_3GNTWK", db=db) and not facts.history_only("UNDESA.EGDI", db=db)
+    newest = int(read.country_years("IT_MOB_3GNTWK", db=db)["year"].max())
+    assert newest == 2018
+    ken = facts.fact("KEN", "IT_MOB_3GNTWK", db=db)
+    assert ken.value is not None and ken.year == 2018   # a 2018 value: inside the rank window, yet not ranked
+    window = facts.window("IT_MOB_3GNTWK", db=db)
+    assert window is not None and window[0] <= 2018 <= window[1]
+    assert ken.rank is None and ken.member_rank is None and ken.not_ranked == "history_only"
+    assert facts.rank_text(ken, "en") == "not ranked: latest 2018, no newer data"
+    assert "history only: latest 2018, no newer data" in facts.labels(ken, "en")
+    assert "2018" in facts.rank_text(ken, "zh") and any("2018" in x for x in facts.labels(ken, "zh"))
+    assert facts.flat(ken)["not_ranked"] == "history_only" and facts.flat(ken)["rank"] is None
+    egdi = facts.fact("KEN", "UNDESA.EGDI", db=db)   # a current digital-government series is still ranked
+    assert egdi.rank is not None and egdi.not_ranked is None

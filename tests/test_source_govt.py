@@ -79,6 +79,33 @@ def test_egdi_values_against_the_raw_files(db: read.Warehouse) -> None:
                 assert _value(db, r["country-code"], "UNDESA.EGDI", year) == pytest.approx(float(r["e-gov-index"]))
 
 
+def test_a_country_named_otherwise_in_each_copy_has_one_series(db: read.Warehouse) -> None:
+    """Czechia is "Czech Republic " in the survey files and "Czech Republic" in the UNU-EGOV copies, whose name
+    list says "Czechia"; North Macedonia is "The former Yugoslav Republic of Macedonia" there until 2018."""
+    un = {r["Country Name"].strip(): r for r in _raw("un-egdi/EGOV_DATA_2018.csv")}
+    assert "Czech Republic" in un and _value(db, "CZE", "UNDESA.EGDI", 2018) == float(
+        un["Czech Republic"]["E-Government Index"])
+    for year in (2010, 2012, 2014, 2016, 2018):
+        unu = {r["country-name"]: r for r in _raw(f"un-egdi/from-UNU-EGOV/egdi-{year}.csv")}
+        assert _value(db, "CZE", "UNDESA.EGDI", year) == pytest.approx(float(unu["Czech Republic"]["e-gov-index"]))
+    years = [r[0] for r in db.rows("SELECT year FROM observations WHERE iso3 = 'MKD' AND indicator = 'UNDESA.EGDI' "
+                                   "ORDER BY year")]
+    assert years == [2003, 2004, 2005, 2008, 2010, 2012, 2014, 2016, 2018, 2020, 2022, 2024]
+
+
+def test_oecd_and_eu_no_country_dropped(db: read.Warehouse) -> None:
+    dgi = {r["\ufeffcc_iso3c" if "\ufeffcc_iso3c" in r else "cc_iso3c"] for r in _raw(DGI)}
+    got = {r[0] for r in db.rows("SELECT DISTINCT iso3 FROM observations WHERE source = 'oecd_dgi' "
+                                 "AND indicator LIKE 'OECD.DGI%'")}
+    assert got == dgi and len(dgi) == 38
+    eu_codes = {r["Country"] for r in _raw(EU) if r["variable"] and 2020 <= int(r["year"]) <= 2022}
+    two_letter = {"EL": "GRC", "UK": "GBR"}
+    iso2 = dict(db.rows("SELECT iso2, iso3 FROM countries WHERE iso2 IS NOT NULL"))
+    want = {two_letter.get(c) or iso2.get(c, "EUU" if c.startswith("EU") else c) for c in eu_codes}
+    got_eu = {r[0] for r in db.rows("SELECT DISTINCT iso3 FROM observations WHERE source = 'eu_egov'")}
+    assert got_eu == want, sorted(got_eu ^ want)
+
+
 def test_egdi_2024_leaders_held_out(db: read.Warehouse) -> None:
     """Published: Denmark 0.9847 rank 1, Kyrgyzstan 0.7316 rank 78, Central African Republic last (193)."""
     raw = sorted(_raw(EGDI_2024), key=lambda r: -float(r["E_Index"]))
@@ -155,7 +182,8 @@ def test_sdg_series_against_the_raw_files_and_stale(db: read.Warehouse) -> None:
     assert _value(db, "CRI", "IT_MOB_OWN", 2016) is None   # published as 111 %: left out, with a warning
     assert "6 published percentages above 100 left out" in read.runs(db=db).iloc[0]["warnings"]
     stale = db.rows("SELECT code, note, in_catalog FROM indicators WHERE dataset = 'sdg_ict'")
-    assert len(stale) == 40 and all(n.startswith("Stale: the series ends in") and not c for _, n, c in stale)
+    assert len(stale) == 40
+    assert all(n.startswith("Stale: latest 20") and "no newer data" in n and not c for _, n, c in stale)
     last = db.rows("SELECT max(year) FROM observations WHERE source = 'sdg_ict' AND indicator NOT LIKE 'SE_ADT%'")
     assert last == [(2018,)]
     assert "STALE" in read.sources(db=db).set_index("id").loc["sdg_ict", "description"]
@@ -223,6 +251,13 @@ CASES: list[tuple[str, str, Callable[[Path], tuple[str, bytes]], tuple[str, int 
      (GTMI, None, "Code", "matches no country")),
     ("gtmi off the scale", "gtmi", _edit(GTMI, "0.35360839182572645", "35.36"),
      (GTMI, None, "GTMI", "outside the scale 0 to 1")),
+    ("gtmi non-numeric", "gtmi", _edit(GTMI, "0.35360839182572645", "n.a."), (GTMI, None, "GTMI", "not a number")),
+    ("gtmi duplicate country-year", "gtmi", _dup_line(GTMI, 3), (GTMI, 4, None, "duplicate country-year")),
+    ("oecd renamed column", "oecd_dgi", _edit(DGI, '"variable","value"', '"variable","score"'),
+     (DGI, 1, None, "missing column")),
+    ("oecd off the 0-1 scale", "oecd_dgi",
+     _edit(DGI, '"KOR",2023,"digital_design",0.971', '"KOR",2023,"digital_design",97.1'),
+     (DGI, 2, "value", "outside the scale 0 to 1")),
     ("oecd unknown code", "oecd_dgi", _edit(DGI, '"KOR",2023,"digital_design"', '"KOX",2023,"digital_design"'),
      (DGI, 2, "cc_iso3c", "matches no country")),
     ("oecd non-numeric", "oecd_dgi", _edit(DGI, '"KOR",2023,"digital_design",0.971', '"KOR",2023,"digital_design",x'),
@@ -234,6 +269,11 @@ CASES: list[tuple[str, str, Callable[[Path], tuple[str, bytes]], tuple[str, int 
      (EU, None, "Value", "outside the scale 0 to 100")),
     ("eu unknown code", "eu_egov", _edit(EU, "2022,AT,e_gov_0_score", "2022,XX,e_gov_0_score"),
      (EU, None, "Country", "matches no country")),
+    ("eu non-numeric", "eu_egov", _edit(EU, "EGOV_LIFE_EVENTS,eGov_score,77.75286615411174",
+                                        "EGOV_LIFE_EVENTS,eGov_score,n/a"), (EU, 34984, "Value", "not a number")),
+    ("eu duplicate country-year", "eu_egov", _dup_line(EU, 34984), (EU, 34985, None, "duplicate country-year")),
+    ("sdg renamed column", "sdg_ict", _edit(SDG_3G, "year,it_mob_3gntwk\n", "year,value\n"),
+     (SDG_3G, 1, None, "missing column")),
     ("sdg unknown M49 code", "sdg_ict", _edit(SDG_3G, "\n4,notspec", "\n9999,notspec"),
      (SDG_3G, None, "geo_area", "matches no country")),
     ("sdg non-numeric", "sdg_ict", _edit(SDG_3G, "1,notspec,percent,2014,63.13882", "1,notspec,percent,2014,x"),
@@ -261,6 +301,8 @@ def test_bad_input_names_file_row_and_field(case: str, step: str, breaker: Calla
         assert err.value.row is not None and err.value.row > 1
     if field is not None:
         assert err.value.field == field, str(err.value)
+    if words != "missing column":
+        assert err.value.value, str(err.value)   # the offending value is named
     assert "\n" not in str(err.value)
 
 

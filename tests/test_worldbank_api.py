@@ -15,7 +15,7 @@ from fake_worldbank import DEFAULT_LASTUPDATED, UPDATED_LASTUPDATED, FakeWorldBa
 
 from etl import config
 from etl.errors import InputError, SourceError
-from etl.sources.worldbank_api import COUNTRY_COLUMNS, WorldBankClient, extract
+from etl.snapshot.worldbank import COUNTRY_COLUMNS, WorldBankClient, extract
 
 RAW = config.raw_dir()
 BIG = "SP.POP.TOTL"  # 17,394 rows, 264 codes x 66 years

@@ -6,7 +6,6 @@ import contextlib
 import functools
 import json
 import os
-import shutil
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -173,11 +172,11 @@ def _etl(options: dict[str, Any], register: Path | None) -> int:
         ctx.members_file = register.resolve()
     source, indicators = options["source"], options["indicators"]
     if source == "worldbank":
-        from etl.sources import worldbank_api
+        from etl.snapshot import worldbank
 
         out = config.cache_dir() / "worldbank" / "extract"
-        result = worldbank_api.extract(_worldbank_codes(indicators), out,
-                                       cache_dir=config.cache_dir() / "worldbank" / "pages", progress=progress)
+        result = worldbank.extract(_worldbank_codes(indicators), out,
+                                   cache_dir=config.cache_dir() / "worldbank" / "pages", progress=progress)
         ctx.warnings.extend(result.warnings)
         ctx.iso_raw, ctx.raw = ctx.raw, out
         ctx.dataset, ctx.loaded_from = "worldbank-api", config.worldbank_api_url()
@@ -207,24 +206,23 @@ def _etl(options: dict[str, Any], register: Path | None) -> int:
 
 def _keep_register(path: Path) -> None:
     """Make a loaded register the one of record in the members folder, so later runs keep it."""
+    from etl.atomic import atomic_path, copy_atomic
     from etl.sources.members import EXCEL_SUFFIXES, read_register
     from etl.steps import step_meta
 
     dest = config.members_dir() / "members.csv"
     if dest.exists() and dest.resolve() == path:
         return
-    tmp = dest.with_name(".members.csv.tmp")
     if path.suffix.lower() in EXCEL_SUFFIXES:
         import csv
 
         columns = step_meta("members")["member_columns"]
-        with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        with atomic_path(dest) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
             writer.writeheader()
             writer.writerows(read_register(path))
     else:
-        shutil.copyfile(path, tmp)
-    os.replace(tmp, dest)
+        copy_atomic(path, dest)
     print(f"the register is now {dest}")
 
 

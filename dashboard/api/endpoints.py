@@ -367,7 +367,8 @@ FACT_COLUMNS = (
     Column("window_to", INT, "The ranking window's last year (the newest year with data)"),
     Column("member_rank", INT, "Rank among the WIC member countries in the same window"),
     Column("n_member_ranked", INT, "How many member countries are ranked"),
-    Column("not_ranked", S, "Why there is no rank: stale (latest value older than the window), group or none"),
+    Column("not_ranked", S, "Why there is no rank: stale (latest value older than the window), history_only "
+           "(a series no longer updated), group or none"),
     Column("change", N, "The change over 5 years (or the nearest year within one), in the indicator's unit"),
     Column("change_year", INT, "The later year of the change"),
     Column("change_base_year", INT, "The earlier year of the change"),

@@ -18,6 +18,7 @@ from dashboard import i18n
 from dashboard.briefing import template
 from dashboard.briefing.build import BriefingError, build, check_subject
 from etl import config, read
+from etl.atomic import copy_atomic
 
 HERE = Path(__file__).resolve().parent
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -71,10 +72,7 @@ def html_to_pdf(html_text: str, out: Path) -> Path:
         if not target.exists() or target.stat().st_size == 0:
             tail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
             raise BriefingError(f"Chromium could not print the brief (exit {proc.returncode}): {tail[0]}")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        partial = out.with_name(f".{out.name}.{os.getpid()}.part")
-        shutil.copyfile(target, partial)
-        os.replace(partial, out)
+        copy_atomic(target, out)
     return out
 
 
@@ -122,9 +120,7 @@ def write_brief(code: str, lang: str = "en", out: Path | None = None) -> Path:
     target = check_output(out if out is not None else Path(f"brief-{code}-{lang}.pdf"))
     source = cached_pdf(code, lang)
     try:
-        partial = target.with_name(f".{target.name}.{os.getpid()}.part")
-        shutil.copyfile(source, partial)
-        os.replace(partial, target)
+        copy_atomic(source, target)
     except OSError as exc:
         raise BriefingError(f"cannot write {target}: {exc.strerror or exc}") from exc
     return target

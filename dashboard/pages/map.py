@@ -149,9 +149,11 @@ def layout(**query: object) -> html.Div:
 
 
 def map_rows(values: list[tuple[str, float]], names: dict[str, str], unit: str, year: int, lang: str,
-             star: str = "") -> list[tuple[str, float, str, str, int, str]]:
+             star: str = "", editions: dict[str, int] | None = None) -> list[tuple[str, float, str, str, int, str]]:
     """(iso3, value, hover label, name, rank, formatted value) sorted by value, highest first (rank 1 of those
-    drawn for the year, said so in the label); ``star`` marks values computed here (derived indicators)."""
+    drawn for the year, said so in the label); ``star`` marks values computed here (derived indicators);
+    ``editions`` (iso3 -> year) are values carried from an earlier edition, labelled so."""
+    editions = editions or {}
     ordered = sorted(values, key=lambda v: -v[1])
     out, rank, previous = [], 0, None
     of = pick(f" of {len(ordered)} in {year}", f"（{year}年{len(ordered)}个中）", lang)
@@ -159,6 +161,8 @@ def map_rows(values: list[tuple[str, float]], names: dict[str, str], unit: str, 
         if value != previous:
             rank, previous = i, value
         name, shown = names.get(iso3, iso3), i18n.fmt(value, lang) + star
+        if iso3 in editions:
+            shown += f" ({facts.edition_text(editions[iso3], lang)})"
         out.append((iso3, value, f"<b>{name}</b><br>{shown} {unit}<br>#{rank}{of}", name, rank, shown))
     return out
 
@@ -251,12 +255,16 @@ def render(indicator: str, year: int, scale: str, region: str, flags: list[str],
     if region:
         drawn = [s for s in drawn if s[0] in sets[region]]
     keep = {s[0] for s in drawn} & (sets[WIC] if "members" in flags else {s[0] for s in drawn})
-    everything = read.year_values(indicator, year)
-    values = [(c, v) for c, v in everything if c in keep]
-    wic = facts.fact(WIC, indicator, year=year) if any(c == WIC for c, _ in everything) else None
+    everything = facts.values_for_year(indicator, year)   # with the nearest earlier edition, for edition sources
+    drawn_values = [e for e in everything if e.iso3 in keep]
+    values = [(e.iso3, e.value) for e in drawn_values]
+    editions = {e.iso3: e.year for e in drawn_values if e.carried}
+    wic = facts.fact(WIC, indicator, year=year) if any(e.iso3 == WIC and not e.carried for e in everything) else None
     unit = i18n.unit(meta, lang)
-    rows = map_rows(values, components.names(lang), unit, year, lang, "*" if meta.get("dataset") == "derived" else "")
-    note = components.caption(meta, lang, str(year))
+    rows = map_rows(values, components.names(lang), unit, year, lang, "*" if meta.get("dataset") == "derived" else "",
+                    editions)
+    carried_note = facts.editions_note(drawn_values, facts.edition_window(indicator), lang)
+    note = components.caption(meta, lang, str(year)) + (f"  ·  {carried_note}" if carried_note else "")
     fig = figures.choropleth([r[:3] for r in rows], drawn, title=f"{i18n.name(meta, lang)}, {year}", note=note,
                              colorbar=unit, log=scale == "log",
                              outline=sorted(sets[WIC]) if "outline" in flags else (), nodata=t("nodata", lang),
@@ -273,7 +281,8 @@ def render(indicator: str, year: int, scale: str, region: str, flags: list[str],
         request = components.data_request([indicator], group=group, year_from=year, year_to=year)
     views = components.view_links(indicator, lang, year=year, current="map",
                                   countries=[region] if region else [WIC] if "members" in flags else [])
-    return (fig, note, summary_text(rows, meta, year, lang, wic), table, query,
+    summary = summary_text(rows, meta, year, lang, wic) + (f" {carried_note}." if carried_note else "")
+    return (fig, note, summary, table, query,
             [views, components.get_data(request, lang)], str(year))
 
 

@@ -99,7 +99,7 @@ def transform(ctx: Context, con: duckdb.DuckDBPyConnection, m49: dict[str, str],
                 specs[code] = {
                     "name_en": spec["name_en"] + label_en, "name_zh": spec["name_zh"] + label_zh, "unit": unit,
                     "unit_zh": unit_zh, "higher_is_better": True,
-                    "note": f"Stale: the series ends in {last}; history only, not a current value.",
+                    "note": f"Stale: latest {last}, no newer data (history only, never ranked as current).",
                     "definition": f"SDG series {spec['code']}{label_en}, UN SDG Global Database as exported in "
                                   f"October 2020 (data to {last}; revised since by the custodian).",
                 }

@@ -1,27 +1,20 @@
-"""Live World Bank Indicators API v2 client: the extract step of ``wic etl --source worldbank``.
+"""World Bank API v2 HTTP client: deadlines, retries, a page cap, same-host redirects and an on-disk page cache.
 
-The client pages through the API with retries and consistency checks, keeps every page body in an on-disk
-cache so that an interrupted run resumes, and :func:`extract` writes the result in exactly the layout of
-the offline mirror (``datahub-wdi/<CODE>.csv`` + ``<CODE>.datapackage.json`` and
-``wb-country-metadata/wb_api_country_list_2024-06.csv``), so the offline loader reads it unchanged.
+Every page body is kept in the cache so that an interrupted run resumes; a download whose header changes
+between pages starts again from page 1.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
-import io
-import json
 import logging
 import math
-import os
 import random
 import re
 import shutil
-import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -30,10 +23,21 @@ from typing import Any
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import requests
-from tqdm import tqdm
 
 from etl import config
+from etl.atomic import write_atomic
 from etl.errors import InputError, SourceError
+from etl.snapshot.worldbank.parse import (
+    IndicatorMeta,
+    Observation,
+    PageHeader,
+    Retryable,
+    check_code,
+    flatten_country,
+    parse_body,
+    parse_observation,
+    text_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,52 +49,12 @@ DEFAULT_RUN_DEADLINE = 2 * 3600.0     # seconds for everything one client does
 DEFAULT_MAX_PAGES = 1000              # per download: 20 million rows at 20,000 a page
 MAX_REDIRECTS = 5
 READ_CHUNK = 64 * 1024
-# API error ids (sent with HTTP 200) worth retrying: 105 = "Service currently unavailable".
-TRANSIENT_API_ERROR_IDS = frozenset({"105"})
 USER_AGENT = "wic-observatory-etl/0.1 (+World Internet Conference Digital Economy Observatory)"
 
-WDI_SUBDIR = "datahub-wdi"
-COUNTRY_SUBDIR = "wb-country-metadata"
-COUNTRY_FILE = "wb_api_country_list_2024-06.csv"
-WDI_COLUMNS = ("Country Name", "Country Code", "Year", "Value")
-COUNTRY_COLUMNS = (
-    "iso3",
-    "iso2",
-    "name",
-    "region_id",
-    "region",
-    "adminregion_id",
-    "adminregion",
-    "income_level_id",
-    "income_level",
-    "lending_type_id",
-    "lending_type",
-    "capital_city",
-    "longitude",
-    "latitude",
-    "is_aggregate",
-)
-
-_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _DATE_RE = re.compile(r"^\d{4}(:\d{4})?$")
 _CACHE_ENTRY_RE = re.compile(r"^[A-Za-z0-9._-]+-[0-9a-f]{16}$")
 
 Params = Mapping[str, str]
-
-
-# --------------------------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class PageHeader:
-    """The first element of a successful API response (``per_page`` etc. coerced to int)."""
-
-    page: int
-    pages: int
-    per_page: int
-    total: int
-    lastupdated: str | None = None
-    sourceid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -119,16 +83,6 @@ class Download:
         return [row for page in self.pages for row in page]
 
 
-@dataclass(frozen=True)
-class Observation:
-    """One non-null data point."""
-
-    country_name: str
-    country_code: str
-    year: int
-    value: float
-
-
 @dataclass
 class IndicatorData:
     """The non-null observations of one indicator plus download statistics."""
@@ -145,22 +99,6 @@ class IndicatorData:
     warnings: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class IndicatorMeta:
-    """Indicator metadata from ``/indicator/<CODE>``."""
-
-    id: str
-    name: str
-    unit: str
-    source_id: str
-    source: str
-    source_note: str
-    source_organization: str
-    topics: tuple[str, ...]
-    pages_fetched: int = 0
-    pages_cached: int = 0
-
-
 @dataclass
 class CountryList:
     """Flattened ``/country`` rows in the mirror's ``wb_api_country_list`` column layout."""
@@ -170,63 +108,8 @@ class CountryList:
     pages_cached: int
 
 
-@dataclass
-class IndicatorReport:
-    """What :func:`extract` did for one indicator (pages count data and metadata requests)."""
-
-    code: str
-    name: str
-    rows: int
-    lastupdated: str | None
-    skipped_rows: int
-    null_rows: int
-    pages_fetched: int
-    pages_cached: int
-    restarts: int
-    csv_path: Path | None  # None when the indicator had no data (no files are written then)
-    datapackage_path: Path | None
-
-
-@dataclass
-class ExtractResult:
-    """Summary of an :func:`extract` run."""
-
-    out_dir: Path
-    indicators: dict[str, IndicatorReport] = field(default_factory=dict)
-    countries: int = 0
-    country_csv: Path | None = None
-    country_pages_fetched: int = 0
-    country_pages_cached: int = 0
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def pages_fetched(self) -> int:
-        """Pages requested over HTTP in this run."""
-        return self.country_pages_fetched + sum(r.pages_fetched for r in self.indicators.values())
-
-    @property
-    def pages_cached(self) -> int:
-        """Pages read from the on-disk cache in this run."""
-        return self.country_pages_cached + sum(r.pages_cached for r in self.indicators.values())
-
-
-# ------------------------------------------------------------------------------------ internal signals
-
-
-class _Retryable(Exception):
-    """A failure that another attempt may fix."""
-
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
-
-
 class _Restart(Exception):
     """The data changed (or the cache was inconsistent) during a download: start again from page 1."""
-
-
-# ------------------------------------------------------------------------------------------- client
 
 
 class WorldBankClient:
@@ -337,8 +220,8 @@ class WorldBankClient:
         except OSError:
             return None
         try:
-            header, rows = _parse_body(body, url, page)
-        except (_Retryable, InputError, SourceError) as exc:
+            header, rows = parse_body(body, url, page)
+        except (Retryable, InputError, SourceError) as exc:
             log.warning("discarding unreadable cached page %s (%s)", file, exc)
             with contextlib.suppress(OSError):
                 file.unlink()
@@ -367,7 +250,7 @@ class WorldBankClient:
             self._remaining(url)
             try:
                 return self._attempt(url, page)
-            except _Retryable as exc:
+            except Retryable as exc:
                 reason = exc.reason
                 if attempt == self.max_retries:
                     break
@@ -382,13 +265,13 @@ class WorldBankClient:
         try:
             status = resp.status_code
             if status == 429 or status >= 500:
-                raise _Retryable(f"HTTP {status} {resp.reason}", _retry_after(resp.headers.get("Retry-After")))
+                raise Retryable(f"HTTP {status} {resp.reason}", _retry_after(resp.headers.get("Retry-After")))
             if status != 200:
                 raise SourceError(f"{url}: HTTP {status} {resp.reason}: {resp.text[:200].strip()}")
             body = self._read_body(resp, url, ends)
         finally:
             resp.close()
-        header, rows = _parse_body(body, url, page)
+        header, rows = parse_body(body, url, page)
         return body, header, rows
 
     def _get_same_host(self, url: str, ends: float) -> requests.Response:
@@ -397,18 +280,18 @@ class WorldBankClient:
         for _ in range(MAX_REDIRECTS + 1):
             left = ends - self._clock()
             if left <= 0:
-                raise _Retryable(f"no answer within the request deadline of {self.request_deadline:g} s")
+                raise Retryable(f"no answer within the request deadline of {self.request_deadline:g} s")
             try:
                 resp = self.session.get(url, timeout=(min(self.timeout[0], left), min(self.timeout[1], left)),
                                         stream=True, allow_redirects=False)
             except requests.Timeout as exc:
-                raise _Retryable(f"timeout ({type(exc).__name__})") from exc
+                raise Retryable(f"timeout ({type(exc).__name__})") from exc
             except (
                 requests.ConnectionError,
                 requests.exceptions.ChunkedEncodingError,
                 requests.exceptions.ContentDecodingError,
             ) as exc:
-                raise _Retryable(f"connection error ({type(exc).__name__}: {exc})") from exc
+                raise Retryable(f"connection error ({type(exc).__name__}: {exc})") from exc
             except requests.RequestException as exc:
                 raise SourceError(f"{url}: request failed: {exc}") from exc
             if not resp.is_redirect:
@@ -426,7 +309,7 @@ class WorldBankClient:
         try:
             while True:
                 if self._clock() > ends:
-                    raise _Retryable(f"body not complete within the request deadline of "
+                    raise Retryable(f"body not complete within the request deadline of "
                                      f"{self.request_deadline:g} s ({sum(map(len, chunks))} bytes received)")
                 chunk = resp.raw.read1(READ_CHUNK, decode_content=True) if hasattr(resp.raw, "read1") \
                     else resp.raw.read(READ_CHUNK, decode_content=True)
@@ -434,11 +317,11 @@ class WorldBankClient:
                     break
                 chunks.append(chunk)
         except (requests.RequestException, OSError, urllib3_errors()) as exc:
-            raise _Retryable(f"connection error while reading ({type(exc).__name__}: {exc})") from exc
+            raise Retryable(f"connection error while reading ({type(exc).__name__}: {exc})") from exc
         body = b"".join(chunks)
         expected = resp.headers.get("Content-Length")
         if expected and expected.isdigit() and "Content-Encoding" not in resp.headers and len(body) < int(expected):
-            raise _Retryable(f"body cut short: {len(body)} of {expected} bytes")
+            raise Retryable(f"body cut short: {len(body)} of {expected} bytes")
         return body
 
     # -- pages
@@ -455,7 +338,7 @@ class WorldBankClient:
                 return cached
         body, header, rows = self._request(url, page)
         if file is not None:
-            _atomic_write(file, body)
+            write_atomic(file, body)
         return Page(header, rows, from_cache=False)
 
     def fetch_all(self, path: str, params: Params | None = None) -> Download:
@@ -536,7 +419,7 @@ class WorldBankClient:
 
     def indicator_data(self, code: str, *, date: str | None = None) -> IndicatorData:
         """All non-null observations of indicator ``code`` for every country and aggregate."""
-        _check_code(code)
+        check_code(code)
         params: dict[str, str] = {}
         if date is not None:
             if not _DATE_RE.match(date):
@@ -549,7 +432,7 @@ class WorldBankClient:
         for page_no, rows in enumerate(dl.pages, start=1):
             where = f"{dl.url} (page {page_no})"
             for row_no, row in enumerate(rows, start=1):
-                obs = _parse_observation(row, code, where, row_no)
+                obs = parse_observation(row, code, where, row_no)
                 if obs is None:
                     null_rows += 1
                     continue
@@ -580,7 +463,7 @@ class WorldBankClient:
 
     def indicator_metadata(self, code: str) -> IndicatorMeta:
         """Name, definition, source and topics of indicator ``code``."""
-        _check_code(code)
+        check_code(code)
         dl = self.fetch_all(f"indicator/{quote(code, safe='.-_')}")
         rows = [r for r in dl.rows if isinstance(r, dict)]
         match = [r for r in rows if str(r.get("id", "")).upper() == code.upper()] or rows
@@ -592,13 +475,13 @@ class WorldBankClient:
         topics_obj = row.get("topics")
         topics: list[Any] = topics_obj if isinstance(topics_obj, list) else []
         return IndicatorMeta(
-            id=_text(row.get("id")) or code,
-            name=_text(row.get("name")),
-            unit=_text(row.get("unit")),
-            source_id=_text(source.get("id")),
-            source=_text(source.get("value")),
-            source_note=_text(row.get("sourceNote")),
-            source_organization=_text(row.get("sourceOrganization")),
+            id=text_of(row.get("id")) or code,
+            name=text_of(row.get("name")),
+            unit=text_of(row.get("unit")),
+            source_id=text_of(source.get("id")),
+            source=text_of(source.get("value")),
+            source_note=text_of(row.get("sourceNote")),
+            source_organization=text_of(row.get("sourceOrganization")),
             # topic labels verbatim (the API and the mirror both carry e.g. "Infrastructure ")
             topics=tuple(
                 t["value"]
@@ -615,84 +498,8 @@ class WorldBankClient:
         out: list[dict[str, str]] = []
         for page_no, rows in enumerate(dl.pages, start=1):
             for row_no, row in enumerate(rows, start=1):
-                out.append(_flatten_country(row, f"{dl.url} (page {page_no})", row_no))
+                out.append(flatten_country(row, f"{dl.url} (page {page_no})", row_no))
         return CountryList(out, dl.pages_fetched, dl.pages_cached)
-
-
-# ------------------------------------------------------------------------------------------ extract
-
-
-def extract(
-    codes: list[str],
-    out_dir: Path,
-    *,
-    base_url: str | None = None,
-    cache_dir: Path | None = None,
-    client: WorldBankClient | None = None,
-    progress: bool = False,
-    date: str | None = None,
-) -> ExtractResult:
-    """Download ``codes`` and the country list into ``out_dir`` in the offline mirror's file layout."""
-    wanted = list(dict.fromkeys(codes))
-    for code in wanted:
-        _check_code(code)
-    if client is not None and (base_url is not None or cache_dir is not None):
-        raise ValueError("pass either client or base_url/cache_dir, not both")
-    own = client is None
-    if client is None:
-        client = WorldBankClient(
-            base_url, cache_dir=cache_dir if cache_dir is not None else config.cache_dir() / "worldbank-api"
-        )
-    out_dir = Path(out_dir)
-    result = ExtractResult(out_dir=out_dir)
-    try:
-        countries = client.countries()
-        result.country_csv = out_dir / COUNTRY_SUBDIR / COUNTRY_FILE
-        _atomic_write(result.country_csv, _country_csv(countries.rows))
-        result.countries = len(countries.rows)
-        result.country_pages_fetched = countries.pages_fetched
-        result.country_pages_cached = countries.pages_cached
-        written: set[Path] = set()
-        bar = tqdm(wanted, desc="World Bank API", unit="indicator", disable=not progress)
-        for code in bar:
-            bar.set_postfix_str(code)
-            meta = client.indicator_metadata(code)
-            data = client.indicator_data(code, date=date)
-            result.warnings.extend(data.warnings)
-            # name files by the API's spelling of the code (the loader wants e.g. IT.NET.BBND.P2.csv)
-            file_code = meta.id if meta.id.upper() == code.upper() else code
-            csv_path: Path | None = out_dir / WDI_SUBDIR / f"{file_code}.csv"
-            pkg_path: Path | None = out_dir / WDI_SUBDIR / f"{file_code}.datapackage.json"
-            if data.observations:
-                assert csv_path is not None and pkg_path is not None
-                _atomic_write(csv_path, _wdi_csv(data.observations))
-                _atomic_write(pkg_path, _datapackage(file_code, meta, data.lastupdated))
-            else:
-                # the loader rejects a header-only CSV, so an empty indicator gets no files at all
-                result.warnings.append(f"{code}: no data (API total {data.total}); no files written")
-                csv_path = pkg_path = None
-            written.update(p for p in (csv_path, pkg_path) if p is not None)
-            result.indicators[code] = IndicatorReport(
-                code=code,
-                name=meta.name,
-                rows=len(data.observations),
-                lastupdated=data.lastupdated,
-                skipped_rows=data.skipped_rows,
-                null_rows=data.null_rows,
-                pages_fetched=data.pages_fetched + meta.pages_fetched,
-                pages_cached=data.pages_cached + meta.pages_cached,
-                restarts=data.restarts,
-                csv_path=csv_path,
-                datapackage_path=pkg_path,
-            )
-        _remove_stale(out_dir / WDI_SUBDIR, written)
-    finally:
-        if own:
-            client.close()
-    return result
-
-
-# ------------------------------------------------------------------------------------------ helpers
 
 
 def urllib3_errors() -> type[Exception]:
@@ -700,25 +507,6 @@ def urllib3_errors() -> type[Exception]:
     import urllib3.exceptions
 
     return urllib3.exceptions.HTTPError
-
-
-def _remove_stale(folder: Path, written: set[Path]) -> None:
-    """Delete indicator files an earlier extract left that this one did not ask for: the loader reads the
-    whole folder, so it must hold exactly what was asked for."""
-    if not folder.is_dir():
-        return
-    for path in folder.iterdir():
-        if path.name.endswith((".csv", ".datapackage.json")) and path not in written:
-            path.unlink(missing_ok=True)
-
-
-def _check_code(code: str) -> None:
-    if not isinstance(code, str) or not _CODE_RE.match(code) or ".." in code:
-        raise InputError("indicator codes", "not a World Bank indicator code", value=str(code))
-
-
-def _text(value: object) -> str:
-    return value.strip() if isinstance(value, str) else ""
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -737,204 +525,3 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _as_int(value: object, name: str, url: str, page: int) -> int:
-    if isinstance(value, bool):
-        ok = False
-    elif isinstance(value, int):
-        return value
-    else:
-        ok = isinstance(value, str) and value.strip().lstrip("-").isdigit()
-    if not ok:
-        raise InputError(url, f"page {page}: header field is not an integer", field=name, value=repr(value))
-    return int(str(value))
-
-
-def _parse_body(body: bytes, url: str, page: int) -> tuple[PageHeader, list[Any]]:
-    """Parse one response body; truncated/invalid JSON is retryable, API error messages are not."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise _Retryable(f"invalid or truncated JSON on page {page} ({len(body)} bytes): {exc}") from exc
-    if isinstance(data, list) and len(data) == 1 and isinstance(data[0], dict) and "message" in data[0]:
-        messages = data[0]["message"] if isinstance(data[0]["message"], list) else [data[0]["message"]]
-        parts = []
-        ids = set()
-        for m in messages:
-            if isinstance(m, dict):
-                ids.add(str(m.get("id", "")))
-                parts.append(f"{m.get('id', '?')} {m.get('key', '')}: {m.get('value', '')}".strip())
-            else:
-                parts.append(str(m))
-        text = "; ".join(parts) or "unspecified error"
-        if ids & TRANSIENT_API_ERROR_IDS:
-            raise _Retryable(f"World Bank API error {text}")
-        raise SourceError(f"{url} (page {page}): World Bank API error {text}")
-    if not (isinstance(data, list) and len(data) == 2 and isinstance(data[0], dict)):
-        raise InputError(url, f"page {page}: expected a [header, rows] JSON array", value=str(body[:120]))
-    raw = data[0]
-    header = PageHeader(
-        page=_as_int(raw.get("page"), "page", url, page),
-        pages=_as_int(raw.get("pages"), "pages", url, page),
-        per_page=_as_int(raw.get("per_page"), "per_page", url, page),
-        total=_as_int(raw.get("total"), "total", url, page),
-        lastupdated=raw.get("lastupdated") if isinstance(raw.get("lastupdated"), str) else None,
-        sourceid=str(raw["sourceid"]) if raw.get("sourceid") is not None else None,
-    )
-    rows = data[1]
-    if rows is None:
-        if header.total != 0:
-            raise InputError(url, f"page {page}: rows are null but the header's total is {header.total}")
-        rows = []
-    if not isinstance(rows, list):
-        raise InputError(url, f"page {page}: rows element is not a JSON array", value=type(rows).__name__)
-    return header, rows
-
-
-def _parse_observation(row: object, code: str, where: str, row_no: int) -> Observation | None:
-    """One data row -> Observation; None for a null value; country_code "" for rows to skip."""
-    if not isinstance(row, dict):
-        raise InputError(where, "data row is not an object", row=row_no)
-    value = row.get("value")
-    if value is None:
-        return None
-    indicator = row.get("indicator")
-    ind_id = indicator.get("id") if isinstance(indicator, dict) else None
-    if isinstance(ind_id, str) and ind_id.upper() != code.upper():
-        raise InputError(
-            where,
-            f"row belongs to another indicator than {code}",
-            row=row_no,
-            field="indicator.id",
-            value=ind_id,
-        )
-    iso3 = row.get("countryiso3code")
-    iso3 = iso3.strip() if isinstance(iso3, str) else ""
-    country = row.get("country")
-    name = _text(country.get("value")) if isinstance(country, dict) else ""
-    date = row.get("date")
-    try:
-        year = int(str(date).strip())
-    except ValueError:
-        raise InputError(where, "date is not a year", row=row_no, field="date", value=str(date)) from None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise InputError(where, "value is not a number", row=row_no, field="value", value=repr(value))
-    try:
-        number = float(value)
-    except ValueError:
-        raise InputError(
-            where, "value is not numeric", row=row_no, field="value", value=repr(value)
-        ) from None
-    if not math.isfinite(number):
-        raise InputError(where, "value is not finite", row=row_no, field="value", value=repr(value))
-    return Observation(name, iso3, year, number)
-
-
-def _flatten_country(row: object, where: str, row_no: int) -> dict[str, str]:
-    """A ``/country`` row -> the mirror's flat columns (labels stripped, lowercase is_aggregate)."""
-    if not isinstance(row, dict) or not isinstance(row.get("id"), str) or not row["id"].strip():
-        raise InputError(where, "country row without an id", row=row_no)
-
-    def part(key: str) -> tuple[str, str]:
-        obj = row.get(key)
-        if obj is None:
-            return "", ""
-        if not isinstance(obj, dict):
-            raise InputError(where, "expected an object", row=row_no, field=key, value=repr(obj))
-        return _text(obj.get("id")), _text(obj.get("value"))
-
-    region_id, region = part("region")
-    admin_id, admin = part("adminregion")
-    income_id, income = part("incomeLevel")
-    lending_id, lending = part("lendingType")
-    return {
-        "iso3": row["id"].strip(),
-        "iso2": _text(row.get("iso2Code")),
-        "name": _text(row.get("name")),
-        "region_id": region_id,
-        "region": region,
-        "adminregion_id": admin_id,
-        "adminregion": admin,
-        "income_level_id": income_id,
-        "income_level": income,
-        "lending_type_id": lending_id,
-        "lending_type": lending,
-        "capital_city": _text(row.get("capitalCity")),
-        "longitude": _text(row.get("longitude")),
-        "latitude": _text(row.get("latitude")),
-        "is_aggregate": "true" if region == "Aggregates" else "false",
-    }
-
-
-def _csv_bytes(header: Iterable[str], rows: Iterable[Iterable[object]]) -> bytes:
-    buf = io.StringIO(newline="")
-    writer = csv.writer(buf)  # default dialect: minimal quoting, CRLF line ends, as in the mirror
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue().encode("utf-8")
-
-
-def _wdi_csv(observations: Iterable[Observation]) -> bytes:
-    ordered = sorted(observations, key=lambda o: (o.country_code, o.year))
-    return _csv_bytes(WDI_COLUMNS, ((o.country_name, o.country_code, o.year, repr(o.value)) for o in ordered))
-
-
-def _country_csv(rows: list[dict[str, str]]) -> bytes:
-    return _csv_bytes(COUNTRY_COLUMNS, ([r[c] for c in COUNTRY_COLUMNS] for r in rows))
-
-
-def _datapackage(code: str, meta: IndicatorMeta, lastupdated: str | None) -> bytes:
-    """A datapackage.json shaped like the mirror's (datahub ``name``/``indicator`` are lower-case codes)."""
-    pkg: dict[str, Any] = {
-        "title": meta.name,
-        "name": code.lower(),
-        "worldbank": {
-            "indicator": code.lower(),
-            "id": meta.id,
-            "lastupdated": lastupdated,
-            "source": meta.source,
-            "sourceId": meta.source_id,
-            "sourceOrganization": meta.source_organization,
-            "unit": meta.unit,
-        },
-        "readme": meta.source_note,
-        "licenses": [{"name": "CC-BY-4.0"}],
-        "keywords": list(meta.topics),
-        "resources": [
-            {
-                "name": "data",
-                "title": "Indicator data",
-                "path": f"{code}.csv",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "schema": {
-                    "fields": [
-                        {"name": "Country Name", "type": "string", "description": "Country or Region name"},
-                        {"name": "Country Code", "type": "string", "description": "World Bank 3-letter code"},
-                        {"name": "Year", "type": "year", "description": "Year"},
-                        {"name": "Value", "type": "number", "description": meta.source_note},
-                    ]
-                },
-            }
-        ],
-    }
-    return (json.dumps(pkg, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same folder and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
