@@ -141,6 +141,8 @@ def _read_as_of_each_run(own_warehouse: Path, client: Any, before: str, run: str
     assert pd.read_csv(io.StringIO(out.stdout))["value"].tolist() == [11.1111111111111]
     listed_cli = CliRunner().invoke(cli.main, ["vintages"])
     assert pd.read_csv(io.StringIO(listed_cli.stdout))["run_id"].tolist() == [run, before]
+    info = CliRunner().invoke(cli.main, ["info", "--vintage", before])
+    assert info.exit_code == 0 and f"last run:  {before}" in info.stdout and ".vintages" in info.stdout
     unknown = CliRunner().invoke(cli.main, ["facts", "ABW", "--vintage", "20200101T000000Z-000000"])
     assert unknown.exit_code == 1 and unknown.stderr.startswith("wic facts: error: no kept warehouse of run")
 
