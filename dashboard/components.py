@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import flask
 import pandas as pd
 from dash import dcc, html
 
@@ -50,6 +51,74 @@ def vintage_line(lang: str) -> str:
     return t("footer.vintage", lang, vintage=vintage, built=f"{built:%Y-%m-%d %H:%M}" if built else "?")
 
 
+DROPDOWN_LABELS = ("select_all", "deselect_all", "selected_count", "search", "clear_search", "clear_selection",
+                   "no_options_found")
+GRID_LOCALE = ("page", "of", "pageSizeSelectorLabel", "firstPage", "previousPage", "nextPage", "lastPage",
+               "noRowsToShow", "loadingOoo", "filterOoo", "contains", "notContains", "equals", "notEqual",
+               "startsWith", "endsWith", "lessThan", "greaterThan", "inRange", "andCondition", "orCondition", "blank",
+               "notBlank", "true", "false", "lessThanOrEqual", "greaterThanOrEqual", "to", "applyFilter",
+               "resetFilter", "clearFilter")
+
+
+def dropdown_labels(lang: str) -> dict[str, str]:
+    """dcc.Dropdown's own texts ("Search", "No options found", "6 selected") in ``lang``."""
+    return {k: t(f"dropdown.{k}", lang) for k in DROPDOWN_LABELS}
+
+
+def grid_locale(lang: str) -> dict[str, str]:
+    """AG Grid's own texts (paging, filters) in ``lang``."""
+    return {k: t(f"grid.{k}", lang) for k in GRID_LOCALE}
+
+
+# Plotly's own texts (modebar tooltips, hints) that the charts can show; translated in the catalog as plotly.<n>.
+PLOTLY_TEXTS = ("Autoscale", "Box Select", "Compare data on hover", "Double-click on legend to isolate one trace",
+                "Double-click to zoom back out", "Download plot as a PNG", "Download plot", "Lasso Select", "Pan",
+                "Reset", "Reset axes", "Reset view", "Reset views", "Show closest data on hover",
+                "Image download succeeded", "Sorry, there was a problem downloading your image!",
+                "Preparing image - this may take a few seconds", "Zoom", "Zoom in", "Zoom out",
+                "Toggle Spike Lines", "Toggle show closest data on hover", "Snapshot succeeded",
+                "Taking snapshot - this may take a few seconds", "Download plot as a SVG")
+
+
+def plotly_locale(lang: str) -> dict[str, Any]:
+    """A Plotly config ``locale`` and its dictionary from the catalog (served with the page, nothing fetched)."""
+    if lang == i18n.DEFAULT_LANG:
+        return {}
+    strings = {en: t(f"plotly.{i:02d}", lang) for i, en in enumerate(PLOTLY_TEXTS)}
+    months = [t(f"month.{m:02d}", lang) for m in range(1, 13)]
+    fmt = {"months": months, "shortMonths": months}
+    return {"locale": lang, "locales": {lang: {"dictionary": strings, "format": fmt}}}
+
+
+def label_dropdowns(node: Any, lang: str) -> None:
+    """Give every dcc.Dropdown under ``node`` its texts in ``lang`` and every dcc.Graph Plotly's texts in ``lang``
+    (one place for all pages)."""
+    if isinstance(node, dcc.Dropdown):
+        if getattr(node, "labels", None) is None:
+            setattr(node, "labels", dropdown_labels(lang))  # noqa: B010 (labels is a Dash 4 prop)
+        return
+    if isinstance(node, dcc.Graph):
+        config = getattr(node, "config", None)
+        setattr(node, "config", {**(config if isinstance(config, dict) else {}), **plotly_locale(lang)})  # noqa: B010
+        return
+    children = node if isinstance(node, (list, tuple)) else getattr(node, "children", None)
+    if isinstance(children, (list, tuple)):
+        for child in children:
+            label_dropdowns(child, lang)
+    elif children is not None and not isinstance(children, (str, int, float)):
+        label_dropdowns(children, lang)
+
+
+def page_title(key: str | None) -> Callable[[], str]:
+    """A page's browser title in the language of the request (``?lang=``)."""
+    def title() -> str:
+        lang = i18n.lang_of(flask.request.args.get("lang")) if flask.has_request_context() else i18n.DEFAULT_LANG
+        if key is None:
+            return t("app.title", lang)
+        return t("title.page", lang, page=t(key, lang), app=t("app.title", lang))
+    return title
+
+
 def page_frame(path: str, lang: str, query: Mapping[str, object], children: Any,
                notices: Sequence[str] = ()) -> html.Div:
     """Header with navigation and language switch, any notices, the page, and the footer."""
@@ -64,6 +133,7 @@ def page_frame(path: str, lang: str, query: Mapping[str, object], children: Any,
                **(aria(current="true") if lang == "zh" else {})),
     ], className="lang-switch", role="group", **aria(label=t("nav.language", lang)))
     notice = [html.Div(n, className="notice", role="status") for n in notices]
+    label_dropdowns(children, lang)
     return html.Div([
         html.Header([
             html.Div([html.A(t("app.title", lang), href=href("/", {"lang": lang}), className="brand"),
@@ -95,15 +165,15 @@ def chart_block(graph_id: str, caption_id: str, summary_id: str, table_id: str, 
 def share_menu(graph_id: str, lang: str, embed: str | None = None) -> html.Div:
     """Copy link, PNG, SVG, the drawn data as CSV and, where an ``embed`` route exists, the code to embed the
     chart (assets/share.js); nothing leaves the host."""
-    items = [("link", i18n.pick("Copy link", "复制链接", lang)), ("png", "PNG"), ("svg", "SVG"),
-             ("csv", i18n.pick("Chart data (CSV)", "图表数据（CSV）", lang))]
+    items = [("link", i18n.t("components.copy_link", lang)), ("png", "PNG"), ("svg", "SVG"),
+             ("csv", i18n.t("components.chart_data_csv", lang))]
     if embed:
-        items.append(("embed", i18n.pick("Embed", "嵌入", lang)))
-    return html.Div([html.Span(i18n.pick("Share or download:", "分享或下载：", lang), className="share-label"),
+        items.append(("embed", i18n.t("components.embed", lang)))
+    return html.Div([html.Span(i18n.t("components.share_or_download", lang), className="share-label"),
                      *[html.Button(label, type="button", className="share-btn", id=f"{graph_id}-share-{kind}",
                                    **aria(data_share=kind, data_name=graph_id, data_embed=embed or ""))
                        for kind, label in items]],
-                    className="share", role="group", **aria(label=i18n.pick("Share", "分享", lang)))
+                    className="share", role="group", **aria(label=i18n.t("components.share", lang)))
 
 
 def _py(codes: Sequence[str]) -> str:
@@ -132,19 +202,19 @@ def data_request(indicators: Sequence[str], *, countries: Sequence[str] | None =
 def view_links(indicator: str, lang: str, *, countries: Sequence[str] = (), year: int | None = None,
                year_from: int | None = None, year_to: int | None = None, current: str = "") -> html.Div:
     """The same selection as a map, a chart over time and a table, one click apart (OWID's tabs)."""
-    views = [("map", i18n.pick("Map", "地图", lang), href("/map", {"indicator": indicator, "year": year,
+    views = [("map", i18n.t("components.map", lang), href("/map", {"indicator": indicator, "year": year,
                                                                 "lang": lang})),
-             ("chart", i18n.pick("Chart over time", "趋势图", lang),
+             ("chart", i18n.t("components.chart_over_time", lang),
               href("/compare", {"indicator": indicator, "countries": list(countries) or None, "lang": lang})),
-             ("table", i18n.pick("Table", "数据表", lang),
+             ("table", i18n.t("components.table", lang),
               href("/explorer", {"indicators": indicator, "countries": list(countries) or None,
                                  "from": year_from if year_from is not None else year,
                                  "to": year_to if year_to is not None else year, "lang": lang}))]
-    return html.Div([html.Span(i18n.pick("View as:", "查看方式：", lang), className="share-label"),
+    return html.Div([html.Span(i18n.t("components.view_as", lang), className="share-label"),
                      *[html.Span(label, className="view-current", **aria(current="page")) if key == current
                        else dcc.Link(label, href=link, className="share-btn view-link", id=f"view-{key}")
                        for key, label, link in views]],
-                    className="share views", role="group", **aria(label=i18n.pick("Other views", "其他视图", lang)))
+                    className="share views", role="group", **aria(label=i18n.t("components.other_views", lang)))
 
 
 def get_data(request: tuple[str, str], lang: str) -> html.Details:
@@ -157,11 +227,10 @@ def get_data(request: tuple[str, str], lang: str) -> html.Details:
     except RuntimeError:
         url = path
     return html.Details([
-        html.Summary(i18n.pick("Get this data", "获取这些数据", lang)),
-        html.P(i18n.pick("HTTP API (JSON; add &format=csv for CSV):", "HTTP API（JSON；加 &format=csv 获取 CSV）：",
-                         lang)),
+        html.Summary(i18n.t("components.get_this_data", lang)),
+        html.P(i18n.t("components.http_api_json_add_format", lang)),
         html.Pre(html.Code(url)),
-        html.P(i18n.pick("Python (in this project's environment):", "Python（在本项目环境中）：", lang)),
+        html.P(i18n.t("components.python_in_this_project_s", lang)),
         html.Pre(html.Code(python)),
     ], className="get-data")
 
@@ -169,19 +238,20 @@ def get_data(request: tuple[str, str], lang: str) -> html.Details:
 def caption(meta: Mapping[str, Any], lang: str, years: str, computed: bool = False) -> str:
     """'Unit: …  ·  Year: …  ·  Source: …' for a chart."""
     parts = [t("chart.unit", lang, unit=i18n.unit(meta, lang) or "—"), t("chart.year", lang, year=years),
-             t("chart.source", lang, source=source_text(meta))]
+             t("chart.source", lang, source=source_text(meta, lang))]
     text = "  ·  ".join(parts)
     return text + ("  ·  " + t("chart.computed", lang, method=facts.method_of(dict(meta), lang)) if computed else "")
 
 
-def source_text(meta: Mapping[str, Any]) -> str:
+def source_text(meta: Mapping[str, Any], lang: str = i18n.DEFAULT_LANG) -> str:
     """Who published an indicator and through which dataset, with its license."""
-    dataset = {"wdi": "World Bank WDI", "gapminder": "World Bank WDI via Gapminder",
-               "worldbank-api": "World Bank Indicators API", "derived": "computed here from WDI"}
-    org = meta.get("source_org")
-    via = dataset.get(str(meta.get("dataset")), str(meta.get("dataset")))
+    dataset = str(meta.get("dataset"))
+    key = f"dataset.{dataset}"
+    via = t(key, lang) if key in i18n.catalog()[i18n.DEFAULT_LANG] else dataset
+    org = read.publisher(meta.get("source_org"), lang)
     lic = meta.get("license") or ""
-    return f"{org} ({via}, {lic})" if isinstance(org, str) and org else f"{via} ({lic})"
+    return t("chart.source_org", lang, org=org, via=via, license=lic) if org else \
+        t("chart.source_dataset", lang, via=via, license=lic)
 
 
 def _cell(value: Any) -> str:

@@ -8,6 +8,7 @@ sees it: each generation of the file gets its own in-memory DuckDB instance that
 from __future__ import annotations
 
 import contextvars
+import functools
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -362,6 +363,28 @@ def members(*, db: Warehouse | None = None) -> pd.DataFrame:
 def membership_counts(*, db: Warehouse | None = None) -> pd.DataFrame:
     """Official membership totals over time with their qualifiers."""
     return _db(db).frame("SELECT * FROM membership_counts ORDER BY as_of")
+
+
+def publisher(name: object, lang: str) -> str:
+    """A publisher's name (indicators.source_org, sources.publisher) in ``lang``, from etl/meta/names_zh.yaml."""
+    text = "" if not isinstance(name, str) else name
+    return text if lang != "zh" else str(_labels()[1].get(text, text))
+
+
+def member_label(field: str, value: object, lang: str) -> str:
+    """A register value (category, confidence, evidence, occasion) in ``lang``, as the members metadata words it."""
+    text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
+    return str(_labels()[0].get(lang, {}).get(field, {}).get(text, text))
+
+
+@functools.cache
+def _labels() -> tuple[dict, dict]:
+    """The members metadata's display labels and the Chinese publisher names, read once."""
+    from etl.inputs import load_yaml
+    from etl.steps import step_meta
+
+    names = load_yaml(config.META_DIR / "names_zh.yaml") or {}
+    return step_meta("members").get("labels") or {}, names.get("organizations") or {}
 
 
 def sources(*, db: Warehouse | None = None) -> pd.DataFrame:

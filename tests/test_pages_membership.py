@@ -120,7 +120,8 @@ def test_member_views_by_country_in_chinese(app: dash.Dash, page: ModuleType) ->
     usa = members[members["country_iso3"] == "USA"]
     bars = out[ID.CATS]["figure"]["data"][0]
     assert sum(bars["x"]) == len(usa)
-    assert set(bars["y"]) == {page.CATEGORY_ZH.get(c, c) for c in usa["category"]}
+    assert set(bars["y"]) == {read.member_label("category", c, "zh") for c in usa["category"]}
+    assert not any(y.isascii() for y in bars["y"])   # translated, from the members metadata
     assert {r[2] for r in table_rows(out[ID.REGISTER]["children"])} == {"美国"}
 
 

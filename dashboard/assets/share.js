@@ -75,13 +75,15 @@
       const title = plain(layout.title && layout.title.text);
       const note = plain(layout.title && layout.title.subtitle && layout.title.subtitle.text);
       const caption = (button.closest('.chart-block').querySelector('.caption') || {}).textContent || '';
-      const lines = ['# ' + title, '# ' + (caption || note),
-                     '# Cite as: WIC Digital Economy Observatory, ' + window.location.href + ', retrieved ' +
-                     new Date().toISOString().slice(0, 10),
+      const zh = ((button.closest('[lang]') || document.documentElement).lang || '').indexOf('zh') === 0;
+      const cite = zh ? '# 引用：世界互联网大会数字经济观察，' + window.location.href + '，获取日期 '
+                      : '# Cite as: WIC Digital Economy Observatory, ' + window.location.href + ', retrieved ';
+      const lines = ['# ' + title, '# ' + (caption || note), cite + new Date().toISOString().slice(0, 10),
                      '# ' + ((document.querySelector('footer.footer') || {dataset: {}}).dataset.citation || ''),
                      'series,key,x,value'];
       rows(gd).forEach(function (r) { lines.push(r.map(csvCell).join(',')); });
-      save(name + '.csv', 'text/csv', lines.join('\n') + '\n');
+      // Chinese files start with a UTF-8 byte-order mark, so that Excel reads them as UTF-8
+      save(name + '.csv', 'text/csv', (zh ? '\ufeff' : '') + lines.join('\n') + '\n');
     }
   });
 })();

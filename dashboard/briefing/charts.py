@@ -71,7 +71,7 @@ def pillar_scores(rows: Sequence[PillarRow], subject: str | None, refs: Sequence
                   keys: Sequence[str], *, lang: str, height: int = 190) -> dict[str, Any]:
     """Pillar scores 0-100: the subject's bars, and each reference's median with its interquartile range."""
     colour = colours(keys)
-    labels = [i18n.pick(r.name_en, r.name_zh, lang) for r in rows]
+    labels = [i18n.name(r, lang) for r in rows]
     traces: list[dict[str, Any]] = []
     if subject is not None:
         traces.append({"type": "bar", "orientation": "h", "name": names.get(subject, subject), "y": labels,
@@ -116,8 +116,7 @@ def rank_intervals(items: Sequence[tuple[str, int, int | None, int | None]], n: 
              "hovertemplate": "%{y}: %{x}<extra></extra>"}
     return {"data": [trace], "layout": _base(
         lang, height, xaxis={"range": [-1, n + 2], "gridcolor": GRID, "zeroline": False,
-                             "title": {"text": i18n.pick(f"rank among {n} countries (1 = best)",
-                                                         f"在{n}个国家中的排名（1为最好）", lang),
+                             "title": {"text": i18n.t("brief_charts.rank_among_countries_1_best", lang, n=n),
                                        "font": {"size": 8}, "standoff": 2}},
         yaxis={"autorange": "reversed", "automargin": True, "ticksuffix": " "},
         margin={"l": 8, "r": 10, "t": 6, "b": 30})}

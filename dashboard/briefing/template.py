@@ -22,15 +22,10 @@ from dashboard import components, i18n
 from dashboard.briefing import charts, narrative
 from dashboard.briefing.build import WIC, WORLD, Brief, Headline
 from dashboard.briefing.model import Sentence
-from dashboard.i18n import pick
-from etl import citation, facts
+from etl import citation, facts, read
 
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 ASSETS = "/briefing/assets"
-CATEGORY_ZH = {"enterprise": "企业", "institution": "机构", "research institution": "研究机构",
-               "industry organization": "行业组织", "international organization": "国际组织", "individual": "个人"}
-KIND_NAMES = {"region": ("World Bank region", "世界银行地区"), "income": ("Income group", "收入组别"),
-              "wic": ("WIC member countries", "世界互联网大会会员所在国家"), "world": ("World", "世界")}
 MAX_GROUP_NAMES = 90
 
 CSS = """
@@ -184,14 +179,16 @@ def headline_table(b: Brief, lang: str) -> str:
     """Key figures: value, year, ranks and 5-year change of each headline indicator."""
     names = components.names(lang)
     if b.is_group:
-        peer = {"region": pick("Rank among regions", "地区中排名", lang),
-                "income": pick("Rank among income groups", "收入组别中排名", lang)}.get(b.kind)
-        cols = [pick("Indicator", "指标", lang), pick("Value", "数值", lang), pick("Year", "年份", lang),
-                names[WORLD] if b.code != WORLD else None, peer, pick("5-year change", "5年变化", lang)]
+        peer = {"region": i18n.t("brief_template.rank_among_regions", lang),
+                "income": i18n.t("brief_template.rank_among_income_groups", lang)}.get(b.kind)
+        cols = [i18n.t("brief_template.indicator", lang), i18n.t("brief_template.value", lang), i18n.t(
+                "brief_template.year", lang),
+                names[WORLD] if b.code != WORLD else None, peer, i18n.t("brief_template.5_year_change", lang)]
     else:
-        cols = [pick("Indicator", "指标", lang), pick("Value", "数值", lang), pick("Year", "年份", lang),
-                pick("Rank, all countries", "全部国家中排名", lang),
-                pick("Rank, member countries", "会员所在国家中排名", lang), pick("5-year change", "5年变化", lang)]
+        cols = [i18n.t("brief_template.indicator", lang), i18n.t("brief_template.value", lang), i18n.t(
+                "brief_template.year", lang),
+                i18n.t("brief_template.rank_all_countries", lang),
+                i18n.t("brief_template.rank_member_countries", lang), i18n.t("brief_template.5_year_change", lang)]
     keep = [i for i, c in enumerate(cols) if c is not None]
     head = "".join(f'<th{" class=num" if i > 0 else ""}>{_e(cols[i])}</th>' for i in keep)
     rows = []
@@ -202,7 +199,7 @@ def headline_table(b: Brief, lang: str) -> str:
         else:
             star = "*" if h.computed else ""
             value = f'{_e(i18n.fmt(h.value, lang))}{star} <span class="unit">{_e(_unit(h.meta, lang))}</span>'
-            year = f'<span class="stale" title="{_e(pick("no newer data", "无更新数据", lang))}">{h.year}</span>' \
+            year = f'<span class="stale" title="{_e(i18n.t("brief_template.no_newer_data", lang))}">{h.year}</span>' \
                 if h.stale else str(h.year)
             if b.is_group:
                 third = _e(i18n.fmt(h.world, lang)) if h.world is not None else "—"
@@ -213,22 +210,18 @@ def headline_table(b: Brief, lang: str) -> str:
         rows.append("<tr>" + "".join(f'<td{" class=num" if i > 0 else ""}>{cells[i]}</td>' for i in keep) + "</tr>")
     notes = []
     if not b.is_group and not b.is_member:
-        notes.append(pick("Not a WIC member country: no rank among member countries.",
-                          "非会员所在国家，不参与会员所在国家排名。", lang))
+        notes.append(i18n.t("brief_template.not_a_wic_member_country", lang))
     if any(h.stale for h in b.headlines):
-        notes.append(pick("Years in orange: no newer data.", "橙色年份：无更新数据。", lang))
+        notes.append(i18n.t("brief_template.years_in_orange_no_newer", lang))
     starred = [h for h in b.headlines if h.computed and h.fact is not None]
     if starred:
-        sep, colon = pick("; ", "；", lang), pick(": ", "：", lang)
-        items = [i18n.name(h.meta, lang) + colon + pick(", ", "，", lang).join(
-            facts.short_labels(h.fact, lang) or [pick("computed here", "本平台计算", lang)])
+        sep, colon = i18n.t("brief_template.text_bf0d9c", lang), i18n.t("brief_template.text_9bed9a", lang)
+        items = [i18n.name(h.meta, lang) + colon + i18n.t("brief_template.text_39ac90", lang).join(
+            facts.short_labels(h.fact, lang) or [i18n.t("brief_template.computed_here_bd1cf5", lang)])
             for h in starred if h.fact is not None]
-        notes.append(pick("* Computed here", "* 本平台计算", lang) + colon + sep.join(items) + pick(".", "。", lang))
-    notes.append(pick("Values: each indicator's latest value and its year. Ranks: 1 = best, among the economies whose "
-                      "latest value falls in the years shown (from 3 years before the indicator's latest year with "
-                      "broad coverage to its newest year); an older value is not ranked.",
-                      "数值：各指标的最新数值及其年份。排名：1为最好，仅在最新数值位于所示年份区间（自该指标覆盖面"
-                      "较广的最近年份前3年至其最新年份）的经济体中排名；更早的数值不参与排名。", lang))
+        notes.append(i18n.t("brief_template.computed_here", lang) + colon + sep.join(items) + i18n.t(
+                "brief_template.text_e313bf", lang))
+    notes.append(i18n.t("brief_template.values_each_indicator_s_latest", lang))
     return (f'<div class="scroll"><table class="key"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody>'
             f'</table></div><p class="note">{_e(" ".join(notes))}</p>')
 
@@ -268,30 +261,26 @@ def trend_section(b: Brief, lang: str, plots: Charts) -> str:
         unit = _unit(t.meta, lang)
         fig = charts.trend(t.series, keys, names, unit=unit, log=bool(t.meta.get("log_scale")), lang=lang)
         mine = next(s for s in t.series if s.key == b.code)
-        cap = pick(f"{unit} · {short_source(t.meta)}", f"{unit} · 来源：{short_source(t.meta)}", lang)
+        cap = i18n.t("brief_template.text", lang, unit=unit, v=short_source(t.meta))
         if t.meta.get("log_scale"):
-            cap += pick(" · log scale", " · 对数坐标", lang)
-        last = pick(f"latest {mine.years[-1]}: {i18n.fmt(mine.values[-1], lang)}",
-                    f"最新（{mine.years[-1]}年）：{i18n.fmt(mine.values[-1], lang)}", lang)
+            cap += i18n.t("brief_template.log_scale", lang)
+        last = i18n.t("brief_template.latest", lang, years=mine.years[-1], v=i18n.fmt(mine.values[-1], lang))
         boxes.append(f'<figure class="chart"><h3>{_e(i18n.name(t.meta, lang))} '
                      f'<span class="small">· {_e(last)}</span></h3>'
                      f'{plots.add(fig, 138)}<figcaption class="cap one">{_e(cap)}</figcaption></figure>')
-    how = pick("; ", "；", lang).join(f"{i18n.name(t.meta, lang)}: {facts.method_of(t.meta, lang)}"
+    how = i18n.t("brief_template.text_bf0d9c", lang).join(f"{i18n.name(t.meta, lang)}: {facts.method_of(t.meta, lang)}"
                                        for t in b.trends if any(s.computed for s in t.series))
     note = f'<p class="note">{_e(i18n.t("chart.computed", lang, method=how))}</p>' if computed else ""
-    title = pick("Trends against peers", "与同类比较的趋势", lang)
+    title = i18n.t("brief_template.trends_against_peers", lang)
     return (f'<h2>{_e(title)}</h2>{_legend(keys, names, computed)}<div class="grid">{"".join(boxes)}</div>{note}')
 
 
 def index_section(b: Brief, lang: str, plots: Charts, sentences: Sequence[Sentence]) -> str:
     """The Digital Development Index: narrative, pillar scores with interquartile ranges, rank intervals."""
     info = b.index
-    title = pick("Digital Development Index", "数字发展指数", lang)
+    title = i18n.t("brief_template.digital_development_index", lang)
     sources = facts.index_sources(lang)
-    method = pick(f"Computed here from {sources} (min-max, arithmetic mean, equal weights); not the WIC's "
-                  "own World Internet Development Index.",
-                  f"由本平台根据{sources}计算（最小-最大标准化、算术平均、等权重）；并非世界互联网大会发布的"
-                  "世界互联网发展指数。", lang)
+    method = i18n.t("brief_template.computed_here_from_min_max", lang, sources=sources)
     text = f'<div class="narrative"><p>{sentences_html(sentences, lang)}</p></div>'
     if info is None:
         return f"<h2>{_e(title)}</h2>{text}"
@@ -301,19 +290,17 @@ def index_section(b: Brief, lang: str, plots: Charts, sentences: Sequence[Senten
         refs = [b.code] + ([WORLD] if b.code != WORLD else [])
         keys = refs
         fig = charts.pillar_scores(info.pillars, None, refs, names, keys, lang=lang)
-        boxes.append(_box(pick(f"Pillar scores {info.year}", f"{info.year}年支柱得分", lang), plots.add(fig, 150),
-                          pick("Score 0–100; markers: median and interquartile range of ranked countries",
-                               "得分0–100；标记：参与排名国家的中位数与四分位距", lang),
+        boxes.append(_box(i18n.t("brief_template.pillar_scores", lang, year=info.year), plots.add(fig, 150),
+                          i18n.t("brief_template.score_0_100_markers_median", lang),
                           legend=_legend(keys, names, set())))
         if info.members:
             shown = info.members if len(info.members) <= 16 else info.members[:8] + info.members[-8:]
             items = [(names.get(m["iso3"], m["iso3"]), m["rank"], m["p5"], m["p95"]) for m in shown]
             fig = charts.rank_intervals(items, info.n_ranked, colour=charts.colours([b.code])[b.code], lang=lang,
                                         height=max(150, 13 * len(items) + 44))
-            sub = "" if len(shown) == len(info.members) else pick(
-                f" (8 best and 8 worst of {len(info.members)})", f"（{len(info.members)}个中最好与最差各8个）", lang)
-            boxes.append(_box(pick(f"Member countries' rank {info.year}, with Monte Carlo interval{sub}",
-                                   f"{info.year}年成员国家排名及蒙特卡洛区间{sub}", lang),
+            sub = "" if len(shown) == len(info.members) else i18n.t("brief_template.8_best_and_8_worst", lang,
+                                                                    n_members=len(info.members))
+            boxes.append(_box(i18n.t("brief_template.member_countries_rank_with_monte", lang, year=info.year, sub=sub),
                               plots.add(fig, max(150, 13 * len(items) + 44)),
                               _draws_note(info.draws, lang)))
     elif any(p.score is not None for p in info.pillars):
@@ -321,23 +308,22 @@ def index_section(b: Brief, lang: str, plots: Charts, sentences: Sequence[Senten
             p.references.get(r) for p in info.pillars)]
         keys = [b.code, *refs]
         fig = charts.pillar_scores(info.pillars, b.code, refs, names, keys, lang=lang)
-        boxes.append(_box(pick(f"Pillar scores {info.year}", f"{info.year}年支柱得分", lang), plots.add(fig, 145),
-                          pick("Score 0–100; markers: median and interquartile range of ranked countries in "
-                               "the group", "得分0–100；标记：组内参与排名国家的中位数与四分位距", lang),
+        boxes.append(_box(i18n.t("brief_template.pillar_scores", lang, year=info.year), plots.add(fig, 145),
+                          i18n.t("brief_template.score_0_100_markers_median_4baa5d", lang),
                           legend=_legend(keys, names, set())))
         if info.ranked and info.rank is not None:
-            items = [(pick("Index", "指数", lang), info.rank, info.p5, info.p95)]
-            items += [(i18n.pick(p.name_en, p.name_zh, lang), p.rank, p.p5, p.p95) for p in info.pillars
+            items = [(i18n.t("brief_template.index", lang), info.rank, info.p5, info.p95)]
+            items += [(i18n.name(p, lang), p.rank, p.p5, p.p95) for p in info.pillars
                       if p.rank is not None]
             fig = charts.rank_intervals(items, info.n_ranked, colour=charts.colours([b.code])[b.code], lang=lang,
                                         height=145)
-            boxes.append(_box(pick(f"Ranks {info.year}, with Monte Carlo interval",
-                                   f"{info.year}年排名及蒙特卡洛区间", lang), plots.add(fig, 145),
+            boxes.append(_box(i18n.t(
+                    "brief_template.ranks_with_monte_carlo_interval", lang, year=info.year), plots.add(fig, 145),
                               _draws_note(info.draws, lang, full=True)))
     grid = f'<div class="grid">{"".join(boxes)}</div>' if boxes else ""
     inputs = facts.index_fact(b.code) if not b.is_group else None
     if inputs is not None and inputs.ranked:
-        method = facts.index_text(inputs, lang) + pick(". ", "。", lang) + method
+        method = facts.index_text(inputs, lang) + i18n.t("brief_template.text_bbe1b8", lang) + method
     return f'<h2>{_e(title)}</h2>{text}{grid}<p class="note">{_e(method)}</p>'
 
 
@@ -345,10 +331,8 @@ def _draws_note(draws: int | None, lang: str, full: bool = False) -> str:
     """What the dots and bars of a rank-interval chart are."""
     n = f"{draws:,}" if draws else "—"
     if full:
-        return pick(f"Dot: rank; bar: 5th–95th percentile of ranks over {n} draws of weights, normalisation and "
-                    "aggregation", f"点：排名；线：权重、标准化与加总方法{n}次模拟中排名的第5至95百分位", lang)
-    return pick(f"Dot: rank; bar: 5th–95th percentile of ranks over {n} draws",
-                f"点：排名；线：{n}次模拟中排名的第5至95百分位", lang)
+        return i18n.t("brief_template.dot_rank_bar_5th_95th_38fc6b", lang, n=n)
+    return i18n.t("brief_template.dot_rank_bar_5th_95th", lang, n=n)
 
 
 def _box(title: str, plot: str, cap: str, legend: str = "") -> str:
@@ -360,54 +344,44 @@ def compare_section(b: Brief, lang: str, sentences: Sequence[Sentence]) -> str:
     """Strengths and weaknesses: narrative and two small tables."""
     if b.reference is None:
         return ""
-    title = pick("Strengths and weaknesses", "优势与短板", lang)
+    title = i18n.t("brief_template.strengths_and_weaknesses", lang)
     names = components.names(lang)
     ref_name = names.get(b.reference, b.reference)
-    against = pick(f"{ref_name} median", f"{ref_name}中位数", lang) if not b.is_group else names[WORLD]
+    against = i18n.t("brief_template.median", lang, ref_name=ref_name) if not b.is_group else names[WORLD]
     if not sentences:
-        why = pick("Not enough recent data to compare with the reference group.",
-                   "近期数据不足，无法与参照组比较。", lang)
+        why = i18n.t("brief_template.not_enough_recent_data_to", lang)
         return f'<h2>{_e(title)}</h2><p>{_e(why)}</p>'
 
-    how = pick(f"Values: {names[b.code]} against the {against}, and the year. Catalog indicators with a direction "
-               "that are rates, shares or per-capita values, in the latest year both have data; "
-               + ("distance measured in interquartile ranges of the income group."
-                  if not b.is_group else "distance measured relative to the world value."),
-               f"括号内：{names[b.code]}的数值、{against}及年份。目录中有明确方向的比率、占比或人均指标，"
-               "取双方均有数据的最近年份；" + ("以收入组别的四分位距衡量差距。" if not b.is_group
-                                            else "以相对世界数值的差距衡量。"), lang)
+    distance = i18n.t("brief_template.distance_world" if b.is_group else "brief_template.distance_iqr", lang)
+    how = i18n.t("brief_template.strengths_how", lang, subject=names[b.code], against=against, distance=distance)
     return (f'<h2>{_e(title)}</h2><div class="narrative"><p>{sentences_html(sentences, lang)}</p></div>'
             f'<p class="note">{_e(how)}</p>')
 
 
 def category(name: str, lang: str) -> str:
     """A member category in ``lang``."""
-    return CATEGORY_ZH.get(name, name) if lang == "zh" else name
+    return read.member_label("category", name, lang)
 
 
 def register_caveat(b: Brief, lang: str) -> str:
     """'Publicly named members only (51 of about 170 reported in October 2024); not the full register.'"""
     r = b.register
     if not r.get("total"):
-        return pick("Publicly named members only; not the full register.", "仅列公开报道的会员，并非完整名录。", lang)
+        return i18n.t("brief_template.publicly_named_members_only_not", lang)
     when = r.get("as_of")
-    month = f"{when:%B %Y}" if isinstance(when, dt.date) else ""
-    month_zh = f"{when.year}年{when.month}月" if isinstance(when, dt.date) else ""
-    qual = i18n.qualifier(str(r.get("qualifier") or "exact"), lang)
-    return pick(f"Publicly named members only ({r['named']} of {qual + ' ' if qual else ''}{r['total']} reported "
-                f"in {month}); not the full register.",
-                f"仅列公开报道的会员（{month_zh}报道的{qual}{r['total']}家中的{r['named']}家），并非完整名录。", lang)
+    month = i18n.month(when, lang) if isinstance(when, dt.date) else ""
+    total = i18n.qualified(int(r["total"]), str(r.get("qualifier") or "exact"), lang)
+    return i18n.t("brief_template.register_caveat", lang, named=r["named"], total=total, month=month)
 
 
 def members_section(b: Brief, lang: str) -> str:
     """The publicly named WIC members with their sources (a country), or by country (a group)."""
     names = components.names(lang)
-    title = pick("Publicly named WIC members", "公开报道的世界互联网大会会员", lang)
+    title = i18n.t("brief_template.publicly_named_wic_members", lang)
     caveat = register_caveat(b, lang)
     if not b.members:
         where = names[b.code]
-        text = pick(f"No publicly named WIC member is linked to {where}.",
-                    f"尚无与{where}相关的公开报道的世界互联网大会会员。", lang)
+        text = i18n.t("brief_template.no_publicly_named_wic_member", lang, where=where)
         return f'<h2>{_e(title)}</h2><p>{_e(text)}</p><p class="note">{_e(caveat)}</p>'
     by_source: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for m in b.members:
@@ -424,7 +398,7 @@ def members_section(b: Brief, lang: str) -> str:
             who = "; ".join(f"{r['name']} ({category(r['category'], lang)})" for r in rows)
         link = f'<a href="{_e(url)}">{_e(stitle or url)}</a>' if url else _e(stitle)
         items.append(f"<li>{_e(who)} — <span class=\"small\">{link}</span></li>")
-    count = pick(f"{len(b.members)} named members", f"共{len(b.members)}家", lang)
+    count = i18n.t("brief_template.named_members", lang, n_members=len(b.members))
     return (f'<h2>{_e(title)} <span class="small">· {_e(count)}</span></h2><ul class="members">{"".join(items)}</ul>'
             f'<p class="note">{_e(caveat)}</p>')
 
@@ -434,42 +408,39 @@ def group_countries_section(b: Brief, lang: str) -> str:
     if not b.is_group:
         return ""
     names = components.names(lang)
-    title = pick("Countries in the group", "组内国家", lang)
+    title = i18n.t("brief_template.countries_in_the_group", lang)
     if len(b.group_countries) > MAX_GROUP_NAMES:
-        text = pick(f"All {len(b.group_countries)} economies of the World Bank's list; WIC member countries: ",
-                    f"世界银行名录中的全部{len(b.group_countries)}个经济体；会员所在国家：", lang)
+        text = i18n.t("brief_template.all_economies_of_the_world", lang, n_group_countries=len(b.group_countries))
         listed = ", ".join(_e(names.get(c, c)) for c in b.group_wic)
         return f'<h2>{_e(title)}</h2><p class="countries">{_e(text)}{listed}</p>'
     wic = set(b.group_wic)
     sep = "、" if lang == "zh" else ", "
     listed = sep.join(f"<b>{_e(names.get(c, c))}</b>" if c in wic else _e(names.get(c, c))
                       for c in sorted(b.group_countries, key=lambda c: names.get(c, c)))
-    note = pick("Bold: WIC member countries.", "粗体：会员所在国家。", lang) if wic and b.kind != "wic" else ""
+    note = i18n.t("brief_template.bold_wic_member_countries", lang) if wic and b.kind != "wic" else ""
     return f'<h2>{_e(title)}</h2><p class="countries">{listed}</p><p class="note">{_e(note)}</p>'
 
 
 def freshness_section(b: Brief, lang: str, sentences: Sequence[Sentence]) -> str:
     """Latest year of every catalog indicator; stale in orange, missing in red."""
-    title = pick("Data freshness", "数据时效", lang)
+    title = i18n.t("brief_template.data_freshness", lang)
     items = []
     for f in b.freshness:
         if f.year is None:
             continue                    # the sentence above names every indicator without data
         if f.stale:
-            year = f'<span class="stale">{_e(pick(f"since {f.year}", f"{f.year}年后无", lang))}</span>'
+            year = f'<span class="stale">{_e(i18n.t("brief_template.since", lang, year=f.year))}</span>'
         else:
             year = str(f.year)
         items.append(f'<li><span>{_e(i18n.name(f.meta, lang))}</span><span>{year}</span></li>')
-    legend = pick("Latest year with data for each catalog indicator that has any (those without are named above); "
-                  "orange: no data for more than three years before the indicator's usual latest year.",
-                  "各有数据的目录指标的最新年份（无数据者见上文）；橙色：比该指标通常的最新年份早三年以上。", lang)
+    legend = i18n.t("brief_template.latest_year_with_data_for", lang)
     return (f'<h2>{_e(title)}</h2><div class="narrative"><p>{sentences_html(sentences, lang)}</p></div>'
             f'<ul class="fresh">{"".join(items)}</ul><p class="note">{_e(legend)}</p>')
 
 
 def sources_section(b: Brief, lang: str) -> str:
     """Sources with vintage and license, and how to cite the brief."""
-    title = pick("Sources, license and citation", "来源、许可与引用", lang)
+    title = i18n.t("brief_template.sources_license_and_citation", lang)
     parts = []
     used = {str(f.meta.get("dataset")) for f in b.freshness} | {"classifications", "members"}
     for s in b.sources:
@@ -478,35 +449,29 @@ def sources_section(b: Brief, lang: str) -> str:
         name = s.get("title_zh") if lang == "zh" and s.get("title_zh") else s.get("title")
         parts.append(f"{_e(name)} ({_e(s.get('vintage') or '—')}; {_e(s.get('license') or '—')})")
     names = components.names(lang)
-    cite = pick(f"WIC Digital Economy Observatory, “Council brief: {names[b.code]} ({b.code})”. Statistics: World "
-                f"Bank World Development Indicators and the other sources above, CC BY 4.0 unless stated; ranks, "
-                f"group values marked * and the index are computed here.",
-                f"世界互联网大会数字经济观察：《理事会简报：{names[b.code]}（{b.code}）》。统计数据：世界银行世界发展指标及"
-                f"上列其他来源，除另有说明外采用 CC BY 4.0 许可；排名、标 * 的组别数值和指数由本平台计算。", lang)
+    cite = i18n.t("brief_template.wic_digital_economy_observatory", lang, names=names[b.code], code=b.code)
     vintage = citation.vintage_text(b.vintage, lang, advice=False, compact=True)
     return (f'<footer class="cite"><h2>{_e(title)}</h2><p>{"; ".join(parts)}.</p>'
-            f'<p>{_e(pick("Cite as: ", "引用：", lang))}{_e(cite)} '
+            f'<p>{_e(i18n.t("brief_template.cite_as", lang))}{_e(cite)} '
             f'<span class="vintage" data-run="{_e(b.vintage.get("run_id") or "")}">{_e(vintage)}</span></p></footer>')
 
 
 def header(b: Brief, lang: str) -> str:
     """Title block: the subject, its classification and the data vintage."""
     names = components.names(lang)
-    kicker = pick("WIC Digital Economy Observatory · Council brief", "世界互联网大会数字经济观察 · 理事会简报", lang)
+    kicker = i18n.t("brief_template.wic_digital_economy_observatory_9edfe1", lang)
     if b.is_group:
-        kind = KIND_NAMES[b.kind]
-        tags = [pick(kind[0], kind[1], lang),
-                pick(f"{len(b.group_countries)} economies", f"{len(b.group_countries)}个经济体", lang)]
+        tags = [i18n.t(f"group_kind.{b.kind}", lang),
+                i18n.t("brief_template.economies", lang, n_group_countries=len(b.group_countries))]
         if b.kind != "wic":
-            tags.append(pick(f"{len(b.group_wic)} WIC member countries", f"{len(b.group_wic)}个会员所在国家", lang))
+            tags.append(i18n.t("brief_template.wic_member_countries", lang, n_group_wic=len(b.group_wic)))
     else:
         tags = [names[c] for c in (b.row.get("wb_region_id"), b.row.get("income_id")) if isinstance(c, str) and c]
-        tags.append(pick("WIC member country", "世界互联网大会会员所在国家", lang) if b.is_member
-                    else pick("not a WIC member country", "非会员所在国家", lang))
+        tags.append(i18n.t("brief_template.wic_member_country", lang) if b.is_member
+                    else i18n.t("brief_template.not_a_wic_member_country_bd9772", lang))
     built = b.vintage.get("built_at")
     vint = "; ".join(f"{s.get('title')} {s.get('vintage')}" for s in b.sources if s.get("id") in ("wdi", "gapminder"))
-    asof = pick(f"Data as of {built:%Y-%m-%d} ({vint}) · generated {dt.date.today():%Y-%m-%d}",
-                f"数据截至 {built:%Y-%m-%d}（{vint}）· 生成于 {dt.date.today():%Y-%m-%d}", lang) \
+    asof = i18n.t("brief_template.data_as_of_generated", lang, built=built, vint=vint, v=dt.date.today()) \
         if isinstance(built, dt.datetime) else ""
     return (f'<header class="head"><div class="kicker">{_e(kicker)}</div>'
             f'<h1>{_e(names[b.code])}<span class="code">{_e(b.code)}</span></h1>'
@@ -519,8 +484,8 @@ def render(b: Brief, lang: str, *, standalone: bool = True, notices: Sequence[st
     text = narrative.narrative(b)
     plots = Charts()
     notice = "".join(f'<div class="notice" role="status">{_e(n)}</div>' for n in notices)
-    summary_title = pick("Summary", "摘要", lang)
-    key_title = pick("Key figures", "关键数据", lang)
+    summary_title = i18n.t("brief_template.summary", lang)
+    key_title = i18n.t("brief_template.key_figures", lang)
     # One flowing document: blocks are never split across the page break; the print CSS and compact layout
     # keep a brief to two A4 pages (tests check the page count of printed briefs).
     blocks = [
@@ -534,7 +499,7 @@ def render(b: Brief, lang: str, *, standalone: bool = True, notices: Sequence[st
         (sources_section(b, lang), True)]
     body = "".join(f'<section class="{"block" if whole else "flow"}">{x}</section>' for x, whole in blocks if x)
     names = components.names(lang)
-    title = pick(f"Council brief: {names[b.code]}", f"理事会简报：{names[b.code]}", lang)
+    title = i18n.t("brief_template.council_brief", lang, names=names[b.code])
     if standalone:
         scripts = f"<script>{plotly_js()}</script><script>{CHART_JS}</script>"
     else:

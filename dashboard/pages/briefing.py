@@ -10,14 +10,14 @@ from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import components, i18n
 from dashboard.briefing import subjects
-from dashboard.i18n import pick, t
+from dashboard.i18n import t
 from dashboard.safety import guarded, safe_layout
 from dashboard.state import Query
 from dashboard.urls import href
 from etl import read
 
 PATH = "/briefing"
-dash.register_page(__name__, path=PATH, title="Briefings · WIC Digital Economy Observatory", order=6)
+dash.register_page(__name__, path=PATH, title=components.page_title("nav.briefing"), order=6)
 
 DEFAULT = "CHN"
 GROUP_ORDER = {"wic": 0, "world": 1, "region": 2, "income": 3}
@@ -51,15 +51,11 @@ def layout(**query: object) -> html.Div:
     params = {"country": code, "lang": lang}
     body = html.Div([
         html.H1(t("nav.briefing", lang)),
-        html.P(pick("A two-page brief for print or phone: headline figures with ranks and 5-year change, trends "
-                    "against peers, the Digital Development Index, strengths and weaknesses, named WIC members, "
-                    "data freshness and sources. Every number in the text is generated from the warehouse.",
-                    "可打印或在手机上阅读的两页简报：关键数据及排名和5年变化、与同类比较的趋势、数字发展指数、优势与短板、"
-                    "公开报道的会员、数据时效及来源。文中每个数字均由数据仓库生成。", lang), className="lead"),
+        html.P(t("briefing.a_two_page_brief_for", lang), className="lead"),
         html.Div([
-            components.labelled(pick("Country or group", "国家或组别", lang), dcc.Dropdown(
+            components.labelled(t("briefing.country_or_group", lang), dcc.Dropdown(
                 id=ID.SUBJECT, options=subject_options(lang), value=code, clearable=False), ID.SUBJECT, "wide"),
-            html.A(pick("Download PDF", "下载 PDF", lang), id=ID.PDF, href=href("/briefing/pdf", params),
+            html.A(t("briefing.download_pdf", lang), id=ID.PDF, href=href("/briefing/pdf", params),
                    className="play", download=f"wic-brief-{code}-{lang}.pdf"),
         ], className="controls"),
         html.Iframe(id=ID.FRAME, src=href("/briefing/html", params), title=t("nav.briefing", lang),

@@ -10,13 +10,13 @@ import pandas as pd
 from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from dashboard import components, figures, i18n, stats
-from dashboard.i18n import pick, t
+from dashboard.i18n import t
 from dashboard.safety import chart_fallback, guarded, safe_layout
 from dashboard.state import Query
 from etl import read
 
 PATH = "/compare"
-dash.register_page(__name__, path=PATH, title="Compare · WIC Digital Economy Observatory", order=3)
+dash.register_page(__name__, path=PATH, title=components.page_title("nav.compare"), order=3)
 
 DEFAULTS = {"countries": ["CHN", "USA", "IND", "BRA", "WIC", "WLD"], "indicator": "IT.NET.USER.ZS",
             "x": "NY.GDP.PCAP.PP.KD", "y": "IT.NET.USER.ZS", "size": "SP.POP.TOTL"}
@@ -54,9 +54,9 @@ class ID:
 
 def colour_options(lang: str) -> list[dict[str, str]]:
     """What the bubbles are coloured by."""
-    return [{"label": pick("World Bank region", "世界银行地区", lang), "value": "region"},
-            {"label": pick("Income group", "收入组别", lang), "value": "income"},
-            {"label": pick("WIC member country or not", "是否会员所在国家", lang), "value": "wic"}]
+    return [{"label": t("compare.world_bank_region", lang), "value": "region"},
+            {"label": t("compare.income_group", lang), "value": "income"},
+            {"label": t("compare.wic_member_country_or_not", lang), "value": "wic"}]
 
 
 def scale_options(lang: str, relative: bool) -> list[dict[str, Any]]:
@@ -75,7 +75,7 @@ def missing_text(missing: Sequence[tuple[str, str]], lang: str) -> str:
     if not missing:
         return ""
     parts = [f"{cause} {name}" if lang == "en" else f"{name}{cause}" for name, cause in missing]
-    return pick(". " + "; ".join(parts) + ".", "。" + "；".join(parts) + "。", lang)
+    return t("sep.stop", lang) + t("sep.clause", lang).join(parts) + t("sep.end", lang)
 
 
 @safe_layout
@@ -123,9 +123,9 @@ def layout(**query: object) -> html.Div:
     ], className="controls")
     body = html.Div([
         html.H1(t("nav.compare", lang)),
-        html.H2(pick("Over time", "随时间变化", lang)), line_controls,
+        html.H2(t("compare.over_time", lang)), line_controls,
         components.chart_block(ID.LINES, ID.LINES_CAPTION, ID.LINES_SUMMARY, ID.LINES_TABLE, lang),
-        html.H2(pick("Two indicators at once", "两项指标对比", lang)), bubble_controls,
+        html.H2(t("compare.two_indicators_at_once", lang)), bubble_controls,
         components.chart_block(ID.BUBBLES, ID.BUBBLES_CAPTION, ID.BUBBLES_SUMMARY, ID.BUBBLES_TABLE, lang,
                                height=760),
         dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY), dcc.Store(id=ID.LINES_QUERY),
@@ -154,23 +154,25 @@ def render_lines(places: list[str] | None, indicator: str, scale: str, mode: str
     base_year = int(base) if in_range else 2015
     mode = mode if mode in ("absolute", "relative") else "absolute"
     if base not in (None, "") and not in_range and mode == "relative":
-        notes.append(pick(f"Base year {base} is outside {BASE_YEARS[0]}–{BASE_YEARS[1]}: {base_year} is used.",
-                          f"基准年 {base} 超出 {BASE_YEARS[0]}–{BASE_YEARS[1]}，改用 {base_year} 年。", lang))
+        notes.append(t("compare.base_year_is_outside_is", lang,
+                       base=base,
+                       BASE_YEARS=BASE_YEARS[0],
+                       BASE_YEARS2=BASE_YEARS[1],
+                       base_year=base_year))
     scale = scale if scale in ("linear", "log") and mode == "absolute" else "linear"
     lookup = components.names(lang)
     if dropped:
         names_dropped = ", ".join(lookup.get(c, c) for c in dropped)
-        notes.append(pick(f"At most {MAX_SERIES} series are drawn; left out: {names_dropped}.",
-                          f"最多绘制 {MAX_SERIES} 条线；未绘制：{names_dropped}。", lang))
+        notes.append(t("compare.at_most_series_are_drawn", lang, MAX_SERIES=MAX_SERIES, names_dropped=names_dropped))
     query = {"countries": places, "indicator": indicator, "scale": scale, "mode": mode, "base": base_year,
              "x": x, "y": y, "size": size, "colour": colour if colour in COLOUR_BY else "region", "lang": lang}
     options = scale_options(lang, mode == "relative")
     meta = read.indicator_meta(indicator)
     if not places:
-        text = pick("Choose countries or groups to compare.", "请选择要比较的国家或组别。", lang)
+        text = t("compare.choose_countries_or_groups_to", lang)
         return figures.message(text), "", text, None, query, None, options
     unit = i18n.unit(meta, lang)
-    y_title = pick(f"% change since {base_year}", f"较{base_year}年变化（%）", lang) if mode == "relative" else unit
+    y_title = t("compare.change_since", lang, base_year=base_year) if mode == "relative" else unit
     rows = read.series_rows(indicator, places)
     series = figures.line_series(rows, places, lookup,
                                  lambda label, yr, v: f"<b>{label}</b><br>{yr}: {i18n.fmt(v, lang)} {unit}")
@@ -181,16 +183,16 @@ def render_lines(places: list[str] | None, indicator: str, scale: str, mode: str
             changed = stats.relative_to_base(line.values, line.years, base_year)
             if changed is not None:
                 line.values = changed
-                line.hover = [f"<b>{line.label}</b><br>{yr}: {v:+.1f}% ({pick('since', '较', lang)} {base_year})"
+                line.hover = [f"<b>{line.label}</b><br>{yr}: {v:+.1f}% ({t('compare.since', lang)} {base_year})"
                               for yr, v in zip(line.years, changed, strict=True)]
                 kept.append(line)
         series = kept
     drawn = {s.key for s in series}
-    missing = [(lookup.get(p, p), pick("No data for", "无数据", lang) if p not in had_data else
-                pick(f"No value in {base_year} for", f"无{base_year}年数值", lang))
+    missing = [(lookup.get(p, p), t("compare.no_data_for", lang) if p not in had_data else
+                t("compare.no_value_in_for", lang, base_year=base_year))
                for p in places if p not in drawn]
     if not series:
-        text = pick("No data for this selection", "所选范围无数据", lang) + missing_text(missing, lang)
+        text = t("compare.no_data_for_this_selection", lang) + missing_text(missing, lang)
         return figures.message(text), "", " ".join([text, *notes]), None, query, None, options
     years = f"{min(min(s.years) for s in series)}–{max(max(s.years) for s in series)}"
     shown_meta = ({**meta, "unit": f"% change since {base_year}", "unit_zh": f"较{base_year}年变化（%）"}
@@ -203,7 +205,7 @@ def render_lines(places: list[str] | None, indicator: str, scale: str, mode: str
         parts = [f"{label} {v:+.1f}% ({yr})" for v, yr, label in latest]
     else:
         parts = [f"{label} {i18n.fmt(v, lang)} ({yr})" for v, yr, label in latest]
-    summary = pick("Latest: ", "最新：", lang) + "; ".join(parts) + missing_text(missing, lang)
+    summary = t("compare.latest", lang) + "; ".join(parts) + missing_text(missing, lang)
     headers, table_rows = figures.wide_table(series)
     table = components.table_rows(table_rows, [t("control.year", lang), *headers[1:]])
     last_year = max(max(s.years) for s in series)
@@ -239,12 +241,12 @@ def bubble_frame(x: str, y: str, size: str, colour: str, lang: str) -> pd.DataFr
     codes = frame["iso3"].tolist()
     if colour == "wic":
         members = read.group_sets()["WIC"]
-        labels = [pick("WIC member country", "会员所在国家", lang), pick("Other", "其他", lang)]
+        labels = [t("compare.wic_member_country", lang), t("compare.other", lang)]
         frame["colour"] = [labels[0] if c in members else labels[1] for c in codes]
     else:
         column = "wb_region_id" if colour == "region" else "income_id"
         group_of = dict(zip(table["iso3"].tolist(), table[column].tolist(), strict=True))
-        other = pick("Not classified", "未分类", lang)
+        other = t("compare.not_classified", lang)
         frame["colour"] = [lookup.get(g, other) if isinstance(g, str) else other for g in map(group_of.get, codes)]
     frame["name"] = [lookup.get(c, c) for c in codes]
     return frame
@@ -266,16 +268,19 @@ def render_bubbles(x: str, y: str, size: str, colour: str, places: list[str] | N
     mx, my, ms = meta.loc[x], meta.loc[y], meta.loc[size]
     frame = bubble_frame(x, y, size, colour, lang)
     if frame.empty:
-        text = pick("No country has both values.", "没有国家同时具备这两项数据。", lang)
+        text = t("compare.no_country_has_both_values", lang)
         return figures.message(text), "", text, None, None
     ux, uy, us = (i18n.unit(m, lang) for m in (mx, my, ms))
     hover = (f"<b>%{{text}}</b><br>{i18n.name(mx, lang)}: %{{x:,.4~g}} {ux}<br>{i18n.name(my, lang)}: "
              f"%{{y:,.4~g}} {uy}<br>{i18n.name(ms, lang)}: %{{customdata:,.4~g}}<extra></extra>")
     years = f"{int(frame['year'].min())}–{int(frame['year'].max())}"
-    note = pick(f"x: {ux} · y: {uy} · size: {i18n.name(ms, lang)} · {years} · Source: "
-                f"{components.source_text(mx)}; {components.source_text(my)}",
-                f"横轴：{ux} · 纵轴：{uy} · 大小：{i18n.name(ms, lang)} · {years} · 来源："
-                f"{components.source_text(mx)}；{components.source_text(my)}", lang)
+    note = t("compare.x_y_size_source", lang,
+             ux=ux,
+             uy=uy,
+             v=i18n.name(ms, lang),
+             years=years,
+             v2=components.source_text(mx, lang),
+             v3=components.source_text(my, lang))
     order = sorted(frame["colour"].unique())
     counts = frame.groupby("year").size()
     last = int(counts[counts >= counts.max() / 2].index.max())   # latest year with broad coverage
@@ -288,9 +293,7 @@ def render_bubbles(x: str, y: str, size: str, colour: str, places: list[str] | N
                           hovertemplate=hover, highlight=selected)
     now = frame[frame["year"] == last]
     corr = now["x"].rank().corr(now["y"].rank()) if len(now) > 2 else float("nan")   # Spearman
-    summary = pick(f"{len(now)} countries in {last}; rank correlation between the two indicators: {corr:.2f}. "
-                   "Press ▶ to play the years.",
-                   f"{last}年共{len(now)}个国家；两项指标的秩相关系数：{corr:.2f}。点击 ▶ 播放各年份。", lang)
+    summary = t("compare.countries_in_rank_correlation_be", lang, n_now=len(now), last=last, corr=corr)
     shown = now.sort_values("y", ascending=False).assign(
         xs=[i18n.fmt(v, lang) for v in now.sort_values("y", ascending=False)["x"]],
         ys=[i18n.fmt(v, lang) for v in now.sort_values("y", ascending=False)["y"]])

@@ -10,14 +10,14 @@ import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import components, figures, i18n
-from dashboard.i18n import pick, t
+from dashboard.i18n import t
 from dashboard.safety import chart_fallback, guarded, safe_layout
 from dashboard.state import Query
 from dashboard.urls import href
 from etl import facts, read
 
 PATH = "/country"
-dash.register_page(__name__, path=PATH, title="Country profile · WIC Digital Economy Observatory", order=2)
+dash.register_page(__name__, path=PATH, title=components.page_title("nav.country"), order=2)
 
 DEFAULT_COUNTRY = "CHN"
 DEFAULT_INDICATOR = "IT.NET.USER.ZS"
@@ -84,17 +84,13 @@ def coverage_table(iso3: str, lang: str) -> dcc.Markdown:
                      "year": int(latest.loc[m["code"], "year"]) if hit else t("nodata", lang),
                      "value": f"{i18n.fmt(latest.loc[m['code'], 'value'], lang)} {i18n.unit(m, lang)}" if hit else "—"})
     return components.data_table(pd.DataFrame(rows), [
-        ("name", t("control.indicator", lang)), ("code", pick("Code", "代码", lang)),
-        ("year", pick("Latest year", "最新年份", lang)), ("value", pick("Latest value", "最新数值", lang))])
-
-
-CATEGORIES_ZH = {"enterprise": "企业", "institution": "机构", "research institution": "研究机构",
-                 "industry organization": "行业组织", "international organization": "国际组织", "individual": "个人"}
+        ("name", t("control.indicator", lang)), ("code", t("country.code", lang)),
+        ("year", t("country.latest_year", lang)), ("value", t("country.latest_value", lang))])
 
 
 def category(name: str, lang: str) -> str:
     """A member category in ``lang``."""
-    return CATEGORIES_ZH.get(name, name) if lang == "zh" else name
+    return read.member_label("category", name, lang)
 
 
 def members_table(iso3: str, lang: str) -> Any:
@@ -103,17 +99,17 @@ def members_table(iso3: str, lang: str) -> Any:
     frame = read.members_in(iso3)
     orgs, _, people, _ = facts.member_counts(frame)
     here = facts.where_text(lang)
-    lead = html.P(facts.members_text(orgs, people, lang, org_where=here) + pick(".", "。", lang), className="lead")
+    lead = html.P(facts.members_text(orgs, people, lang, org_where=here) + t("country.text", lang), className="lead")
     if frame.empty:
         return lead
-    basis = {"headquarters": pick("headquarters", "总部所在地", lang),
-             "nationality_or_base": pick("nationality or base", "国籍或常驻地", lang)}
+    basis = {"headquarters": t("country.headquarters", lang),
+             "nationality_or_base": t("country.nationality_or_base", lang)}
     head = html.Thead(html.Tr([html.Th(x, scope="col") for x in (
-        pick("Member", "会员", lang), pick("Category", "类别", lang), pick("Country is its", "国家依据", lang),
-        pick("Evidence", "依据", lang), pick("First reported", "首次报道", lang), pick("Source", "来源", lang))]))
+        t("country.member", lang), t("country.category", lang), t("country.country_is_its", lang),
+        t("country.evidence", lang), t("country.first_reported", lang), t("country.source", lang))]))
     body = html.Tbody([html.Tr([
         html.Td(r["name"]), html.Td(category(r["category"], lang)), html.Td(basis.get(r["country_basis"], "")),
-        html.Td(r["evidence"] or ""),
+        html.Td(read.member_label("evidence", r["evidence"], lang)),
         html.Td(f"{r['first_reported']:%Y-%m-%d}"),
         html.Td(html.A(r["source_title"] or r["source_url"], href=r["source_url"], rel="noopener noreferrer")
                 if isinstance(r["source_url"], str) and r["source_url"] else (r["source_title"] or "")),
@@ -137,7 +133,7 @@ def layout(**query: object) -> html.Div:
     if lang == "en" and isinstance(row["un_subregion"], str):
         parts.append(row["un_subregion"])
     classification = " · ".join(p for p in parts if p)
-    sparse = [html.P(pick("No data for: ", "缺少数据：", lang) + "; ".join(missing), className="notice")] \
+    sparse = [html.P(t("country.no_data_for", lang) + "; ".join(missing), className="notice")] \
         if missing else []
     body = html.Div([
         html.Div(components.labelled(t("control.country", lang), dcc.Dropdown(
@@ -145,19 +141,19 @@ def layout(**query: object) -> html.Div:
             value=iso3, clearable=False), ID.COUNTRY, "wide"), className="controls"),
         html.H1(i18n.name(row, lang)),
         html.P(classification, className="lead"),
-        html.H2(pick("Key figures", "关键数据", lang)),
+        html.H2(t("country.key_figures", lang)),
         html.Div(cards, className="cards"), *sparse,
-        html.H2(pick("Trend against peers", "与同类比较的趋势", lang)),
+        html.H2(t("country.trend_against_peers", lang)),
         html.Div(components.labelled(t("control.indicator", lang), dcc.Dropdown(
             id=ID.INDICATOR, options=components.options(read.indicator_table(), lang, "code"), value=indicator,
             clearable=False), ID.INDICATOR, "wide"), className="controls"),
         components.chart_block(ID.TREND, ID.TREND_CAPTION, ID.TREND_SUMMARY, ID.TREND_TABLE, lang),
-        html.H2(pick("Digital Development Index", "数字发展指数", lang)),
+        html.H2(t("country.digital_development_index", lang)),
         index_block(iso3, i18n.name(row, lang), lang),
-        html.H2(pick("Data coverage", "数据覆盖", lang)),
-        html.Details([html.Summary(pick("Latest year of each catalog indicator", "各目录指标的最新年份", lang)),
+        html.H2(t("country.data_coverage", lang)),
+        html.Details([html.Summary(t("country.latest_year_of_each_catalog", lang)),
                       coverage_table(iso3, lang)], open=False),
-        html.H2(pick("Publicly named WIC members linked to this country", "与该国相关的公开报道会员", lang)),
+        html.H2(t("country.publicly_named_wic_members_linke", lang)),
         members_table(iso3, lang),
         dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY),
     ])
@@ -170,16 +166,13 @@ def index_block(iso3: str, name: str, lang: str) -> html.Section:
     scores = read.index_scores(year) if year else None
     mine = scores[scores["iso3"] == iso3] if scores is not None else None
     sources = facts.index_sources(lang)
-    method = pick(f"Digital Development Index computed here from {sources} (min-max, arithmetic, equal "
-                  "weights); not the WIC's own World Internet Development Index.",
-                  f"数字发展指数由本平台根据{sources}计算（最小-最大标准化、算术平均、等权重）；"
-                  "并非世界互联网大会发布的世界互联网发展指数。", lang)
-    link = dcc.Link(pick("Change the weights on the index page →", "在指数页面调整权重 →", lang),
+    method = t("country.digital_development_index_comput", lang, sources=sources)
+    link = dcc.Link(t("country.change_the_weights_on_the", lang),
                     href=href("/index", {"country": iso3, "lang": lang}))
     if mine is None or mine.empty or not bool(mine["ranked"].iloc[0]):
         reason = mine["reason"].iloc[0] if mine is not None and not mine.empty else t("nodata", lang)
-        return html.Section([html.P(pick(f"{name} is not ranked in {year}: {reason}.",
-                                         f"{name}未参与{year}年排名：{reason}。", lang), className="summary"),
+        return html.Section([html.P(t(
+                "country.is_not_ranked_in", lang, name=name, year=year, reason=reason), className="summary"),
                              html.P(method, className="caption"), link], className="chart-block")
     row = mine.iloc[0]
     assert scores is not None
@@ -201,24 +194,23 @@ def index_block(iso3: str, name: str, lang: str) -> html.Section:
         keys.append(p.pillar)
         labels.append(label)
         values.append(float(p.score))
-        hovers.append(pick(f"{label}: {p.score:.1f} · rank {rank} (90% interval {span})",
-                           f"{label}：{p.score:.1f} · 排名{rank}（90%区间 {span}）", lang))
+        hovers.append(t("country.rank_90_interval", lang, label=label, score=p.score, rank=rank, span=span))
         table.append((label, f"{p.score:.1f}", rank, span, f"{p.n_available}/{p.n_indicators}"))
     frame = pd.DataFrame({"key": keys, "label": labels, "value": values, "hover": hovers})
-    note = pick(f"Pillar scores 0-100, {year}; sources: {sources}; computed here",
-                f"支柱得分（0-100），{year}年；来源：{sources}；本平台计算", lang)
-    fig = figures.bars(frame, title=pick(f"{name}: index pillars", f"{name}：指数支柱", lang), note=note,
-                       x_title=pick("score (0-100)", "得分（0-100）", lang))
+    note = t("country.pillar_scores_0_100_sources", lang, year=year, sources=sources)
+    fig = figures.bars(frame, title=t("country.index_pillars", lang, name=name), note=note,
+                       x_title=t("country.score_0_100", lang))
     fig["layout"]["xaxis"]["range"] = [0, 100]
     inputs = facts.index_fact(iso3)
-    rests_on = (" " + facts.index_text(inputs, lang) + pick(".", "。", lang)) if inputs else ""
-    summary = pick(f"Digital Development Index {year}: {row['score']:.1f}, rank {int(row['rank'])} of {n_ranked} "
-                   f"countries (90% of Monte Carlo draws over weights, normalization and aggregation put it "
-                   f"between {interval}).",
-                   f"{year}年数字发展指数：{row['score']:.1f}，在{n_ranked}个国家中排名第{int(row['rank'])}"
-                   f"（在权重、标准化和加总方法的蒙特卡洛模拟中，90%的结果位于第{interval}名之间）。", lang) + rests_on
-    headers = [pick("Pillar", "支柱", lang), pick("Score", "得分", lang), pick("Rank", "排名", lang),
-               pick("90% rank interval", "90%排名区间", lang), pick("Indicators with data", "有数据的指标", lang)]
+    rests_on = (" " + facts.index_text(inputs, lang) + t("country.text", lang)) if inputs else ""
+    summary = t("country.digital_development_index_rank_o", lang,
+                year=year,
+                row=row['score'],
+                v=int(row['rank']),
+                n_ranked=n_ranked,
+                interval=interval) + rests_on
+    headers = [t("country.pillar", lang), t("country.score", lang), t("country.rank", lang),
+               t("country.90_rank_interval", lang), t("country.indicators_with_data", lang)]
     return html.Section([
         html.P(summary, className="summary"),
         dcc.Graph(figure=fig, config=components.GRAPH_CONFIG), html.P([method, " ", link], className="caption"),
@@ -248,7 +240,7 @@ def render(indicator: str, iso3: str, lang: str) -> tuple[Any, ...]:
     query = {"iso3": iso3, "indicator": indicator, "lang": lang}
     name = names[iso3]
     if not series or series[0].key != iso3:
-        text = pick(f"No data for {name} on this indicator.", f"{name}无此指标数据。", lang)
+        text = t("country.no_data_for_on_this", lang, name=name)
         return figures.message(text), components.caption(meta, lang, "—"), text, None, query, None
     years = f"{min(min(s.years) for s in series)}–{max(max(s.years) for s in series)}"
     note = components.caption(meta, lang, years, computed=any(s.label.endswith("*") for s in series))
@@ -257,10 +249,9 @@ def render(indicator: str, iso3: str, lang: str) -> tuple[Any, ...]:
     mine = series[0]
     last_year, last_value = mine.years[-1], mine.values[-1]
     world = next((dict(zip(s.years, s.values, strict=True)).get(last_year) for s in series if s.key == "WLD"), None)
-    summary = pick(f"{name}: {i18n.fmt(last_value, lang)} {unit} in {last_year}"
-                   + (f" (world: {i18n.fmt(world, lang)})." if world is not None else "."),
-                   f"{name}{last_year}年为{i18n.fmt(last_value, lang)}{unit}"
-                   + (f"（世界：{i18n.fmt(world, lang)}）。" if world is not None else "。"), lang)
+    summary = t("country.latest_summary", lang, name=name, value=i18n.with_unit(i18n.fmt(last_value, lang), unit, lang),
+                year=last_year) + (t("country.latest_world", lang, world=i18n.fmt(world, lang)) if world is not None
+                                   else "") + t("sep.end", lang)
     headers, rows = figures.wide_table(series)
     table = components.table_rows(rows, [t("control.year", lang), *headers[1:]])
     request = components.data_request([indicator], countries=[iso3, *groups])

@@ -7,10 +7,11 @@ from __future__ import annotations
 import dash
 from dash import html
 
+from dashboard import components
 from dashboard.safety import safe_layout
 
 PATH = "/embed/map"
-dash.register_page(__name__, path=PATH, title="Map · WIC Digital Economy Observatory")
+dash.register_page(__name__, path=PATH, title=components.page_title("nav.map"))
 
 
 @safe_layout

@@ -15,14 +15,14 @@ import pandas as pd
 from dash import Input, Output, State, callback, clientside_callback, dcc, html
 
 from dashboard import components, downloads, i18n
-from dashboard.i18n import pick, t
+from dashboard.i18n import t
 from dashboard.safety import guarded, safe_layout
 from dashboard.state import Query
 from dashboard.urls import href
 from etl import read
 
 PATH = "/explorer"
-dash.register_page(__name__, path=PATH, title="Explorer · WIC Digital Economy Observatory", order=4)
+dash.register_page(__name__, path=PATH, title=components.page_title("nav.explorer"), order=4)
 
 DEFAULT_INDICATORS = ("IT.NET.USER.ZS", "IT.NET.BBND.P2")
 DEFAULT_COUNTRIES = ("CHN", "USA", "WLD", "WIC")
@@ -125,7 +125,7 @@ def country_options(lang: str) -> list[dict[str, Any]]:
     frame = table.assign(rank=rank, label=[i18n.name(r, lang) for r in table.to_dict("records")])
     frame = frame.sort_values(["rank", "label"])
     out = components.options(frame, lang, "iso3")
-    group = pick("group", "组别", lang)
+    group = t("explorer.group", lang)
     for option, agg in zip(out, frame["is_aggregate"], strict=True):
         if agg:
             option["label"] = f"{option['label']} · {group}"
@@ -241,30 +241,27 @@ def citation(about: pd.DataFrame, sources: pd.DataFrame, built: Any, url: str, l
         if src is None:
             parts.append(DATASETS.get(dataset, dataset))
             continue
-        publisher = str(src["publisher"]).split(";")[0].split("(")[0].strip()
-        parts.append(f"{src['title']} ({publisher}; {src['license']}; vintage {src['vintage']})")
-    orgs = sorted({o for o in about["source_organization"] if isinstance(o, str) and o})
+        publisher = read.publisher(src["publisher"], lang)
+        publisher = publisher if publisher != src["publisher"] else str(publisher).split(";")[0].split("(")[0].strip()
+        title = src.get(f"title_{lang}") if isinstance(src.get(f"title_{lang}"), str) else src["title"]
+        parts.append(t("explorer.cite_source", lang, title=title, publisher=publisher, license=src["license"],
+                       vintage=src["vintage"]))
+    orgs = sorted({read.publisher(o, lang) for o in about["source_organization"] if isinstance(o, str) and o})
     date = f"{built:%Y-%m-%d}" if built is not None and hasattr(built, "strftime") else "?"
-    data = "; ".join(parts) or "—"
-    if lang == "zh":
-        text = f"世界互联网大会数字经济观察，数据来源：{data}"
-        text += f"（原始来源：{'；'.join(orgs)}）" if orgs else ""
-        return text + f"，获取日期 {date}（数据仓库构建日期），{url}"
-    text = f"WIC Digital Economy Observatory, data from {data}"
-    text += f", original sources: {'; '.join(orgs)}" if orgs else ""
-    return text + f", retrieved {date} (warehouse build date), {url}"
+    data = t("sep.clause", lang).join(parts) or "—"
+    origin = t("explorer.cite_orgs", lang, orgs=t("sep.clause", lang).join(orgs)) if orgs else ""
+    return t("explorer.cite", lang, data=data, orgs=origin, date=date, url=url)
 
 
-def license_lines(about: pd.DataFrame, has_computed: bool) -> list[str]:
+def license_lines(about: pd.DataFrame, has_computed: bool, lang: str = i18n.DEFAULT_LANG) -> list[str]:
     """One line per indicator (unit, source, license), and what computed rows are."""
-    lines = [f"{r['indicator']} ({r['name_en']}): unit {r['unit'] or '-'}; source {r['source_organization'] or '-'}"
-             f" via {r['dataset']}; license {r['license'] or '-'}" for r in about.to_dict("records")]
+    lines = [t("explorer.csv_indicator", lang, code=r["indicator"], name=i18n.name(r, lang) if "name_zh" in r
+               else r["name_en"], unit=r["unit"] or "-", org=read.publisher(r["source_organization"], lang) or "-",
+               dataset=r["dataset"], license=r["license"] or "-") for r in about.to_dict("records")]
     licenses = sorted({str(x) for x in about["license"] if x})
-    lines.append(f"License: {', '.join(licenses) or '-'}; reuse requires attribution to the sources above.")
+    lines.append(t("explorer.csv_license", lang, licenses=", ".join(licenses) or "-"))
     if has_computed:
-        lines.append("Rows with computed = true are group values computed by the observatory from country data "
-                     "(published only where reporting countries cover at least two thirds of the group's weight); "
-                     "they are not published by the source.")
+        lines.append(t("explorer.csv_computed", lang))
     return lines
 
 
@@ -275,10 +272,10 @@ def citation_line(lang: str) -> str:
     return vintage_citation.current(lang)
 
 
-def csv_text(rows: pd.DataFrame, comments: Sequence[str]) -> str:
-    """The tidy rows as CSV, preceded by ``# `` comment lines."""
+def csv_text(rows: pd.DataFrame, comments: Sequence[str], lang: str = i18n.DEFAULT_LANG) -> str:
+    """The tidy rows as CSV, preceded by ``# `` comment lines (Chinese files start with a UTF-8 BOM for Excel)."""
     head = "".join(f"# {line.replace(chr(10), ' ')}\n" for line in comments)
-    return head + downloads.frame_csv(rows[COLUMNS])
+    return (downloads.BOM if lang == "zh" else "") + head + downloads.frame_csv(rows[COLUMNS])
 
 
 def excel_bytes(rows: pd.DataFrame, about: pd.DataFrame, comments: Sequence[str]) -> bytes:
@@ -300,13 +297,10 @@ def excel_bytes(rows: pd.DataFrame, about: pd.DataFrame, comments: Sequence[str]
 def count_text(total: int, shown: int, lang: str) -> str:
     """How many rows the selection has and how many the grid shows."""
     if total == 0:
-        return pick("No rows for this selection: choose at least one indicator and one country or group, "
-                    "or widen the years.",
-                    "所选条件下没有数据：请至少选择一个指标和一个国家或组别，或扩大年份范围。", lang)
+        return t("explorer.no_rows_for_this_selection", lang)
     if shown < total:
-        return pick(f"{total:,} rows. The table shows the first {shown:,}; the downloads have all {total:,} rows.",
-                    f"共 {total:,} 行。表格显示前 {shown:,} 行；下载文件包含全部 {total:,} 行。", lang)
-    return pick(f"{total:,} rows.", f"共 {total:,} 行。", lang)
+        return t("explorer.rows_the_table_shows_the", lang, total=total, shown=shown)
+    return t("explorer.rows", lang, total=total)
 
 
 def parse_filter(q: Query, key: str = "filter") -> dict[str, Any]:
@@ -357,37 +351,24 @@ VALUE_FORMAT = ("params.value == null ? '' : (Math.abs(params.value) >= 1000 ? d
 def column_defs(lang: str) -> list[dict[str, Any]]:
     """The grid's columns with headers in ``lang``."""
     return [
-        {"field": "country", "headerName": pick("Country or group", "国家或组别", lang), "pinned": "left",
+        {"field": "country", "headerName": t("explorer.country_or_group", lang), "pinned": "left",
          "minWidth": 150},
         {"field": "iso3", "headerName": "ISO3", "maxWidth": 90},
         {"field": "indicator_name", "headerName": t("control.indicator", lang), "minWidth": 200,
          "tooltipField": "indicator_name"},
-        {"field": "indicator", "headerName": pick("Code", "代码", lang), "minWidth": 130},
+        {"field": "indicator", "headerName": t("explorer.code", lang), "minWidth": 130},
         {"field": "year", "headerName": t("control.year", lang), "filter": "agNumberColumnFilter", "maxWidth": 100},
-        {"field": "value", "headerName": pick("Value", "数值", lang), "filter": "agNumberColumnFilter",
+        {"field": "value", "headerName": t("explorer.value", lang), "filter": "agNumberColumnFilter",
          "type": "numericColumn", "valueFormatter": {"function": VALUE_FORMAT}, "minWidth": 110},
-        {"field": "unit", "headerName": pick("Unit", "单位", lang), "minWidth": 120},
-        {"field": "computed", "headerName": pick("Computed", "本平台计算", lang), "maxWidth": 130,
+        {"field": "unit", "headerName": t("explorer.unit", lang), "minWidth": 120},
+        {"field": "computed", "headerName": t("explorer.computed", lang), "maxWidth": 130,
          "cellDataType": "boolean"},
     ]
 
 
-DROPDOWN_ZH = {"select_all": "全选", "deselect_all": "全部取消", "selected_count": "已选 {num_selected} 项",
-               "search": "搜索", "clear_search": "清除搜索",
-               "clear_selection": "清除所选", "no_options_found": "无匹配项"}
-LOCALE_ZH = {"page": "页", "of": "/", "pageSizeSelectorLabel": "每页行数：", "firstPage": "第一页",
-             "previousPage": "上一页", "nextPage": "下一页", "lastPage": "最后一页",
-             "noRowsToShow": "没有数据", "loadingOoo": "加载中…", "filterOoo": "筛选…", "contains": "包含",
-             "notContains": "不包含", "equals": "等于", "notEqual": "不等于", "startsWith": "开头是",
-             "endsWith": "结尾是", "lessThan": "小于", "greaterThan": "大于", "inRange": "介于",
-             "andCondition": "且", "orCondition": "或", "blank": "空白", "notBlank": "非空白", "true": "是",
-             "false": "否", "lessThanOrEqual": "小于或等于", "greaterThanOrEqual": "大于或等于", "to": "至",
-             "applyFilter": "应用", "resetFilter": "重置", "clearFilter": "清除"}
-
-
 def dropdown_labels(lang: str) -> dict[str, Any]:
-    """The dropdowns' own texts in Chinese (their English defaults otherwise)."""
-    return {"labels": DROPDOWN_ZH} if lang == "zh" else {}
+    """The dropdowns' own texts in ``lang``."""
+    return {"labels": components.dropdown_labels(lang)}
 
 
 @safe_layout
@@ -404,15 +385,13 @@ def layout(**query: object) -> html.Div:
         year_from, year_to = year_to, year_from
     year_opts = [{"label": str(y), "value": y} for y in span]
     controls = html.Div([
-        components.labelled(pick(f"Indicators (up to {MAX_INDICATORS}; type to search)",
-                                 f"指标（最多 {MAX_INDICATORS} 个，可输入搜索）", lang), dcc.Dropdown(
+        components.labelled(t("explorer.indicators_up_to_type_to", lang, MAX_INDICATORS=MAX_INDICATORS), dcc.Dropdown(
             id=ID.INDICATORS, options=indicator_options(lang), value=indicators, multi=True, optionHeight=40,
             **dropdown_labels(lang),
-            placeholder=pick("Choose indicators…", "选择指标…", lang)), ID.INDICATORS, "wide"),
-        components.labelled(pick(f"Countries and groups (up to {MAX_COUNTRIES})",
-                                 f"国家和组别（最多 {MAX_COUNTRIES} 个）", lang), dcc.Dropdown(
+            placeholder=t("explorer.choose_indicators", lang)), ID.INDICATORS, "wide"),
+        components.labelled(t("explorer.countries_and_groups_up_to", lang, MAX_COUNTRIES=MAX_COUNTRIES), dcc.Dropdown(
             id=ID.COUNTRIES, options=country_options(lang), value=countries, multi=True, **dropdown_labels(lang),
-            placeholder=pick("Choose countries or groups…", "选择国家或组别…", lang)), ID.COUNTRIES, "wide"),
+            placeholder=t("explorer.choose_countries_or_groups", lang)), ID.COUNTRIES, "wide"),
         components.labelled(t("control.from", lang), dcc.Dropdown(
             id=ID.FROM, options=year_opts, value=year_from, clearable=True, **dropdown_labels(lang)), ID.FROM,
             "narrow"),
@@ -436,22 +415,15 @@ def layout(**query: object) -> html.Div:
                        "minWidth": 90},
         dashGridOptions={"pagination": True, "paginationPageSize": 100, "animateRows": False,
                          "enableCellTextSelection": True, "tooltipShowDelay": 300,
-                         **({"localeText": LOCALE_ZH} if lang == "zh" else {})},
+                         "localeText": components.grid_locale(lang)},
         style={"height": "560px", "width": "100%"}),
-        role="region", **components.aria(label=pick("Data table of the selection", "所选数据表", lang)))
+        role="region", **components.aria(label=t("explorer.data_table_of_the_selection", lang)))
     body = html.Div([
         html.H1(t("nav.explorer", lang)),
-        html.P(pick("Any indicator, any countries and groups, any years: sort and filter the table, and download "
-                    "every row as CSV or Excel with units, sources, licenses and a citation.",
-                    "任意指标、国家和组别及年份：可对表格排序和筛选，并下载全部数据（CSV 或 Excel），"
-                    "附单位、来源、许可和引用说明。", lang), className="lead"),
+        html.P(t("explorer.any_indicator_any_countries_and", lang), className="lead"),
         controls, actions, html.P(id=ID.FILTERED, className="summary", **components.aria(live="polite")), grid,
-        html.P(pick("“Computed” marks group values that the observatory computed from country data "
-                    "(population- or GDP-weighted, or summed) where the source publishes none; see Sources & "
-                    "methodology.",
-                    "“本平台计算”标记的是来源机构未发布、由本平台根据各国数据计算（按人口或GDP加权，或加总）的组别数值，"
-                    "详见“来源与方法”。", lang), className="caption"),
-        html.H2(pick("About the selected indicators", "所选指标说明", lang)),
+        html.P(t("explorer.computed_marks_group_values_that", lang), className="caption"),
+        html.H2(t("explorer.about_the_selected_indicators", lang)),
         html.Div(id=f"{ID.GRID}-getdata"),
         html.Div(id=ID.ABOUT, className="table-wrap"),
         dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY), dcc.Store(id=ID.GRID_QUERY),
@@ -468,11 +440,11 @@ def _about_view(about: pd.DataFrame, lang: str) -> Any:
     shown = about.assign(name=[z if zh and z else e for z, e in zip(about["name_zh"], about["name_en"], strict=True)],
                          unit=[z if zh and z else e for z, e in zip(about["unit_zh"], about["unit"], strict=True)])
     table = components.data_table(shown, [
-        ("indicator", pick("Code", "代码", lang)), ("name", t("control.indicator", lang)),
-        ("unit", pick("Unit", "单位", lang)), ("source_organization", pick("Source", "来源", lang)),
-        ("dataset", pick("Dataset", "数据集", lang)), ("license", pick("License", "许可", lang)),
-        ("last_updated", pick("Last updated", "最近更新", lang)),
-        ("group_values_computed_as", pick("Group values computed as", "组别数值计算方法", lang))])
+        ("indicator", t("explorer.code", lang)), ("name", t("control.indicator", lang)),
+        ("unit", t("explorer.unit", lang)), ("source_organization", t("explorer.source", lang)),
+        ("dataset", t("explorer.dataset", lang)), ("license", t("explorer.license", lang)),
+        ("last_updated", t("explorer.last_updated", lang)),
+        ("group_values_computed_as", t("explorer.group_values_computed_as", lang))])
     return html.Div(table, style={"minWidth": "760px"})
 
 
@@ -497,10 +469,9 @@ def _comments(rows: pd.DataFrame, about: pd.DataFrame, query: dict[str, Any], la
         root = ""
     url = root + href(PATH, query)
     cite = citation(about, read.sources(), read.data_vintage()["built_at"], url, lang)
-    note = [pick(f"Only the {len(rows):,} rows the table showed after its filter.",
-                 f"仅包含表格筛选后显示的 {len(rows):,} 行。", lang)] if filtered else []
+    note = [t("explorer.only_the_rows_the_table", lang, n_rows=len(rows))] if filtered else []
     computed = bool(rows["computed"].any()) if not rows.empty else False
-    return [cite, citation_line(lang), *note, *license_lines(about, computed)]
+    return [cite, citation_line(lang), *note, *license_lines(about, computed, lang)]
 
 
 @callback(Output(ID.GRID, "rowData"), Output(ID.COUNT, "children"), Output(ID.ABOUT, "children"),
@@ -543,7 +514,7 @@ def download_csv(clicks: int, indicators: object, countries: object, year_from: 
     lang = i18n.lang_of(lang)
     rows, about, query = build(indicators, countries, year_from, year_to, lang)
     rows, filtered = shown_rows(rows, filter_model, visible)
-    return {"content": csv_text(rows, _comments(rows, about, query, lang, filtered)),
+    return {"content": csv_text(rows, _comments(rows, about, query, lang, filtered), lang),
             "filename": _filename(query, "csv"), "type": "text/csv", "base64": False}
 
 

@@ -19,7 +19,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard import components, figures, i18n
-from dashboard.i18n import pick, t
+from dashboard.i18n import t
 from dashboard.safety import ERROR_TEXT, guarded, safe_layout
 from dashboard.state import Query
 from etl import facts, read
@@ -27,7 +27,7 @@ from etl.index import IndexConfig, Precomputed, load_config, precompute, rescore
 from etl.index.config import AGGREGATIONS, NORMALIZATIONS
 
 PATH = "/index"
-dash.register_page(__name__, path=PATH, title="Digital Development Index · WIC Digital Economy Observatory", order=4)
+dash.register_page(__name__, path=PATH, title=components.page_title("nav.index"), order=4)
 
 WIC = "WIC"
 ROW_PX = 19              # height of one country row in the ranking chart
@@ -122,11 +122,12 @@ def filter_options(lang: str) -> list[dict[str, str]]:
 
 def _filter_options(lang: str) -> list[dict[str, str]]:
     groups = read.group_table()
-    out = [{"label": pick("All countries", "所有国家", lang), "value": ""},
-           {"label": pick("WIC member countries", "世界互联网大会会员所在国家", lang), "value": WIC}]
-    for kind, en, zh in (("region", "Region", "地区"), ("income", "Income", "收入组别")):
+    out = [{"label": t("index.all_countries", lang), "value": ""},
+           {"label": t("index.wic_member_countries", lang), "value": WIC}]
+    for kind in ("region", "income"):
         part = groups[(groups["kind"] == kind) & (groups["n_countries"] > 1)]
-        out += [{"label": f"{pick(en, zh, lang)}: {i18n.name(row, lang)}", "value": row["code"]}
+        out += [{"label": t("index.group_option", lang, kind=t(f"index.kind_{kind}", lang), name=i18n.name(row, lang)),
+                 "value": row["code"]}
                 for row in part.to_dict("records")]
     return out
 
@@ -137,7 +138,7 @@ def country_options(lang: str) -> list[dict[str, str]]:
     table = scores_table()
     ranked = sorted((k, c) for c, (ok, k, _) in table.items() if ok and k is not None)
     others = sorted((names.get(c, c), c) for c, (ok, _, _) in table.items() if not ok)
-    tag = pick("not ranked", "未排名", lang)
+    tag = t("index.not_ranked", lang)
     return ([{"label": f"{k:.0f}. {names.get(c, c)} ({c})", "value": c} for k, c in ranked]
             + [{"label": f"{n} ({c}) · {tag}", "value": c} for n, c in others])
 
@@ -189,39 +190,34 @@ def reason_text(reason: str | None, lang: str) -> str:
     if not reason:
         return ""
     if reason == "no data for any indicator":
-        return pick(reason, "所有指标均无数据", lang)
+        return t("index.no_data_for_any_indicator", lang)
     names = pillar_names(lang)   # the stored reason names pillars by id ("digital_economy: 0 of 4 indicators")
     parts = re.findall(r"(\w+): (\d+) of (\d+) indicators", reason)
-    if lang != "zh":
-        return "; ".join(f"{names.get(p, p)}: {a} of {n} indicators" for p, a, n in parts) or reason
-    return "；".join(f"{names.get(p, p)}：{n}项指标中{a}项有数据" for p, a, n in parts) or reason
+    return t("sep.clause", lang).join(t("index.pillar_with_data", lang, pillar=names.get(p, p), a=a, n=n)
+                                      for p, a, n in parts) or reason
 
 
 def norm_name(norm: str, lang: str) -> str:
     """A normalisation's name."""
-    return {"minmax": pick("min-max", "最小-最大标准化", lang), "zscore": pick("z-score", "Z分数标准化", lang)}[norm]
+    return {"minmax": t("index.min_max", lang), "zscore": t("index.z_score", lang)}[norm]
 
 
 def agg_name(agg: str, lang: str) -> str:
     """An aggregation's name."""
-    names = {"arithmetic": ("arithmetic mean", "算术平均"), "geometric": ("geometric mean", "几何平均")}
-    return pick(*names[agg], lang)
+    return t(f"index.agg_{agg}", lang)
 
 
 def method_label(norm: str, agg: str, lang: str) -> str:
     """'min-max, arithmetic mean' in ``lang``."""
-    return f"{norm_name(norm, lang)}, {agg_name(agg, lang)}" if lang != "zh" else \
-        f"{norm_name(norm, lang)}、{agg_name(agg, lang)}"
+    return t("sep.list", lang).join((norm_name(norm, lang), agg_name(agg, lang)))
 
 
 def score_unit(norm: str, lang: str) -> str:
     """What a score means under a normalisation."""
     if norm == "zscore":
         c = config()
-        return pick(f"T-score ({c.zscore_center:g} = pooled mean, {c.zscore_scale:g} = one standard deviation, "
-                    "clipped to 0–100)",
-                    f"T分数（{c.zscore_center:g}为合并均值，{c.zscore_scale:g}为一个标准差，截断于0–100）", lang)
-    return pick("score 0–100 (fixed goalposts)", "得分 0–100（固定阈值）", lang)
+        return t("index.t_score_pooled_mean_one", lang, zscore_center=c.zscore_center, zscore_scale=c.zscore_scale)
+    return t("index.score_0_100_fixed_goalposts", lang)
 
 
 def index_caption(year: int, norm: str, lang: str) -> str:
@@ -354,17 +350,17 @@ def methodology(lang: str) -> html.Div:
         meta = stored.loc[spec.code] if spec.code in stored.index else None
         name = i18n.name(meta, lang) if meta is not None else spec.code
         unit = i18n.unit(meta, lang) if meta is not None else ""
-        direction = (pick("higher is better", "越高越好", lang) if spec.higher_is_better
-                     else pick("lower is better", "越低越好", lang))
+        direction = (t("index.higher_is_better", lang) if spec.higher_is_better
+                     else t("index.lower_is_better", lang))
         log = f"log10(x + {spec.log_shift:g})" if spec.log else "—"
         if spec.goalposts is not None:
-            goal = pick(f"{_number(spec.goalposts[0])}–{_number(spec.goalposts[1])} (natural bounds)",
-                        f"{_number(spec.goalposts[0])}–{_number(spec.goalposts[1])}（自然界限）", lang)
+            goal = t("index.natural_bounds", lang, v=_number(spec.goalposts[0]), v2=_number(spec.goalposts[1]))
         elif meta is not None:
-            goal = pick(f"{_number(float(meta['lower_value']))}–{_number(float(meta['upper_value']))} "
-                        f"(pooled {cfg.lower_quantile:.0%}–{cfg.upper_quantile:.0%} quantiles)",
-                        f"{_number(float(meta['lower_value']))}–{_number(float(meta['upper_value']))}"
-                        f"（合并{cfg.lower_quantile:.0%}–{cfg.upper_quantile:.0%}分位数）", lang)
+            goal = t("index.pooled_quantiles", lang,
+                     v=_number(float(meta['lower_value'])),
+                     v2=_number(float(meta['upper_value'])),
+                     lower_quantile=cfg.lower_quantile,
+                     upper_quantile=cfg.upper_quantile)
         else:
             goal = "—"
         skew = (f"{float(meta['skewness']):.1f} → {float(meta['skewness_transformed']):.1f}"
@@ -379,79 +375,58 @@ def methodology(lang: str) -> html.Div:
     need = ", ".join(f"{names[p.id]} {math.ceil(cfg.min_share_per_pillar * len(p.indicators) - 1e-9)}/"
                      f"{len(p.indicators)}" for p in cfg.pillars)
     rules = [
-        pick(f"Years: from {cfg.first_year}; a year is published if at least {cfg.min_ranked_share_of_peak:.0%} as "
-             f"many countries are ranked as in the best-covered year and at most {cfg.max_imputed_share:.0%} of "
-             f"the values behind its ranking are carried forward. Latest published year: {latest}.",
-             f"年份：自{cfg.first_year}年起；某年排名国家数不少于覆盖最好年份的{cfg.min_ranked_share_of_peak:.0%}，"
-             f"且其排名所用数值中沿用的比例不超过{cfg.max_imputed_share:.0%}时才发布。"
-             f"最新发布年份：{latest}年。", lang),
-        pick(f"Missing values: the latest observed value is carried forward at most {cfg.carry_forward_years} years "
-             "(flagged); nothing is carried backwards, interpolated or modelled.",
-             f"缺失值：最近一次观测值最多向后沿用{cfg.carry_forward_years}年（并标注）；不向前回填，不插值，不建模估算。",
-             lang),
-        pick(f"Eligibility: a country is ranked only if every pillar has at least {cfg.min_share_per_pillar:.0%} of "
-             f"its indicators ({need}); otherwise the reason is recorded.",
-             f"参与排名条件：每个支柱至少有{cfg.min_share_per_pillar:.0%}的指标有数据（{need}），否则记录原因。", lang),
-        pick(f"Normalisation (default {norm_name(cfg.normalization, lang)}): min-max (x − lower) / "
-             "(upper − lower) × 100, clipped to 0–100, with goalposts fixed over all years; or z-score shown as "
-             "a T-score "
-             f"{cfg.zscore_center:g} + {cfg.zscore_scale:g} z, clipped to 0–100.",
-             f"标准化（默认{norm_name(cfg.normalization, lang)}）：最小-最大法 (x − 下限) / (上限 − 下限) × 100，"
-             f"截断于0–100，阈值在所有年份固定；或Z分数，"
-             f"以T分数 {cfg.zscore_center:g} + {cfg.zscore_scale:g} z 表示，截断于0–100。", lang),
-        pick(f"Aggregation (default {agg_name(cfg.aggregation, lang)}): indicators are averaged within a "
-             "pillar; pillars are combined with the pillar weights, arithmetically (fully compensatory) or "
-             "geometrically (a weak pillar "
-             f"costs more; pillar scores below {cfg.geometric_floor:g} count as {cfg.geometric_floor:g}).",
-             f"加总（默认{agg_name(cfg.aggregation, lang)}）：支柱内各指标取平均；"
-             f"各支柱按权重以算术平均（完全补偿）或几何平均（短板代价更高；"
-             f"低于{cfg.geometric_floor:g}的支柱得分按{cfg.geometric_floor:g}计）合成。", lang),
-        pick(f"Uncertainty: {mc.draws:,} seeded Monte Carlo draws (seed {mc.seed}); each pillar weight is multiplied "
-             f"by a factor from [{1 - mc.weight_perturbation:g}, {1 + mc.weight_perturbation:g}], and the "
-             f"normalisation ({', '.join(mc.normalizations)}), aggregation ({', '.join(mc.aggregations)}) and "
-             f"carry-forward window ({windows} years) are drawn at random. The live ranking above keeps the "
-             f"{cfg.carry_forward_years}-year window: changing it changes which countries are eligible, which "
-             "needs the full computation, so the window is varied only here.",
-             f"不确定性：{mc.draws:,}次设定随机种子（{mc.seed}）的蒙特卡洛模拟；"
-             f"每个支柱权重乘以[{1 - mc.weight_perturbation:g}, "
-             f"{1 + mc.weight_perturbation:g}]中的随机因子，并随机选取标准化方法（{', '.join(mc.normalizations)}）、"
-             f"加总方法（{', '.join(mc.aggregations)}）和沿用年限（{windows}年）。上方的实时排名固定使用"
-             f"{cfg.carry_forward_years}年沿用期：改变沿用期会改变哪些国家有资格参与排名，需要完整重算，因此只在此处变动。",
-             lang),
+        t("index.years_from_a_year_is", lang,
+          first_year=cfg.first_year,
+          min_ranked_share_of_peak=cfg.min_ranked_share_of_peak,
+          max_imputed_share=cfg.max_imputed_share,
+          latest=latest),
+        t("index.missing_values_the_latest_observ", lang, carry_forward_years=cfg.carry_forward_years),
+        t("index.eligibility_a_country_is_ranked", lang, min_share_per_pillar=cfg.min_share_per_pillar, need=need),
+        t("index.normalisation_default_min_max_x", lang,
+          v=norm_name(cfg.normalization, lang),
+          zscore_center=cfg.zscore_center,
+          zscore_scale=cfg.zscore_scale),
+        t("index.aggregation_default_indicators_a", lang,
+          v=agg_name(cfg.aggregation, lang),
+          geometric_floor=cfg.geometric_floor),
+        t("index.uncertainty_seeded_monte_carlo_d", lang,
+          draws=mc.draws,
+          seed=mc.seed,
+          v=1 - mc.weight_perturbation,
+          v2=1 + mc.weight_perturbation,
+          v3=', '.join(mc.normalizations),
+          v4=', '.join(mc.aggregations),
+          windows=windows,
+          carry_forward_years=cfg.carry_forward_years),
     ]
     not_covered = [(d.get("dimension_zh" if lang == "zh" else "dimension_en", ""),
                     folded(str(d.get("reason_zh" if lang == "zh" else "reason_en", "")))) for d in cfg.not_covered]
     years = read.index_years()
-    year_rows = [(int(y), int(w), int(r), f"{s:.0%}", pick("yes", "是", lang) if p else pick("no", "否", lang))
+    year_rows = [(int(y), int(w), int(r), f"{s:.0%}", t("index.yes", lang) if p else t("index.no", lang))
                  for y, w, r, s, p in zip(years["year"].tolist(), years["n_with_data"].tolist(),
                                           years["n_ranked"].tolist(), years["imputed_share"].tolist(),
                                           years["published"].tolist(), strict=True)]
     return html.Div([
-        html.P(pick("Following the OECD/JRC Handbook on Constructing Composite Indicators (2008). Everything "
-                    "below is generated from the configuration file etl/meta/index.yaml and the tables the "
-                    "ETL computed from it, so it describes exactly what the scores use.",
-                    "遵循经合组织/欧盟联合研究中心《构建综合指标手册》（2008）。"
-                    "以下内容均由配置文件 etl/meta/index.yaml "
-                    "及ETL据此计算的数据表自动生成，与得分所用方法完全一致。", lang)),
-        html.H3(pick("Pillars", "支柱", lang)),
-        rows_table(pillar_rows, [pick("Pillar", "支柱", lang), pick("What it measures", "衡量内容", lang),
-                                            pick("WIC index dimension", "对应世界互联网发展指数维度", lang),
-                                            pick("Default weight", "默认权重", lang),
-                                            pick("Indicators", "指标数", lang)]),
-        html.H3(pick("Indicators", "指标", lang)),
-        rows_table(ind_rows, [pick("Pillar", "支柱", lang), pick("Indicator", "指标", lang),
-                                         pick("Code", "代码", lang), pick("Unit", "单位", lang),
-                                         pick("Direction", "方向", lang), pick("Transform", "变换", lang),
-                                         pick("Goalposts (own unit)", "阈值（原单位）", lang),
-                                         pick("Skewness (→ after log)", "偏度（→ 对数变换后）", lang)]),
-        html.H3(pick("Rules", "规则", lang)),
+        html.P(t("index.following_the_oecd_jrc_handbook", lang)),
+        html.H3(t("index.pillars", lang)),
+        rows_table(pillar_rows, [t("index.pillar", lang), t("index.what_it_measures", lang),
+                                            t("index.wic_index_dimension", lang),
+                                            t("index.default_weight", lang),
+                                            t("index.indicators_1332e2", lang)]),
+        html.H3(t("index.indicators", lang)),
+        rows_table(ind_rows, [t("index.pillar", lang), t("index.indicator", lang),
+                                         t("index.code", lang), t("index.unit", lang),
+                                         t("index.direction", lang), t("index.transform", lang),
+                                         t("index.goalposts_own_unit", lang),
+                                         t("index.skewness_after_log", lang)]),
+        html.H3(t("index.rules", lang)),
         html.Ul([html.Li(r) for r in rules]),
-        html.H3(pick("WIC dimensions open data cannot cover", "开放数据无法覆盖的世界互联网发展指数维度", lang)),
-        rows_table(not_covered, [pick("Dimension", "维度", lang), pick("Why", "原因", lang)]),
-        html.Details([html.Summary(pick("Candidate years", "候选年份", lang)), rows_table(
-            year_rows, [t("control.year", lang), pick("Countries with data", "有数据的国家", lang),
-                        pick("Ranked", "参与排名", lang), pick("Carried forward", "沿用值占比", lang),
-                        pick("Published", "已发布", lang)])]),
+        html.H3(t("index.wic_dimensions_open_data_cannot", lang)),
+        rows_table(not_covered, [t("index.dimension", lang), t("index.why", lang)]),
+        html.Details([html.Summary(t("index.candidate_years", lang)), rows_table(
+            year_rows, [t("control.year", lang), t("index.countries_with_data", lang),
+                        t("index.ranked", lang), t("index.carried_forward_f204ee", lang),
+                        t("index.published", lang)])]),
     ])
 
 
@@ -477,13 +452,12 @@ def coherence_section(lang: str) -> html.Div:
     def note(r: dict[str, Any]) -> str:
         parts = []
         if r["wrong_direction"]:
-            parts.append(pick("points the wrong way", "方向相反", lang))
+            parts.append(t("index.points_the_wrong_way", lang))
         if r["weak"]:
-            parts.append(pick(f"weak (r < {cfg.weak_correlation:g})", f"相关性弱（r < {cfg.weak_correlation:g}）",
-                              lang))
+            parts.append(t("index.weak_r", lang, weak_correlation=cfg.weak_correlation))
         if r in other:
             o = names.get(r["best_other_pillar"], r["best_other_pillar"])
-            parts.append(pick(f"correlates more with {o} than with its own pillar", f"与{o}的相关性高于本支柱", lang))
+            parts.append(t("index.correlates_more_with_than_with", lang, o=o))
         return "; ".join(parts) if lang != "zh" else "；".join(parts)
 
     ind_rows = [(names.get(r["pillar"], r["pillar"]), ind_name(r["id"]), r["n_countries"], _r(r["r_pillar"]),
@@ -496,38 +470,34 @@ def coherence_section(lang: str) -> html.Div:
         if r["level"] == "pillar":
             label = names.get(r["id"], r["id"])
         elif r["level"] == "index":
-            label = pick("Index (the pillars)", "指数（各支柱）", lang)
+            label = t("index.index_the_pillars", lang)
         else:
-            label = pick("All indicators together", "全部指标", lang)
+            label = t("index.all_indicators_together", lang)
         if r["level"] != "indicator":
             alpha_rows.append((label, r["n_items"], r["n_countries"], _r(r["cronbach_alpha"]), _r(r["r_index"])))
     corr = read.index_correlations()
     keys = [*PILLARS, "index"]
     lookup = {(a, b): r for a, b, r in zip(corr["a"].tolist(), corr["b"].tolist(), corr["r"].tolist(), strict=True)}
-    labels = [*(names[p] for p in PILLARS), pick("Index", "指数", lang)]
+    labels = [*(names[p] for p in PILLARS), t("index.index", lang)]
     matrix = [(labels[i], *(_r(lookup.get((a, b), lookup.get((b, a)))) for b in keys)) for i, a in enumerate(keys)]
     alphas = "; ".join(f"{row[0]} {row[3]}" for row in alpha_rows)
-    summary = pick(
-        f"{year}, ranked countries, default method. {len(wrong)} of {len(inds)} indicators point the wrong way "
-        f"(negative correlation with the rest of their pillar){': ' + ', '.join(wrong) if wrong else ''}; "
-        f"{len(weak)} are weak (r < {cfg.weak_correlation:g}){': ' + ', '.join(weak) if weak else ''}; "
-        f"{len(other)} correlate more with another pillar than with their own. Cronbach's alpha: {alphas}.",
-        f"{year}年，参与排名的国家，默认方法。{len(inds)}项指标中有{len(wrong)}项方向相反（与本支柱其余指标负相关）"
-        f"{'：' + '、'.join(wrong) if wrong else ''}；{len(weak)}项相关性弱（r < {cfg.weak_correlation:g}）"
-        f"{'：' + '、'.join(weak) if weak else ''}；{len(other)}项与其他支柱的相关性高于本支柱。"
-        f"克朗巴赫α系数：{alphas}。", lang)
+    def listed(codes: list[str]) -> str:
+        return t("sep.colon", lang) + t("sep.list", lang).join(codes) if codes else ""
+    summary = t("index.coherence_summary", lang, year=year, n_wrong=len(wrong), n_inds=len(inds),
+                wrong=listed(wrong), n_weak=len(weak), weak_correlation=f"{cfg.weak_correlation:g}",
+                weak=listed(weak), n_other=len(other), alphas=alphas)
     return html.Div([
         html.P(summary, className="summary"),
-        rows_table(ind_rows, [pick("Pillar", "支柱", lang), pick("Indicator", "指标", lang),
-                                         pick("Countries", "国家数", lang),
-                                         pick("r with rest of pillar", "与本支柱其余指标的r", lang),
-                                         pick("r with index", "与指数的r", lang),
-                                         pick("Closest other pillar (r)", "相关性最高的其他支柱（r）", lang),
-                                         pick("Flags", "标记", lang)]),
-        html.H3(pick("Cronbach's alpha", "克朗巴赫α系数", lang)),
-        rows_table(alpha_rows, ["", pick("Items", "项数", lang), pick("Countries", "国家数", lang),
-                                           "α", pick("r with index", "与指数的r", lang)]),
-        html.H3(pick("Correlations of pillars and index", "支柱与指数的相关系数", lang)),
+        rows_table(ind_rows, [t("index.pillar", lang), t("index.indicator", lang),
+                                         t("index.countries", lang),
+                                         t("index.r_with_rest_of_pillar", lang),
+                                         t("index.r_with_index", lang),
+                                         t("index.closest_other_pillar_r", lang),
+                                         t("index.flags", lang)]),
+        html.H3(t("index.cronbach_s_alpha", lang)),
+        rows_table(alpha_rows, ["", t("index.items", lang), t("index.countries", lang),
+                                           "α", t("index.r_with_index", lang)]),
+        html.H3(t("index.correlations_of_pillars_and_inde", lang)),
         rows_table(matrix, ["", *labels]),
     ])
 
@@ -539,15 +509,8 @@ def intro(lang: str) -> html.P:
     built = read.data_vintage()["built_at"]
     year = pre().year
     n = len(pre().iso3)
-    return html.P(pick(
-        f"Computed here from {facts.index_sources('en')} (WDI vintage {vintage}, warehouse built {built:%Y-%m-%d}); "
-        "not the WIC's own World Internet Development Index. "
-        f"Index year {year}: {n} countries ranked. Move the weights or switch the method and the ranking is "
-        "re-computed at once; click a bar or choose a country to see what is behind its score.",
-        f"由本平台根据{facts.index_sources('zh')}计算（世界发展指标数据版本 {vintage}，"
-        f"数据仓库构建于 {built:%Y-%m-%d}）；"
-        f"并非世界互联网大会发布的世界互联网发展指数。指数年份 {year}年：{n}个国家参与排名。调整权重或切换方法，"
-        "排名即时重算；点击条形或选择国家，可查看其得分构成。", lang), className="lead")
+    return html.P(t("index.intro", lang, sources=facts.index_sources(lang), vintage=vintage, built=built, year=year,
+                    n=n), className="lead")
 
 
 @safe_layout
@@ -557,8 +520,7 @@ def layout(**query: object) -> html.Div:
     lang = q.lang
     if read.index_latest_year() is None:
         body = html.Div([html.H1(t("nav.index", lang)),
-                         html.P(pick("The index has not been computed in this warehouse.",
-                                     "此数据仓库中尚未计算该指数。", lang), className="notice")])
+                         html.P(t("index.the_index_has_not_been", lang), className="notice")])
         return components.page_frame(PATH, lang, query, body, q.notices())
     weights = parse_weights(q)
     norm = q.choice("norm", config().normalization, NORMALIZATIONS)
@@ -567,51 +529,51 @@ def layout(**query: object) -> html.Div:
     country = q.country("country", None, set(scores_table())) or ""
     names = pillar_names(lang)
     sliders = [components.labelled(
-        pick(f"{names[p]} weight", f"{names[p]}权重", lang),
+        t("index.weight", lang, names=names[p]),
         dcc.Slider(id=ID.weight(p), min=0, max=100, step=1, value=w, marks={0: "0", 50: "50", 100: "100"},
                    updatemode="mouseup", tooltip={"placement": "bottom", "always_visible": False}),
         ID.weight(p)) for p, w in zip(PILLARS, weights, strict=True)]
     methods = html.Div([
-        components.labelled(pick("Normalisation", "标准化方法", lang), dcc.RadioItems(
+        components.labelled(t("index.normalisation", lang), dcc.RadioItems(
             id=ID.NORM, value=norm, inline=True, inputStyle={"marginRight": "4px", "marginLeft": "8px"},
-            options=[{"label": pick("min-max (goalposts)", "最小-最大（阈值）", lang), "value": "minmax"},
-                     {"label": pick("z-score", "Z分数", lang), "value": "zscore"}]), ID.NORM),
-        components.labelled(pick("Aggregation of pillars", "支柱加总方法", lang), dcc.RadioItems(
+            options=[{"label": t("index.min_max_goalposts", lang), "value": "minmax"},
+                     {"label": t("index.z_score_5deb9b", lang), "value": "zscore"}]), ID.NORM),
+        components.labelled(t("index.aggregation_of_pillars", lang), dcc.RadioItems(
             id=ID.AGG, value=agg, inline=True, inputStyle={"marginRight": "4px", "marginLeft": "8px"},
-            options=[{"label": pick("arithmetic", "算术平均", lang), "value": "arithmetic"},
-                     {"label": pick("geometric", "几何平均", lang), "value": "geometric"}]), ID.AGG),
-        components.labelled(pick("Show", "显示范围", lang), dcc.Dropdown(
+            options=[{"label": t("index.arithmetic", lang), "value": "arithmetic"},
+                     {"label": t("index.geometric", lang), "value": "geometric"}]), ID.AGG),
+        components.labelled(t("index.show", lang), dcc.Dropdown(
             id=ID.GROUP, options=filter_options(lang), value=group, clearable=False), ID.GROUP),
-        html.Div(html.Button(pick("Reset to defaults", "恢复默认设置", lang), id=ID.RESET, n_clicks=0,
+        html.Div(html.Button(t("index.reset_to_defaults", lang), id=ID.RESET, n_clicks=0,
                              className="play"), className="control narrow"),
     ], className="controls")
     block = components.chart_block(ID.RANK, ID.RANK_CAPTION, ID.RANK_SUMMARY, ID.RANK_TABLE, lang)
     # the ranking is tall (one row per country): it scrolls in its own box so the breakdown stays close
     block.children[0] = html.Div(block.children[0], style={"maxHeight": SCROLL_HEIGHT, "overflowY": "auto"},
-                                 tabIndex="0", **components.aria(label=pick("Ranking chart", "排名图", lang)))
+                                 tabIndex="0", **components.aria(label=t("index.ranking_chart", lang)))
     body = html.Div([
         html.H1(t("nav.index", lang)),
         intro(lang),
         html.Div([*sliders, html.P(id=ID.SHARES, className="caption", style={"flex": "1 1 100%", "margin": 0},
                                    **components.aria(live="polite"))], className="controls"),
         methods,
-        html.H2(pick("Ranking", "排名", lang)),
+        html.H2(t("index.ranking", lang)),
         block,
-        html.Details([html.Summary(pick("Countries not ranked, and why", "未参与排名的国家及原因", lang)),
+        html.Details([html.Summary(t("index.countries_not_ranked_and_why", lang)),
                       html.Div(id=ID.UNRANKED, className="table-wrap")]),
-        html.H2(pick("What is behind a country's score", "国家得分构成", lang)),
+        html.H2(t("index.what_is_behind_a_country", lang)),
         html.Div(components.labelled(t("control.country", lang), dcc.Dropdown(
             id=ID.COUNTRY, options=country_options(lang), value=country or None,
-            placeholder=pick("Choose a country, or click a bar above", "选择国家，或点击上方条形", lang)),
+            placeholder=t("index.choose_a_country_or_click_a20b90", lang)),
             ID.COUNTRY, "wide"), className="controls"),
         html.Div(id=ID.STATUS, className="summary", **components.aria(live="polite")),
         components.chart_block(ID.PILLAR, ID.PILLAR_CAPTION, ID.PILLAR_SUMMARY, ID.PILLAR_TABLE, lang,
                                height=PILLAR_HEIGHT),
-        html.H3(pick("Indicators behind it", "所依据的指标", lang)),
+        html.H3(t("index.indicators_behind_it", lang)),
         html.Div(id=ID.INDICATORS, className="table-wrap", style={"maxHeight": "none"}),
-        html.H2(pick("Methodology", "方法说明", lang)),
+        html.H2(t("index.methodology", lang)),
         methodology(lang),
-        html.H2(pick("Internal coherence", "内部一致性检验", lang)),
+        html.H2(t("index.internal_coherence", lang)),
         coherence_section(lang),
         dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY),
     ])
@@ -668,40 +630,41 @@ def render(*args: Any) -> tuple[Any, ...]:
             continue
         name = names.get(iso3, iso3)
         parts = " · ".join(f"{pnames[pid]} {v:.1f}" for pid, v in zip(PILLARS, pillar_scores, strict=True))
-        moved = change_text(change) or pick("no change", "不变", lang)
-        hover = pick(f"<b>{name}</b><br>score {score:.1f} · rank {rank:.0f} (published {default:.0f}: {moved})"
-                     f"<br>{parts}",
-                     f"<b>{name}</b><br>得分 {score:.1f} · 排名 {rank:.0f}（已发布排名 {default:.0f}：{moved}）"
-                     f"<br>{parts}", lang)
+        moved = change_text(change) or t("index.no_change", lang)
+        hover = t("index.b_b_br_score_rank", lang,
+                  name=name,
+                  score=score,
+                  rank=rank,
+                  default=default,
+                  moved=moved,
+                  parts=parts)
         rows.append((iso3, f"{rank:.0f}. {name}", score, rank, change, hover))
         band = bands.get(iso3)
         table_rows.append((f"{rank:.0f}", name, iso3, f"{score:.1f}", change_text(change) or "–", f"{default:.0f}",
                            f"{band[1]:.0f}" if band else "—", f"{band[0]:.0f}–{band[2]:.0f}" if band else "—"))
     pct = shares(weights)
-    share_text = (pick("Effective weights: ", "实际权重：", lang)
+    share_text = (t("index.effective_weights", lang)
                   + " · ".join(f"{pnames[pid]} {s:.0f}%" for pid, s in zip(PILLARS, pct, strict=True))
-                  + pick(f" (each slider's share of their total) · method: {method_label(norm, agg, lang)}",
-                         f"（各滑块占总和的比例）· 方法：{method_label(norm, agg, lang)}", lang))
+                  + t("index.each_slider_s_share_of", lang, v=method_label(norm, agg, lang)))
     unranked_table = _memo(("unranked", group, lang), lambda: unranked_rows(table, keep, names, lang))
     note = index_caption(p.year, norm, lang)
     if not rows:
-        text = pick("No country in this group is ranked.", "该组别中没有参与排名的国家。", lang)
+        text = t("index.no_country_in_this_group", lang)
         return (figures.message(text), note, text, None, {"height": "320px"}, unranked_table, share_text, query,
                 None)
-    title = pick(f"Digital Development Index {p.year}", f"{p.year}年数字发展指数", lang)
+    title = t("index.digital_development_index", lang, year=p.year)
     if group:
         title += " · " + next((o["label"] for o in filter_options(lang) if o["value"] == group), group)
     mc = config().monte_carlo
     fig = ranking_figure(
         rows, bands, n_ranked=len(p.iso3), title=title, note=note, selected=country or None,
-        score_title=pick("Score<br>▲▼ vs<br>published rank", "得分<br>▲▼ 较<br>已发布排名", lang),
-        rank_title=pick("Rank (1 = best)<br>━ 5–95%<br>● median<br>◆ these settings",
-                        "排名（1 = 最好）<br>━ 5–95%<br>● 中位数<br>◆ 当前设置", lang))
+        score_title=t("index.score_br_vs_br_published", lang),
+        rank_title=t("index.rank_1_best_br_5", lang))
     summary = ranking_summary(rows, bands, len(p.iso3), weights, norm, agg, lang, mc.draws)
-    headers = ["#", t("control.country", lang), "ISO3", pick("Score", "得分", lang),
-               pick("Change", "变化", lang), pick("Published rank", "已发布排名", lang),
-               pick("Median rank (MC)", "排名中位数（蒙特卡洛）", lang),
-               pick("5–95% rank interval", "5–95%排名区间", lang)]
+    headers = ["#", t("control.country", lang), "ISO3", t("index.score", lang),
+               t("index.change", lang), t("index.published_rank", lang),
+               t("index.median_rank_mc", lang),
+               t("index.5_95_rank_interval", lang)]
     style = {"height": f"{fig['layout']['height']}px"}
     return (fig, note, summary, rows_table(table_rows, headers), style, unranked_table, share_text,
             query, components.get_data(ranking_request(weights, norm, agg, group), lang))
@@ -712,7 +675,7 @@ def unranked_rows(table: Mapping[str, tuple[bool, float | None, str | None]], ke
     """The countries of a filter that are not ranked, with the stored reason."""
     rows = sorted((names.get(c, c), c, reason_text(why, lang)) for c, (ok, _, why) in table.items()
                   if not ok and (keep is None or c in keep))
-    return rows_table(rows, [t("control.country", lang), "ISO3", pick("Why not ranked", "未排名原因", lang)])
+    return rows_table(rows, [t("control.country", lang), "ISO3", t("index.why_not_ranked", lang)])
 
 
 def ranking_summary(rows: Sequence[tuple[str, str, float, float, float, str]],
@@ -815,7 +778,7 @@ def render_country(country: Any, norm: Any, lang: Any) -> tuple[Any, ...]:
     p = pre()
     note = index_caption(p.year, norm, lang)
     if not isinstance(country, str) or country not in table:
-        text = pick("Choose a country, or click a bar in the ranking.", "请选择国家，或点击排名图中的条形。", lang)
+        text = t("index.choose_a_country_or_click", lang)
         return figures.message(text), note, "", None, None, text, None, HIDDEN
     name = components.names(lang).get(country, country)
     ranked, rank, why = table[country]
@@ -845,51 +808,44 @@ def render_country(country: Any, norm: Any, lang: Any) -> tuple[Any, ...]:
         values.append(float(s))
         meds.append(medians[k])
         texts.append(f"{s:.1f}" + (f" · #{rk}" if rk != "—" else "") + (f" ({span})" if span != "—" else ""))
-        hovers.append(pick(f"<b>{label}</b>: {s:.1f}<br>pillar rank {rk}, 5–95% {span}<br>{a} of {n} indicators, "
-                           f"{imp} carried forward",
-                           f"<b>{label}</b>：{s:.1f}<br>支柱排名 {rk}，5–95% {span}<br>{n}项指标中{a}项有数据，"
-                           f"{imp}项为沿用值", lang))
+        hovers.append(t("index.b_b_br_pillar_rank", lang, label=label, s=s, rk=rk, span=span, a=a, n=n, imp=imp))
         rows.append((label, f"{s:.1f}", rk, span, f"{medians[k]:.1f}", f"{a}/{n}" + (
-            pick(f" ({imp} carried forward)", f"（{imp}项沿用）", lang) if imp else ""),
+            t("index.carried_forward_6bc2a0", lang, imp=imp) if imp else ""),
             f"{without:.0f}" if without is not None and without == without else "—"))
     bands = intervals()
     if ranked and rank is not None:
         band = bands.get(country)
         span = f"{band[0]:.0f}–{band[2]:.0f}" if band else "—"
-        status = pick(f"{name}: rank {rank:.0f} of {len(p.iso3)} in {p.year} with the published settings; "
-                      f"5–95% Monte Carlo rank interval {span}"
-                      + (f", median {band[1]:.0f}" if band else "") + ".",
-                      f"{name}：{p.year}年按已发布设置在{len(p.iso3)}个国家中排名第{rank:.0f}；蒙特卡洛5–95%排名区间"
-                      f"{span}" + (f"，中位数{band[1]:.0f}" if band else "") + "。", lang)
+        median = t("index.median_suffix", lang, median=f"{band[1]:.0f}") if band else ""
+        status = t("index.rank_status", lang, name=name, rank=f"{rank:.0f}", n=len(p.iso3), year=p.year, span=span,
+                   median=median)
     else:
-        status = pick(f"{name} is not ranked in {p.year}: {reason_text(why, lang)}. A country needs at least "
-                      f"{config().min_share_per_pillar:.0%} of each pillar's indicators.",
-                      f"{name}未参与{p.year}年排名：{reason_text(why, lang)}。参与排名需要每个支柱至少"
-                      f"{config().min_share_per_pillar:.0%}的指标有数据。", lang)
-    median_name = pick("median of ranked countries", "参与排名国家的中位数", lang)
+        status = t("index.is_not_ranked_in_a", lang,
+                   name=name,
+                   year=p.year,
+                   v=reason_text(why, lang),
+                   min_share_per_pillar=config().min_share_per_pillar)
+    median_name = t("index.median_of_ranked_countries", lang)
     if labels:
         fig = pillar_figure(labels, values, texts, hovers, meds, note=note, median_name=median_name,
-                            title=pick(f"{name}: pillar scores, {p.year}", f"{name}：{p.year}年支柱得分", lang),
-                            x_title=pick("T-score (50 = mean)", "T分数（50为均值）", lang) if norm == "zscore"
-                            else pick("score 0–100", "得分 0–100", lang))
+                            title=t("index.pillar_scores", lang, name=name, year=p.year),
+                            x_title=t("index.t_score_50_mean", lang) if norm == "zscore"
+                            else t("index.score_0_100", lang))
         best = max(zip(values, labels, strict=True))
         worst = min(zip(values, labels, strict=True))
-        summary = pick(f"Strongest pillar: {best[1]} ({best[0]:.1f}); weakest: {worst[1]} ({worst[0]:.1f}). "
-                       "Under each pillar: score · pillar rank (5–95% interval of the pillar rank over the Monte "
-                       "Carlo draws of normalisation and carry-forward window). The black tick is the median of "
-                       "the ranked countries.",
-                       f"最强支柱：{best[1]}（{best[0]:.1f}）；最弱：{worst[1]}（{worst[0]:.1f}）。"
-                       "各支柱名称下方：得分 · 支柱排名（在标准化方法与沿用年限的蒙特卡洛模拟中"
-                       "支柱排名的5–95%区间）。黑色竖线为参与排名国家的中位数。",
-                       lang)
+        summary = t("index.strongest_pillar_weakest_under_e", lang,
+                    best=best[1],
+                    best2=best[0],
+                    worst=worst[1],
+                    worst2=worst[0])
     else:
-        fig = figures.message(pick(f"No pillar score for {name}.", f"{name}没有支柱得分。", lang))
+        fig = figures.message(t("index.no_pillar_score_for", lang, name=name))
         summary = ""
     pillar_table = rows_table(rows, [
-        pick("Pillar", "支柱", lang), pick("Score", "得分", lang), pick("Pillar rank", "支柱排名", lang),
-        pick("5–95% pillar rank", "支柱排名5–95%区间", lang), median_name,
-        pick("Indicators with data", "有数据的指标", lang),
-        pick("Index rank without this pillar", "去掉该支柱后的指数排名", lang)])
+        t("index.pillar", lang), t("index.score", lang), t("index.pillar_rank", lang),
+        t("index.5_95_pillar_rank", lang), median_name,
+        t("index.indicators_with_data", lang),
+        t("index.index_rank_without_this_pillar", lang)])
     request = (f"/api/v1/index-scores?country={country}",
                f"from etl import read\npillars = read.index_pillar_scores({p.year}, normalization={norm!r})\n"
                f"pillars = pillars[pillars.iso3 == {country!r}]\n"
@@ -906,7 +862,7 @@ def indicator_table(country: str, year: int, norm: str, lang: str) -> Any:
         data[norm].tolist(), strict=True)}
     meta = read.index_indicators().set_index("code")
     pnames = pillar_names(lang)
-    no = pick("no", "否", lang)
+    no = t("index.no", lang)
     rows: list[tuple[Any, ...]] = []
     for spec in config().indicators:
         m = meta.loc[spec.code] if spec.code in meta.index else {"name_en": spec.code, "unit": ""}
@@ -914,17 +870,17 @@ def indicator_table(country: str, year: int, norm: str, lang: str) -> Any:
         if spec.code in found:
             v, sy, imp, sc = found[spec.code]
             rows.append((pnames[spec.pillar], name, spec.code, f"{sc:.1f}", f"{i18n.fmt(v, lang)} {unit}".strip(),
-                         int(sy), (pick(f"yes, from {int(sy)}", f"是，沿用{int(sy)}年数值", lang) if imp else no)))
+                         int(sy), (t("index.yes_from", lang, v=int(sy)) if imp else no)))
         else:
             rows.append((pnames[spec.pillar], name, spec.code, "—",
-                         pick(f"no value within {config().carry_forward_years} years",
-                              f"{config().carry_forward_years}年内无数值", lang), "—", "—"))
+                         t(
+                                 "index.no_value_within_years", lang,
+                                 carry_forward_years=config().carry_forward_years), "—", "—"))
     return rows_table(rows, [
-        pick("Pillar", "支柱", lang), pick("Indicator", "指标", lang), pick("Code", "代码", lang),
-        pick(f"Normalised ({'z-score' if norm == 'zscore' else 'min-max'})",
-             f"标准化得分（{'Z分数' if norm == 'zscore' else '最小-最大'}）", lang),
-        pick("Value used", "所用数值", lang), pick("Observed in", "观测年份", lang),
-        pick("Carried forward", "沿用值", lang)])
+        t("index.pillar", lang), t("index.indicator", lang), t("index.code", lang),
+        t("index.normalised_header", lang, method=t(f"index.normalised_{norm}", lang)),
+        t("index.value_used", lang), t("index.observed_in", lang),
+        t("index.carried_forward", lang)])
 
 
 components.register_url_sync(ID.QUERY)

@@ -11,13 +11,13 @@ import dash
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import components, figures, i18n
-from dashboard.i18n import pick, t
+from dashboard.i18n import t
 from dashboard.safety import chart_fallback, guarded, safe_layout
 from dashboard.state import Query
 from etl import facts, read
 
 PATH = "/map"
-dash.register_page(__name__, path=PATH, title="Map · WIC Digital Economy Observatory", order=1)
+dash.register_page(__name__, path=PATH, title=components.page_title("nav.map"), order=1)
 
 DEFAULT_INDICATOR = "IT.NET.USER.ZS"
 WIC = "WIC"
@@ -156,7 +156,7 @@ def map_rows(values: list[tuple[str, float]], names: dict[str, str], unit: str, 
     editions = editions or {}
     ordered = sorted(values, key=lambda v: -v[1])
     out, rank, previous = [], 0, None
-    of = pick(f" of {len(ordered)} in {year}", f"（{year}年{len(ordered)}个中）", lang)
+    of = t("map.of_in", lang, n_ordered=len(ordered), year=year)
     for i, (iso3, value) in enumerate(ordered, start=1):
         if value != previous:
             rank, previous = i, value
@@ -269,7 +269,7 @@ def render(indicator: str, year: int, scale: str, region: str, flags: list[str],
                              colorbar=unit, log=scale == "log",
                              outline=sorted(sets[WIC]) if "outline" in flags else (), nodata=t("nodata", lang),
                              fit=bool(region), points=points())
-    source = components.source_text(meta)
+    source = components.source_text(meta, lang)
     for trace in (fig["data"][1], fig["data"][-1]):   # the shapes and the markers of economies with a value
         trace["hovertemplate"] = f"%{{text}}<br><i>{source}</i><extra></extra>"   # once, not per country
     table = components.table_rows([(r[4], r[3], r[0], r[5]) for r in rows],

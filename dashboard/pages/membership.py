@@ -11,18 +11,14 @@ import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import components, figures, i18n
-from dashboard.i18n import pick, t
+from dashboard.i18n import t
 from dashboard.safety import ERROR_TEXT, guarded, safe_layout
 from dashboard.state import Query
 from etl import read
 
 PATH = "/membership"
-dash.register_page(__name__, path=PATH, title="Membership · WIC Digital Economy Observatory", order=5)
+dash.register_page(__name__, path=PATH, title=components.page_title("nav.membership"), order=5)
 
-CATEGORY_ZH = {"enterprise": "企业", "individual": "个人", "institution": "机构",
-               "international organization": "国际组织", "industry organization": "行业组织",
-               "research institution": "科研机构"}
-CONFIDENCE_ZH = {"high": "高", "medium-high": "中高", "medium": "中", "low": "低"}
 UNKNOWN = "—"
 
 
@@ -57,7 +53,7 @@ class ID:
 
 def category_name(category: str, lang: str) -> str:
     """A member category in ``lang``."""
-    return CATEGORY_ZH.get(category, category) if lang == "zh" else category
+    return read.member_label("category", category, lang)
 
 
 def qualified(number: int, word: object, lang: str) -> str:
@@ -77,8 +73,7 @@ def _date(value: object) -> str:
 def members_note(members: pd.DataFrame, counts: pd.DataFrame, lang: str) -> str:
     """The plain statement: publicly named members only, out of the latest official total (from the warehouse)."""
     if counts.empty:
-        return pick(f"This lists the publicly named members only ({len(members)}). It is not the full register.",
-                    f"此处仅列出公开报道的会员（{len(members)} 家），并非完整名录。", lang)
+        return i18n.t("membership.this_lists_the_publicly_named", lang, n_members=len(members))
     latest = counts.sort_values("as_of").iloc[-1]
     qualifier = i18n.qualifier(str(latest["members_qualifier"] or "exact"), lang)
     return t("members.note", lang, named=len(members), qualifier=qualifier, total=int(latest["members"]),
@@ -90,7 +85,7 @@ def source_line(lang: str) -> str:
     src = read.sources()
     row = src[src["id"] == "members"]
     if row.empty:
-        return pick("membership facts compiled from public reports", "根据公开报道整理的会员信息", lang)
+        return i18n.t("membership.membership_facts_compiled_from_p", lang)
     r = row.iloc[0]
     title = r["title_zh"] if lang == "zh" and isinstance(r["title_zh"], str) else r["title"]
     return f"{title} ({r['license']}, {_date(r['vintage'])})"
@@ -98,7 +93,7 @@ def source_line(lang: str) -> str:
 
 def caption(unit: str, when: str, lang: str, short: bool = False) -> str:
     """'Unit · Year · Source' for a membership chart (``short``: the source in a few words, for the figure)."""
-    source = (pick("public reports, each member with its source", "公开报道（每家会员注明来源）", lang) if short
+    source = (i18n.t("membership.public_reports_each_member_with", lang) if short
               else source_line(lang))
     return "  ·  ".join([t("chart.unit", lang, unit=unit), t("chart.year", lang, year=when),
                          t("chart.source", lang, source=source)])
@@ -129,7 +124,7 @@ def country_counts(members: pd.DataFrame, lang: str) -> pd.DataFrame:
         rows.append({"iso3": iso3, "name": name, "value": len(part), "categories": detail})
     frame = pd.DataFrame(rows, columns=["iso3", "name", "value", "categories"])
     frame = frame.sort_values(["value", "iso3"], ascending=[False, True]).reset_index(drop=True)
-    word = pick("named members", "家公开报道的会员", lang)
+    word = i18n.t("membership.named_members", lang)
     frame["label"] = [f"<b>{n}</b><br>{v} {word}<br>{c}" for n, v, c in
                       zip(frame["name"], frame["value"], frame["categories"], strict=True)]
     return frame
@@ -167,8 +162,8 @@ def counts_table(counts: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def counts_figure(table: pd.DataFrame, *, title: str, note: str, lang: str) -> dict[str, Any]:
     """Official totals over time: members and countries/regions, each point labelled with its qualifier."""
-    members_word = pick("members", "会员", lang)
-    places_word = pick("countries and regions", "国家和地区", lang)
+    members_word = i18n.t("membership.members", lang)
+    places_word = i18n.t("membership.countries_and_regions", lang)
 
     def hover(row: Mapping[str, Any]) -> str:
         src = f"<br>{row['source_title']}" if row["source_title"] else ""
@@ -177,11 +172,12 @@ def counts_figure(table: pd.DataFrame, *, title: str, note: str, lang: str) -> d
 
     hovers = [hover(r) for r in table.to_dict("records")]
     traces = [
-        {"type": "scatter", "mode": "lines+markers+text", "name": pick("Members", "会员", lang),
+        {"type": "scatter", "mode": "lines+markers+text", "name": i18n.t("membership.members_748feb", lang),
          "x": list(table["date"]), "y": list(table["members_n"]), "text": list(table["members"]),
          "textposition": "top center", "customdata": hovers, "hovertemplate": "%{customdata}<extra></extra>",
          "line": {"color": figures.PALETTE[0], "width": 2.5}, "marker": {"size": 8, "symbol": "circle"}},
-        {"type": "scatter", "mode": "lines+markers+text", "name": pick("Countries and regions", "国家和地区", lang),
+        {"type": "scatter", "mode": "lines+markers+text", "name": i18n.t(
+                "membership.countries_and_regions_b6bab3", lang),
          "x": list(table["date"]), "y": list(table["countries_n"]), "text": list(table["countries"]),
          "textposition": "bottom center", "customdata": hovers, "hovertemplate": "%{customdata}<extra></extra>",
          "line": {"color": figures.PALETTE[3], "width": 2.5, "dash": "dash"},
@@ -195,7 +191,7 @@ def counts_figure(table: pd.DataFrame, *, title: str, note: str, lang: str) -> d
         "margin": {"l": 50, "r": 30, "t": 76 + 14 * figures.wrap(note).count("<br>"), "b": 60},
         "hovermode": "closest",
         "xaxis": {"type": "date", "gridcolor": "#eee", "tickformat": "%Y-%m"},
-        "yaxis": {"title": {"text": pick("number", "数量", lang)}, "gridcolor": "#eee", "range": [0, top]},
+        "yaxis": {"title": {"text": i18n.t("membership.number", lang)}, "gridcolor": "#eee", "range": [0, top]},
         "legend": {"orientation": "h", "y": -0.12},
     }
     return {"data": traces, "layout": layout}
@@ -214,9 +210,9 @@ def register_rows(members: pd.DataFrame, lang: str) -> pd.DataFrame:
         rows.append({
             "name": m["name"], "category": category_name(str(m["category"]), lang),
             "country": country if isinstance(country, str) else UNKNOWN,
-            "evidence": m["evidence"] if isinstance(m["evidence"], str) else "",
+            "evidence": read.member_label("evidence", m["evidence"], lang),
             "first_reported": _date(m["first_reported"]), "source": source,
-            "confidence": CONFIDENCE_ZH.get(confidence, confidence) if lang == "zh" else confidence,
+            "confidence": read.member_label("confidence", confidence, lang),
         })
     return pd.DataFrame(rows, columns=["name", "category", "country", "evidence", "first_reported", "source",
                                        "confidence"])
@@ -224,21 +220,18 @@ def register_rows(members: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 # --- page ----------------------------------------------------------------------------------------------
 
-DROPDOWN_ZH = {"search": "搜索", "clear_search": "清除搜索", "clear_selection": "清除所选",
-               "no_options_found": "无匹配项"}
-
 
 def category_options(members: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
     """All categories present in the register, largest first."""
     cats = members["category"].value_counts().index
-    return ([{"label": pick("All categories", "所有类别", lang), "value": ""}]
+    return ([{"label": i18n.t("membership.all_categories", lang), "value": ""}]
             + [{"label": category_name(str(c), lang), "value": str(c)} for c in cats])
 
 
 def country_options(members: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
     """Countries with at least one named member, most members first."""
     counts = country_counts(members, lang)
-    return ([{"label": pick("All countries", "所有国家", lang), "value": ""}]
+    return ([{"label": i18n.t("membership.all_countries", lang), "value": ""}]
             + [{"label": f"{r['name']} ({r['iso3']}) · {r['value']}", "value": r["iso3"]}
                for r in counts.to_dict("records")])
 
@@ -252,27 +245,23 @@ def layout(**query: object) -> html.Div:
     counts = read.membership_counts()
     category = q.choice("category", "", set(members["category"].dropna()))
     country = q.country("country", "", set(members["country_iso3"].dropna())) or ""
-    labels: dict[str, Any] = {"labels": DROPDOWN_ZH} if lang == "zh" else {}
+    labels: dict[str, Any] = {"labels": components.dropdown_labels(lang)}
     controls = html.Div([
-        components.labelled(pick("Category", "类别", lang), dcc.Dropdown(
+        components.labelled(i18n.t("membership.category", lang), dcc.Dropdown(
             id=ID.CATEGORY, options=category_options(members, lang), value=category, clearable=False, **labels),
             ID.CATEGORY),
-        components.labelled(pick("Country of the member", "会员所在国家", lang), dcc.Dropdown(
+        components.labelled(i18n.t("membership.country_of_the_member", lang), dcc.Dropdown(
             id=ID.COUNTRY, options=country_options(members, lang), value=country, clearable=False, **labels),
             ID.COUNTRY),
     ], className="controls")
     body = html.Div([
-        html.H1(pick("WIC membership", "世界互联网大会会员", lang)),
+        html.H1(i18n.t("membership.wic_membership", lang)),
         html.P(html.Strong(members_note(members, counts, lang)), className="notice", role="note",
                style={"fontSize": "16px"}),
-        html.P(pick("The register below names only members reported in public sources (each row cites its "
-                    "source). The official totals are reported by the WIC with qualifiers such as “about” "
-                    "or “more than”; they are shown as reported.",
-                    "以下名录仅包含公开来源报道的会员（每行注明来源）。官方会员总数由世界互联网大会发布，"
-                    "常带有“约”“超过”等限定词，此处按原文呈现。", lang), className="lead"),
-        html.H2(pick("Official counts over time", "官方会员总数变化", lang)),
+        html.P(i18n.t("membership.the_register_below_names_only", lang), className="lead"),
+        html.H2(i18n.t("membership.official_counts_over_time", lang)),
         components.chart_block(ID.COUNTS, ID.COUNTS_CAPTION, ID.COUNTS_SUMMARY, ID.COUNTS_TABLE, lang, height=420),
-        html.H2(pick("Publicly named members", "公开报道的会员", lang)),
+        html.H2(i18n.t("membership.publicly_named_members_a4e0d1", lang)),
         controls,
         components.chart_block(ID.MAP, ID.MAP_CAPTION, ID.MAP_SUMMARY, ID.MAP_TABLE, lang, height=460),
         html.Div([
@@ -280,7 +269,7 @@ def layout(**query: object) -> html.Div:
             components.chart_block(ID.BYCOUNTRY, ID.BYCOUNTRY_CAPTION, ID.BYCOUNTRY_SUMMARY, ID.BYCOUNTRY_TABLE,
                                    lang, height=500),
         ], className="grid2"),
-        html.H2(pick("The register of publicly named members", "公开报道的会员名录", lang)),
+        html.H2(i18n.t("membership.the_register_of_publicly_named", lang)),
         html.P(id=ID.REGISTER_COUNT, className="summary", role="status", **components.aria(live="polite")),
         html.Div(id=ID.REGISTER, className="table-wrap", style={"maxHeight": "640px"}),
         dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY),
@@ -309,18 +298,18 @@ def render_counts(lang: str) -> tuple[Any, ...]:
     lang = i18n.lang_of(lang)
     table = counts_table(read.membership_counts(), lang)
     when = f"{table['date'].iloc[0]} – {table['date'].iloc[-1]}" if not table.empty else "—"
-    unit = pick("members; countries and regions", "会员数；国家和地区数", lang)
+    unit = i18n.t("membership.members_countries_and_regions", lang)
     note = caption(unit, when, lang)
-    title = pick("Official WIC membership totals, as reported", "世界互联网大会官方会员总数（按原文）", lang)
+    title = i18n.t("membership.official_wic_membership_totals_a", lang)
     fig = counts_figure(table, title=title, note=caption(unit, when, lang, short=True), lang=lang)
     shown = table.assign(source=[html.A(s or u, href=u, target="_blank", rel="noopener noreferrer") if u else s
                                  for s, u in zip(table["source_title"], table["source_url"], strict=True)])
     data = components.link_table(shown, [
-        ("date", pick("Date", "日期", lang)), ("members", pick("Members", "会员", lang)),
-        ("countries", pick("Countries and regions", "国家和地区", lang)),
-        ("continents", pick("Continents", "大洲", lang)),
-        ("occasion", pick("Occasion", "场合", lang)), ("source", pick("Source", "来源", lang)),
-        ("confidence", pick("Confidence", "可信度", lang))], nowrap=("date",))
+        ("date", i18n.t("membership.date", lang)), ("members", i18n.t("membership.members_748feb", lang)),
+        ("countries", i18n.t("membership.countries_and_regions_b6bab3", lang)),
+        ("continents", i18n.t("membership.continents", lang)),
+        ("occasion", i18n.t("membership.occasion", lang)), ("source", i18n.t("membership.source", lang)),
+        ("confidence", i18n.t("membership.confidence", lang))], nowrap=("date",))
     request = ("/api/v1/membership-counts", "from etl import read\ncounts = read.membership_counts()")
     return fig, note, counts_summary(table, lang), data, components.get_data(request, lang)
 
@@ -346,7 +335,7 @@ def member_views(members: pd.DataFrame, category: str, country: str, lang: str) 
     """Map, category bars, country bars (each figure, caption, summary, table) and the register."""
     chosen = filter_members(members, category, country)
     n = len(chosen)
-    unit = pick("publicly named members", "公开报道的会员数", lang)
+    unit = i18n.t("membership.publicly_named_members", lang)
     when = f"{_date(members['first_reported'].min())} – {_date(members['first_reported'].max())}"
     note = caption(unit, when, lang)
     short = caption(unit, when, lang, short=True)
@@ -359,62 +348,52 @@ def member_views(members: pd.DataFrame, category: str, country: str, lang: str) 
     shapes = countries[~countries["is_aggregate"] & countries["in_wb_list"]]
     drawn = [(str(r["iso3"]), i18n.name(r, lang)) for r in shapes.to_dict("records")]
     coloured = list(zip(by_country["iso3"], by_country["value"], by_country["label"], strict=True))
-    map_fig = figures.choropleth(coloured, drawn, title=pick("Named members by country", "公开报道的会员所在国家",
-                                                                lang) + scope,
-                                 note=short, colorbar=pick("members", "会员数", lang), log=True,
-                                 nodata=pick("no publicly named member", "无公开报道的会员", lang))
+    map_fig = figures.choropleth(coloured, drawn, title=i18n.t("membership.named_members_by_country", lang) + scope,
+                                 note=short, colorbar=i18n.t("membership.members_cc05a9", lang), log=True,
+                                 nodata=i18n.t("membership.no_publicly_named_member", lang))
     count_scale(map_fig, [int(v) for v in by_country["value"]])
     if by_country.empty:
-        map_summary = pick("No named member matches these filters.", "没有符合筛选条件的会员。", lang)
+        map_summary = i18n.t("membership.no_named_member_matches_these", lang)
     else:
         top = by_country.iloc[0]
-        if lang == "zh":
-            map_summary = (f"{n}位公开报道的会员与{len(by_country)}个国家相关（机构按总部所在地，个人按国籍或常驻地），"
-                           f"最多的是{top['name']}（{top['value']}位）。"
-                           + (f"{unknown}位会员所在国家不详。" if unknown else ""))
-        else:
-            places = i18n.count(len(by_country), "country", "countries")
-            map_summary = (f"{i18n.count(n, 'publicly named member')} {i18n.are(n)} linked to {places} "
-                           f"(organizations by headquarters, individuals by nationality or base); "
-                           f"{top['name']} has the most ({top['value']})."
-                           + (f" The country of {i18n.count(unknown, 'member')} is not known." if unknown else ""))
+        map_summary = (i18n.plural("membership.map_summary", n, lang, places=i18n.plural(
+                           "membership.n_countries", len(by_country), lang), top=top["name"], most=top["value"])
+                       + (i18n.plural("membership.unknown_country", unknown, lang) if unknown else ""))
     country_table = components.data_table(by_country, [("name", t("control.country", lang)), ("iso3", "ISO3"),
-                                                       ("value", unit), ("categories", pick("Categories", "类别",
-                                                                                            lang))])
+                                                       ("value", unit), ("categories", i18n.t(
+                                                               "membership.categories", lang))])
     # categories
-    cat_fig = figures.bars(by_category, title=pick("Named members by category", "公开报道的会员类别", lang) +
+    cat_fig = figures.bars(by_category, title=i18n.t("membership.named_members_by_category", lang) +
                            ("" if not country else f" · {country}"), note=short, x_title=unit)
     fill_block(cat_fig, len(by_category))
     if by_category.empty:
-        cat_summary = pick("No named member matches these filters.", "没有符合筛选条件的会员。", lang)
+        cat_summary = i18n.t("membership.no_named_member_matches_these", lang)
     else:
         c0 = by_category.iloc[0]
-        cat_summary = pick(f"The largest category is {c0['label']} ({c0['value']} of {n}); "
-                           f"{i18n.count(len(by_category), 'category', 'categories')} in all.",
-                           f"最大的类别是{c0['label']}（{n}家中的{c0['value']}家），共{len(by_category)}个类别。", lang)
-    cat_table = components.data_table(by_category, [("label", pick("Category", "类别", lang)), ("value", unit)])
+        cat_summary = i18n.plural("membership.category_summary", len(by_category), lang, label=c0["label"],
+                                  value=c0["value"], total=n)
+    cat_table = components.data_table(by_category, [("label", i18n.t("membership.category", lang)), ("value", unit)])
     # countries as bars
     bars_frame = by_country.rename(columns={"iso3": "key"}).assign(
         label=[f"{nm} ({k})" for nm, k in zip(by_country["name"], by_country["iso3"], strict=True)],
         hover=list(by_country["label"]))
     if unknown:
         bars_frame = pd.concat([bars_frame, pd.DataFrame([{
-            "key": "", "label": pick("country not known", "国家不详", lang), "value": unknown,
-            "hover": pick(f"{unknown} member(s) with no known country", f"{unknown}家会员所在国家不详", lang)}])],
+            "key": "", "label": i18n.t("membership.country_not_known", lang), "value": unknown,
+            "hover": i18n.t("membership.member_s_with_no_known", lang, unknown=unknown)}])],
             ignore_index=True)
-    bar_fig = figures.bars(bars_frame, title=pick("Named members per country", "各国公开报道的会员数", lang) + scope,
+    bar_fig = figures.bars(bars_frame, title=i18n.t("membership.named_members_per_country", lang) + scope,
                            note=short, x_title=unit, highlight=[country] if country else ())
     fill_block(bar_fig, len(bars_frame))
     bar_summary = map_summary
     register = register_rows(chosen, lang)
     register_table = components.link_table(register, [
-        ("name", pick("Member", "会员", lang)), ("category", pick("Category", "类别", lang)),
-        ("country", t("control.country", lang)), ("evidence", pick("Evidence", "依据", lang)),
-        ("first_reported", pick("First reported", "首次报道", lang)), ("source", pick("Source", "来源", lang)),
-        ("confidence", pick("Confidence", "可信度", lang))],
+        ("name", i18n.t("membership.member", lang)), ("category", i18n.t("membership.category", lang)),
+        ("country", t("control.country", lang)), ("evidence", i18n.t("membership.evidence", lang)),
+        ("first_reported", i18n.t("membership.first_reported", lang)), ("source", i18n.t("membership.source", lang)),
+        ("confidence", i18n.t("membership.confidence", lang))],
         nowrap=("category", "country", "first_reported", "confidence") if lang == "zh" else ("first_reported",))
-    count = pick(f"{n} of {len(members)} publicly named members shown.",
-                 f"显示 {len(members)} 家公开报道的会员中的 {n} 家。", lang)
+    count = i18n.t("membership.of_publicly_named_members_shown", lang, n=n, n_members=len(members))
     return (map_fig, note, map_summary, country_table, cat_fig, note, cat_summary, cat_table,
             bar_fig, note, bar_summary, country_table, html.Div(register_table, style={"minWidth": "860px"}), count)
 

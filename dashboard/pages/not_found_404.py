@@ -6,15 +6,15 @@ import dash
 from dash import html
 
 from dashboard import components
-from dashboard.i18n import pick
+from dashboard.i18n import t
 from dashboard.state import Query
 
-dash.register_page(__name__, path="/404", title="Not found · WIC Digital Economy Observatory")
+dash.register_page(__name__, path="/404", title=components.page_title("notfound"))
 
 
 def layout(**query: object) -> html.Div:
     """Not found."""
     lang = Query.parse(query).lang
-    body = html.Div([html.H1(pick("Page not found", "页面不存在", lang)),
-                     html.P(pick("Choose a view from the menu above.", "请从上方菜单选择视图。", lang))])
+    body = html.Div([html.H1(t("not_found_404.page_not_found", lang)),
+                     html.P(t("not_found_404.choose_a_view_from_the", lang))])
     return components.page_frame("/404", lang, query, body)

@@ -10,14 +10,14 @@ import pandas as pd
 from dash import dcc, html
 
 from dashboard import components, figures, i18n, stats
-from dashboard.i18n import pick, t
+from dashboard.i18n import t
 from dashboard.safety import safe_layout
 from dashboard.state import Query
 from dashboard.urls import href
 from etl import facts, read
 
 PATH = "/"
-dash.register_page(__name__, path=PATH, title="WIC Digital Economy Observatory", order=0)
+dash.register_page(__name__, path=PATH, title=components.page_title(None), order=0)
 
 GROUPS = ["WIC", "WLD", "HIC", "UMC", "LMC", "LIC"]
 GAP_INDICATOR = "IT.NET.USER.ZS"
@@ -33,25 +33,24 @@ def membership_cards(lang: str) -> list[html.Div]:
                                 people_where=facts.where_text(lang, countries=people_places))
 
     def total(row: pd.Series) -> str:
-        return f"{i18n.qualifier(row['members_qualifier'], lang)} {row['members']}".strip()
+        return i18n.qualified(int(row["members"]), str(row["members_qualifier"]), lang)
 
     return [
-        html.Div([html.Div(pick("WIC members (official total)", "世界互联网大会会员（官方总数）", lang),
+        html.Div([html.Div(t("overview.wic_members_official_total", lang),
                            className="label"),
                   html.Div(total(last), className="value"),
-                  html.Div(pick(f"{last['as_of']:%Y-%m-%d}, {i18n.qualifier(last['countries_qualifier'], lang)} "
-                                f"{last['countries_and_regions']} countries and regions",
-                                f"{last['as_of']:%Y-%m-%d}，{i18n.qualifier(last['countries_qualifier'], lang)}"
-                                f"{last['countries_and_regions']}个国家和地区", lang), className="meta")],
+                  html.Div(t("overview.countries_and_regions", lang,
+                             last=last['as_of'],
+                             v=i18n.qualifier(last['countries_qualifier'], lang),
+                             last2=last['countries_and_regions']), className="meta")],
                  className="card"),
-        html.Div([html.Div(pick("Growth since the founding", "成立以来的增长", lang), className="label"),
+        html.Div([html.Div(t("overview.growth_since_the_founding", lang), className="label"),
                   html.Div(f"{total(first)} → {total(last)}", className="value"),
-                  html.Div(pick(f"{first['as_of']:%Y-%m-%d} to {last['as_of']:%Y-%m-%d}",
-                                f"{first['as_of']:%Y-%m-%d} 至 {last['as_of']:%Y-%m-%d}", lang), className="meta")],
+                  html.Div(t("overview.to", lang, first=first['as_of'], last=last['as_of']), className="meta")],
                  className="card"),
-        html.Div([html.Div(pick("Publicly named members", "公开报道的会员", lang), className="label"),
+        html.Div([html.Div(t("overview.publicly_named_members", lang), className="label"),
                   html.Div(str(len(named)), className="value"),
-                  html.Div(spread + pick("; not the full register", "；并非完整名录", lang), className="meta")],
+                  html.Div(spread + t("overview.not_the_full_register", lang), className="meta")],
                  className="card"),
     ]
 
@@ -60,17 +59,15 @@ def counts_figure(lang: str) -> tuple[dict[str, Any], str]:
     """Official totals over time, labelled with their qualifiers."""
     counts = read.membership_counts()
     line = figures.Line(
-        "members", pick("Members (official total)", "会员（官方总数）", lang),
+        "members", t("overview.members_official_total", lang),
         counts["as_of"].dt.strftime("%Y-%m-%d").tolist(), counts["members"].tolist(),
-        [f"{d:%Y-%m-%d}: {i18n.qualifier(q, lang)} {m} · {o}".replace("  ", " ")
+        [f"{d:%Y-%m-%d}: {i18n.qualified(int(m), q, lang)} · {read.member_label('occasion', o, lang)}"
          for d, q, m, o in zip(counts["as_of"], counts["members_qualifier"], counts["members"], counts["occasion"],
                                strict=True)])
-    note = pick("Source: WIC announcements as reported by Xinhua, China Daily, CCTV and the WIC website; "
-                "qualifiers ('about', 'more than') as published",
-                "来源：新华社、中国日报、央视及世界互联网大会网站报道的官方公布数字；“约”“超过”等限定语照录", lang)
-    fig = figures.lines([line], title=pick("WIC International Organization: members", "世界互联网大会国际组织会员数",
-                                          lang), note=note, y_title=pick("members", "会员数", lang))
-    fig["layout"]["xaxis"] = {"type": "date", "gridcolor": "#eee"}
+    note = t("overview.source_wic_announcements_as_repo", lang)
+    fig = figures.lines([line], title=t("overview.wic_international_organization_m", lang), note=note, y_title=t(
+            "overview.members", lang))
+    fig["layout"]["xaxis"] = {"type": "date", "gridcolor": "#eee", "tickformat": t("chart.month_tickformat", lang)}
     fig["layout"]["yaxis"]["rangemode"] = "tozero"
     fig["layout"]["showlegend"] = False
     return fig, note
@@ -114,13 +111,9 @@ def gap_figure(frame: pd.DataFrame, lang: str) -> tuple[dict[str, Any], str]:
     data["key"], data["label"], data["value"] = data["code"], data["indicator"], data["gap"]
     data["hover"] = [f"{lbl} ({y}): {v:.0f}" for lbl, y, v in zip(data["label"], data["year"], data["gap"],
                                                                   strict=True)]
-    note = pick("WIC member countries (computed here, weighted as each indicator's footnote says) as % of the world "
-                "value, latest year both exist; source: World Bank WDI",
-                "会员所在国家（本平台计算，加权方法见各指标脚注）相对于世界水平的百分比，取两者均有数据的最新年份；"
-                "来源：世界银行世界发展指标", lang)
-    fig = figures.bars(data, title=pick("Member countries against the world (world = 100)",
-                                        "会员所在国家与世界水平比较（世界=100）", lang), note=note,
-                       x_title=pick("world = 100", "世界=100", lang),
+    note = t("overview.wic_member_countries_computed_he", lang)
+    fig = figures.bars(data, title=t("overview.member_countries_against_the_wor", lang), note=note,
+                       x_title=t("overview.world_100", lang),
                        highlight=list(data.loc[data["gap"] < 100, "key"]))
     fig["layout"]["shapes"] = [{"type": "line", "x0": 100, "x1": 100, "yref": "paper", "y0": 0, "y1": 1,
                                 "line": {"color": "#333", "dash": "dot"}}]
@@ -142,16 +135,12 @@ def laggards(lang: str) -> tuple[dict[str, Any], str, str]:
     note = components.caption(meta, lang, str(year))
     world = read.observations(GAP_INDICATOR, "WLD", year_from=year, year_to=year)
     below = values[values["value"] < world["value"].iloc[0]] if not world.empty else values.iloc[0:0]
-    fig = figures.bars(values, title=pick(f"Internet use in member countries, {year}",
-                                          f"会员所在国家互联网使用率，{year}年", lang), note=note,
+    fig = figures.bars(values, title=t("overview.internet_use_in_member_countries", lang, year=year), note=note,
                        x_title=i18n.unit(meta, lang), highlight=list(below["key"]))
     missing = sorted(members - set(values["iso3"]))
-    summary = pick(f"{len(below)} of {len(values)} member countries with data are below the world value "
-                   f"({i18n.fmt(world['value'].iloc[0], lang) if not world.empty else '—'}); highlighted in orange."
-                   + (f" No {year} data: {', '.join(missing)}." if missing else ""),
-                   f"{len(values)}个有数据的会员所在国家中，{len(below)}个低于世界水平"
-                   f"（{i18n.fmt(world['value'].iloc[0], lang) if not world.empty else '—'}），以橙色标示。"
-                   + (f"{year}年无数据：{'、'.join(missing)}。" if missing else ""), lang)
+    world_text = i18n.fmt(world["value"].iloc[0], lang) if not world.empty else "—"
+    summary = t("overview.gap_summary", lang, n_below=len(below), n=len(values), world=world_text) + (
+        t("overview.gap_missing", lang, year=year, missing=t("sep.list", lang).join(missing)) if missing else "")
     return fig, note, summary
 
 
@@ -168,50 +157,42 @@ def layout(**query: object) -> html.Div:
     counts = read.membership_counts()
     columns = [("indicator", t("control.indicator", lang)), ("year", t("control.year", lang))] + [
         (g, names.get(g, g)) for g in GROUPS] + [
-        ("change", pick("WIC, 5-year change", "会员国家5年变化", lang)), ("unit", pick("Unit", "单位", lang))]
+        ("change", t("overview.wic_5_year_change", lang)), ("unit", t("overview.unit", lang))]
     body = html.Div([
         html.H1(t("nav.overview", lang)),
-        html.P(pick("How the countries where WIC members are based are transforming digitally, from open "
-                    "statistics (World Bank WDI, with ITU, UNESCO and WIPO series).",
-                    "基于开放统计数据（世界银行世界发展指标，含国际电联、联合国教科文组织和世界知识产权组织数据），"
-                    "观察世界互联网大会会员所在国家的数字化转型。", lang), className="lead"),
+        html.P(t("overview.how_the_countries_where_wic", lang), className="lead"),
         html.Div(membership_cards(lang), className="cards"),
         html.P(t("members.note", lang, named=len(read.members()),
                  qualifier=i18n.qualifier(counts.iloc[-1]["members_qualifier"], lang),
                  total=counts.iloc[-1]["members"], date=f"{counts.iloc[-1]['as_of']:%Y-%m-%d}"), className="notice"),
         html.Div([
-            static_chart(counts_fig, counts_note, pick(
-                "Official totals grew from " + " → ".join(
-                    f"{i18n.qualifier(q_, lang)} {m}".strip() for q_, m in
-                    zip(counts["members_qualifier"], counts["members"], strict=True)) + ".",
-                "官方会员总数：" + " → ".join(
-                    f"{i18n.qualifier(q_, lang)}{m}" for q_, m in
-                    zip(counts["members_qualifier"], counts["members"], strict=True)) + "。", lang),
-                components.data_table(counts.assign(d=counts["as_of"].dt.strftime("%Y-%m-%d")),
-                                      [("d", pick("Date", "日期", lang)), ("members_qualifier", ""),
-                                       ("members", pick("Members", "会员", lang)),
-                                       ("occasion", pick("Occasion", "场合", lang))]), lang,
+            static_chart(counts_fig, counts_note, t("overview.totals_grew", lang, totals=" → ".join(
+                i18n.qualified(int(m), q_, lang) for q_, m in
+                zip(counts["members_qualifier"], counts["members"], strict=True))),
+                components.data_table(counts.assign(
+                    d=counts["as_of"].dt.strftime("%Y-%m-%d"),
+                    q=[i18n.qualifier(str(q_), lang) for q_ in counts["members_qualifier"]],
+                    o=[read.member_label("occasion", o_, lang) for o_ in counts["occasion"]]),
+                                      [("d", t("overview.date", lang)), ("q", ""),
+                                       ("members", t("overview.members_748feb", lang)),
+                                       ("o", t("overview.occasion", lang))]), lang,
                 ("/api/v1/membership-counts", "from etl import read\ncounts = read.membership_counts()")),
-            static_chart(gap_fig, gap_note, pick(
-                "Below 100 (orange): member countries trail the world average.",
-                "低于100（橙色）：会员所在国家低于世界平均水平。", lang),
+            static_chart(gap_fig, gap_note, t("overview.below_100_orange_member_countrie", lang),
                 components.data_table(table.assign(g=table["gap"].round(0)),
                                       [("indicator", t("control.indicator", lang)), ("year", t("control.year", lang)),
-                                       ("g", pick("world = 100", "世界=100", lang))]), lang,
+                                       ("g", t("overview.world_100", lang))]), lang,
                 components.data_request(stats.HEADLINE, countries=["WIC", "WLD"])),
         ], className="grid2"),
-        html.H2(pick("Headline indicators: member countries, the world and income groups",
-                     "核心指标：会员所在国家、世界与各收入组别", lang)),
+        html.H2(t("overview.headline_indicators_member_count", lang)),
         html.Div(components.data_table(table, columns), className="table-wrap chart-block"),
-        html.Details([html.Summary(pick("* Computed here, not published by the source: how each starred value "
-                                        "was made", "* 本平台计算、非来源机构发布：各标星数值的计算方法", lang)),
+        html.Details([html.Summary(t("overview.computed_here_not_published_by", lang)),
                       html.Ul([html.Li(n) for n in table.attrs.get("notes", [])])],
                      className="caption", id="overview-computed-notes"),
-        html.H2(pick("Where the gaps are", "差距所在", lang)),
+        html.H2(t("overview.where_the_gaps_are", lang)),
         static_chart(lag_fig, lag_note, lag_summary, None, lang, components.data_request(
             [GAP_INDICATOR], group="WIC", year_from=read.default_year(GAP_INDICATOR),
             year_to=read.default_year(GAP_INDICATOR))),
-        html.P([dcc.Link(pick("Open the map →", "打开地图 →", lang),
+        html.P([dcc.Link(t("overview.open_the_map", lang),
                          href=href("/map", {"indicator": GAP_INDICATOR, "members": 1, "lang": lang}))]),
     ])
     return components.page_frame(PATH, lang, query, body, q.notices())

@@ -13,38 +13,26 @@ from dash import Input, Output, State, callback, dcc, html
 
 from dashboard import components, i18n
 from dashboard.bundle import PATH as BUNDLE_PATH
-from dashboard.i18n import pick, t
+from dashboard.i18n import t
 from dashboard.safety import ERROR_TEXT, guarded, safe_layout
 from dashboard.state import Query
 from dashboard.urls import href
 from etl import read
 
 PATH = "/sources"
-dash.register_page(__name__, path=PATH, title="Sources and methodology · WIC Digital Economy Observatory", order=6)
+dash.register_page(__name__, path=PATH, title=components.page_title("nav.sources"), order=6)
 
-WEIGHTS = {"SP.POP.TOTL": ("population", "人口"), "NY.GDP.MKTP.CD": ("GDP (current US$)", "GDP（现价美元）")}
+WEIGHTS = {"SP.POP.TOTL": "sources.weight_population", "NY.GDP.MKTP.CD": "sources.weight_gdp"}
 WB_KINDS = ("world", "region", "income")
 
-# What the warehouse does not hold: (codes that would show it is now covered, English, Chinese).
-NOT_COVERED: list[tuple[tuple[str, ...], str, str]] = [
-    ((), "ITU-only series: mobile-broadband subscriptions, 3G/4G/5G population coverage and ICT price baskets. "
-         "They are published by the ITU but are not in any openly fetchable copy the mirror draws on.",
-     "仅由国际电信联盟（ITU）发布的序列：移动宽带订阅、3G/4G/5G 人口覆盖率和信息通信技术价格篮子。"
-     "镜像所依据的公开数据副本中均没有这些序列。"),
-    (("BX.GSR.CCIS.ZS", "BX.GSR.CCIS.CD"), "ICT service exports (BX.GSR.CCIS.ZS, BX.GSR.CCIS.CD): WDI series "
-     "outside the 325 indicators of the mirror.",
-     "信息通信技术服务出口（BX.GSR.CCIS.ZS、BX.GSR.CCIS.CD）：不在镜像的 325 个世界发展指标之内。"),
-    (("TX.VAL.ICTG.ZS.UN", "TM.VAL.ICTG.ZS.UN"), "ICT goods exports and imports (TX.VAL.ICTG.ZS.UN, "
-     "TM.VAL.ICTG.ZS.UN): not in the mirror.",
-     "信息通信技术产品进出口（TX.VAL.ICTG.ZS.UN、TM.VAL.ICTG.ZS.UN）：不在镜像之内。"),
-    (("FX.OWN.TOTL.ZS",), "Account ownership (Global Findex, FX.OWN.TOTL.ZS): not in the mirror.",
-     "账户拥有率（全球普惠金融数据库，FX.OWN.TOTL.ZS）：不在镜像之内。"),
-    ((), "World Bank aggregates for the two Gapminder series (Internet users, GDP per capita PPP): the copy has "
-         "country values only, so their group values are computed here.",
-     "两个 Gapminder 序列（互联网用户占比、购买力平价人均GDP）没有世界银行汇总值，其组别数值由本平台计算。"),
-    ((), "Income groups and regions after the World Bank's FY2024 classification (July 2023): later "
-         "re-classifications are not reflected.",
-     "世界银行 2024 财年（2023 年 7 月）之后的收入组别和地区调整未反映在内。"),
+# What the warehouse does not hold: (codes that would show it is now covered, catalog key of the text).
+NOT_COVERED: list[tuple[tuple[str, ...], str]] = [
+    ((), "sources.not_covered_itu"),
+    (("BX.GSR.CCIS.ZS", "BX.GSR.CCIS.CD"), "sources.not_covered_ict_services"),
+    (("TX.VAL.ICTG.ZS.UN", "TM.VAL.ICTG.ZS.UN"), "sources.not_covered_ict_goods"),
+    (("FX.OWN.TOTL.ZS",), "sources.not_covered_findex"),
+    ((), "sources.not_covered_gapminder_groups"),
+    ((), "sources.not_covered_classification"),
 ]
 
 
@@ -112,30 +100,28 @@ def source_rows(sources: pd.DataFrame, indicators: pd.DataFrame, lang: str) -> p
 def direction(value: object, lang: str) -> str:
     """Whether higher values are better, in words."""
     if value is True:
-        return pick("higher is better", "越高越好", lang)
+        return t("sources.higher_is_better", lang)
     if value is False:
-        return pick("lower is better", "越低越好", lang)
-    return pick("no normative direction", "无优劣方向", lang)
+        return t("sources.lower_is_better", lang)
+    return t("sources.no_normative_direction", lang)
 
 
 def group_method(method: object, weight: object, groups: str, lang: str) -> str:
     """How an indicator's group values are computed, and for which groups (``groups``: 'wb+wic', 'wic', '')."""
     if method == "weighted_mean":
-        en, zh = WEIGHTS.get(str(weight), (str(weight), str(weight)))
-        text = pick(f"mean weighted by {en}", f"按{zh}加权平均", lang)
+        by = t(WEIGHTS[str(weight)], lang) if str(weight) in WEIGHTS else str(weight)
+        text = t("sources.mean_weighted_by", lang, by=by)
     elif method == "sum":
-        text = pick("sum of reporting countries", "报告国家数值加总", lang)
+        text = t("sources.sum_of_reporting_countries", lang)
     else:
-        return pick("not computed (survey score)", "不计算（调查评分）", lang) if method == "none" else \
-            pick("not computed", "不计算", lang)
+        return t("sources.not_computed_survey_score", lang) if method == "none" else \
+            t("sources.not_computed", lang)
     if groups == "wb+wic":
-        where = pick("World Bank groups and WIC (the source has no aggregates)",
-                     "世界银行组别和会员所在国家（来源无汇总值）", lang)
+        where = t("sources.world_bank_groups_and_wic", lang)
     elif groups == "wic":
-        where = pick("WIC only; World Bank aggregates from the source",
-                     "仅会员所在国家；世界银行组别采用来源汇总值", lang)
+        where = t("sources.wic_only_world_bank_aggregates", lang)
     else:
-        where = pick("none computed in this build", "本次构建未计算", lang)
+        where = t("sources.none_computed_in_this_build", lang)
     return f"{text} — {where}"
 
 
@@ -212,7 +198,7 @@ def run_rows(runs: pd.DataFrame) -> pd.DataFrame:
 
 def not_covered(codes: frozenset[str], lang: str) -> list[str]:
     """What the warehouse does not cover (an item naming codes is dropped once any of them is loaded)."""
-    return [pick(en, zh, lang) for needed, en, zh in NOT_COVERED if not (set(needed) & codes)]
+    return [t(key, lang) for needed, key in NOT_COVERED if not (set(needed) & codes)]
 
 
 # --- page ------------------------------------------------------------------------------------------------
@@ -269,12 +255,12 @@ def catalog_section(pillar: str, lang: str) -> list[Any]:
         rows = catalog_rows(indicators, kinds, p["id"], lang)
         description = _text(p.get("description_zh")) if lang == "zh" else _text(p.get("description_en"))
         table = components.data_table(rows, [
-            ("code", pick("Code", "代码", lang)), ("name_en", pick("Name", "英文名称", lang)),
-            ("name_zh", pick("Chinese name", "中文名称", lang)), ("unit", pick("Unit", "单位", lang)),
-            ("direction", pick("Direction", "方向", lang)),
-            ("source_org", pick("Source organization", "来源机构", lang)),
-            ("groups", pick("Group values", "组别数值", lang)),
-            ("last_updated", pick("Last updated", "最近更新", lang))])
+            ("code", t("sources.code", lang)), ("name_en", t("sources.name", lang)),
+            ("name_zh", t("sources.chinese_name", lang)), ("unit", t("sources.unit", lang)),
+            ("direction", t("sources.direction", lang)),
+            ("source_org", t("sources.source_organization", lang)),
+            ("groups", t("sources.group_values", lang)),
+            ("last_updated", t("sources.last_updated", lang))])
         out.append(html.Section([
             html.H3(f"{i18n.name(p, lang)} ({len(rows)})"),
             html.P(description, className="caption"),
@@ -384,64 +370,54 @@ def layout(**query: object) -> html.Div:
     sources = source_rows(read.sources(), indicators, lang)
     coverage, groups = read.aggregate_coverage(), read.groups()
     src_table = components.link_table(sources, [
-        ("source", pick("Source", "来源", lang)), ("publisher", pick("Publisher", "发布机构", lang)),
-        ("license", pick("License", "许可", lang)), ("vintage", pick("Vintage", "版本", lang)),
-        ("last_updated", pick("Last updated", "最近更新", lang)), ("indicators", pick("Indicators", "指标数", lang)),
-        ("origin", pick("Origin", "出处", lang)), ("description", pick("What it holds", "内容", lang))],
+        ("source", t("sources.source", lang)), ("publisher", t("sources.publisher", lang)),
+        ("license", t("sources.license", lang)), ("vintage", t("sources.vintage", lang)),
+        ("last_updated", t("sources.last_updated", lang)), ("indicators", t("sources.indicators", lang)),
+        ("origin", t("sources.origin", lang)), ("description", t("sources.what_it_holds", lang))],
         nowrap=("vintage", "last_updated"))
     cov = coverage_rows(coverage, groups, lang)
     cov_table = components.data_table(cov, [
-        ("name", pick("Group", "组别", lang)), ("code", pick("Code", "代码", lang)),
-        ("indicators", pick("Indicators computed", "计算的指标数", lang)),
-        ("computed", pick("Values computed", "计算的数值", lang)),
-        ("published", pick("Published (≥ 2/3 coverage)", "发布（覆盖≥2/3）", lang)),
-        ("withheld", pick("Withheld", "未发布", lang))])
+        ("name", t("sources.group", lang)), ("code", t("sources.code", lang)),
+        ("indicators", t("sources.indicators_computed", lang)),
+        ("computed", t("sources.values_computed", lang)),
+        ("published", t("sources.published_2_3_coverage", lang)),
+        ("withheld", t("sources.withheld", lang))])
     runs = read.runs()
     run_table = components.data_table(run_rows(runs), [
-        ("run_id", pick("Run", "运行", lang)), ("started", pick("Started (UTC)", "开始（UTC）", lang)),
-        ("seconds", pick("Seconds", "秒", lang)), ("source", pick("Source", "来源", lang)),
-        ("status", pick("Status", "状态", lang)), ("code_version", pick("Code version", "代码版本", lang)),
-        ("steps", pick("Steps", "步骤", lang)), ("observations", pick("Observations", "观测值", lang)),
-        ("warnings", pick("Warnings", "警告", lang))], max_rows=50)
-    pillar_opts = [{"label": pick("All pillars", "所有支柱", lang), "value": ""}] + [
+        ("run_id", t("sources.run", lang)), ("started", t("sources.started_utc", lang)),
+        ("seconds", t("sources.seconds", lang)), ("source", t("sources.source", lang)),
+        ("status", t("sources.status", lang)), ("code_version", t("sources.code_version", lang)),
+        ("steps", t("sources.steps", lang)), ("observations", t("sources.observations", lang)),
+        ("warnings", t("sources.warnings", lang))], max_rows=50)
+    pillar_opts = [{"label": t("sources.all_pillars", lang), "value": ""}] + [
         {"label": i18n.name(p, lang), "value": p["id"]} for p in pillars.to_dict("records")]
     n_catalog = int(indicators["in_catalog"].sum())
     explorer = href("/explorer", {"lang": lang})
     vintage_id = read.data_vintage()["run_id"]
     body = html.Div([
         html.H1(t("nav.sources", lang)),
-        html.P(pick("Where every number comes from, under which license and vintage; how the observatory computes "
-                    "group values; every run that built the warehouse; and what it does not cover.",
-                    "每个数字的来源、许可和版本；本平台如何计算组别数值；构建数据仓库的每次运行；以及未覆盖的内容。",
-                    lang),
+        html.P(t("sources.where_every_number_comes_from", lang),
                className="lead"),
-        html.H2(pick("Data sources", "数据来源", lang)),
+        html.H2(t("sources.data_sources", lang)),
         html.Div(html.Div(src_table, style={"minWidth": "980px"}), className="table-wrap", style={"maxHeight": "none"}),
-        html.P(pick(f"All {len(indicators)} indicators are listed, with definitions, in the Explorer.",
-                    f"全部 {len(indicators)} 个指标及其定义可在“数据浏览”中查询。", lang),
+        html.P(t("sources.all_indicators_are_listed_with", lang, n_indicators=len(indicators)),
                className="caption"),
         html.A(t("nav.explorer", lang), href=explorer),
-        html.P([html.A(pick("Download every table of this vintage (zip of CSV files with a Frictionless "
-                            "datapackage.json: schemas, licences, citation)",
-                            "下载本版本的全部数据表（CSV 文件压缩包，附 Frictionless datapackage.json："
-                            "结构、许可、引用）",
-                            lang), href=BUNDLE_PATH, id="bundle-download"),
-                pick(f" · run {vintage_id}", f" · 运行 {vintage_id}", lang)]),
+        html.P([html.A(t("sources.download_every_table_of_this", lang), href=BUNDLE_PATH, id="bundle-download"),
+                t("sources.run_d5895a", lang, vintage_id=vintage_id)]),
         *whats_new(*_last_run_log(), read.indicator_table(), read.countries(include_aggregates=True), lang),
-        html.H2(pick(f"The digital-economy catalog ({n_catalog} indicators in {len(pillars)} pillars)",
-                     f"数字经济指标目录（{len(pillars)} 个支柱，共 {n_catalog} 个指标）", lang)),
-        html.Div(components.labelled(pick("Pillar", "支柱", lang), dcc.Dropdown(
+        html.H2(t("sources.the_digital_economy_catalog_indi", lang, n_catalog=n_catalog, n_pillars=len(pillars))),
+        html.Div(components.labelled(t("sources.pillar", lang), dcc.Dropdown(
             id=ID.PILLAR, options=pillar_opts, value=pillar, clearable=False), ID.PILLAR), className="controls"),
         html.Div(id=ID.CATALOG, children=catalog_section(pillar, lang)),
-        html.H2(pick("How group values are computed", "组别数值的计算方法", lang)),
+        html.H2(t("sources.how_group_values_are_computed", lang)),
         methodology(coverage, groups, indicators, lang),
-        html.Details([html.Summary(pick("Computed group values by group", "各组别的计算数值", lang)),
+        html.Details([html.Summary(t("sources.computed_group_values_by_group", lang)),
                       html.Div(cov_table, className="table-wrap")], open=False),
-        html.H2(pick("What the warehouse does not cover", "数据仓库未覆盖的内容", lang)),
+        html.H2(t("sources.what_the_warehouse_does_not", lang)),
         html.Ul([html.Li(item) for item in not_covered(read.indicator_codes(), lang)]),
-        html.H2(pick("ETL runs", "ETL 运行记录", lang)),
-        html.P(pick("Every run that built this warehouse, newest first.", "构建本数据仓库的每次运行，最新的在前。",
-                    lang), className="caption"),
+        html.H2(t("sources.etl_runs", lang)),
+        html.P(t("sources.every_run_that_built_this", lang), className="caption"),
         html.Div(html.Div(run_table, style={"minWidth": "980px"}), className="table-wrap"),
         dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY),
     ])
