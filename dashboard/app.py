@@ -12,7 +12,7 @@ from dash import html
 from flask_compress import Compress
 from werkzeug.exceptions import HTTPException
 
-from dashboard import api, bundle, embed_headers, http_errors, static_cache
+from dashboard import api, bundle, embed_headers, http_errors, i18n, static_cache
 from dashboard.briefing import routes as briefing_routes
 from etl import config, read
 
@@ -73,13 +73,25 @@ def warm_up() -> None:
         log.warning("no warehouse yet: nothing to warm up")
 
 
+class ObservatoryDash(dash.Dash):
+    """Dash whose served page names its language in ``<html lang>`` (``?lang``; assets/a11y.js keeps it in step)."""
+
+    def interpolate_index(self, *args: Any, **kwargs: Any) -> str:
+        """Dash's page with ``lang`` on its ``<html>`` element."""
+        html_text = str(super().interpolate_index(*args, **kwargs))
+        lang = i18n.lang_of(flask.request.args.get("lang")) if flask.has_request_context() else i18n.DEFAULT_LANG
+        return html_text.replace("<html>", f'<html lang="{i18n.HTML_LANG[lang]}">', 1)
+
+
 def create_app(dev: bool = False) -> dash.Dash:
     """Build the Dash app with every page under ``dashboard/pages`` (``dev``: with Dash's dev tools)."""
-    app = dash.Dash(
+    app = ObservatoryDash(
         __name__, use_pages=True, pages_folder=str(HERE / "pages"), assets_folder=str(HERE / "assets"),
         title="WIC Digital Economy Observatory", serve_locally=True, suppress_callback_exceptions=True,
         update_title="", meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
+    # Dash's page holds its scripts in a <footer>: a second contentinfo landmark beside the page's own footer.
+    app.index_string = app.index_string.replace("<footer>", "<div>").replace("</footer>", "</div>")
     app.layout = html.Div([dash.page_container])
     server = app.server
     server.config["COMPRESS_LEVEL"] = 3   # most of the size gain for half the CPU of the default 6

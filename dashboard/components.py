@@ -135,13 +135,14 @@ def page_frame(path: str, lang: str, query: Mapping[str, object], children: Any,
     notice = [html.Div(n, className="notice", role="status") for n in notices]
     label_dropdowns(children, lang)
     return html.Div([
+        html.A(t("a11y.skip", lang), href="#main", className="skip-link"),
         html.Header([
             html.Div([html.A(t("app.title", lang), href=href("/", {"lang": lang}), className="brand"),
                       html.Span(t("app.tagline", lang), className="tagline")]),
             switch,
         ], className="topbar"),
         nav,
-        html.Main([*notice, children], lang="zh-Hans" if lang == "zh" else "en"),
+        html.Main([*notice, children], id="main", tabIndex="-1", lang=i18n.HTML_LANG[lang]),
         html.Footer([html.P(vintage_line(lang)), html.P(t("footer.license", lang))], className="footer",
                     **aria(data_citation=citation.current(lang))),   # quoted by the chart CSVs (share.js)
     ], className="page", **aria(data_lang=lang))
@@ -157,7 +158,9 @@ def chart_block(graph_id: str, caption_id: str, summary_id: str, table_id: str, 
         html.P(id=caption_id, className="caption"),
         html.P(id=summary_id, className="summary", **aria(live="polite")),
         share_menu(graph_id, lang, embed),
-        html.Details([html.Summary(t("chart.table", lang)), html.Div(id=table_id, className="table-wrap")]),
+        html.Details([html.Summary(t("chart.table", lang)),
+                      html.Div(id=table_id, className="table-wrap", tabIndex="0", role="region",
+                               **aria(label=t("chart.table", lang)))]),
         html.Div(id=f"{graph_id}-getdata"),
     ], className="chart-block")
 

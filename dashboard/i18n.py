@@ -16,6 +16,7 @@ from etl.numbers import ordinal as ordinal
 
 LOCALES = Path(__file__).with_name("locales")
 DEFAULT_LANG = "en"
+HTML_LANG = {"en": "en", "zh": "zh-Hans"}   # the BCP 47 tag of each language, for lang attributes
 
 
 def read_catalog(directory: Path) -> dict[str, dict[str, str]]:

@@ -124,9 +124,10 @@ def layout(**query: object) -> html.Div:
             id=ID.SCALE, options=[{"label": t("control.linear", lang), "value": "linear"},
                                   {"label": t("control.log", lang), "value": "log"}],
             value=scale, inline=True, inputStyle={"marginRight": "4px", "marginLeft": "8px"}), ID.SCALE),
-        dcc.Checklist(id=ID.FLAGS, value=flags, inputStyle={"marginRight": "4px"},
-                      options=[{"label": t("control.outline_members", lang), "value": "outline"},
-                               {"label": t("control.members_only", lang), "value": "members"}]),
+        html.Div(dcc.Checklist(id=ID.FLAGS, value=flags, inputStyle={"marginRight": "4px"},
+                               options=[{"label": t("control.outline_members", lang), "value": "outline"},
+                                        {"label": t("control.members_only", lang), "value": "members"}]),
+                 role="group", **components.aria(label=t("control.member_flags", lang))),
     ], className="controls")
     slider = html.Div([
         html.Button(t("control.play", lang), id=ID.PLAY, className="play", n_clicks=0,
@@ -136,7 +137,7 @@ def layout(**query: object) -> html.Div:
         html.Div(dcc.Slider(id=ID.YEAR, min=years[0] if years else 0, max=years[-1] if years else 0, step=1,
                             value=year, marks=year_marks(years), included=False,
                             tooltip={"placement": "bottom", "always_visible": False}),
-                 style={"flex": "1"}, **components.aria(label=t("control.year", lang))),
+                 style={"flex": "1"}, role="group", **components.aria(label=t("control.year", lang))),
         dcc.Interval(id=ID.TICK, interval=1200, disabled=True),
     ], className="year-row")
     body = html.Div([

@@ -120,8 +120,9 @@ def gap_figure(frame: pd.DataFrame, lang: str) -> tuple[dict[str, Any], str]:
     return fig, note
 
 
-def laggards(lang: str) -> tuple[dict[str, Any], str, str]:
-    """Member countries' Internet use in the latest well-covered year, lowest first: where the gaps are."""
+def laggards(lang: str) -> tuple[dict[str, Any], str, str, dcc.Markdown]:
+    """Member countries' Internet use in the latest well-covered year, lowest first: where the gaps are (the
+    chart, its caption, its summary and the table of the values it draws)."""
     meta = read.indicator_table().loc[GAP_INDICATOR]
     year = read.default_year(GAP_INDICATOR)
     members = read.group_sets()["WIC"]
@@ -141,7 +142,11 @@ def laggards(lang: str) -> tuple[dict[str, Any], str, str]:
     world_text = i18n.fmt(world["value"].iloc[0], lang) if not world.empty else "—"
     summary = t("overview.gap_summary", lang, n_below=len(below), n=len(values), world=world_text) + (
         t("overview.gap_missing", lang, year=year, missing=t("sep.list", lang).join(missing)) if missing else "")
-    return fig, note, summary
+    drawn = values.sort_values("value")
+    drawn = drawn.assign(v=[i18n.fmt(v, lang) for v in drawn["value"]])
+    table = components.data_table(drawn, [("label", t("control.country", lang)), ("iso3", "ISO3"),
+                                          ("v", i18n.unit(meta, lang) or t("a11y.value", lang))])
+    return fig, note, summary, table
 
 
 @safe_layout
@@ -153,7 +158,7 @@ def layout(**query: object) -> html.Div:
     names = table.attrs.get("names", {})
     counts_fig, counts_note = counts_figure(lang)
     gap_fig, gap_note = gap_figure(table, lang)
-    lag_fig, lag_note, lag_summary = laggards(lang)
+    lag_fig, lag_note, lag_summary, lag_table = laggards(lang)
     counts = read.membership_counts()
     columns = [("indicator", t("control.indicator", lang)), ("year", t("control.year", lang))] + [
         (g, names.get(g, g)) for g in GROUPS] + [
@@ -189,7 +194,7 @@ def layout(**query: object) -> html.Div:
                       html.Ul([html.Li(n) for n in table.attrs.get("notes", [])])],
                      className="caption", id="overview-computed-notes"),
         html.H2(t("overview.where_the_gaps_are", lang)),
-        static_chart(lag_fig, lag_note, lag_summary, None, lang, components.data_request(
+        static_chart(lag_fig, lag_note, lag_summary, lag_table, lang, components.data_request(
             [GAP_INDICATOR], group="WIC", year_from=read.default_year(GAP_INDICATOR),
             year_to=read.default_year(GAP_INDICATOR))),
         html.P([dcc.Link(t("overview.open_the_map", lang),

@@ -1,0 +1,109 @@
+"""Accessibility in real headless Chromium: axe-core (from npm, injected by Playwright) finds no serious or
+critical violation on any page, in English and Chinese, at 1366x768 and on a 390x844 phone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page
+from test_browser import Watched, browser, ready, server
+from test_browser_screens import EVERY_PAGE, PHONE, url
+
+__all__ = ["browser", "server"]   # the fixtures, shared with test_browser
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": PHONE}
+BLOCKING = ("serious", "critical")
+
+
+def axe_findings(page: Page) -> list[dict[str, Any]]:
+    """The serious and critical violations axe-core's default rules find on the page as it is now."""
+    for frame in page.frames:   # every frame gets axe, so axe also checks inside the brief's iframe
+        if not frame.evaluate("() => typeof window.axe !== 'undefined'"):
+            frame.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    return [v for v in result if v.get("impact") in BLOCKING]
+
+
+def controls_drawn(page: Page) -> None:
+    """Wait until every label's control is on the page (Dash draws dropdowns from a chunk loaded later)."""
+    page.wait_for_function("""() => [...document.querySelectorAll('main label[for]')]
+        .every(l => document.getElementById(l.htmlFor))""", timeout=20_000)
+
+
+def describe(findings: list[dict[str, Any]]) -> str:
+    """One line per rule: id, impact, how many nodes and the first target selectors."""
+    lines = []
+    for v in findings:
+        targets = ["/".join(str(t) for t in node["target"]) for node in v["nodes"]]
+        lines.append(f"  {v['id']} ({v['impact']}, {len(targets)}): {'; '.join(targets[:4])}")
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="module", params=list(SIZES))
+def sized(request: pytest.FixtureRequest, browser: Browser) -> Iterator[tuple[str, Watched]]:
+    """One page per size (CSP bypassed only so Playwright may add axe's script tag), reused by every page."""
+    size = request.param
+    context = browser.new_context(viewport=SIZES[size], is_mobile=size == "phone", has_touch=size == "phone",
+                                  bypass_csp=True)
+    yield size, Watched(context.new_page())
+    context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_serious_or_critical_axe_finding_on_any_page(server: str, sized: tuple[str, Watched], lang: str) -> None:
+    size, watched = sized
+    page = watched.page
+    failures = []
+    for name, path in EVERY_PAGE.items():
+        page.goto(url(server, path, lang))
+        ready(page)
+        controls_drawn(page)
+        if findings := axe_findings(page):
+            failures.append(f"{name} (lang={lang}, {size}): {sum(len(v['nodes']) for v in findings)} nodes\n"
+                            + describe(findings))
+    assert not failures, "axe-core serious/critical violations:\n" + "\n".join(failures)
+
+
+def focus_by_tab(page: Page, selector: str, limit: int = 60) -> int:
+    """Press Tab until ``selector`` has the focus; the number of presses it took."""
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return presses
+    raise AssertionError(f"{selector} not reached in {limit} Tab presses")
+
+
+def test_skip_link_focus_rings_charts_and_lang_follow_the_page(server: str, sized: tuple[str, Watched]) -> None:
+    size, watched = sized
+    page = watched.page
+    page.goto(url(server, "/compare?mode=relative", "en"))
+    ready(page)
+    # "Skip to content" is the first Tab stop; Enter on it puts the next Tab on the page's first control.
+    assert focus_by_tab(page, "a.skip-link") == 1
+    assert page.locator("a.skip-link").is_visible()
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"
+    assert focus_by_tab(page, "main .controls button, main .controls input", limit=1) == 1
+    # A visible 2 px ring on a dropdown, the base-year box and a radio, reached by the keyboard.
+    for selector in ("#compare-countries", "#compare-base", "#compare-scale input"):
+        focus_by_tab(page, selector)
+        ring = page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
+            return [s.outlineStyle, parseFloat(s.outlineWidth)]; }""")
+        assert ring[0] != "none" and ring[1] >= 2, f"{selector} on {size}: focus ring {ring}"
+    # Every chart is a figure with a name and a non-empty description (its summary and caption).
+    charts = page.evaluate("""() => [...document.querySelectorAll('.dash-graph')].map(g => [
+        g.getAttribute('role'), g.getAttribute('aria-label'),
+        (g.getAttribute('aria-describedby') || '').split(' ').filter(Boolean)
+            .map(id => document.getElementById(id).textContent).join(' ')])""")
+    assert len(charts) == 2
+    for role, name, description in charts:
+        assert role == "figure" and name and len(description) > 40, (role, name, description)
+    # The language switch brings <html lang> along.
+    assert page.evaluate("() => document.documentElement.lang") == "en"
+    page.locator(".lang-switch a[lang=zh]").click()
+    page.wait_for_function("() => document.documentElement.lang === 'zh-Hans'", timeout=10_000)
+    page.goto(url(server, "/compare", "en"))   # the switch is remembered: leave the page in English
