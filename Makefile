@@ -9,7 +9,7 @@ PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 NODE_STAMP := node_modules/.installed
 # Debian packages for browser tests and printable briefings (Chromium and its driver, CJK fonts, pdftoppm;
 # strace and iproute2 for the test that `wic brief` makes no lookup or connection)
-SYSTEM_PKGS := chromium chromium-driver fonts-noto-cjk poppler-utils strace iproute2
+SYSTEM_PKGS := chromium chromium-driver fonts-noto-cjk poppler-utils strace iproute2 nginx
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install install-run assets system-deps warehouse notebook lint lock bench faults clean
@@ -38,12 +38,20 @@ lock: install
 	$(BIN)/$(LOCK) -o requirements/run.txt
 	$(BIN)/$(LOCK) --extra dev -o requirements/dev.txt
 
-## front-end files served locally (Plotly's topojson), from the npm registry
+## front-end files served locally, from the npm registry as locked in package-lock.json: Plotly's topojson, and
+## the small plotly.js the pages load (its core and the trace types of dashboard/plotly_bundle.js, built by esbuild)
+PLOTLY_BUNDLE := build/plotly/plotly.min.js
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-assets: $(NODE_STAMP)
+$(PLOTLY_BUNDLE): dashboard/plotly_bundle.js $(NODE_STAMP)
+	node_modules/.bin/esbuild dashboard/plotly_bundle.js --bundle --minify --format=iife --global-name=Plotly \
+	  --define:global=window --define:define.amd=false --alias:stream=stream-browserify --loader:.css=empty \
+	  --target=es2016 --legal-comments=eof --log-level=warning --outfile=$(PLOTLY_BUNDLE) \
+	  "--banner:js=/*! plotly.js (npm package, version in package-lock.json), partial bundle of dashboard/plotly_bundle.js; Copyright (c) Plotly Technologies Inc.; MIT License */"
+
+assets: $(PLOTLY_BUNDLE)
 
 ## Debian packages for browser tests and PDF briefings, installed only when missing
 system-deps:
@@ -79,6 +87,7 @@ bench: install assets
 	$(BIN)/python bench/index.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/first_paint.py
+	$(BIN)/python bench/scaleout.py
 
 ## the fault campaigns: every known bad input through the ETL, crafted requests against a real server
 faults: install assets

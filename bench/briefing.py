@@ -1,14 +1,16 @@
-"""Benchmark council briefs: the time to produce one PDF brief, and every WIC member country's brief.
+"""Benchmark council briefs: the old path (a new Chromium per brief, plotly.js inlined) against the new one (one
+long-lived Playwright Chromium, plotly.js loaded from its local file), measured in the same run.
 
-Against the configured warehouse (``WIC_WAREHOUSE``), with a fresh PDF cache so nothing is reused. Prints the
-phases of one brief (data through the read API, HTML, Chromium printing), the whole CLI path, all member-country
-briefs one after the other and two at a time, a cached PDF, and as a baseline measured in the same run, headless
-Chromium printing an empty page (its start-up cost, which every printed brief pays).
+Against the configured warehouse (``WIC_WAREHOUSE``), with a fresh PDF cache per pass so nothing is reused. For
+each path: an empty page (the printer's fixed cost), one brief (data, HTML and its size, the print), one brief
+through a new process (``wic brief`` for the new path), every WIC member country's brief one after the other and
+``--workers`` at a time, and the page count of every brief. ``--only new`` skips the old path.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import shutil
 import statistics
@@ -16,12 +18,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from etl import read  # noqa: E402
+
+EMPTY = "<!DOCTYPE html><html><body></body></html>"
 
 
 def pages(pdf: Path) -> int:
@@ -30,15 +35,62 @@ def pages(pdf: Path) -> int:
     return int(next(line.split()[1] for line in out.splitlines() if line.startswith("Pages:")))
 
 
+def inlined(html: str) -> str:
+    """The brief as it was printed before: plotly.js inlined instead of loaded from its file."""
+    from dashboard.briefing import template
+
+    tag = f'<script src="{template.plotly_path().as_uri()}"></script>'
+    assert tag in html, "the brief no longer loads plotly.js from its file"
+    return html.replace(tag, f"<script>{template.plotly_path().read_text(encoding='utf-8')}</script>")
+
+
+def old_html_to_pdf(html_text: str, out: Path) -> Path:
+    """The old printer: a new headless Chromium per brief (``--print-to-pdf``), kept here as the baseline."""
+    from dashboard import printer
+
+    with tempfile.TemporaryDirectory(prefix="wic-brief-") as tmp:
+        folder = Path(tmp)
+        source = folder / "brief.html"
+        source.write_text(html_text, encoding="utf-8")
+        command = [printer.chromium(), "--headless", *printer.ARGS, f"--user-data-dir={folder / 'profile'}",
+                   "--window-size=1024,1400", "--virtual-time-budget=15000", "--run-all-compositor-stages-before-draw",
+                   "--no-pdf-header-footer", f"--print-to-pdf={out}", source.as_uri()]
+        subprocess.run(command, capture_output=True, timeout=120, check=True, env={**os.environ, "HOME": tmp})
+    return out
+
+
+def old_brief(code: str, lang: str, out: Path) -> Path:
+    """One brief the old way (data, HTML with plotly.js inlined, a new Chromium)."""
+    from dashboard.briefing import build, render
+
+    return old_html_to_pdf(inlined(render(build(code), lang)), out)
+
+
+def timed(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def median_time(fn: Callable[[int], object], n: int) -> float:
+    """The median time of ``fn(0)`` ... ``fn(n - 1)``."""
+    return statistics.median(timed(functools.partial(fn, i)) for i in range(n))
+
+
+def load() -> str:
+    return f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lang", default="en", choices=["en", "zh"])
     parser.add_argument("--workers", type=int, default=2, help="parallel printers for the second pass (default 2)")
+    parser.add_argument("--only", choices=["old", "new", "both"], default="both", help="which paths (default both)")
     parser.add_argument("--keep", action="store_true", help="keep the PDFs (in a temporary folder) for a look")
     args = parser.parse_args()
 
     cache = tempfile.mkdtemp(prefix="wic-bench-brief-")
-    os.environ["WIC_CACHE"] = cache        # cold: no PDF from an earlier run is reused
+    os.environ["WIC_CACHE"] = cache
     from dashboard.briefing import build, pdf, render
     from dashboard.briefing.build import WIC
 
@@ -46,72 +98,82 @@ def main() -> int:
     out.mkdir()
     members = read.group_members(WIC)
     print(f"warehouse {read.open_warehouse().path}, run {read.data_vintage()['run_id']}; "
-          f"{len(members)} member countries; lang {args.lang}; cache {cache}")
+          f"{len(members)} member countries; lang {args.lang}; {os.cpu_count()} cores; {load()}")
+    t_build = timed(lambda: build("CHN"))   # the first build also opens the warehouse and fills its lookups
+    page = render(build("CHN"), args.lang)
+    t_html = timed(lambda: render(build("CHN"), args.lang))
+    rows = [("one brief: data (first, cold lookups)", f"{t_build:.3f} s"),
+            ("one brief: data + HTML (warm)", f"{t_html:.3f} s")]
+    counts: dict[str, dict[str, int]] = {}
 
-    # Baseline: Chromium printing an empty page.
-    base = []
-    for i in range(3):
-        t = time.perf_counter()
-        pdf.html_to_pdf("<!DOCTYPE html><html><body></body></html>", out / f"empty-{i}.pdf")
-        base.append(time.perf_counter() - t)
-    baseline = statistics.median(base)
+    def passes(name: str, make: Callable[[str, Path], Path]) -> tuple[float, float]:
+        def one(code: str, folder: Path) -> tuple[str, int]:
+            return code, pages(make(code, folder / f"{code}.pdf"))
 
-    # One brief, phase by phase (the first build also opens the warehouse and fills its lookups).
-    t = time.perf_counter()
-    brief = build("CHN")
-    t_build = time.perf_counter() - t
-    t = time.perf_counter()
-    page = render(brief, args.lang)
-    t_html = time.perf_counter() - t
-    t = time.perf_counter()
-    pdf.html_to_pdf(page, out / "CHN-phase.pdf")
-    t_print = time.perf_counter() - t
+        results = {}
+        for label, workers in (("seq", 1), ("par", args.workers)):
+            folder = out / f"{name}-{label}"
+            folder.mkdir()
+            os.environ["WIC_CACHE"] = str(folder / "cache")
+            started = time.perf_counter()
+            with ThreadPoolExecutor(workers) as pool:
+                done = list(pool.map(one, members, [folder] * len(members)))
+            results[label] = time.perf_counter() - started
+            counts[f"{name}-{label}"] = dict(done)
+        return results["seq"], results["par"]
 
-    # One brief through the CLI, in a new process (imports, warehouse, data, HTML, Chromium).
-    t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "etl.cli", "brief", "USA", "--lang", args.lang, "--out",
-                    str(out / "USA-cli.pdf")], check=True, capture_output=True)
-    t_cli = time.perf_counter() - t
+    figures: dict[str, dict[str, float]] = {}
+    if args.only in ("old", "both"):
+        empty = median_time(lambda i: old_html_to_pdf(EMPTY, out / f"empty-old-{i}.pdf"), 3)
+        one = median_time(lambda i: old_html_to_pdf(inlined(page), out / f"CHN-old-{i}.pdf"), 2)
+        code = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); from briefing import old_brief; "
+                f"from pathlib import Path; old_brief('USA', {args.lang!r}, Path({str(out / 'USA-old.pdf')!r}))")
+        cli = timed(lambda: subprocess.run([sys.executable, "-c", code], check=True, capture_output=True))
+        seq, par = passes("old", lambda c, p: old_brief(c, args.lang, p))
+        figures["old"] = {"empty": empty, "one": one, "cli": cli, "seq": seq, "par": par,
+                          "html": len(inlined(page)) / 1e6}
+    if args.only in ("new", "both"):
+        first = timed(lambda: pdf.html_to_pdf(EMPTY, out / "empty-new-first.pdf"))   # starts the browser
+        empty = median_time(lambda i: pdf.html_to_pdf(EMPTY, out / f"empty-new-{i}.pdf"), 3)
+        pdf.html_to_pdf(page, out / "CHN-new-warmup.pdf")
+        one = median_time(lambda i: pdf.html_to_pdf(page, out / f"CHN-new-{i}.pdf"), 3)
+        env = {**os.environ, "WIC_CACHE": str(out / "cli-cache")}
+        cli = timed(lambda: subprocess.run([sys.executable, "-m", "etl.cli", "brief", "USA", "--lang", args.lang,
+                                            "--out", str(out / "USA-new.pdf")], check=True, capture_output=True,
+                                           env=env))
+        seq, par = passes("new", lambda c, p: pdf.write_brief(c, args.lang, p))
+        os.environ["WIC_CACHE"] = str(out / "new-seq" / "cache")
+        cached = timed(lambda: pdf.write_brief("CHN", args.lang, out / "CHN-cached.pdf"))
+        figures["new"] = {"empty": empty, "one": one, "cli": cli, "seq": seq, "par": par, "html": len(page) / 1e6,
+                          "first": first, "cached": cached}
 
-    # Every member country, one after the other, then two at a time (fresh cache each pass).
-    def one(code: str, folder: Path) -> tuple[str, float, int]:
-        started = time.perf_counter()
-        path = pdf.write_brief(code, args.lang, folder / f"{code}.pdf")
-        return code, time.perf_counter() - started, pages(path)
-
-    os.environ["WIC_CACHE"] = str(Path(cache) / "seq")
-    (out / "seq").mkdir()
-    t = time.perf_counter()
-    sequential = [one(c, out / "seq") for c in members]
-    t_seq = time.perf_counter() - t
-
-    os.environ["WIC_CACHE"] = str(Path(cache) / "par")
-    (out / "par").mkdir()
-    t = time.perf_counter()
-    with ThreadPoolExecutor(args.workers) as pool:
-        parallel = list(pool.map(lambda c: one(c, out / "par"), members))
-    t_par = time.perf_counter() - t
-
-    t = time.perf_counter()
-    pdf.write_brief("CHN", args.lang, out / "CHN-cached.pdf")
-    t_cached = time.perf_counter() - t
-
-    each = [s for _, s, _ in sequential]
+    n = len(members)
     print()
-    print(f"{'baseline: Chromium prints an empty page':52} {baseline:7.2f} s")
-    print(f"{'one brief: data (first, cold lookups)':52} {t_build:7.3f} s")
-    print(f"{'one brief: HTML':52} {t_html:7.3f} s  ({len(page) / 1e6:.1f} MB with plotly.js inlined)")
-    print(f"{'one brief: Chromium print':52} {t_print:7.2f} s  ({t_print / baseline:.2f}x the empty page)")
-    print(f"{'one brief via `wic brief USA` (new process)':52} {t_cli:7.2f} s")
-    print(f"{f'all {len(members)} member countries, one at a time':52} {t_seq:7.2f} s  "
-          f"(per brief median {statistics.median(each):.2f} s, max {max(each):.2f} s)")
-    print(f"{f'all {len(members)} member countries, {args.workers} at a time':52} {t_par:7.2f} s  "
-          f"({t_seq / t_par:.2f}x faster)")
-    print(f"{'a cached brief (same run, code and language)':52} {t_cached:7.3f} s")
-    counts = {c: n for c, _, n in sequential}
-    print(f"pages per brief: {', '.join(f'{c} {n}' for c, n in counts.items())}")
-    print(f"all two pages: {all(n == 2 for n in counts.values())}; the parallel pass printed the same page counts: "
-          f"{sorted((c, n) for c, _, n in parallel) == sorted(counts.items())}")
+    print(f"{'':52} {'old':>9} {'new':>9}")
+    for label, value in rows:
+        print(f"{label:52} {value:>9}")
+    lines = [("HTML of one brief (MB)", "html", "{:9.2f}"), ("printing an empty page (s)", "empty", "{:9.2f}"),
+             ("one brief: print (warm for new) (s)", "one", "{:9.2f}"),
+             ("one brief in a new process (s)", "cli", "{:9.2f}"),
+             (f"all {n} member briefs, one at a time (s)", "seq", "{:9.2f}"),
+             (f"all {n} member briefs, {args.workers} at a time (s)", "par", "{:9.2f}")]
+    for label, key, fmt in lines:
+        cells = [fmt.format(figures[p][key]) if p in figures else f"{'-':>9}" for p in ("old", "new")]
+        print(f"{label:52} {cells[0]} {cells[1]}")
+    for p, f in figures.items():
+        print(f"{p}: {args.workers} at a time is {f['seq'] / f['par']:.2f}x faster than one at a time; "
+              f"one brief is {f['one'] / f['empty']:.2f}x its empty page")
+    if "new" in figures:
+        print(f"new: first print in a process (browser start) {figures['new']['first']:.2f} s; a cached brief "
+              f"{figures['new']['cached']:.3f} s")
+    if len(figures) == 2:
+        o, w = figures["old"], figures["new"]
+        print(f"new against old: one brief {o['one'] / w['one']:.2f}x faster, new process {o['cli'] / w['cli']:.2f}x, "
+              f"all members {o['seq'] / w['seq']:.2f}x (one at a time), {o['par'] / w['par']:.2f}x "
+              f"({args.workers} at a time); HTML {o['html'] / w['html']:.0f}x smaller")
+    print(f"pages per brief: {counts[next(iter(counts))]}")
+    print(f"every pass printed two pages for every member: {all(set(c.values()) == {2} for c in counts.values())}")
+    print(load())
     if not args.keep:
         shutil.rmtree(cache, ignore_errors=True)
     return 0

@@ -3,8 +3,9 @@
 For each page: a fresh browser context (empty cache) opens the page and the time from navigation start to the
 first Plotly chart drawn with data (or the explorer's first grid row) is taken; then the same context opens it
 again (second visit, warm cache). Median of 3 runs each, with the bytes downloaded on the first visit.
-Two servers in the same run: the baseline (WIC_STATIC_CACHE=0: no long-lived cache headers for static files)
-and the current configuration; the ratio is baseline / current.
+Two servers in the same run: with Dash's full plotly.js (WIC_PLOTLY_BUNDLE=stock, the state before the small
+bundle) and the current configuration (the small bundle of `make assets`); the ratios are stock / current.
+``--nocache`` adds a third, first one: the full plotly.js without long-lived cache headers (WIC_STATIC_CACHE=0).
 Goal (issue #10): first chart under 1 s median, second visit under 0.5 s.
 """
 
@@ -34,6 +35,9 @@ PAGES = {"overview": "/", "map": "/map", "country": "/country?iso3=BRA", "compar
 PAINTED = """() => document.querySelector('.dash-graph .main-svg .trace, .dash-graph .main-svg .choroplethlocation')
     || document.querySelector('.ag-row')"""
 RUNS = 3
+NOCACHE = ("nocache", {"WIC_STATIC_CACHE": "0", "WIC_PLOTLY_BUNDLE": "stock"})
+CONFIGS = (("stock", {"WIC_STATIC_CACHE": "1", "WIC_PLOTLY_BUNDLE": "stock"}),
+           ("current", {"WIC_STATIC_CACHE": "1", "WIC_PLOTLY_BUNDLE": "small"}))
 
 
 def serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
@@ -93,7 +97,7 @@ def main() -> None:
     results = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        for label, extra in (("baseline", {"WIC_STATIC_CACHE": "0"}), ("current", {"WIC_STATIC_CACHE": "1"})):
+        for label, extra in ((NOCACHE, *CONFIGS) if "--nocache" in sys.argv[1:] else CONFIGS):
             proc, base = serve({**env, **extra})
             try:
                 for path in PAGES.values():   # warm the server's caches so both configurations start equal
@@ -103,17 +107,21 @@ def main() -> None:
                 proc.terminate()
                 proc.wait(timeout=20)
         browser.close()
-    print(f"time to first chart painted, median of {RUNS} (ms); first visit kB is the compressed transfer")
-    print(f"{'page':<12}{'base 1st':>10}{'base 2nd':>10}{'now 1st':>10}{'now 2nd':>10}{'2nd ratio':>10}"
-          f"{'1st kB':>9}")
+    print(f"time to first chart painted, median of {RUNS} (ms); kB is the compressed transfer of a first visit")
+    print(f"{'page':<12}{'stock 1st':>10}{'stock 2nd':>10}{'stock kB':>9}{'now 1st':>9}{'now 2nd':>9}{'now kB':>8}"
+          f"{'1st ratio':>10}{'2nd ratio':>10}" + (f"{'nocache 1st':>12}{'nocache 2nd':>12}" if "nocache" in results
+                                                  else ""))
     for name in PAGES:
-        b1, b2, _ = results["baseline"][name]
+        s1, s2, s_size = results["stock"][name]
         c1, c2, size = results["current"][name]
-        print(f"{name:<12}{b1:>10.0f}{b2:>10.0f}{c1:>10.0f}{c2:>10.0f}{b2 / c2:>10.2f}{size / 1024:>9.0f}")
-    firsts = [results["current"][n][0] for n in PAGES]
-    seconds = [results["current"][n][1] for n in PAGES]
-    print(f"current: first visit median {statistics.median(firsts):.0f} ms (goal < 1000), "
-          f"second visit median {statistics.median(seconds):.0f} ms (goal < 500)")
+        extra = "".join(f"{v:>12.0f}" for v in results["nocache"][name][:2]) if "nocache" in results else ""
+        print(f"{name:<12}{s1:>10.0f}{s2:>10.0f}{s_size / 1024:>9.0f}{c1:>9.0f}{c2:>9.0f}{size / 1024:>8.0f}"
+              f"{s1 / c1:>10.2f}{s2 / c2:>10.2f}" + extra)
+    for label in ("stock", "current"):
+        firsts = [results[label][n][0] for n in PAGES]
+        seconds = [results[label][n][1] for n in PAGES]
+        print(f"{label}: first visit median {statistics.median(firsts):.0f} ms (goal < 1000), "
+              f"second visit median {statistics.median(seconds):.0f} ms (goal < 500)")
 
 
 if __name__ == "__main__":

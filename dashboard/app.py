@@ -100,6 +100,7 @@ def create_app(dev: bool = False) -> dash.Dash:
     api.register(server)
     briefing_routes.register(server)   # /briefing/html, /briefing/pdf and their scripts
     bundle.register(server)            # /download/bundle.zip
+    static_cache.register(app)         # the small plotly.js bundle, loaded by every page
     csp: list[str] = []
 
     def headers(response: flask.Response) -> flask.Response:

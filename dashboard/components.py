@@ -9,7 +9,7 @@ import flask
 import pandas as pd
 from dash import dcc, html
 
-from dashboard import i18n
+from dashboard import embeds, i18n
 from dashboard.i18n import t
 from dashboard.urls import href
 from etl import citation, facts, read
@@ -149,20 +149,41 @@ def page_frame(path: str, lang: str, query: Mapping[str, object], children: Any,
 
 
 def chart_block(graph_id: str, caption_id: str, summary_id: str, table_id: str, lang: str,
-                height: int = 460, embed: str | None = None) -> html.Section:
-    """A chart with its caption (unit, year, source), a text summary and its data table behind a toggle."""
+                height: int = 460, embed: str | None = None, initial: Sequence[Any] | None = None) -> html.Section:
+    """A chart with its caption (unit, year, source), a text summary and its data table behind a toggle; its share
+    menu embeds it through its /embed/ route (dashboard/embeds.py) unless ``embed`` names another. ``initial``:
+    the page callback's first (figure, caption, summary, table, get-data), drawn with the layout so the first
+    chart needs no callback round trip (the callback's first call then gives the same)."""
     config: Any = graph_config(graph_id)   # dcc.Graph's Config TypedDict lacks some of Plotly's keys
+    figure, caption_, summary, table, getdata = (list(initial[:5]) if initial else [None] * 5)
+    graph = dcc.Graph(id=graph_id, config=config, style={"height": f"{height}px"}, responsive=True,
+                      **({"figure": figure} if figure is not None else {}))
+    # with a drawn figure the chart stays visible while a callback runs (the spinner only after 400 ms)
+    loading: dict[str, Any] = {"overlay_style": {"visibility": "visible"}, "delay_show": 400} if initial else {}
     return html.Section([
-        dcc.Loading(dcc.Graph(id=graph_id, config=config, style={"height": f"{height}px"},
-                              responsive=True), type="dot"),
-        html.P(id=caption_id, className="caption"),
-        html.P(id=summary_id, className="summary", **aria(live="polite")),
-        share_menu(graph_id, lang, embed),
+        dcc.Loading(graph, type="dot", **loading),
+        html.P(caption_, id=caption_id, className="caption"),
+        html.P(summary, id=summary_id, className="summary", **aria(live="polite")),
+        share_menu(graph_id, lang, embed or embeds.route(graph_id)),
         html.Details([html.Summary(t("chart.table", lang)),
-                      html.Div(id=table_id, className="table-wrap", tabIndex="0", role="region",
+                      html.Div(table, id=table_id, className="table-wrap", tabIndex="0", role="region",
                                **aria(label=t("chart.table", lang)))]),
-        html.Div(id=f"{graph_id}-getdata"),
-    ], className="chart-block")
+        html.Div(getdata, id=f"{graph_id}-getdata"),
+    ], className="chart-block", **aria(data_chart=graph_id))
+
+
+def first_outputs(outputs: Sequence[Any]) -> list[Any]:
+    """(figure, caption, summary, table, get-data) of a chart callback's outputs (figure, caption, summary, table,
+    query, get-data, ...), for ``chart_block(initial=...)``."""
+    return [*outputs[:4], outputs[5]]
+
+
+def static_block(graph_id: str, figure: Any, parts: Sequence[Any], lang: str) -> html.Section:
+    """A chart drawn at layout time (``parts``: its caption, summary, table, ...) with the share menu."""
+    config: Any = graph_config(graph_id)
+    return html.Section([dcc.Graph(id=graph_id, figure=figure, config=config), *parts,
+                         share_menu(graph_id, lang, embeds.route(graph_id))],
+                        className="chart-block", **aria(data_chart=graph_id))
 
 
 def share_menu(graph_id: str, lang: str, embed: str | None = None) -> html.Div:

@@ -1,22 +1,66 @@
-"""Cache headers for static files: fingerprinted ones (Dash's ``?m=`` assets, its versioned component suites,
-Plotly's bundle and the map shapes) are kept by the browser for a year, so a second visit downloads nothing."""
+"""Static files: fingerprinted ones (Dash's ``?m=`` assets, its versioned component suites, the plotly.js bundle
+and the map shapes) are kept by the browser for a year, so a second visit downloads nothing; and the pages load
+the small plotly.js bundle built by ``make assets`` (core plus the trace types the charts use) instead of
+Dash's full one, precompressed once per worker."""
 
 from __future__ import annotations
 
+import functools
+import gzip
+import hashlib
+import logging
 import os
 import re
+from pathlib import Path
+from typing import Any
 
 import flask
 
+from etl import config
+
+log = logging.getLogger("dashboard")
 FINGERPRINT = re.compile(r"\.v[\w]+m\d+\.")   # Dash's "name.v4_4_1m1796120359.min.js"
 
 YEAR = 31_536_000
 LONG = f"public, max-age={YEAR}, immutable"
+PLOTLY_URL = "/static/plotly.min.js"
+BUNDLE = config.REPO_ROOT / "build" / "plotly" / "plotly.min.js"
 
 
 def enabled() -> bool:
     """Off only for benchmarks that measure the baseline (``WIC_STATIC_CACHE=0``)."""
     return os.environ.get("WIC_STATIC_CACHE", "1") != "0"
+
+
+def plotly_bundle_path() -> Path:
+    """The plotly.js bundle built by ``make assets`` (``build/plotly/plotly.min.js``; ``WIC_PLOTLY_JS`` overrides)."""
+    return Path(os.environ.get("WIC_PLOTLY_JS") or BUNDLE)
+
+
+def small_bundle() -> bool:
+    """Whether pages load the small bundle (``WIC_PLOTLY_BUNDLE=stock``: Dash's full plotly.js, for benchmarks)."""
+    return os.environ.get("WIC_PLOTLY_BUNDLE", "small") != "stock"
+
+
+@functools.lru_cache(maxsize=4)
+def _bundle(path: Path, mtime_ns: int) -> tuple[bytes, bytes, str]:
+    raw = path.read_bytes()
+    return raw, gzip.compress(raw, compresslevel=9, mtime=0), hashlib.sha256(raw).hexdigest()[:16]
+
+
+def bundle() -> tuple[bytes, bytes, str] | None:
+    """The bundle's bytes, gzipped bytes and fingerprint, or None when it has not been built."""
+    path = plotly_bundle_path()
+    try:
+        return _bundle(path, path.stat().st_mtime_ns)
+    except FileNotFoundError:
+        return None
+
+
+def plotly_url() -> str | None:
+    """The fingerprinted URL of the small bundle, or None when pages load Dash's full plotly.js."""
+    built = bundle() if small_bundle() else None
+    return f"{PLOTLY_URL}?v={built[2]}" if built else None
 
 
 def long_lived(path: str, query: str) -> bool:
@@ -25,6 +69,9 @@ def long_lived(path: str, query: str) -> bool:
         return "m=" in query
     if path.startswith("/_dash-component-suites/"):
         return bool(FINGERPRINT.search(path))   # package version and file time are in the name
+    if path == PLOTLY_URL:
+        built = bundle()
+        return built is not None and query == f"v={built[2]}"
     return path.startswith("/topojson/")   # the pinned npm package's shapes
 
 
@@ -35,3 +82,29 @@ def headers(response: flask.Response) -> flask.Response:
         response.headers["Cache-Control"] = LONG
         response.headers.pop("Pragma", None)
     return response
+
+
+def serve_plotly() -> Any:
+    """The small plotly.js bundle, gzipped when the browser accepts it."""
+    built = bundle()
+    if built is None:
+        return flask.jsonify(error=f"{plotly_bundle_path()} missing: run `make assets`"), 503
+    raw, packed, tag = built
+    if flask.request.if_none_match.contains(tag):
+        return flask.Response(status=304, headers={"ETag": f'"{tag}"'})
+    gzipped = "gzip" in flask.request.headers.get("Accept-Encoding", "")
+    response = flask.Response(packed if gzipped else raw, mimetype="text/javascript")
+    response.headers.update({"ETag": f'"{tag}"', "Vary": "Accept-Encoding", "Cache-Control": "no-cache"})
+    if gzipped:
+        response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+def register(app: Any) -> None:
+    """Serve the small bundle and load it on every page before Dash's scripts (dcc.Graph then uses it)."""
+    app.server.add_url_rule(PLOTLY_URL, "plotly_bundle", serve_plotly)
+    url = plotly_url()
+    if url:
+        app.config.external_scripts.append(url)
+    elif small_bundle():
+        log.warning("%s missing (run `make assets`): pages load Dash's full plotly.js", plotly_bundle_path())

@@ -205,21 +205,24 @@ def test_share_menu_downloads_the_chart_with_its_source_and_exactly_the_drawn_da
 
 def test_the_embed_code_frames_one_chart_while_other_pages_refuse_frames(server: str, desktop: Watched) -> None:
     page = desktop.page
-    page.goto(url(server, "/map?indicator=IT.NET.USER.ZS&year=2020", "en"))
+    page.goto(url(server, "/compare?countries=CHN,USA&indicator=IT.NET.USER.ZS", "en"))
     ready(page)
-    page.locator("#map-graph-share-embed").click()
+    page.locator("#compare-lines-share-embed").click()
     code = page.locator("textarea.embed-code").input_value()
-    assert code.startswith("<iframe src=\"" + server + "/embed/map?") and "year=2020" in code
+    assert code.startswith("<iframe src=\"" + server + "/embed/compare?") and "countries=CHN,USA" in code
     host = f"{server}/healthz"   # any same-server document as the embedding site
     page.goto(host)
-    page.set_content(f"<html><body>{code}<iframe id='plain' src='{server}/map'></iframe></body></html>")
+    page.set_content(f"<html><body>{code}<iframe id='plain' src='{server}/compare'></iframe></body></html>")
     frame = page.frame_locator("iframe").first
-    frame.locator(".dash-graph .main-svg .choroplethlocation").first.wait_for(timeout=30_000)
-    assert frame.locator(".dash-graph").count() == 1
-    assert frame.locator(".caption").first.is_visible() and "Source:" in (frame.locator(".caption").first
-                                                                         .text_content() or "")
+    frame.locator(".dash-graph .main-svg .trace").first.wait_for(timeout=30_000)
+    visible = frame.locator(".dash-graph:visible")
+    assert visible.count() == 1 and visible.first.get_attribute("id") == "compare-lines"
+    assert frame.locator(".dash-graph:visible .legendtext").all_text_contents() == ["China", "United States"]
+    caption = frame.locator(".caption:visible").first
+    assert caption.is_visible() and "Source:" in (caption.text_content() or "") and "CC" in (caption.text_content()
+                                                                                           or "")
     assert not frame.locator(".controls").first.is_visible() and not frame.locator("nav").first.is_visible()
     wait_until(lambda: any(f.url.startswith("chrome-error:") for f in page.frames),
-               "Chromium to refuse framing /map (frame-ancestors 'none')", timeout=20)
+               "Chromium to refuse framing /compare (frame-ancestors 'none')", timeout=20)
     assert page.frame_locator("#plain").locator("footer").count() == 0
-    shot(page, "embed-map")
+    shot(page, "embed-compare")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -143,9 +144,7 @@ def test_zh_pages_have_no_english_words(page: str, app: Any, db: Any) -> None:
 
 @pytest.mark.parametrize("module", ["explorer", "map"])
 def test_indicator_search_finds_chinese_names(module: str, app: Any) -> None:
-    import importlib
-
-    page = importlib.import_module(f"dashboard.pages.{module}")
+    page = sys.modules[f"pages.{module}"]   # the module Dash registered (importing it again registers it twice)
     found = [o["value"] for o in page.indicator_options("zh") if "预期寿命" in f"{o['label']} {o.get('search', '')}"]
     assert "SP.DYN.LE00.IN" in found     # a WDI name from etl/meta/names_zh.yaml, loaded into name_zh
 
@@ -161,8 +160,7 @@ def test_chinese_names_for_at_least_100_more_indicators(db: Any) -> None:
 def test_zh_csv_has_a_bom_and_chinese_comments(app: Any, db: Any) -> None:
     import pandas as pd
 
-    from dashboard.pages import explorer
-
+    explorer = sys.modules["pages.explorer"]
     rows = pd.DataFrame(columns=explorer.COLUMNS)
     about = pd.DataFrame([{"indicator": "SP.DYN.LE00.IN", "name_en": "Life expectancy at birth, total (years)",
                            "name_zh": "出生时的预期寿命，总体（岁）", "unit": "years", "dataset": "wdi",

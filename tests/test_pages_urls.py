@@ -10,6 +10,8 @@ import pytest
 from dash_payloads import layout as page_layout
 from dash_payloads import notices
 
+from dashboard import embeds
+
 OWN = {
     "pages.map": dict(indicator="IT.NET.USER.ZS", year="2020", scale="log", region="EAS", outline="1", members="0"),
     "pages.compare": dict(countries="CHN,USA", indicator="IT.NET.USER.ZS", scale="linear", mode="relative",
@@ -40,25 +42,36 @@ def test_an_unknown_parameter_gives_a_notice_and_known_ones_do_not(app: dash.Das
 
 
 def test_only_embed_pages_may_be_framed(client: Any) -> None:
-    embed = client.get("/embed/map?indicator=IT.NET.USER.ZS&year=2020")
-    assert embed.status_code == 200
-    assert "frame-ancestors *" in embed.headers["Content-Security-Policy"]
-    assert "frame-ancestors 'none'" not in embed.headers["Content-Security-Policy"]
-    assert "X-Frame-Options" not in embed.headers
+    for name in embeds.EMBEDS:
+        embed = client.get(f"/embed/{name}?lang=en")
+        assert embed.status_code == 200, name
+        assert "frame-ancestors *" in embed.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" not in embed.headers["Content-Security-Policy"]
+        assert "X-Frame-Options" not in embed.headers
+    assert client.get("/embed/nosuchchart").status_code == 404
     for path in ("/map", "/", "/compare", "/api/v1/indicators", "/briefing"):
         response = client.get(path)
         assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"], path
         assert response.headers["X-Frame-Options"] == "DENY", path
 
 
-def test_the_embed_page_is_the_map_with_its_caption_and_source(app: dash.Dash) -> None:
+@pytest.mark.parametrize("name", list(embeds.EMBEDS))
+def test_each_embed_page_shows_its_one_chart_with_caption_and_the_page_hidden(app: dash.Dash, name: str) -> None:
     from dash_payloads import nodes
 
-    tree = page_layout("pages.embed_map", indicator="IT.NET.USER.ZS", year="2020")
-    assert tree.className == "embed"
-    graphs = [n for n in nodes(tree) if type(n).__name__ == "Graph"]
-    assert [g.id for g in graphs] == ["map-graph"]
-    assert any(getattr(n, "id", None) == "map-caption" for n in nodes(tree))
+    page, graph = embeds.EMBEDS[name]
+    query = {k: v for k, v in OWN[page].items() if k != "weights"}
+    tree = page_layout(f"pages.embed.{name}", **query)
+    assert tree.className == "embed" and getattr(tree, "data-chart") == name
+    shown, rest = tree.children
+    assert [n.id for n in nodes(shown) if type(n).__name__ == "Graph"] == [graph]
+    assert any("caption" in str(getattr(n, "className", "")) for n in nodes(shown))
+    assert [getattr(n, "data-embed", None) for n in nodes(shown) if getattr(n, "data-share", "") == "embed"] == [
+        f"/embed/{name}"]   # the share menu's embed code points at this route
+    assert rest.hidden is True and graph not in {getattr(n, "id", None) for n in nodes(rest)}
+    full = page_layout(page, **query)   # the page's own chart offers the same route
+    assert [getattr(n, "data-embed", None) for n in nodes(full)
+            if getattr(n, "data-share", "") == "embed" and getattr(n, "data-name", "") == graph] == [f"/embed/{name}"]
 
 
 def test_map_chart_and_table_of_a_selection_are_one_click_apart(app: dash.Dash) -> None:
@@ -80,3 +93,41 @@ def test_map_chart_and_table_of_a_selection_are_one_click_apart(app: dash.Dash) 
     pages = {"/compare": "pages.compare", "/explorer": "pages.explorer"}
     for path, query in targets.items():
         assert path in pages and notices(page_layout(pages[path], **query)) == [], path
+
+
+def test_the_country_trend_links_to_its_map_chart_and_table(app: dash.Dash) -> None:
+    from urllib.parse import parse_qsl, urlsplit
+
+    from dash_payloads import by_id, nodes
+
+    tree = page_layout("pages.country", iso3="BRA", indicator="IT.NET.USER.ZS", lang="en")
+    links = [n.href for n in nodes(by_id(tree, "country-trend-getdata")) if type(n).__name__ == "Link"]
+    targets = {urlsplit(h).path: dict(parse_qsl(urlsplit(h).query)) for h in links}
+    assert set(targets) == {"/map", "/compare", "/explorer"}
+    assert targets["/compare"]["countries"].startswith("BRA,") and targets["/map"]["indicator"] == "IT.NET.USER.ZS"
+    assert targets["/explorer"]["indicators"] == "IT.NET.USER.ZS"
+    assert targets["/explorer"]["countries"] == targets["/compare"]["countries"]
+
+
+@pytest.mark.parametrize(("page", "graph", "caption", "inputs"), [
+    ("pages.map", "map-graph", "map-caption", {"map-indicator.value": "IT.NET.USER.ZS", "map-year.value": 2020,
+                                "map-scale.value": "log", "map-region.value": "EAS",
+                                "map-flags.value": ["outline"], "map-lang.data": "en"}),
+    ("pages.country", "country-trend", "country-trend-caption",
+     {"country-indicator.value": "IT.NET.USER.ZS", "country-iso3.value": "CHN", "country-lang.data": "en"}),
+])
+def test_the_first_chart_is_drawn_with_the_layout_as_its_callback_draws_it(app: dash.Dash, page: str, graph: str,
+                                                                             caption: str,
+                                                                             inputs: dict[str, Any]) -> None:
+    import json
+
+    from dash_payloads import by_id, call
+    from plotly.utils import PlotlyJSONEncoder
+
+    tree = page_layout(page, **OWN[page], lang="en")
+    status, body = call(app, f"{graph}.figure", inputs)
+    assert status == 200
+    drawn = by_id(tree, graph).figure
+    assert drawn is not None and json.loads(json.dumps(drawn, cls=PlotlyJSONEncoder)) == body["response"][graph][
+        "figure"]
+    assert by_id(tree, caption).children == body["response"][caption]["children"]

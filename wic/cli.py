@@ -474,6 +474,9 @@ def brief(code: str, lang: str, out: Path | None) -> None:
     in English or Chinese, from the same template as the dashboard's /briefing page (printed by headless
     Chromium). ISO3 is a country or group code, e.g. CHN, XKX, EAS, HIC, WIC.
     """
+    from dashboard.printer import PRINTER
+
+    PRINTER.warm()   # the browser starts while the brief's modules load and its data is gathered
     from dashboard.briefing import write_brief
 
     written = write_brief(code, lang, out)

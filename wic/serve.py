@@ -59,7 +59,10 @@ def production(host: str, port: int, workers: int, threads: int) -> int:
 
     for sig in STOP_SIGNALS:   # before the child exists: a stop that lands in between is not lost
         signal.signal(sig, forward)
-    child.append(subprocess.Popen(gunicorn_command(host, port, workers, threads), preexec_fn=_die_with_parent))
+    # The instance's name in X-Instance and the brief cache's print log: several instances may share one cache.
+    env = {**os.environ, "WIC_INSTANCE": os.environ.get("WIC_INSTANCE") or f"{socket.gethostname()}:{port}"}
+    child.append(subprocess.Popen(gunicorn_command(host, port, workers, threads), preexec_fn=_die_with_parent,
+                                  env=env))
     if received:
         forward(received[0], None)
     code = child[0].wait()

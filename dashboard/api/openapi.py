@@ -79,9 +79,13 @@ def _success(ep: Endpoint) -> dict[str, Any]:
     headers: dict[str, Any] = {
         "ETag": {"description": "Changes with the ETL run and the query.", "schema": {"type": "string"}},
         "Cache-Control": {"schema": {"type": "string"}},
+        "X-Instance": {"description": "The server instance that answered (behind a proxy).",
+                       "schema": {"type": "string"}},
     }
     if ep.uses_warehouse:
         headers["Last-Modified"] = {"description": "When the ETL run finished.", "schema": {"type": "string"}}
+        headers["X-Run-Id"] = {"description": "The ETL run of the warehouse that answered (as in `meta.vintage`).",
+                               "schema": {"type": "string"}}
     if ep.kind == "document":
         return {"description": ep.summary, "headers": headers,
                 "content": {"application/json": {"schema": ep.document_schema}}}

@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 from dashboard import downloads
 from dashboard.api.endpoints import ENDPOINTS, vintage_json
 from dashboard.api.model import PREFIX, ApiError, Column, Document, Endpoint, Param, Table
+from dashboard.instance import instance
 from etl import citation, read
 
 log = logging.getLogger(__name__)
@@ -280,6 +281,8 @@ def respond(ep: Endpoint, path_args: Mapping[str, str]) -> flask.Response:
     mimetype = "text/csv" if fmt == "csv" else "application/json"
     resp = flask.Response(text, mimetype=mimetype)
     resp.headers.update(headers)
+    if vintage is not None and vintage["run_id"] is not None:
+        resp.headers["X-Run-Id"] = str(vintage["run_id"])   # which vintage answered (also in meta.vintage)
     if vintage is not None:   # CSV has no room for it without breaking parsers: the run id travels in headers
         resp.headers["X-Data-Vintage"] = str(vintage["run_id"])
         resp.headers["X-Citation"] = citation.vintage_text(vintage, "en")
@@ -293,6 +296,7 @@ def _finish(resp: flask.Response, etag: str, last_modified: datetime | None) -> 
     resp.headers["Cache-Control"] = CACHE_CONTROL
     resp.headers["Vary"] = "Accept"
     resp.headers["Access-Control-Allow-Origin"] = "*"
+    resp.headers["X-Instance"] = instance()   # which server instance answered (behind a proxy)
     return resp
 
 

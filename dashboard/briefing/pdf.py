@@ -1,49 +1,23 @@
-"""Print a brief to A4 PDF with headless Chromium (Debian's ``chromium``), cached per warehouse run.
+"""Print a brief to A4 PDF with the process's long-lived headless Chromium, cached on disk per warehouse run.
 
-The standalone HTML (plotly.js inlined) is written to a private temporary folder and printed with
-``--print-to-pdf``; ``--virtual-time-budget`` lets the charts' scripts finish before the page is printed.
+The HTML (plotly.js loaded from its local file) is printed by :mod:`.printer`; :mod:`.brief_cache` makes sure a
+brief is printed once per run, code and language, whichever process or instance asks first.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import subprocess
-import tempfile
 from functools import cache
 from pathlib import Path
 
-from dashboard import i18n
-from dashboard.briefing import template
+from dashboard import i18n, printer
+from dashboard.briefing import brief_cache, template
 from dashboard.briefing.build import BriefingError, build, check_subject
 from etl import config, read
-from etl.atomic import copy_atomic
+from etl.atomic import copy_atomic, write_atomic
 
 HERE = Path(__file__).resolve().parent
-BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-FALLBACK = Path("/usr/bin/chromium")
-TIMEOUT = 120
-# Chromium phones home by itself (component updates, variations, safe browsing, ...): switch every such service
-# off, use no proxy (no auto-detection lookups), and resolve no name at all: the brief is a local file.
-OFFLINE = ("--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-pings",
-           "--disable-domain-reliability", "--disable-field-trial-config", "--disable-breakpad",
-           "--disable-client-side-phishing-detection", "--safebrowsing-disable-auto-update",
-           "--disable-default-apps", "--disable-extensions", "--metrics-recording-only", "--no-service-autorun",
-           "--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider,"
-           "AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions",
-           "--dns-prefetch-disable", "--no-proxy-server", "--host-resolver-rules=MAP * ~NOTFOUND")
-
-
-def chromium() -> str:
-    """The Chromium executable, or :class:`BriefingError` naming what to install."""
-    for name in BROWSERS:
-        found = shutil.which(name)
-        if found:
-            return found
-    if FALLBACK.exists():
-        return str(FALLBACK)
-    raise BriefingError("no Chromium found to print the brief: install Debian's `chromium` (make system-deps)")
 
 
 def check_lang(lang: str) -> str:
@@ -53,26 +27,19 @@ def check_lang(lang: str) -> str:
     return lang
 
 
+def print_pdf(html_text: str) -> bytes:
+    """The PDF of an HTML document (A4, no header or footer), or :class:`BriefingError` with the reason."""
+    try:
+        return printer.PRINTER.print_pdf(html_text)
+    except printer.PrintError as exc:
+        raise BriefingError(str(exc)) from exc
+
+
 def html_to_pdf(html_text: str, out: Path) -> Path:
-    """Print an HTML document to ``out`` (A4, no header or footer); the file appears atomically."""
-    with tempfile.TemporaryDirectory(prefix="wic-brief-") as tmp:
-        folder = Path(tmp)
-        source, target = folder / "brief.html", folder / "brief.pdf"
-        source.write_text(html_text, encoding="utf-8")
-        command = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", *OFFLINE, "--disable-dev-shm-usage",
-                   "--no-first-run", "--no-default-browser-check", "--mute-audio", "--hide-scrollbars",
-                   f"--user-data-dir={folder / 'profile'}", "--window-size=1024,1400",
-                   "--virtual-time-budget=15000", "--run-all-compositor-stages-before-draw",
-                   "--no-pdf-header-footer", f"--print-to-pdf={target}", source.as_uri()]
-        try:
-            proc = subprocess.run(command, capture_output=True, timeout=TIMEOUT, check=False,
-                                  env={**os.environ, "HOME": str(folder)})
-        except subprocess.TimeoutExpired as exc:
-            raise BriefingError(f"Chromium did not finish printing within {TIMEOUT} s") from exc
-        if not target.exists() or target.stat().st_size == 0:
-            tail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-            raise BriefingError(f"Chromium could not print the brief (exit {proc.returncode}): {tail[0]}")
-        copy_atomic(target, out)
+    """Print an HTML document to ``out``; the file appears atomically."""
+    data = print_pdf(html_text)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(out, data)
     return out
 
 
@@ -92,12 +59,12 @@ def cache_path(code: str, lang: str) -> Path:
 
 
 def cached_pdf(code: str, lang: str) -> Path:
-    """The brief's PDF, printed once per warehouse run, code and language."""
+    """The brief's PDF, printed once per warehouse run, code and language (across processes sharing the cache)."""
     code, lang = check_subject(code), check_lang(lang)
     path = cache_path(code, lang)
-    if not path.exists():
-        html_to_pdf(template.render(build(code), lang), path)
-    return path
+    if not path.exists():   # start the browser and compile plotly.js while the brief's data is gathered
+        printer.PRINTER.warm(f'<!DOCTYPE html><script src="{template.plotly_path().as_uri()}"></script>')
+    return brief_cache.cached(path, lambda: print_pdf(template.render(build(code), lang)))
 
 
 def check_output(out: Path) -> Path:

@@ -63,7 +63,7 @@ def register(server: flask.Flask) -> None:
     def briefing_assets(name: str) -> Any:
         """plotly.js from the Python package and the brief's chart script."""
         if name == "plotly.min.js":
-            return flask.send_file(template.PLOTLY_JS, mimetype="text/javascript", max_age=86400)
+            return flask.send_file(template.plotly_path(), mimetype="text/javascript", max_age=86400)
         if name == "brief.js":
             return flask.Response(template.CHART_JS, mimetype="text/javascript",
                                   headers={"Cache-Control": "public, max-age=300"})

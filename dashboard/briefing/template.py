@@ -1,6 +1,7 @@
 """The one brief template: standalone HTML with print CSS for two A4 pages, charts drawn by the local plotly.js.
 
-``render(brief, lang)`` inlines plotly.js and the drawing script (a file Chromium prints to PDF);
+``render(brief, lang)`` loads plotly.js from the local file of the Python package and inlines the drawing script
+(a file Chromium prints to PDF);
 ``render(..., standalone=False)`` links them from ``/briefing/assets/`` instead (the dashboard's iframe, under a
 Content-Security-Policy without inline scripts). Both are the same document otherwise.
 """
@@ -11,7 +12,6 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from functools import cache
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,6 @@ from dashboard.briefing.build import WIC, WORLD, Brief, Headline
 from dashboard.briefing.model import Sentence
 from etl import citation, facts, read
 
-PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 ASSETS = "/briefing/assets"
 MAX_GROUP_NAMES = 90
 
@@ -123,10 +122,15 @@ CHART_JS = """
 """
 
 
-@cache
-def plotly_js() -> str:
-    """The plotly.js bundle shipped inside the Python ``plotly`` package (no CDN)."""
-    return PLOTLY_JS.read_text(encoding="utf-8")
+def plotly_path() -> Path:
+    """The one plotly.js bundle the brief uses: the pages' small bundle when ``make assets`` built it (a third of the
+    full one to compile), else the full one shipped inside the Python ``plotly`` package."""
+    from dashboard import static_cache
+
+    small = static_cache.plotly_bundle_path()
+    if static_cache.small_bundle() and small.is_file():
+        return small
+    return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 
 
 def _e(value: object) -> str:
@@ -479,7 +483,7 @@ def header(b: Brief, lang: str) -> str:
 
 
 def render(b: Brief, lang: str, *, standalone: bool = True, notices: Sequence[str] = ()) -> str:
-    """The brief as one HTML document in ``lang`` (``standalone``: scripts inlined, for printing)."""
+    """The brief as one HTML document in ``lang`` (``standalone``: plotly.js from its local file, for printing)."""
     lang = i18n.lang_of(lang)
     text = narrative.narrative(b)
     plots = Charts()
@@ -501,7 +505,7 @@ def render(b: Brief, lang: str, *, standalone: bool = True, notices: Sequence[st
     names = components.names(lang)
     title = i18n.t("brief_template.council_brief", lang, names=names[b.code])
     if standalone:
-        scripts = f"<script>{plotly_js()}</script><script>{CHART_JS}</script>"
+        scripts = f'<script src="{_e(plotly_path().as_uri())}"></script><script>{CHART_JS}</script>'
     else:
         scripts = f'<script src="{ASSETS}/plotly.min.js"></script><script src="{ASSETS}/brief.js"></script>'
     return (f'<!DOCTYPE html><html lang="{"zh-Hans" if lang == "zh" else "en"}" data-mode="'

@@ -124,7 +124,9 @@ def layout(**query: object) -> html.Div:
     body = html.Div([
         html.H1(t("nav.compare", lang)),
         html.H2(t("compare.over_time", lang)), line_controls,
-        components.chart_block(ID.LINES, ID.LINES_CAPTION, ID.LINES_SUMMARY, ID.LINES_TABLE, lang),
+        components.chart_block(ID.LINES, ID.LINES_CAPTION, ID.LINES_SUMMARY, ID.LINES_TABLE, lang,
+                               initial=components.first_outputs(render_lines(places, indicator, scale, mode, base,
+                                                                             x, y, size, colour, lang))),
         html.H2(t("compare.two_indicators_at_once", lang)), bubble_controls,
         components.chart_block(ID.BUBBLES, ID.BUBBLES_CAPTION, ID.BUBBLES_SUMMARY, ID.BUBBLES_TABLE, lang,
                                height=760),

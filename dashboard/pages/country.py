@@ -30,6 +30,7 @@ class ID:
     COUNTRY = "country-iso3"
     INDICATOR = "country-indicator"
     TREND = "country-trend"
+    INDEX = "country-index"
     TREND_CAPTION = "country-trend-caption"
     TREND_SUMMARY = "country-trend-summary"
     TREND_TABLE = "country-trend-table"
@@ -147,7 +148,8 @@ def layout(**query: object) -> html.Div:
         html.Div(components.labelled(t("control.indicator", lang), dcc.Dropdown(
             id=ID.INDICATOR, options=components.options(read.indicator_table(), lang, "code"), value=indicator,
             clearable=False), ID.INDICATOR, "wide"), className="controls"),
-        components.chart_block(ID.TREND, ID.TREND_CAPTION, ID.TREND_SUMMARY, ID.TREND_TABLE, lang),
+        components.chart_block(ID.TREND, ID.TREND_CAPTION, ID.TREND_SUMMARY, ID.TREND_TABLE, lang,
+                               initial=components.first_outputs(render(indicator, iso3, lang))),
         html.H2(t("country.digital_development_index", lang)),
         index_block(iso3, i18n.name(row, lang), lang),
         html.H2(t("country.data_coverage", lang)),
@@ -211,16 +213,15 @@ def index_block(iso3: str, name: str, lang: str) -> html.Section:
                 interval=interval) + rests_on
     headers = [t("country.pillar", lang), t("country.score", lang), t("country.rank", lang),
                t("country.90_rank_interval", lang), t("country.indicators_with_data", lang)]
-    return html.Section([
-        html.P(summary, className="summary"),
-        dcc.Graph(figure=fig, config=components.GRAPH_CONFIG), html.P([method, " ", link], className="caption"),
+    return components.static_block(ID.INDEX, fig, [
+        html.P([method, " ", link], className="caption"), html.P(summary, className="summary"),
         html.Details([html.Summary(t("chart.table", lang)), components.table_rows(table, headers)]),
         components.get_data((f"/api/v1/index-scores?country={iso3}",
                              "from etl import read\n"
                              f"scores = read.index_scores({year}).query(\"iso3 == '{iso3}'\")\n"
                              f"pillars = read.index_pillar_scores({year}, normalization='minmax')"
                              f".query(\"iso3 == '{iso3}'\")"), lang),
-    ], className="chart-block")
+    ], lang)
 
 
 @callback(Output(ID.TREND, "figure"), Output(ID.TREND_CAPTION, "children"), Output(ID.TREND_SUMMARY, "children"),
@@ -255,7 +256,9 @@ def render(indicator: str, iso3: str, lang: str) -> tuple[Any, ...]:
     headers, rows = figures.wide_table(series)
     table = components.table_rows(rows, [t("control.year", lang), *headers[1:]])
     request = components.data_request([indicator], countries=[iso3, *groups])
-    return fig, note, summary, table, query, components.get_data(request, lang)
+    views = components.view_links(indicator, lang, countries=[iso3, *groups], year=last_year,
+                                  year_from=min(min(s.years) for s in series), year_to=last_year)
+    return fig, note, summary, table, query, [views, components.get_data(request, lang)]
 
 
 @callback(Output("_pages_location", "search", allow_duplicate=True), Input(ID.COUNTRY, "value"),

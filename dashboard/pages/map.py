@@ -143,7 +143,9 @@ def layout(**query: object) -> html.Div:
     body = html.Div([
         html.H1(t("nav.map", lang)),
         controls, slider,
-        components.chart_block(ID.GRAPH, ID.CAPTION, ID.SUMMARY, ID.TABLE, lang, height=520, embed="/embed/map"),
+        components.chart_block(ID.GRAPH, ID.CAPTION, ID.SUMMARY, ID.TABLE, lang, height=520,
+                               initial=None if year is None else components.first_outputs(
+                                   render(indicator, year, scale, region, flags, lang))),
         dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY),
     ])
     return components.page_frame(PATH, lang, query, body, q.notices())

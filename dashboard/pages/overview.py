@@ -171,7 +171,7 @@ def layout(**query: object) -> html.Div:
                  qualifier=i18n.qualifier(counts.iloc[-1]["members_qualifier"], lang),
                  total=counts.iloc[-1]["members"], date=f"{counts.iloc[-1]['as_of']:%Y-%m-%d}"), className="notice"),
         html.Div([
-            static_chart(counts_fig, counts_note, t("overview.totals_grew", lang, totals=" → ".join(
+            static_chart("overview-counts", counts_fig, counts_note, t("overview.totals_grew", lang, totals=" → ".join(
                 i18n.qualified(int(m), q_, lang) for q_, m in
                 zip(counts["members_qualifier"], counts["members"], strict=True))),
                 components.data_table(counts.assign(
@@ -182,7 +182,7 @@ def layout(**query: object) -> html.Div:
                                        ("members", t("overview.members_748feb", lang)),
                                        ("o", t("overview.occasion", lang))]), lang,
                 ("/api/v1/membership-counts", "from etl import read\ncounts = read.membership_counts()")),
-            static_chart(gap_fig, gap_note, t("overview.below_100_orange_member_countrie", lang),
+            static_chart("overview-gaps", gap_fig, gap_note, t("overview.below_100_orange_member_countrie", lang),
                 components.data_table(table.assign(g=table["gap"].round(0)),
                                       [("indicator", t("control.indicator", lang)), ("year", t("control.year", lang)),
                                        ("g", t("overview.world_100", lang))]), lang,
@@ -194,7 +194,7 @@ def layout(**query: object) -> html.Div:
                       html.Ul([html.Li(n) for n in table.attrs.get("notes", [])])],
                      className="caption", id="overview-computed-notes"),
         html.H2(t("overview.where_the_gaps_are", lang)),
-        static_chart(lag_fig, lag_note, lag_summary, lag_table, lang, components.data_request(
+        static_chart("overview-lag", lag_fig, lag_note, lag_summary, lag_table, lang, components.data_request(
             [GAP_INDICATOR], group="WIC", year_from=read.default_year(GAP_INDICATOR),
             year_to=read.default_year(GAP_INDICATOR))),
         html.P([dcc.Link(t("overview.open_the_map", lang),
@@ -203,12 +203,11 @@ def layout(**query: object) -> html.Div:
     return components.page_frame(PATH, lang, query, body, q.notices())
 
 
-def static_chart(fig: dict[str, Any], note: str, summary: str, table: Any, lang: str,
+def static_chart(graph_id: str, fig: dict[str, Any], note: str, summary: str, table: Any, lang: str,
                  request: tuple[str, str]) -> html.Section:
     """A chart drawn at layout time, with caption, summary, (optional) data table and where to get its data."""
-    parts: list[Any] = [dcc.Graph(figure=fig, config=components.GRAPH_CONFIG), html.P(note, className="caption"),
-                        html.P(summary, className="summary")]
+    parts: list[Any] = [html.P(note, className="caption"), html.P(summary, className="summary")]
     if table is not None:
         parts.append(html.Details([html.Summary(t("chart.table", lang)), table]))
     parts.append(components.get_data(request, lang))
-    return html.Section(parts, className="chart-block")
+    return components.static_block(graph_id, fig, parts, lang)

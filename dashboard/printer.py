@@ -1,0 +1,260 @@
+"""One long-lived headless Chromium per process (Playwright) that prints HTML to A4 PDF.
+
+The browser is started on first use, shared by every thread (its own event loop runs in a background thread, so
+several briefs print at once, each on a page of its own that is kept between briefs), and started again if it has
+died. The page is a
+private local file; every request that is not ``file:`` or ``data:`` is aborted, and the launch flags switch off
+Chromium's own network services.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import os
+import shutil
+import tempfile
+import threading
+import uuid
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+FALLBACK = Path("/usr/bin/chromium")
+TIMEOUT = 120.0
+VIEWPORT = {"width": 1024, "height": 1400}
+SLOTS = max(2, min(4, os.cpu_count() or 2))   # briefs printed at once, each in its own renderer process
+# Chromium phones home by itself (component updates, variations, safe browsing, ...): switch every such service
+# off, use no proxy (no auto-detection lookups), and resolve no name at all: the brief is a local file.
+OFFLINE = ("--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-pings",
+           "--disable-domain-reliability", "--disable-field-trial-config", "--disable-breakpad",
+           "--disable-client-side-phishing-detection", "--safebrowsing-disable-auto-update",
+           "--disable-default-apps", "--disable-extensions", "--metrics-recording-only", "--no-service-autorun",
+           "--disable-features=Translate,OptimizationHints,MediaRouter,DialMediaRouteProvider,"
+           "AutofillServerCommunication,CertificateTransparencyComponentUpdater,InterestFeedContentSuggestions",
+           "--dns-prefetch-disable", "--no-proxy-server", "--host-resolver-rules=MAP * ~NOTFOUND")
+ARGS = ("--no-sandbox", "--disable-gpu", *OFFLINE, "--disable-dev-shm-usage", "--no-first-run",
+        "--no-default-browser-check", "--mute-audio", "--hide-scrollbars")
+LOCAL = ("file:", "data:", "about:")
+# A brief sets data-charts on <html> once plotly.js has drawn every chart; any other page is ready when loaded.
+DRAWN = "!document.getElementById('brief-charts') || document.documentElement.hasAttribute('data-charts')"
+
+
+class PrintError(Exception):
+    """The browser could not be started or could not print (one line, for the user)."""
+
+
+def chromium() -> str:
+    """The Chromium executable, or :class:`PrintError` naming what to install."""
+    for name in BROWSERS:
+        found = shutil.which(name)
+        if found:
+            return found
+    if FALLBACK.exists():
+        return str(FALLBACK)
+    raise PrintError("no Chromium found to print the brief: install Debian's `chromium` (make system-deps)")
+
+
+class Printer:
+    """A headless Chromium kept running between prints (thread-safe; restarted if it dies)."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._owner = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._start: asyncio.Lock | None = None
+        self._playwright: Any = None
+        self._browser: Any = None
+        self._folder: Path | None = None
+        self._idle: list[Any] = []
+        self._free = asyncio.Semaphore(SLOTS)   # bound to the printer's loop on first use
+        self.launches = 0
+
+    def _run(self, job: Coroutine[Any, Any, T], timeout: float) -> T:
+        with self._guard:
+            if self._loop is None or self._owner != os.getpid():   # first use, or a forked child's own printer
+                self._loop = asyncio.new_event_loop()
+                self._start, self._playwright, self._browser, self._owner = None, None, None, os.getpid()
+                self._idle, self._free = [], asyncio.Semaphore(SLOTS)
+                self._folder = Path(tempfile.mkdtemp(prefix="wic-printer-"))
+                threading.Thread(target=self._loop.run_forever, name="wic-printer", daemon=True).start()
+            loop = self._loop
+        return asyncio.run_coroutine_threadsafe(job, loop).result(timeout)
+
+    async def _ready(self) -> Any:
+        if self._start is None:
+            self._start = asyncio.Lock()
+        async with self._start:
+            if self._browser is not None and not self._browser.is_connected():
+                await self._discard(self._browser)
+            if self._browser is None:
+                from playwright.async_api import async_playwright
+
+                if self._playwright is None:
+                    self._playwright = await async_playwright().start()
+                try:
+                    self._browser = await self._playwright.chromium.launch(executable_path=chromium(),
+                                                                           args=list(ARGS), timeout=60_000)
+                except Exception as exc:   # Playwright's error carries the browser's log: keep its first line
+                    raise PrintError(f"Chromium did not start: {str(exc).strip().splitlines()[0]}") from exc
+                self.launches += 1
+            return self._browser
+
+    async def _print(self, html: str) -> bytes:
+        from playwright.async_api import Error
+
+        for attempt in (1, 2):
+            browser = await self._ready()
+            page = await self._page(browser)
+            try:
+                data = await self._print_with(page, html)
+            except Error as exc:
+                await self._drop(page)
+                if attempt == 2:
+                    raise PrintError(f"Chromium could not print the brief: {str(exc).strip().splitlines()[0]}"
+                                     ) from exc
+                if not browser.is_connected():   # it died under this print: start a new one, print once more
+                    await self._discard(browser)
+                continue
+            self._idle.append(page)
+            self._free.release()
+            return data
+        raise AssertionError("unreachable")
+
+    async def _page(self, browser: Any) -> Any:
+        """A page of its own (one browser context each, at most SLOTS), kept open with plotly.js compiled."""
+        await self._free.acquire()
+        while self._idle:
+            page = self._idle.pop()
+            if not page.is_closed() and page.context.browser is browser:
+                return page
+        try:
+            context = await browser.new_context(viewport=VIEWPORT)
+            page = await context.new_page()
+            await page.route("**/*", _local_only)
+        except Exception:
+            self._free.release()
+            raise
+        return page
+
+    async def _drop(self, page: Any) -> None:
+        self._free.release()
+        with contextlib.suppress(Exception):
+            await page.context.close()
+
+    async def _discard(self, browser: Any) -> None:
+        if self._browser is browser:
+            self._browser = None
+            self._idle.clear()
+        with contextlib.suppress(Exception):   # a dead browser cannot be closed, and need not be
+            await browser.close()
+
+    async def _print_with(self, page: Any, html: str, *, pdf: bool = True) -> bytes:
+        assert self._folder is not None
+        source = self._folder / f"{uuid.uuid4().hex}.html"
+        source.write_text(html, encoding="utf-8")
+        try:
+            # The same page each time: Chromium keeps plotly.js compiled between briefs.
+            await page.goto(source.as_uri(), wait_until="load")
+            await page.wait_for_function(DRAWN, timeout=30_000)
+            if not pdf:
+                return b""
+            data: bytes = await page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+            return data
+        finally:
+            source.unlink(missing_ok=True)
+
+    def print_pdf(self, html: str, timeout: float = TIMEOUT) -> bytes:
+        """The PDF of an HTML document (A4, no header or footer), printed by the shared browser."""
+        try:
+            return self._run(self._print(html), timeout)
+        except TimeoutError as exc:
+            raise PrintError(f"Chromium did not finish printing within {timeout:.0f} s") from exc
+
+    def warm(self, html: str | None = None) -> None:
+        """Start the browser in the background, and load ``html`` on a page (so its scripts compile meanwhile)."""
+        self._run_soon(self._warm(html))
+
+    async def _warm(self, html: str | None) -> None:
+        with contextlib.suppress(Exception):   # a failed warm-up is retried by the print that follows
+            browser = await self._ready()
+            page = await self._page(browser)
+            try:
+                if html is not None:
+                    await self._print_with(page, html, pdf=False)
+            finally:
+                self._idle.append(page)
+                self._free.release()
+
+    def _run_soon(self, job: Coroutine[Any, Any, None]) -> None:
+        self._run(asyncio.sleep(0), 10)   # starts the loop if needed
+        assert self._loop is not None
+        asyncio.run_coroutine_threadsafe(job, self._loop)
+
+    def browser_pid(self) -> int | None:
+        """The process id of the running browser (none before the first print)."""
+        return self._run(self._pid(), 10) if self._loop is not None and self._owner == os.getpid() else None
+
+    async def _pid(self) -> int | None:
+        if self._browser is None or not self._browser.is_connected():
+            return None
+        return _browser_process(os.getpid())
+
+    def close(self) -> None:
+        """Stop the browser and Playwright (at exit)."""
+        if self._loop is None or self._owner != os.getpid():
+            return
+        with contextlib.suppress(Exception):   # at exit a dead browser is as good as a closed one
+            self._run(self._close(), 10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+
+    async def _close(self) -> None:
+        if self._browser is not None and self._browser.is_connected():
+            await self._browser.close()
+        if self._playwright is not None:
+            await self._playwright.stop()
+        self._browser = self._playwright = None
+
+
+async def _local_only(route: Any) -> None:
+    if route.request.url.startswith(LOCAL):
+        await route.continue_()
+    else:
+        await route.abort("blockedbyclient")
+
+
+def _browser_process(ancestor: int) -> int | None:
+    """The main Chromium process (no ``--type=``) among the descendants of ``ancestor`` (from /proc)."""
+    parents: dict[int, int] = {}
+    commands: dict[int, list[str]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            commands[int(entry.name)] = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+
+    def descends(pid: int) -> bool:
+        while pid > 1:
+            pid = parents.get(pid, 0)
+            if pid == ancestor:
+                return True
+        return False
+
+    for pid, argv in commands.items():
+        if argv and "chrom" in Path(argv[0]).name and not any(a.startswith("--type=") for a in argv) \
+                and descends(pid):
+            return pid
+    return None
+
+
+PRINTER = Printer()
+atexit.register(PRINTER.close)

@@ -1,0 +1,82 @@
+"""The long-lived printer: one Chromium reused across briefs, started again when it dies; the brief cache makes a
+brief once and logs each print."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import wait_until
+
+from dashboard.briefing import brief_cache, build, pdf, render
+from dashboard.printer import PRINTER
+
+
+def _pages(data: bytes, tmp: Path) -> int:
+    path = tmp / "p.pdf"
+    path.write_bytes(data)
+    out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(next(line.split()[1] for line in out.splitlines() if line.startswith("Pages:")))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")
+
+
+def test_one_browser_prints_every_brief_and_a_killed_one_is_replaced(warehouse_path: Path, tmp_path: Path) -> None:
+    html = render(build("KEN"), "en")
+    first = pdf.print_pdf(html)
+    pid, launches = PRINTER.browser_pid(), PRINTER.launches
+    assert pid is not None and _alive(pid)
+    second = pdf.print_pdf(html)
+    assert PRINTER.browser_pid() == pid and PRINTER.launches == launches, "the browser was not reused"
+    assert first[:5] == second[:5] == b"%PDF-" and _pages(second, tmp_path) == 2
+
+    os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: not _alive(pid), "the killed browser to exit", timeout=30)
+    third = pdf.print_pdf(html)   # the dead browser is noticed and a new one prints
+    assert third[:5] == b"%PDF-" and _pages(third, tmp_path) == 2
+    assert PRINTER.launches == launches + 1 and PRINTER.browser_pid() not in (None, pid)
+
+
+def test_the_brief_loads_plotly_from_one_local_file(warehouse_path: Path) -> None:
+    from dashboard.briefing import template
+
+    html = render(build("CHN"), "zh")
+    assert f'<script src="{template.plotly_path().as_uri()}">' in html
+    assert template.plotly_path().is_file() and len(html) < 500_000   # plotly.js (4.6 MB) is not inlined
+    assert "https://" not in html.split("<script", 1)[1]
+
+
+def test_the_cache_makes_a_brief_once_and_logs_the_print(tmp_path: Path) -> None:
+    target = tmp_path / "run-1" / "CHN-en-abc.pdf"
+    calls: list[int] = []
+
+    def make() -> bytes:
+        calls.append(1)
+        return b"%PDF-1.4 made once"
+
+    assert brief_cache.cached(target, make) == target
+    assert brief_cache.cached(target, make) == target
+    assert calls == [1] and target.read_bytes() == b"%PDF-1.4 made once"
+    log = brief_cache.prints(target.parent)
+    assert [r["file"] for r in log] == [target.name] and log[0]["pid"] == os.getpid()
+    assert not list(target.parent.glob("*.part"))
+
+
+def test_a_failed_print_leaves_no_file(tmp_path: Path) -> None:
+    target = tmp_path / "run-1" / "CHN-en-abc.pdf"
+
+    def fail() -> bytes:
+        raise pdf.BriefingError("Chromium could not print the brief: test")
+
+    with pytest.raises(pdf.BriefingError):
+        brief_cache.cached(target, fail)
+    assert not target.exists() and brief_cache.prints(target.parent) == []
