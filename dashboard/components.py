@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import dash
 import flask
 import pandas as pd
 from dash import dcc, html
@@ -74,9 +76,8 @@ def grid_locale(lang: str) -> dict[str, str]:
 PLOTLY_TEXTS = ("Autoscale", "Box Select", "Compare data on hover", "Double-click on legend to isolate one trace",
                 "Double-click to zoom back out", "Download plot as a PNG", "Download plot", "Lasso Select", "Pan",
                 "Reset", "Reset axes", "Reset view", "Reset views", "Show closest data on hover",
-                "Image download succeeded", "Sorry, there was a problem downloading your image!",
-                "Preparing image - this may take a few seconds", "Zoom", "Zoom in", "Zoom out",
-                "Toggle Spike Lines", "Toggle show closest data on hover", "Snapshot succeeded",
+                "Image download succeeded", "Preparing image - this may take a few seconds", "Zoom", "Zoom in",
+                "Zoom out", "Toggle Spike Lines", "Toggle show closest data on hover", "Snapshot succeeded",
                 "Taking snapshot - this may take a few seconds", "Download plot as a SVG")
 
 
@@ -109,10 +110,21 @@ def label_dropdowns(node: Any, lang: str) -> None:
         label_dropdowns(children, lang)
 
 
+def request_lang() -> str:
+    """The ``?lang=`` of the page being drawn: from Dash's router callback, else from the page request."""
+    if not flask.has_request_context():
+        return i18n.DEFAULT_LANG
+    value: object = flask.request.args.get("lang")
+    if flask.request.path.endswith("_dash-update-component"):
+        search = str(dash.callback_context.inputs.get("_pages_location.search") or "")
+        value = urllib.parse.parse_qs(search.lstrip("?")).get("lang", [None])[0]
+    return i18n.lang_of(value)
+
+
 def page_title(key: str | None) -> Callable[[], str]:
     """A page's browser title in the language of the request (``?lang=``)."""
     def title() -> str:
-        lang = i18n.lang_of(flask.request.args.get("lang")) if flask.has_request_context() else i18n.DEFAULT_LANG
+        lang = request_lang()
         if key is None:
             return t("app.title", lang)
         return t("title.page", lang, page=t(key, lang), app=t("app.title", lang))

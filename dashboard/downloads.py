@@ -23,6 +23,7 @@ from etl.export import FORMULA_START
 
 BOM = "\ufeff"   # Excel reads a CSV as UTF-8 only when it starts with this mark
 
+
 def risky(value: object) -> bool:
     """Whether ``value`` is text a spreadsheet would read as a formula."""
     return isinstance(value, str) and value.startswith(FORMULA_START)

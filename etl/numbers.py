@@ -13,15 +13,15 @@ def _decimals(value: float) -> int:
 
 
 def fmt(value: float | None, lang: str, *, decimals: int | None = None) -> str:
-    """A number for people: thousands separators; large numbers in million/billion or 万/亿."""
+    """A number for people: thousands separators; from one million in million/billion (en) or 万/亿 (zh)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return NO_DATA["zh" if lang == "zh" else "en"]
     size = abs(value)
     if lang == "zh":
         if size >= 1e8:
             return f"{value / 1e8:,.{2 if size < 1e10 else 0}f}亿"
-        if size >= 1e5:
-            return f"{value / 1e4:,.{1 if size < 1e6 else 0}f}万"
+        if size >= 1e6:   # 万 from one million, as English says "million": 196,616 stays in full beside its peers
+            return f"{value / 1e4:,.0f}万"
     else:
         for threshold, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
             if size >= threshold:

@@ -12,7 +12,8 @@ from dashboard.urls import href
 
 @pytest.mark.parametrize(("value", "lang", "shown"), [
     (1234.5, "en", "1,234"), (12.345, "en", "12.3"), (0.01234, "en", "0.01"), (2.5e9, "en", "2.50 billion"),
-    (1.41e9, "zh", "14.10亿"), (3.2e6, "zh", "320万"), (None, "en", "no data"), (float("nan"), "zh", "无数据"),
+    (1.41e9, "zh", "14.10亿"), (3.2e6, "zh", "320万"), (196616, "zh", "196,616"),
+    (None, "en", "no data"), (float("nan"), "zh", "无数据"),
     (-12.5, "en", "-12.5"),
 ])
 def test_number_formatting(value: float | None, lang: str, shown: str) -> None:

@@ -158,6 +158,8 @@ def test_chinese_names_for_at_least_100_more_indicators(db: Any) -> None:
 
 
 def test_zh_csv_has_a_bom_and_chinese_comments(app: Any, db: Any) -> None:
+    import sys
+
     import pandas as pd
 
     explorer = sys.modules["pages.explorer"]

@@ -177,7 +177,8 @@ def render_lines(places: list[str] | None, indicator: str, scale: str, mode: str
     y_title = t("compare.change_since", lang, base_year=base_year) if mode == "relative" else unit
     rows = read.series_rows(indicator, places)
     series = figures.line_series(rows, places, lookup,
-                                 lambda label, yr, v: f"<b>{label}</b><br>{yr}: {i18n.fmt(v, lang)} {unit}")
+                                 lambda label, yr, v:
+                                 f"<b>{label}</b><br>{yr}: {i18n.with_unit(i18n.fmt(v, lang), unit, lang)}")
     had_data = {s.key for s in series}
     if mode == "relative":
         kept = []

@@ -237,7 +237,8 @@ def render(indicator: str, iso3: str, lang: str) -> tuple[Any, ...]:
     names = components.names(lang)
     unit = i18n.unit(meta, lang)
     series = figures.line_series(read.series_rows(indicator, [iso3, *groups]), [iso3, *groups], names,
-                                 lambda label, y, v: f"<b>{label}</b><br>{y}: {i18n.fmt(v, lang)} {unit}")
+                                 lambda label, y, v:
+                                 f"<b>{label}</b><br>{y}: {i18n.with_unit(i18n.fmt(v, lang), unit, lang)}")
     query = {"iso3": iso3, "indicator": indicator, "lang": lang}
     name = names[iso3]
     if not series or series[0].key != iso3:

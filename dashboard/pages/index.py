@@ -869,7 +869,8 @@ def indicator_table(country: str, year: int, norm: str, lang: str) -> Any:
         name, unit = i18n.name(m, lang), i18n.unit(m, lang)
         if spec.code in found:
             v, sy, imp, sc = found[spec.code]
-            rows.append((pnames[spec.pillar], name, spec.code, f"{sc:.1f}", f"{i18n.fmt(v, lang)} {unit}".strip(),
+            rows.append((pnames[spec.pillar], name, spec.code, f"{sc:.1f}",
+                         i18n.with_unit(i18n.fmt(v, lang), unit, lang),
                          int(sy), (t("index.yes_from", lang, v=int(sy)) if imp else no)))
         else:
             rows.append((pnames[spec.pillar], name, spec.code, "—",

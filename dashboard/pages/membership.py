@@ -190,7 +190,7 @@ def counts_figure(table: pd.DataFrame, *, title: str, note: str, lang: str) -> d
         "font": figures.FONT, "paper_bgcolor": "white", "plot_bgcolor": "white",
         "margin": {"l": 50, "r": 30, "t": 76 + 14 * figures.wrap(note).count("<br>"), "b": 60},
         "hovermode": "closest",
-        "xaxis": {"type": "date", "gridcolor": "#eee", "tickformat": "%Y-%m"},
+        "xaxis": {"type": "date", "gridcolor": "#eee", "tickformat": i18n.t("chart.month_tickformat", lang)},
         "yaxis": {"title": {"text": i18n.t("membership.number", lang)}, "gridcolor": "#eee", "range": [0, top]},
         "legend": {"orientation": "h", "y": -0.12},
     }

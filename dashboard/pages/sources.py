@@ -89,7 +89,7 @@ def source_rows(sources: pd.DataFrame, indicators: pd.DataFrame, lang: str) -> p
         rows.append({
             "id": s["id"], "source": html.A(title, href=url, target="_blank", rel="noopener noreferrer")
             if url.startswith("http") else title,
-            "title": title, "publisher": _text(s["publisher"]), "license": "; ".join(licenses),
+            "title": title, "publisher": read.publisher(_text(s["publisher"]), lang), "license": "; ".join(licenses),
             "origin": for_readers(_text(s["origin"])) or "—", "vintage": _date(s["vintage"]), "last_updated": last,
             "indicators": len(mine) if len(mine) else "—", "description": for_readers(_text(s["description"])),
         })
