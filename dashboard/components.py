@@ -14,7 +14,7 @@ from dash import dcc, html
 from dashboard import embeds, i18n
 from dashboard.i18n import t
 from dashboard.urls import href
-from etl import facts, read
+from etl import citation, facts, read
 
 NAV = [("/", "nav.overview"), ("/map", "nav.map"), ("/country", "nav.country"), ("/compare", "nav.compare"),
        ("/index", "nav.index"), ("/explorer", "nav.explorer"), ("/membership", "nav.membership"),
@@ -155,7 +155,8 @@ def page_frame(path: str, lang: str, query: Mapping[str, object], children: Any,
         ], className="topbar"),
         nav,
         html.Main([*notice, children], id="main", tabIndex="-1", lang=i18n.HTML_LANG[lang]),
-        html.Footer([html.P(vintage_line(lang)), html.P(t("footer.license", lang))], className="footer"),
+        html.Footer([html.P(vintage_line(lang)), html.P(t("footer.license", lang))], className="footer",
+                    **aria(data_citation=citation.current(lang))),   # quoted by the chart CSVs (share.js)
     ], className="page", **aria(data_lang=lang))
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from etl import config, fingerprints
+from etl import config, fingerprints, vintages
 from etl.errors import InputError, Stopped, stop_requested
 from etl.phases import reached
 from etl.steps import Context, Step, discover, step_meta
@@ -41,13 +41,14 @@ class RunReport:
     changes: dict[str, int] = field(default_factory=dict)     # added | removed | revised -> observations
 
 
-READERS = {"read.py", "cli.py", "phases.py", "export.py"}   # code that does not shape the warehouse's content
+# code that does not shape the warehouse's content
+READERS = {"read.py", "cli.py", "phases.py", "export.py", "citation.py", "vintages.py"}
 
 # The phases a run passes through in order (see etl.phases); each step adds ``step:<name>:start`` and ``:done``.
 PHASES_BEFORE_STEPS = ["locked", "checksums", "tmp-created", "schema"]
 PHASES_AFTER_STEPS = ["catalog", "aggregates", "derived", "index", "sources", "integrity", "views",
                       "changes", "runs-carried", "run-recorded", "checkpointed", "closed", "swap:synced",
-                      "swap:backup-linked", "swap:replaced", "swap:dir-synced", "logged"]
+                      "swap:backup-linked", "swap:replaced", "swap:dir-synced", "vintages", "logged"]
 
 
 def phases(source: str = "mirror") -> list[str]:
@@ -233,12 +234,15 @@ def _reusable(steps: list[Step], prev: dict | None, version: str, source: str, s
 
 
 def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: bool = False,
-        target: Path | None = None, partial: bool = False) -> RunReport:
+        target: Path | None = None, partial: bool = False, keep: int | None = None) -> RunReport:
     """Run the ETL into ``target`` (default: the configured warehouse) and swap it in.
+
+    ``keep``: how many runs' warehouses to keep as vintages (default ``config.keep_vintages()``).
 
     ``partial`` (an API load of chosen indicators) lets catalog indicators be missing, with a warning.
     """
     target = (target or config.warehouse_path()).resolve()
+    keep = config.keep_vintages() if keep is None else keep
     started = dt.datetime.now(dt.UTC)
     run_id = started.strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
     report = RunReport(run_id=run_id, status="ok", target=target, warnings=ctx.warnings)
@@ -374,6 +378,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                 _swap(tmp, target)
                 changes.write_summary(target, summary)
                 fingerprints.write(target, key, abs_sums, stats, roots)
+                vintages.publish(target, run_id, summary["previous_run"], backup_path(target), keep)
             _log(target, {"run_id": run_id, "started_at": started.isoformat(), "source": source,
                           "status": report.status, "steps": report.steps, "rows": report.row_counts,
                           "warnings": report.warnings, "seconds": round(report.seconds, 3)})

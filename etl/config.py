@@ -42,3 +42,16 @@ def cache_dir() -> Path:
 def worldbank_api_url() -> str:
     """Base URL of the World Bank Indicators API v2 (``WIC_WORLDBANK_URL``)."""
     return os.environ.get("WIC_WORLDBANK_URL", "https://api.worldbank.org/v2").rstrip("/")
+
+
+DEFAULT_KEEP_VINTAGES = 5
+
+
+def keep_vintages() -> int:
+    """How many runs' warehouses to keep, the live one included (``WIC_KEEP_VINTAGES``, default 5; 0 keeps none)."""
+    raw = os.environ.get("WIC_KEEP_VINTAGES", "").strip()
+    if not raw:
+        return DEFAULT_KEEP_VINTAGES
+    if not raw.isdigit():
+        raise ValueError(f"WIC_KEEP_VINTAGES: expected a whole number of runs to keep (0 or more), got {raw!r}")
+    return int(raw)

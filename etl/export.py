@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from etl import config, read
+from etl import citation, config, read
 from etl.atomic import atomic_path
 
 FORMATS = ("csv", "parquet")
@@ -131,9 +131,9 @@ def describe(db: read.Warehouse, fmt: str, frames: dict[str, pd.DataFrame],
     sources = table.astype(object).where(table.notna(), None).to_dict("records")
     by_id = {s["id"]: s for s in sources}
     built = pd.Timestamp(vintage["built_at"]).isoformat() if vintage["built_at"] is not None else None
-    citation = (f"WIC Digital Economy Observatory, data bundle of ETL run {vintage['run_id']} (built {built}). "
-                "Data: " + "; ".join(f"{s['title']}, {s['publisher']}, vintage {s['vintage']}, licence: {s['license']}"
-                                     for s in sources) + ". Quote the run id with any number you use.")
+    cite = (f"WIC Digital Economy Observatory, data bundle of ETL run {vintage['run_id']} (built {built}). "
+            "Data: " + "; ".join(f"{s['title']}, {s['publisher']}, vintage {s['vintage']}, licence: {s['license']}"
+                                 for s in sources) + ". " + citation.vintage_text(vintage, "en"))
     resources = []
     for table, frame in frames.items():
         own = [by_id[i] for i in TABLE_SOURCES.get(table, []) if i in by_id] or sources
@@ -152,7 +152,7 @@ def describe(db: read.Warehouse, fmt: str, frames: dict[str, pd.DataFrame],
                            "apostrophe so that spreadsheets do not run them; the Parquet bundle holds them verbatim."
                            if fmt == "csv" else "")),
         "created": built, "vintage": {k: (str(v) if v is not None else None) for k, v in vintage.items()},
-        "citation": citation, "licenses": _unique([lic for s in sources for lic in _licenses(s)]),
+        "citation": cite, "licenses": _unique([lic for s in sources for lic in _licenses(s)]),
         "sources": _source_refs(sources), "resources": resources,
     }
 

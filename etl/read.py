@@ -7,10 +7,12 @@ sees it: each generation of the file gets its own in-memory DuckDB instance that
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ import duckdb
 import pandas as pd
 
 from etl import config
+from etl import vintages as kept_files
 
 OBS_COLUMNS = ["iso3", "indicator", "year", "value"]
 
@@ -34,6 +37,15 @@ class UnknownCode(ValueError):
         self.kind, self.code, self.suggestions = kind, code, list(suggestions)
         hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
         super().__init__(f"unknown {kind} {code!r}{hint}")
+
+
+class UnknownVintage(ValueError):
+    """A run id whose warehouse is not kept (see :func:`vintages`)."""
+
+    def __init__(self, run_id: str, available: Sequence[str]):
+        self.run_id, self.available = run_id, list(available)
+        kept = ", ".join(self.available) or "none"
+        super().__init__(f"no kept warehouse of run {run_id!r}; kept runs: {kept}")
 
 
 @dataclass(frozen=True)
@@ -116,17 +128,67 @@ class Warehouse:
 
 _default: Warehouse | None = None
 _default_lock = threading.Lock()
+_kept: dict[Path, Warehouse] = {}          # handles on past vintages, shared per process
+_using: contextvars.ContextVar[Warehouse | None] = contextvars.ContextVar("wic_warehouse", default=None)
 
 
-def open_warehouse(path: Path | str | None = None) -> Warehouse:
-    """A handle on a warehouse file (default: the configured one, shared per process)."""
+def open_warehouse(path: Path | str | None = None, *, vintage: str | None = None) -> Warehouse:
+    """A handle on a warehouse file (default: the configured one, shared per process).
+
+    ``vintage``: the warehouse as the ETL run of that id built it (a kept past warehouse, read-only);
+    :class:`UnknownVintage` naming the kept runs if it is not kept.
+    """
     global _default
+    if vintage is not None:
+        live = Path(path) if path is not None else config.warehouse_path()
+        try:
+            kept_path = kept_files.path_for(live, vintage)
+        except ValueError:
+            kept_path = None
+        if kept_path is None or not kept_path.exists():
+            raise UnknownVintage(vintage, kept_files.kept(live))
+        with _default_lock:
+            if kept_path not in _kept:
+                for stale in [p for p in _kept if not p.exists()]:
+                    _kept.pop(stale)
+                _kept[kept_path] = Warehouse(kept_path)
+            return _kept[kept_path]
     if path is not None:
         return Warehouse(path)
+    override = _using.get()
+    if override is not None:
+        return override
     with _default_lock:
         if _default is None or _default.path != config.warehouse_path():
             _default = Warehouse()
         return _default
+
+
+@contextmanager
+def using(db: Warehouse) -> Iterator[Warehouse]:
+    """Within the block (this thread or task), calls without ``db`` read ``db``, e.g. a past vintage."""
+    token = _using.set(db)
+    try:
+        yield db
+    finally:
+        _using.reset(token)
+
+
+def vintages(*, db: Warehouse | None = None) -> pd.DataFrame:
+    """The kept runs, newest first: ``run_id, started_at, finished_at, source, observations, live``.
+
+    ``db`` is the live warehouse (default: the configured one); each kept run opens with
+    ``open_warehouse(vintage=run_id)``.
+    """
+    wh = _db(db)
+    kept = kept_files.kept(wh.path)
+    live = data_vintage(db=wh)["run_id"]
+    frame = wh.frame("""SELECT run_id, started_at, finished_at, source,
+                               CAST(json_extract(row_counts, '$.observations') AS BIGINT) AS observations
+                        FROM etl_runs WHERE list_contains(CAST(? AS VARCHAR[]), run_id)
+                        ORDER BY started_at DESC""", [kept])
+    frame["live"] = frame["run_id"] == live
+    return frame
 
 
 def _db(db: Warehouse | None) -> Warehouse:

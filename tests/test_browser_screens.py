@@ -188,6 +188,7 @@ def test_share_menu_downloads_the_chart_with_its_source_and_exactly_the_drawn_da
     got = {(r.series, int(r.x)): round(r.value, 6) for r in frame.itertuples()}
     assert got == {(names[r.iso3], int(r.year)): round(r.value, 6) for r in expected.itertuples()}
     assert "Cite as: WIC Digital Economy Observatory" in text and "CC-BY-4.0" in text
+    assert f"# Data vintage: ETL run {read.data_vintage(db=db)['run_id']} (" in text   # the footer's citation
     page.goto(url(server, "/map?indicator=IT.NET.USER.ZS&year=2020&scale=log", "en"))
     ready(page)
     with page.expect_download(timeout=20_000) as info:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from conftest import replace_file
+from dash_payloads import layout as page_layout
+from dash_payloads import texts
 
-from etl import build, changes, read
+from etl import build, changes, read, vintages
 from etl.steps import Context
 from wic import cli
 
@@ -39,7 +42,7 @@ def test_a_rebuild_logs_exactly_what_changed(own_warehouse: Path, mirror_copy: P
     monkeypatch.setenv("WIC_WAREHOUSE", str(own_warehouse))
     before = read.data_vintage(db=read.open_warehouse(own_warehouse))["run_id"]
     replace_file(mirror_copy / FILE, _edited((mirror_copy / FILE).read_text(encoding="utf-8")).encode())
-    report = build.run(Context.default(raw=mirror_copy), target=own_warehouse)
+    report = build.run(Context.default(raw=mirror_copy), target=own_warehouse, keep=2)
     assert report.steps["wdi"] == "loaded" and report.changes == {"added": 1, "removed": 1, "revised": 1}
 
     db = read.open_warehouse(own_warehouse)
@@ -59,8 +62,10 @@ def test_a_rebuild_logs_exactly_what_changed(own_warehouse: Path, mirror_copy: P
     assert summary["by_indicator"] == {"AG.LND.AGRI.ZS": {"wdi": {"added": 1, "removed": 1, "revised": 1}}}
     assert summary["largest_revisions"][0]["new_value"] == 12.5
 
+    _read_as_of_each_run(own_warehouse, client, before, report.run_id)
+
     # a forced rebuild of the same inputs changes nothing, and keeps the earlier run's log
-    again = build.run(Context.default(raw=mirror_copy), target=own_warehouse, force=True)
+    again = build.run(Context.default(raw=mirror_copy), target=own_warehouse, force=True, keep=2)
     assert again.changes == {"added": 0, "removed": 0, "revised": 0}
     db = read.open_warehouse(own_warehouse)
     assert read.changes(since=report.run_id, db=db).empty
@@ -85,3 +90,76 @@ def test_a_rebuild_logs_exactly_what_changed(own_warehouse: Path, mirror_copy: P
     assert body["meta"]["vintage"]["run_id"] == again.run_id
     missing = client.get("/api/v1/changes?since=no-such-run")
     assert missing.status_code == 404 and missing.get_json()["error"]["parameter"] == "since"
+
+    _pruned(own_warehouse, client, before, report.run_id, again.run_id)
+
+
+def _value(db: read.Warehouse | None) -> float:
+    frame = read.observations("AG.LND.AGRI.ZS", "ABW", year_from=1961, year_to=1961, db=db)
+    return float(frame["value"].iloc[0])
+
+
+URL = "/api/v1/observations?indicator=AG.LND.AGRI.ZS&country=ABW&year_from=1961&year_to=1961"
+
+
+def _read_as_of_each_run(own_warehouse: Path, client: Any, before: str, run: str) -> None:
+    """Both warehouses are kept: read as of each, the old and the new value (read API, HTTP API, CLI, page)."""
+    url = URL
+    assert vintages.kept(own_warehouse) == sorted([before, run])
+
+    old, new = read.open_warehouse(vintage=before), read.open_warehouse(vintage=run)
+    assert (_value(old), _value(new)) == (11.1111111111111, 12.5)
+    assert _value(read.open_warehouse()) == 12.5
+    with read.using(old):                       # calls without db read the vintage inside the block
+        assert _value(None) == 11.1111111111111
+        assert read.data_vintage()["run_id"] == before
+    assert read.data_vintage()["run_id"] == run
+    with pytest.raises(read.UnknownVintage) as missing:
+        read.open_warehouse(vintage="20200101T000000Z-000000")
+    assert "20200101T000000Z-000000" in str(missing.value) and before in str(missing.value)
+    listed = read.vintages()
+    assert list(listed["run_id"]) == [run, before] and list(listed["live"]) == [True, False]
+
+    for asked, value in ((before, 11.1111111111111), (run, 12.5), (None, 12.5)):
+        body = client.get(url + (f"&vintage={asked}" if asked else "")).get_json()
+        assert [r["value"] for r in body["data"]] == [value]
+        assert body["meta"]["vintage"]["run_id"] == (asked or run)
+    facts = client.get(f"/api/v1/facts?country=ABW&indicator=AG.LND.AGRI.ZS&vintage={before}").get_json()
+    assert facts["meta"]["vintage"]["run_id"] == before
+    bad = client.get(url + "&vintage=20200101T000000Z-000000")   # a run id that is not kept: 404, as a code
+    assert bad.status_code == 404
+    error = bad.get_json()["error"]
+    assert error["parameter"] == "vintage" and before in error["message"] and run in error["suggestions"]
+    malformed = client.get(url + "&vintage=../warehouse")
+    assert malformed.status_code == 400 and malformed.get_json()["error"]["parameter"] == "vintage"
+    kept = client.get("/api/v1/vintages").get_json()
+    assert [(r["run_id"], r["live"]) for r in kept["data"]] == [(run, True), (before, False)]
+
+    out = CliRunner().invoke(cli.main, ["query", "--indicator", "AG.LND.AGRI.ZS", "--country", "ABW", "--from",
+                                        "1961", "--to", "1961", "--vintage", before])
+    assert out.exit_code == 0, out.output
+    assert pd.read_csv(io.StringIO(out.stdout))["value"].tolist() == [11.1111111111111]
+    listed_cli = CliRunner().invoke(cli.main, ["vintages"])
+    assert pd.read_csv(io.StringIO(listed_cli.stdout))["run_id"].tolist() == [run, before]
+    info = CliRunner().invoke(cli.main, ["info", "--vintage", before])
+    assert info.exit_code == 0 and f"last run:  {before}" in info.stdout and ".vintages" in info.stdout
+    unknown = CliRunner().invoke(cli.main, ["facts", "ABW", "--vintage", "20200101T000000Z-000000"])
+    assert unknown.exit_code == 1 and unknown.stderr.startswith("wic facts: error: no kept warehouse of run")
+
+    # the Sources page's "What's new": the revision with both values in the unit, the new year, the withdrawn value
+    new = texts(page_layout("pages.sources", lang="en"))
+    assert f"What the last run ({run}) changed against the warehouse it replaced ({before})" in new
+    assert "Aruba 1961: 11.1 % of land area → 12.5 % of land area" in new
+    assert "(AG.LND.AGRI.ZS): 2024: 1 new" in new
+    assert "(AG.LND.AGRI.ZS): 1 withdrawn (1962–1962)" in new
+    assert "最近一次运行" in texts(page_layout("pages.sources", lang="zh"))
+
+
+def _pruned(own_warehouse: Path, client: Any, before: str, run: str, again: str) -> None:
+    """A third run with keep=2 keeps itself and the one before; the oldest is gone; nothing changed, and says so."""
+    url = URL
+    assert vintages.kept(own_warehouse) == sorted([run, again])
+    assert os.path.samefile(vintages.path_for(own_warehouse, again), own_warehouse)
+    assert client.get(url + f"&vintage={before}").status_code == 404
+    quiet = texts(page_layout("pages.sources", lang="en"))
+    assert f"There were no changes in the last run ({again})" in quiet and "Largest revisions" not in quiet

@@ -117,7 +117,8 @@ def _help(*args: str) -> str:
     return result.stdout
 
 
-@pytest.mark.parametrize("command", ["etl", "query", "facts", "info", "serve", "notebook", "export", "changes"])
+@pytest.mark.parametrize("command", ["etl", "query", "facts", "info", "serve", "notebook", "export", "changes",
+                                     "vintages"])
 def test_readme_documents_every_command_and_option(command: str) -> None:
     assert _help(*command.split()).startswith(f"Usage: wic {command} ")
     assert f"wic {command}" in README
@@ -137,9 +138,10 @@ def test_environment_variables_are_documented() -> None:
 
     source = Path(config.__file__).read_text()
     variables = set(re.findall(r'"(WIC_[A-Z_]+)"', source))
-    assert variables == {"WIC_MIRROR", "WIC_MEMBERS_DIR", "WIC_WAREHOUSE", "WIC_CACHE", "WIC_WORLDBANK_URL"}
+    assert variables == {"WIC_MIRROR", "WIC_MEMBERS_DIR", "WIC_WAREHOUSE", "WIC_CACHE", "WIC_WORLDBANK_URL",
+                         "WIC_KEEP_VINTAGES"}
     commands = ([], ["etl"], ["etl", "members"], ["query"], ["facts"], ["info"], ["serve"], ["notebook"], ["export"],
-                ["changes"], ["brief"])
+                ["changes"], ["brief"], ["vintages"])
     for command in commands:
         text = _help(*command)
         for var in variables:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import pandas as pd
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
@@ -17,7 +18,7 @@ from nbclient import NotebookClient
 from etl import read
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-OURS = ["01_getting_started.ipynb", "03_digital_divide.ipynb"]
+OURS = ["01_getting_started.ipynb", "03_digital_divide.ipynb", "04_egdi.ipynb"]
 KERNEL = "wic-observatory-test"
 PLOTLY = "application/vnd.plotly.v1+json"
 
@@ -114,6 +115,32 @@ def test_digital_divide_runs_and_its_numbers_are_the_warehouse(run_notebook: Cal
     for key in ("internet", "broadband"):
         assert summary[key]["beta"] < 0 and summary[key]["beta_countries"] > 100
         assert set(summary[key]["sigma_sd"]) == {str(y) for y in range(2005, 2023)}
+
+
+def test_egdi_runs_and_its_numbers_are_the_warehouse(run_notebook: Callable[[str], Any],
+                                                     db: read.Warehouse) -> None:
+    nb = run_notebook("04_egdi.ipynb")
+    _check_executed(nb, min_figures=3)
+    summary = _summary(nb)
+    assert summary["run_id"] == read.data_vintage(db=db)["run_id"]
+    egdi = read.observations("UNDESA.EGDI", db=db)
+    assert summary["editions"] == sorted(int(y) for y in egdi["year"].unique()) and summary["latest"] == 2024
+    assert summary["zeros"] == int((egdi["value"] == 0).sum())   # published zeros with a rank; not-assessed ones gone
+    # the latest edition's rank correlation with Internet use, recomputed here (same year or the year before)
+    latest = egdi[egdi["year"] == 2024].set_index("iso3")["value"]
+    internet = read.observations("IT.NET.USER.ZS", list(latest.index), year_from=2023, year_to=2024, db=db)
+    wide = internet.pivot(index="iso3", columns="year", values="value")
+    use = wide[2024].fillna(wide[2023]) if 2024 in wide else wide[2023]
+    both = pd.concat([latest, use], axis=1, keys=["egdi", "use"]).dropna()
+    # the fit's countries also need GDP per capita; the correlation is over EGDI and Internet use alone
+    assert summary["latest_spearman_internet"] == pytest.approx(
+        both["egdi"].rank().corr(both["use"].rank()), abs=1e-12)
+    assert 0.5 < summary["latest_r2"] < 1 and summary["latest_countries"] > 150
+    (findings,) = _tagged(nb, "findings")
+    assert "Spearman" in "".join(o.get("text", "") for o in findings.outputs)
+    caveats = nb.cells[0].source
+    for part in ("Methodology changes", "Biennial editions", "Zero as missing", "not confirmed"):
+        assert part in caveats
 
 
 @pytest.mark.parametrize("name", OURS)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +25,7 @@ Environment:
   WIC_MEMBERS_DIR    folder of members.csv and membership_counts.csv (default: data/members)
   WIC_CACHE          downloads and cached API pages (default: data/cache)
   WIC_WORLDBANK_URL  World Bank API v2 base URL (default: https://api.worldbank.org/v2)
+  WIC_KEEP_VINTAGES  runs whose warehouses are kept, the live one included (default: 5)
 """
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 
@@ -37,7 +39,8 @@ def _fixable() -> tuple[type[Exception], ...]:
     from etl.errors import InputError, SourceError
 
     read = sys.modules.get("etl.read")   # not imported yet: none of its errors can have been raised
-    return (InputError, SourceError, RuntimeError, *((read.UnknownCode, read.WarehouseMissing) if read else ()))
+    known = (read.UnknownCode, read.UnknownVintage, read.WarehouseMissing) if read else ()
+    return (InputError, SourceError, RuntimeError, *known)
 
 
 def _reported(name: str) -> Callable[[F], F]:
@@ -87,7 +90,7 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 # --- wic etl ----------------------------------------------------------------------------------------------
 
-BUILD_OPTIONS = ("source", "indicators", "force", "check", "quiet")
+BUILD_OPTIONS = ("source", "indicators", "force", "check", "quiet", "keep")
 
 
 def _build_options(fn: F) -> F:
@@ -100,6 +103,9 @@ def _build_options(fn: F) -> F:
         click.option("--force", is_flag=True, help="rebuild every step even if its inputs are unchanged"),
         click.option("--check", is_flag=True, help="validate the inputs and build, but write nothing"),
         click.option("--quiet", is_flag=True, help="no progress bars"),
+        click.option("--keep", type=click.IntRange(min=0), default=None, metavar="N",
+                     help="keep the warehouses of the last N runs, the live one included, as past vintages  "
+                          "[default: WIC_KEEP_VINTAGES or 5]"),
     ]):
         fn = option(fn)
     return fn
@@ -115,6 +121,7 @@ def etl(ctx: click.Context, **options: Any) -> None:
 
     Builds the DuckDB warehouse from the offline mirror (default) or the live World Bank API, in a new file
     swapped in atomically. Unchanged sources are skipped by checksum; nothing is written if all are unchanged.
+    The warehouses of the last --keep runs stay readable as past vintages (see `wic vintages`).
     SIGTERM, SIGHUP or Ctrl-C stop a run cleanly (exit 128 + the signal's number).
     """
     if ctx.invoked_subcommand is None:
@@ -182,7 +189,12 @@ def _etl(options: dict[str, Any], register: Path | None) -> int:
         ctx.iso_raw, ctx.raw = ctx.raw, out
         ctx.dataset, ctx.loaded_from = "worldbank-api", config.worldbank_api_url()
     partial = source == "worldbank" and indicators not in ("catalog", "all")
-    report = build.run(ctx, source=source, force=options["force"], check=options["check"], partial=partial)
+    try:
+        keep = config.keep_vintages() if options["keep"] is None else options["keep"]
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    report = build.run(ctx, source=source, force=options["force"], check=options["check"], partial=partial,
+                       keep=keep)
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)   # the run is done: a late stop must not report it as undone
     if report.status == "up-to-date":
@@ -224,6 +236,22 @@ def _keep_register(path: Path) -> None:
 
 # --- wic query, wic info ----------------------------------------------------------------------------------
 
+VINTAGE_OPTION = click.option("--vintage", metavar="RUN",
+                              help="read the kept warehouse of that run (see `wic vintages`) instead of the live one")
+
+
+@contextlib.contextmanager
+def _at(vintage: str | None) -> Iterator[None]:
+    """Read the kept warehouse of run ``vintage`` (or the live one) within the block."""
+    from etl import read
+
+    if vintage is None:
+        yield
+        return
+    with read.using(read.open_warehouse(vintage=vintage)):
+        yield
+
+
 def _codes(values: Sequence[str]) -> list[str]:
     return [code.strip() for value in values for code in value.split(",") if code.strip()]
 
@@ -240,17 +268,20 @@ def _codes(values: Sequence[str]) -> list[str]:
 @click.option("--to", "year_to", type=int, metavar="Y", help="last year")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
               help="output format")
+@VINTAGE_OPTION
 @click.argument("more_countries", nargs=-1, metavar="[ISO3 ...]")
 @_reported("query")
 def query(indicator: tuple[str, ...], country: tuple[str, ...], year_from: int | None, year_to: int | None,
-          fmt: str, more_countries: tuple[str, ...]) -> None:
+          fmt: str, vintage: str | None, more_countries: tuple[str, ...]) -> None:
     """Print observations as tidy rows with columns iso3,indicator,year,value,source,computed,carried."""
     from etl import read
 
     if more_countries and not country:
         raise click.UsageError(f"unexpected argument {more_countries[0]!r}: give country codes after --country")
     countries = _codes(country + more_countries) or None
-    frame = read.observations(_codes(indicator), countries, year_from=year_from, year_to=year_to, with_flags=True)
+    with _at(vintage):
+        frame = read.observations(_codes(indicator), countries, year_from=year_from, year_to=year_to,
+                                  with_flags=True)
     if fmt == "json":
         json.dump(frame.to_dict("records"), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -267,8 +298,9 @@ def query(indicator: tuple[str, ...], country: tuple[str, ...], year_from: int |
               help="output format")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
               help="language of the table")
+@VINTAGE_OPTION
 @_reported("facts")
-def facts(code: str, indicator: tuple[str, ...], fmt: str, lang: str) -> None:
+def facts(code: str, indicator: tuple[str, ...], fmt: str, lang: str, vintage: str | None) -> None:
     """Print a country's or group's facts: value, year, rank, change, flags.
 
     The facts the country profile and the briefs state, for each headline indicator (or the --indicator codes):
@@ -279,12 +311,13 @@ def facts(code: str, indicator: tuple[str, ...], fmt: str, lang: str) -> None:
     from etl import facts as fact_set
     from etl import read
 
-    rows = fact_set.flat_rows(code.strip().upper(), list(indicator) or None)
+    with _at(vintage):
+        rows = fact_set.flat_rows(code.strip().upper(), list(indicator) or None)
+        names = read.indicator_table()
     if fmt == "json":
         json.dump(rows, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
         return
-    names = read.indicator_table()
     column = "name_zh" if lang == "zh" else "name_en"
     for row in rows:
         name = names.loc[row["indicator"], column]
@@ -293,14 +326,17 @@ def facts(code: str, indicator: tuple[str, ...], fmt: str, lang: str) -> None:
 
 
 @main.command(context_settings=CONTEXT, epilog=ENVIRONMENT)
+@VINTAGE_OPTION
 @_reported("info")
-def info() -> None:
+def info(vintage: str | None) -> None:
     """Show the warehouse's path, last run and table sizes."""
     from etl import read
 
-    runs = read.runs()
+    with _at(vintage):
+        runs = read.runs()
+        path = read.open_warehouse().path
     last = runs.iloc[0]
-    click.echo(f"warehouse: {config.warehouse_path()}")
+    click.echo(f"warehouse: {path}")
     click.echo(f"last run:  {last['run_id']} ({last['source']}), finished {last['finished_at']}")
     for table, rows in json.loads(last["row_counts"]).items():
         click.echo(f"  {table:20} {rows:>10,}")
@@ -314,8 +350,9 @@ def info() -> None:
               help="file format of the tables")
 @click.option("--out", type=click.Path(path_type=Path), required=True, metavar="DIR",
               help="a new (or empty) folder to write the bundle into")
+@VINTAGE_OPTION
 @_reported("export")
-def export(fmt: str, out: Path) -> None:
+def export(fmt: str, out: Path, vintage: str | None) -> None:
     """Write every table of the warehouse as a Frictionless data package.
 
     Observations (with their flags), indicators, countries, groups, members, sources, runs and the index tables,
@@ -324,7 +361,8 @@ def export(fmt: str, out: Path) -> None:
     """
     from etl import export as bundle
 
-    written = bundle.export(out, fmt)
+    with _at(vintage):
+        written = bundle.export(out, fmt)
     tables = len(json.loads((written / "datapackage.json").read_text(encoding="utf-8"))["resources"])
     click.echo(f"wrote {written}: {tables} tables as {fmt} and datapackage.json")
 
@@ -336,16 +374,35 @@ def export(fmt: str, out: Path) -> None:
 @click.option("--since", metavar="RUN", help="only the runs after this run id (see `wic info`)")
 @click.option("--indicator", multiple=True, metavar="CODE",
               help="only these indicators (repeatable or comma-separated)")
+@VINTAGE_OPTION
 @_reported("changes")
-def changes(since: str | None, indicator: tuple[str, ...]) -> None:
+def changes(since: str | None, indicator: tuple[str, ...], vintage: str | None) -> None:
     """Print what each ETL run changed: observations added, removed and revised, with old and new value.
 
     CSV with columns run_id,previous_run,indicator,source,iso3,year,change,old_value,new_value.
     """
     from etl import read
 
-    frame = read.changes(since=since, indicators=_codes(indicator) or None)
+    with _at(vintage):
+        frame = read.changes(since=since, indicators=_codes(indicator) or None)
     frame.to_csv(sys.stdout, index=False, float_format="%.15g")
+    sys.stdout.flush()
+
+
+# --- wic vintages -----------------------------------------------------------------------------------------
+
+@main.command(context_settings=CONTEXT, epilog=_examples("wic vintages"))
+@_reported("vintages")
+def vintages() -> None:
+    """List the runs whose warehouses are kept, newest first; `wic query` and others read one with the vintage
+    option.
+
+    CSV with columns run_id,started_at,finished_at,source,observations,live. How many are kept: the keep option
+    of `wic etl`, or WIC_KEEP_VINTAGES.
+    """
+    from etl import read
+
+    read.vintages().to_csv(sys.stdout, index=False)
     sys.stdout.flush()
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from dashboard.api.model import PREFIX, ApiError, Column, Document, Endpoint, Param, Table
 from etl import facts, read
+from etl import vintages as kept_files
 
 MAX_LIMIT = 10_000
 MAX_OFFSET = 1_000_000_000
@@ -22,6 +23,8 @@ LIMIT = Param("limit", "integer", f"Rows per page (at most {MAX_LIMIT}).", defau
 OFFSET = Param("offset", "integer", "Rows to skip; follow `links.next` (or the `Link` header) for the next page.",
                default=0, minimum=0, maximum=MAX_OFFSET)
 FORMAT = Param("format", "string", "`json` (default) or `csv`; overrides the Accept header.", enum=("json", "csv"))
+VINTAGE = Param("vintage", "string", "Answer as of that ETL run: a run id of /api/v1/vintages (default: the live "
+                "warehouse).", example="20261201T100347Z-23da45", pattern=kept_files.RUN_ID.pattern)
 
 
 def _codes_param(name: str, what: str, example: Sequence[str], *, required: bool = False) -> Param:
@@ -507,3 +510,26 @@ ENDPOINTS = (*ENDPOINTS, Endpoint(
     (Param("since", "string", "Only the runs after this run id (see /api/v1 `vintage.run_id`)."),
      _codes_param("indicator", "Only these indicator codes", ["IT.NET.USER.ZS"])),
     CHANGE_COLUMNS, not_found=True))
+
+
+# --- kept vintages -------------------------------------------------------------------------------------------
+
+def _vintages(p: Mapping[str, Any]) -> Table:
+    return Table(read.vintages())
+
+
+VINTAGE_COLUMNS = (
+    Column("run_id", S, "The ETL run that built the warehouse; pass it as `vintage=` to any data endpoint",
+           nullable=False),
+    Column("started_at", "date-time", "When the run started", nullable=False),
+    Column("finished_at", "date-time", "When the run finished"),
+    Column("source", S, "mirror or worldbank", nullable=False),
+    Column("observations", INT, "Observations in that warehouse"),
+    Column("live", B, "The warehouse served now", nullable=False),
+)
+
+ENDPOINTS = (*ENDPOINTS, Endpoint(
+    f"{PREFIX}/vintages", "listVintages", "The kept past warehouses (vintages)",
+    "The runs whose warehouses are kept (newest first, the live one included), as `wic vintages`; every data "
+    "endpoint answers as of one of them with `vintage=RUN`.", "list", _vintages, (), VINTAGE_COLUMNS,
+    versioned=False, tag="meta"))

@@ -49,6 +49,7 @@ class Param:
     enum: tuple[str, ...] = ()
     max_items: int | None = None
     example: Any = None
+    pattern: str | None = None       # a string parameter's values match this regular expression (whole value)
 
 
 @dataclass(frozen=True)
@@ -95,15 +96,18 @@ class Endpoint:
     document_schema: dict[str, Any] = field(default_factory=dict)
     not_found: bool = False          # the endpoint can answer 404 for an unknown code
     uses_warehouse: bool = True      # the answer depends on the warehouse (so is cached by its vintage)
+    versioned: bool = True           # with uses_warehouse: answers as of a past run with ``vintage=``
     tag: str = "data"
 
     @property
     def all_params(self) -> tuple[Param, ...]:
-        """The declared parameters plus paging and format for ``list`` and format for ``item`` endpoints."""
-        from dashboard.api.endpoints import FORMAT, LIMIT, OFFSET
+        """The declared parameters plus paging and format for ``list`` and format for ``item`` endpoints, and
+        ``vintage`` for those that read the warehouse."""
+        from dashboard.api.endpoints import FORMAT, LIMIT, OFFSET, VINTAGE
 
         extra = {"list": (LIMIT, OFFSET, FORMAT), "item": (FORMAT,), "document": ()}[self.kind]
-        return self.params + extra
+        versioned = (VINTAGE,) if self.uses_warehouse and self.versioned else ()
+        return self.params + versioned + extra
 
     @property
     def flask_rule(self) -> str:

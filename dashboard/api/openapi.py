@@ -44,6 +44,8 @@ def param_schema(p: Param) -> dict[str, Any]:
         schema = {"type": "string", "minLength": 1, "maxLength": 200}
         if p.location == "path":
             schema["pattern"] = "^[^/]+$"
+        if p.pattern is not None:
+            schema["pattern"] = f"^{p.pattern}$"
     if p.default is not None:
         schema["default"] = p.default
     return schema

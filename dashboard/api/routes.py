@@ -22,7 +22,7 @@ from dashboard import downloads
 from dashboard.api.endpoints import ENDPOINTS, vintage_json
 from dashboard.api.model import PREFIX, ApiError, Column, Document, Endpoint, Param, Table
 from dashboard.instance import instance
-from etl import read
+from etl import citation, read
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,8 @@ def _parse_one(p: Param, raw: str) -> Any:
                        parameter=p.name, value=raw, suggestions=p.enum)
     if not 1 <= len(raw) <= 200:
         raise _bad(p, "expected 1 to 200 characters", raw)
+    if p.pattern is not None and not re.fullmatch(p.pattern, raw):
+        raise _bad(p, f"expected a value like {p.example}, got {raw!r}", raw)
     return raw
 
 
@@ -239,6 +241,17 @@ def _body(ep: Endpoint, params: Mapping[str, Any], result: Table | Document, fmt
     return _json(body), headers
 
 
+def _warehouse(run_id: str | None) -> read.Warehouse:
+    """The live warehouse, or the kept one of ``run_id`` (``vintage=``); 400 naming the kept runs if not kept."""
+    if run_id is None:
+        return read.open_warehouse()
+    try:
+        return read.open_warehouse(vintage=run_id)
+    except read.UnknownVintage as exc:   # a well-formed run id that is not kept: like an unknown code
+        raise ApiError(404, "unknown_code", f"vintage: {exc}", parameter="vintage", value=run_id,
+                       suggestions=exc.available[::-1][:5]) from exc
+
+
 def respond(ep: Endpoint, path_args: Mapping[str, str]) -> flask.Response:
     """Answer one GET of an endpoint: validate, check the cache validators, run the handler, serialize."""
     req = flask.request
@@ -247,15 +260,20 @@ def respond(ep: Endpoint, path_args: Mapping[str, str]) -> flask.Response:
     vintage: dict[str, Any] | None = None
     last_modified: datetime | None = None
     etag: str | None = None
-    if ep.uses_warehouse:
-        vintage = read.open_warehouse().memo(("api", "vintage"), read.data_vintage)   # one query per generation
+    db = _warehouse(params.get("vintage")) if ep.uses_warehouse else None
+    if db is not None:
+        vintage = db.memo(("api", "vintage"), lambda: read.data_vintage(db=db))   # one query per generation
         if vintage["built_at"] is not None:
             last_modified = _http_date(vintage["built_at"])
         key = _json([vintage["run_id"], _self_path(ep, params), _query_string(ep, params), fmt])
         etag = hashlib.sha256(key.encode()).hexdigest()[:32]
         if matched := _not_modified(etag, last_modified, early=True):
             return _finish(flask.Response(status=304), matched, last_modified)
-    text, headers = _body(ep, params, ep.handler(params), fmt, vintage)
+        with read.using(db):
+            result = ep.handler(params)
+    else:
+        result = ep.handler(params)
+    text, headers = _body(ep, params, result, fmt, vintage)
     if etag is None:
         etag = hashlib.sha256(text.encode()).hexdigest()[:32]
     if matched := _not_modified(etag, last_modified):
@@ -265,6 +283,9 @@ def respond(ep: Endpoint, path_args: Mapping[str, str]) -> flask.Response:
     resp.headers.update(headers)
     if vintage is not None and vintage["run_id"] is not None:
         resp.headers["X-Run-Id"] = str(vintage["run_id"])   # which vintage answered (also in meta.vintage)
+    if vintage is not None:   # CSV has no room for it without breaking parsers: the run id travels in headers
+        resp.headers["X-Data-Vintage"] = str(vintage["run_id"])
+        resp.headers["X-Citation"] = citation.vintage_text(vintage, "en")
     return _finish(resp, etag, last_modified)
 
 

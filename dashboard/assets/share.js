@@ -79,6 +79,7 @@
       const cite = zh ? '# 引用：世界互联网大会数字经济观察，' + window.location.href + '，获取日期 '
                       : '# Cite as: WIC Digital Economy Observatory, ' + window.location.href + ', retrieved ';
       const lines = ['# ' + title, '# ' + (caption || note), cite + new Date().toISOString().slice(0, 10),
+                     '# ' + ((document.querySelector('footer.footer') || {dataset: {}}).dataset.citation || ''),
                      'series,key,x,value'];
       rows(gd).forEach(function (r) { lines.push(r.map(csvCell).join(',')); });
       // Chinese files start with a UTF-8 byte-order mark, so that Excel reads them as UTF-8

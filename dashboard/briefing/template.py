@@ -22,7 +22,7 @@ from dashboard import components, i18n
 from dashboard.briefing import charts, narrative
 from dashboard.briefing.build import WIC, WORLD, Brief, Headline
 from dashboard.briefing.model import Sentence
-from etl import facts, read
+from etl import citation, facts, read
 
 ASSETS = "/briefing/assets"
 MAX_GROUP_NAMES = 90
@@ -453,16 +453,11 @@ def sources_section(b: Brief, lang: str) -> str:
         name = s.get("title_zh") if lang == "zh" and s.get("title_zh") else s.get("title")
         parts.append(f"{_e(name)} ({_e(s.get('vintage') or '—')}; {_e(s.get('license') or '—')})")
     names = components.names(lang)
-    run = b.vintage.get("run_id") or "—"
-    built = b.vintage.get("built_at")
-    built_text = f"{built:%Y-%m-%d}" if isinstance(built, dt.datetime) else "—"
-    cite = i18n.t("brief_template.wic_digital_economy_observatory", lang,
-                  names=names[b.code],
-                  code=b.code,
-                  built_text=built_text,
-                  run=run)
+    cite = i18n.t("brief_template.wic_digital_economy_observatory", lang, names=names[b.code], code=b.code)
+    vintage = citation.vintage_text(b.vintage, lang, advice=False, compact=True)
     return (f'<footer class="cite"><h2>{_e(title)}</h2><p>{"; ".join(parts)}.</p>'
-            f'<p>{_e(i18n.t("brief_template.cite_as", lang))}{_e(cite)}</p></footer>')
+            f'<p>{_e(i18n.t("brief_template.cite_as", lang))}{_e(cite)} '
+            f'<span class="vintage" data-run="{_e(b.vintage.get("run_id") or "")}">{_e(vintage)}</span></p></footer>')
 
 
 def header(b: Brief, lang: str) -> str:

@@ -265,6 +265,13 @@ def license_lines(about: pd.DataFrame, has_computed: bool, lang: str = i18n.DEFA
     return lines
 
 
+def citation_line(lang: str) -> str:
+    """The run id and data vintage of the rows (:func:`etl.citation.current`)."""
+    from etl import citation as vintage_citation
+
+    return vintage_citation.current(lang)
+
+
 def csv_text(rows: pd.DataFrame, comments: Sequence[str], lang: str = i18n.DEFAULT_LANG) -> str:
     """The tidy rows as CSV, preceded by ``# `` comment lines (Chinese files start with a UTF-8 BOM for Excel)."""
     head = "".join(f"# {line.replace(chr(10), ' ')}\n" for line in comments)
@@ -463,7 +470,8 @@ def _comments(rows: pd.DataFrame, about: pd.DataFrame, query: dict[str, Any], la
     url = root + href(PATH, query)
     cite = citation(about, read.sources(), read.data_vintage()["built_at"], url, lang)
     note = [t("explorer.only_the_rows_the_table", lang, n_rows=len(rows))] if filtered else []
-    return [cite, *note, *license_lines(about, bool(rows["computed"].any()) if not rows.empty else False, lang)]
+    computed = bool(rows["computed"].any()) if not rows.empty else False
+    return [cite, citation_line(lang), *note, *license_lines(about, computed, lang)]
 
 
 @callback(Output(ID.GRID, "rowData"), Output(ID.COUNT, "children"), Output(ID.ABOUT, "children"),

@@ -270,6 +270,95 @@ def catalog_section(pillar: str, lang: str) -> list[Any]:
     return out
 
 
+# --- what's new: the last run's change log ------------------------------------------------------------------
+
+NEW_MAX = 10   # indicators (or revisions) listed per part; the rest are counted
+
+
+def new_years(log: pd.DataFrame) -> pd.DataFrame:
+    """Added values per indicator and year (newest year first): ``indicator, year, n``."""
+    added = log[log["change"] == "added"]
+    frame = added.groupby(["indicator", "year"]).size().reset_index(name="n")
+    return frame.sort_values(["indicator", "year"], ascending=[True, False]).reset_index(drop=True)
+
+
+def largest_revisions(log: pd.DataFrame, n: int = NEW_MAX) -> pd.DataFrame:
+    """The ``n`` revisions largest relative to the old value (as the run's change summary ranks them)."""
+    revised = log[log["change"] == "revised"].copy()
+    revised["relative"] = (revised["new_value"] - revised["old_value"]).abs() / revised["old_value"].abs().clip(
+        lower=1e-9)
+    revised = revised.sort_values(["relative", "indicator", "iso3", "year"], ascending=[False, True, True, True])
+    return revised.head(n).reset_index(drop=True)
+
+
+def withdrawn(log: pd.DataFrame) -> pd.DataFrame:
+    """Values removed per indicator: ``indicator, n, first, last`` (years)."""
+    removed = log[log["change"] == "removed"]
+    return removed.groupby("indicator").agg(n=("year", "size"), first=("year", "min"),
+                                            last=("year", "max")).reset_index()
+
+
+def _with_unit(value: float, meta: dict[str, Any], lang: str) -> str:
+    unit = i18n.unit(meta, lang)
+    return f"{i18n.fmt(value, lang)} {unit}".strip()
+
+
+def whats_new(log: pd.DataFrame, run: str | None, previous: str | None, indicators: pd.DataFrame,
+              countries: pd.DataFrame, lang: str) -> list[Any]:
+    """The "What's new" section: newly available years, the largest revisions, values withdrawn (or why none)."""
+    out: list[Any] = [html.H2(t("new.title", lang), id="whats-new")]
+    if previous is None:
+        return [*out, html.P(t("new.first", lang, run=run or "—"), className="caption")]
+    if log.empty:
+        return [*out, html.P(t("new.none", lang, run=run or "—"), className="caption", id="whats-new-none")]
+    counts = log["change"].value_counts()
+    out.append(html.P(t("new.lead", lang, run=run, previous=previous, added=f"{counts.get('added', 0):,}",
+                        revised=f"{counts.get('revised', 0):,}", removed=f"{counts.get('removed', 0):,}"),
+                      className="caption"))
+
+    def meta(code: str) -> dict[str, Any]:
+        return indicators.loc[code].to_dict() | {"code": code} if code in indicators.index else {"name_en": code}
+
+    def label(code: str) -> str:
+        return f"{i18n.name(meta(code), lang)} ({code})"
+
+    def more(n: int) -> list[Any]:
+        return [html.Li(t("new.more", lang, n=n))] if n > 0 else []
+
+    years = new_years(log)
+    if not years.empty:
+        codes = list(dict.fromkeys(years["indicator"]))
+        items = [html.Li(t("new.years_item", lang, indicator=label(code), years=", ".join(
+            t("new.year_count", lang, year=int(r.year), n=int(r.n))
+            for r in years[years["indicator"] == code].head(5).itertuples()))) for code in codes[:NEW_MAX]]
+        out += [html.H3(t("new.years", lang)), html.Ul([*items, *more(len(codes) - NEW_MAX)], id="whats-new-years")]
+    revisions = largest_revisions(log)
+    if not revisions.empty:
+        names = countries.set_index("iso3") if "iso3" in countries.columns else countries
+        items = [html.Li(t("new.revision_item", lang, indicator=label(r.indicator),
+                           country=i18n.name(names.loc[r.iso3].to_dict(), lang) if r.iso3 in names.index else r.iso3,
+                           year=int(r.year), old=_with_unit(r.old_value, meta(r.indicator), lang),
+                           new=_with_unit(r.new_value, meta(r.indicator), lang)))
+                 for r in revisions.itertuples()]
+        out += [html.H3(t("new.revisions", lang)), html.Ul(items, id="whats-new-revisions")]
+    gone = withdrawn(log)
+    if not gone.empty:
+        items = [html.Li(t("new.withdrawn_item", lang, indicator=label(r.indicator), n=f"{int(r.n):,}",
+                           first=int(r.first), last=int(r.last))) for r in gone.head(NEW_MAX).itertuples()]
+        out += [html.H3(t("new.withdrawn", lang)), html.Ul([*items, *more(len(gone) - NEW_MAX)],
+                                                            id="whats-new-withdrawn")]
+    return out
+
+
+def _last_run_log() -> tuple[pd.DataFrame, str | None, str | None]:
+    """The live run's changes, its id and the id of the run before it (None for a first build)."""
+    runs = read.runs()
+    run = str(runs.iloc[0]["run_id"]) if len(runs) else None
+    previous = str(runs.iloc[1]["run_id"]) if len(runs) > 1 else None
+    log = read.changes(since=previous) if previous else read.changes().iloc[0:0]
+    return log, run, previous
+
+
 @safe_layout
 def layout(**query: object) -> html.Div:
     """The sources and methodology page."""
@@ -316,6 +405,7 @@ def layout(**query: object) -> html.Div:
         html.A(t("nav.explorer", lang), href=explorer),
         html.P([html.A(t("sources.download_every_table_of_this", lang), href=BUNDLE_PATH, id="bundle-download"),
                 t("sources.run_d5895a", lang, vintage_id=vintage_id)]),
+        *whats_new(*_last_run_log(), read.indicator_table(), read.countries(include_aggregates=True), lang),
         html.H2(t("sources.the_digital_economy_catalog_indi", lang, n_catalog=n_catalog, n_pillars=len(pillars))),
         html.Div(components.labelled(t("sources.pillar", lang), dcc.Dropdown(
             id=ID.PILLAR, options=pillar_opts, value=pillar, clearable=False), ID.PILLAR), className="controls"),
