@@ -48,6 +48,22 @@ def copy_atomic(source: Path, path: Path, *, mode: int = DEFAULT_MODE) -> None:
         shutil.copyfile(source, tmp)
 
 
+def link_atomic(source: Path, path: Path) -> None:
+    """Make ``path`` a hard link to ``source`` (the same file, no copy), appearing whole or not at all: a temp link
+    ``.<name>.part`` beside it renamed over it (no chmod: the mode is ``source``'s own)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(source, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
 def _fsync_dir(folder: Path) -> None:
     """Make the rename itself durable (best effort: some file systems refuse to open a folder)."""
     try:

@@ -6,10 +6,10 @@ beyond the configured number are removed. A kept file is never written again: re
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
+from etl import atomic
 from etl.phases import reached
 
 RUN_ID = re.compile(r"[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}")   # as etl.build names runs; sorts by time
@@ -40,11 +40,7 @@ def keep(source: Path, target: Path, run_id: str) -> None:
     dest = path_for(target, run_id)
     if dest.exists() or not source.exists():
         return
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.part")
-    tmp.unlink(missing_ok=True)
-    os.link(source, tmp)
-    os.replace(tmp, dest)   # a kept file appears whole or not at all
+    atomic.link_atomic(source, dest)   # a kept file appears whole or not at all
 
 
 def prune(target: Path, n: int, live: str) -> list[str]:

@@ -95,3 +95,16 @@ def test_no_other_copy_of_write_temp_then_rename_in_the_code_base() -> None:
             if hits and rel not in allowed:
                 offenders.append(rel)
     assert offenders == []
+
+
+def test_a_link_is_the_same_file_and_leaves_no_temp_link(tmp_path: Path) -> None:
+    source = tmp_path / "live.duckdb"
+    source.write_bytes(b"warehouse")
+    source.chmod(0o600)
+    atomic.link_atomic(source, tmp_path / "kept" / "run.duckdb")
+    kept = tmp_path / "kept" / "run.duckdb"
+    assert kept.stat().st_ino == source.stat().st_ino and kept.read_bytes() == b"warehouse"
+    assert source.stat().st_mode & 0o777 == 0o600   # the live file's mode is not touched
+    with pytest.raises(FileNotFoundError):
+        atomic.link_atomic(tmp_path / "missing", tmp_path / "kept" / "other.duckdb")
+    assert sorted(p.name for p in (tmp_path / "kept").iterdir()) == ["run.duckdb"]
