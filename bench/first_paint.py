@@ -11,6 +11,7 @@ Goal (issue #10): first chart under 1 s median, second visit under 0.5 s.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import socket
@@ -93,11 +94,15 @@ def measure(browser: Browser, base: str) -> dict[str, tuple[float, float, int]]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--nocache", action="store_true",
+                        help="also measure the full plotly.js without long-lived cache headers")
+    args = parser.parse_args()
     env = {"WIC_WAREHOUSE": str(config.warehouse_path())}
     results = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        for label, extra in ((NOCACHE, *CONFIGS) if "--nocache" in sys.argv[1:] else CONFIGS):
+        for label, extra in ((NOCACHE, *CONFIGS) if args.nocache else CONFIGS):
             proc, base = serve({**env, **extra})
             try:
                 for path in PAGES.values():   # warm the server's caches so both configurations start equal
