@@ -169,6 +169,16 @@ def history_only(indicator: str, *, db: read.Warehouse | None = None) -> bool:
     return _source_rules(str(read.indicator_meta(indicator, db=db).get("dataset")))[1]
 
 
+def drawable_years(indicator: str, years: list[int], *, db: read.Warehouse | None = None) -> list[int]:
+    """The years a map of ``indicator`` can show: those with data (``years``) and the off years that the nearest
+    earlier edition covers within the source's ``edition_window``, up to the newest year with data."""
+    if not years:
+        return []
+    span = edition_window(indicator, db=db)
+    have = set(years)
+    return [y for y in range(min(years), max(years) + 1) if any(y - k in have for k in range(max(span, 0) + 1))]
+
+
 def values_for_year(indicator: str, year: int, *, window: int | None = None,
                     db: read.Warehouse | None = None) -> list[EditionValue]:
     """Every country's and group's value for ``year``: its own, else its latest in ``year - window``..``year``.

@@ -44,3 +44,17 @@ def test_an_off_year_of_the_egdi_is_drawn_from_the_2022_edition(app: dash.Dash, 
     own = render(app, page, "UNDESA.EGDI", 2022)   # an edition year: nothing carried, nothing said
     assert "edition" not in own[page.ID.CAPTION]["children"]
     assert not any("edition" in t for t in own[page.ID.GRAPH]["figure"]["data"][1]["text"])
+
+
+def test_a_link_to_an_off_year_keeps_it(app: dash.Dash, page: ModuleType, db: read.Warehouse) -> None:
+    from dash_payloads import by_id, layout, texts
+
+    from etl import facts
+
+    years = [int(y) for y in read.country_years("UNDESA.EGDI", db=db)["year"]]
+    assert 2023 not in years and 2023 in facts.drawable_years("UNDESA.EGDI", years, db=db)
+    assert 2007 in facts.drawable_years("UNDESA.EGDI", years, db=db)   # from 2005, within two years
+    assert facts.drawable_years("IT.NET.USER.ZS", [2000, 2002], db=db) == [2000, 2002]   # yearly: no window
+    tree = layout("pages.map", indicator="UNDESA.EGDI", year="2023", lang="en")
+    assert by_id(tree, page.ID.YEAR).value == 2023
+    assert "not understood" not in texts(tree)   # no notice: 2023 is drawn from the 2022 edition

@@ -108,7 +108,7 @@ def layout(**query: object) -> html.Div:
     lang = q.lang
     indicator = q.indicator("indicator", DEFAULT_INDICATOR)
     years = [int(y) for y in read.country_years(indicator)["year"]]
-    year = q.year("year", read.default_year(indicator), set(years))
+    year = q.year("year", read.default_year(indicator), set(facts.drawable_years(indicator, years)))
     meta = read.indicator_meta(indicator)
     scale = q.choice("scale", "log" if meta["log_scale"] else "linear", ("linear", "log"))
     regions = set(read.group_table().query("kind == 'region'")["code"])
@@ -210,7 +210,7 @@ def on_indicator(indicator: str, year: int | None) -> tuple[Any, ...]:
     years = [int(y) for y in read.country_years(indicator)["year"]]
     if not years:
         return 0, 0, {}, None
-    keep = year if year in years else read.default_year(indicator)
+    keep = year if year in facts.drawable_years(indicator, years) else read.default_year(indicator)
     return years[0], years[-1], year_marks(years), keep
 
 
