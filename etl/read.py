@@ -449,11 +449,14 @@ def country_years(indicator: str, *, db: Warehouse | None = None) -> pd.DataFram
 def _country_counts(indicator: str, db: Warehouse | None) -> list[tuple[int, int]]:
     """(year, countries reporting) from the indicator's index (the same rows as the ``coverage`` view's)."""
     w = _db(db)
-    index = _index(indicator, w)   # checks the code; read once for the map, profile and facts alike
-    groups = aggregate_codes(db=w)
-    return w.memo(("country_counts", indicator), lambda: [
-        (y, n) for y in sorted(index.by_year)
-        if (n := sum(1 for iso3, _ in index.by_year[y] if iso3 not in groups)) > 0], bounded=True)
+    check_indicators([indicator], db=w)
+
+    def count() -> list[tuple[int, int]]:
+        index = _index(indicator, w)   # read once for the map, profile and facts alike
+        groups = aggregate_codes(db=w)
+        return [(y, n) for y in sorted(index.by_year)
+                if (n := sum(1 for iso3, _ in index.by_year[y] if iso3 not in groups)) > 0]
+    return w.memo(("country_counts", indicator), count)   # a few dozen pairs: kept, outside the LRU of indexes
 
 
 def default_year(indicator: str, *, db: Warehouse | None = None) -> int | None:
