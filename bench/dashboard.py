@@ -78,7 +78,7 @@ def post(session: requests.Session, url: str, body: dict[str, Any]) -> tuple[flo
 
 def naive_map(full: Any, indicator: str, year: int) -> dict[str, Any]:
     """The map callback the naive way: filter the whole table in pandas per request, then the same figure."""
-    from dashboard import components, figures, i18n
+    from dashboard import figures, i18n
     from dashboard.pages import map as page
 
     part = full[(full["indicator"] == indicator) & (full["year"] == year)]
@@ -86,7 +86,7 @@ def naive_map(full: Any, indicator: str, year: int) -> dict[str, Any]:
     keep = {c for c, _ in shapes}
     values = [(c, v) for c, v in zip(part["iso3"].tolist(), part["value"].tolist(), strict=True) if c in keep]
     meta = read.indicator_meta(indicator)
-    rows = page.map_rows(values, components.names("en"), i18n.unit(meta, "en"), year, "en")
+    rows = page.map_rows(values, read.display_names("en"), i18n.unit(meta, "en"), year, "en")
     return figures.choropleth([r[:3] for r in rows], shapes, title="", note="", colorbar="", log=False)
 
 

@@ -61,12 +61,11 @@ def _routes(server: flask.Flask) -> None:
 
 def warm_up() -> None:
     """Build the per-warehouse lookups and the catalog indicators' indexes before serving (production workers)."""
-    from dashboard import components
 
     try:
         read.indicator_table(), read.country_table(), read.group_sets(), read.group_table(), read.aggregate_codes()
         for lang in ("en", "zh"):
-            components.names(lang)
+            read.display_names(lang)
         for code in read.indicators(catalog_only=True)["code"]:
             read.year_values(code, 0)
     except read.WarehouseMissing:

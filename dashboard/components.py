@@ -310,17 +310,6 @@ def data_table(frame: pd.DataFrame, columns: Sequence[tuple[str, str]], max_rows
     return table_rows(list(zip(*cols, strict=True)) if cols else [], [label for _, label in columns], max_rows)
 
 
-def names(lang: str) -> dict[str, str]:
-    """Display names of every country and group in ``lang`` (cached per warehouse generation)."""
-    def build() -> dict[str, str]:
-        table = read.country_table()
-        zh = table["name_zh"].tolist() if lang == "zh" else [None] * len(table)
-        return {code: (z if isinstance(z, str) and z else en)
-                for code, en, z in zip(table["iso3"].tolist(), table["name_en"].tolist(), zh, strict=True)}
-
-    return dict(read.open_warehouse().memo(("names", lang), build))
-
-
 def link_table(frame: pd.DataFrame, columns: Sequence[tuple[str, str]], nowrap: tuple[str, ...] = ()) -> html.Table:
     """An accessible HTML table whose cells may hold components (links to sources); ``nowrap`` columns stay on
     one line."""

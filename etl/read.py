@@ -248,6 +248,20 @@ def country_codes(*, db: Warehouse | None = None) -> frozenset[str]:
     return w.memo("country_codes", lambda: frozenset(r[0] for r in w.rows("SELECT iso3 FROM countries")))
 
 
+def display_names(lang: str, *, db: Warehouse | None = None) -> dict[str, str]:
+    """Display names of every country and group: Chinese for ``lang`` "zh" where known, else English (cached per
+    warehouse generation)."""
+    w = _db(db)
+
+    def build() -> dict[str, str]:
+        table = country_table(db=w)
+        zh = table["name_zh"].tolist() if lang == "zh" else [None] * len(table)
+        return {code: (z if isinstance(z, str) and z else en)
+                for code, en, z in zip(table["iso3"].tolist(), table["name_en"].tolist(), zh, strict=True)}
+
+    return dict(w.memo(("names", lang), build))
+
+
 def aggregate_codes(*, db: Warehouse | None = None) -> frozenset[str]:
     """Codes of groups (World Bank aggregates and our own) rather than countries."""
     w = _db(db)

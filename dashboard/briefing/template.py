@@ -18,7 +18,7 @@ from typing import Any
 
 import plotly
 
-from dashboard import components, i18n
+from dashboard import i18n
 from dashboard.briefing import charts, narrative
 from dashboard.briefing.build import WIC, WORLD, Brief, Headline
 from dashboard.briefing.model import Sentence
@@ -181,7 +181,7 @@ def _rank_cell(h: Headline, lang: str) -> str:
 
 def headline_table(b: Brief, lang: str) -> str:
     """Key figures: value, year, ranks and 5-year change of each headline indicator."""
-    names = components.names(lang)
+    names = read.display_names(lang)
     if b.is_group:
         peer = {"region": i18n.t("brief_template.rank_among_regions", lang),
                 "income": i18n.t("brief_template.rank_among_income_groups", lang)}.get(b.kind)
@@ -257,7 +257,7 @@ def trend_section(b: Brief, lang: str, plots: Charts) -> str:
     """Four trend charts against peers with one shared legend."""
     if not b.trends:
         return ""
-    names = components.names(lang)
+    names = read.display_names(lang)
     keys = [b.code, *b.peers]
     computed = {s.key for t in b.trends for s in t.series if s.computed}
     boxes = []
@@ -288,7 +288,7 @@ def index_section(b: Brief, lang: str, plots: Charts, sentences: Sequence[Senten
     text = f'<div class="narrative"><p>{sentences_html(sentences, lang)}</p></div>'
     if info is None:
         return f"<h2>{_e(title)}</h2>{text}"
-    names = components.names(lang)
+    names = read.display_names(lang)
     boxes = []
     if b.is_group:
         refs = [b.code] + ([WORLD] if b.code != WORLD else [])
@@ -349,7 +349,7 @@ def compare_section(b: Brief, lang: str, sentences: Sequence[Sentence]) -> str:
     if b.reference is None:
         return ""
     title = i18n.t("brief_template.strengths_and_weaknesses", lang)
-    names = components.names(lang)
+    names = read.display_names(lang)
     ref_name = names.get(b.reference, b.reference)
     against = i18n.t("brief_template.median", lang, ref_name=ref_name) if not b.is_group else names[WORLD]
     if not sentences:
@@ -380,7 +380,7 @@ def register_caveat(b: Brief, lang: str) -> str:
 
 def members_section(b: Brief, lang: str) -> str:
     """The publicly named WIC members with their sources (a country), or by country (a group)."""
-    names = components.names(lang)
+    names = read.display_names(lang)
     title = i18n.t("brief_template.publicly_named_wic_members", lang)
     caveat = register_caveat(b, lang)
     if not b.members:
@@ -411,7 +411,7 @@ def group_countries_section(b: Brief, lang: str) -> str:
     """A group's countries (member countries in bold)."""
     if not b.is_group:
         return ""
-    names = components.names(lang)
+    names = read.display_names(lang)
     title = i18n.t("brief_template.countries_in_the_group", lang)
     if len(b.group_countries) > MAX_GROUP_NAMES:
         text = i18n.t("brief_template.all_economies_of_the_world", lang, n_group_countries=len(b.group_countries))
@@ -452,7 +452,7 @@ def sources_section(b: Brief, lang: str) -> str:
             continue
         name = s.get("title_zh") if lang == "zh" and s.get("title_zh") else s.get("title")
         parts.append(f"{_e(name)} ({_e(s.get('vintage') or '—')}; {_e(s.get('license') or '—')})")
-    names = components.names(lang)
+    names = read.display_names(lang)
     cite = i18n.t("brief_template.wic_digital_economy_observatory", lang, names=names[b.code], code=b.code)
     vintage = citation.vintage_text(b.vintage, lang, advice=False, compact=True)
     return (f'<footer class="cite"><h2>{_e(title)}</h2><p>{"; ".join(parts)}.</p>'
@@ -462,7 +462,7 @@ def sources_section(b: Brief, lang: str) -> str:
 
 def header(b: Brief, lang: str) -> str:
     """Title block: the subject, its classification and the data vintage."""
-    names = components.names(lang)
+    names = read.display_names(lang)
     kicker = i18n.t("brief_template.wic_digital_economy_observatory_9edfe1", lang)
     if b.is_group:
         tags = [i18n.t(f"group_kind.{b.kind}", lang),
@@ -502,7 +502,7 @@ def render(b: Brief, lang: str, *, standalone: bool = True, notices: Sequence[st
         (members_section(b, lang), True), (freshness_section(b, lang, text["freshness"]), False),
         (sources_section(b, lang), True)]
     body = "".join(f'<section class="{"block" if whole else "flow"}">{x}</section>' for x, whole in blocks if x)
-    names = components.names(lang)
+    names = read.display_names(lang)
     title = i18n.t("brief_template.council_brief", lang, names=names[b.code])
     if standalone:
         scripts = f'<script src="{_e(plotly_path().as_uri())}"></script><script>{CHART_JS}</script>'

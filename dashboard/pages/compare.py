@@ -162,7 +162,7 @@ def render_lines(places: list[str] | None, indicator: str, scale: str, mode: str
                        BASE_YEARS2=BASE_YEARS[1],
                        base_year=base_year))
     scale = scale if scale in ("linear", "log") and mode == "absolute" else "linear"
-    lookup = components.names(lang)
+    lookup = read.display_names(lang)
     if dropped:
         names_dropped = ", ".join(lookup.get(c, c) for c in dropped)
         notes.append(t("compare.at_most_series_are_drawn", lang, MAX_SERIES=MAX_SERIES, names_dropped=names_dropped))
@@ -240,7 +240,7 @@ def bubble_frame(x: str, y: str, size: str, colour: str, lang: str) -> pd.DataFr
             wide[code] = float("nan")
     frame = pd.DataFrame({"iso3": wide["iso3"], "year": wide["year"].astype(int), "x": wide[x], "y": wide[y],
                           "size": wide[size]}).dropna(subset=["x", "y"])
-    lookup = components.names(lang)
+    lookup = read.display_names(lang)
     codes = frame["iso3"].tolist()
     if colour == "wic":
         members = read.group_sets()["WIC"]

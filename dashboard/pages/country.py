@@ -129,7 +129,7 @@ def layout(**query: object) -> html.Div:
     table = read.country_table()
     row = table.loc[iso3]
     cards, missing = key_figures(iso3, lang)
-    names = components.names(lang)
+    names = read.display_names(lang)
     parts = [names.get(c) for c in (row["wb_region_id"], row["income_id"]) if isinstance(c, str)]
     if lang == "en" and isinstance(row["un_subregion"], str):
         parts.append(row["un_subregion"])
@@ -234,7 +234,7 @@ def render(indicator: str, iso3: str, lang: str) -> tuple[Any, ...]:
     meta = read.indicator_meta(indicator)
     read.check_countries([iso3])
     groups = [c for c, _ in peers(iso3)]
-    names = components.names(lang)
+    names = read.display_names(lang)
     unit = i18n.unit(meta, lang)
     series = figures.line_series(read.series_rows(indicator, [iso3, *groups]), [iso3, *groups], names,
                                  lambda label, y, v:

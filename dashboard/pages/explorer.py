@@ -171,7 +171,7 @@ def row_source(meta: Mapping[str, Any], computed: bool) -> str:
 
 def grid_records(rows: Sequence[tuple[str, str, int, float, bool]], lang: str) -> list[dict[str, Any]]:
     """The grid's records from (iso3, indicator, year, value, computed) rows, the same fields as the downloads."""
-    names = components.names(lang)
+    names = read.display_names(lang)
     labels = {code: (i18n.name(m, lang), i18n.unit(m, lang))
               for code in {r[1] for r in rows} for m in [read.indicator_meta(code)]}
     return [{"iso3": iso3, "country": names.get(iso3, iso3), "indicator": code, "indicator_name": labels[code][0],

@@ -134,7 +134,7 @@ def _filter_options(lang: str) -> list[dict[str, str]]:
 
 def country_options(lang: str) -> list[dict[str, str]]:
     """Ranked countries by rank, then the others by name with 'not ranked'."""
-    names = components.names(lang)
+    names = read.display_names(lang)
     table = scores_table()
     ranked = sorted((k, c) for c, (ok, k, _) in table.items() if ok and k is not None)
     others = sorted((names.get(c, c), c) for c, (ok, _, _) in table.items() if not ok)
@@ -621,7 +621,7 @@ def render(*args: Any) -> tuple[Any, ...]:
     result = rescore(p, weights, normalization=norm, aggregation=agg)
     columns = [result[c].tolist() for c in ("iso3", "score", "rank", "default_rank", "rank_change", *PILLARS)]
     keep = sets[group] if group else None
-    names = components.names(lang)
+    names = read.display_names(lang)
     pnames = pillar_names(lang)
     bands = intervals()
     rows, table_rows = [], []
@@ -780,7 +780,7 @@ def render_country(country: Any, norm: Any, lang: Any) -> tuple[Any, ...]:
     if not isinstance(country, str) or country not in table:
         text = t("index.choose_a_country_or_click", lang)
         return figures.message(text), note, "", None, None, text, None, HIDDEN
-    name = components.names(lang).get(country, country)
+    name = read.display_names(lang).get(country, country)
     ranked, rank, why = table[country]
     pnames = pillar_names(lang)
     ps = read.index_pillar_scores(p.year, normalization=norm, countries=[country])

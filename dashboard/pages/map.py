@@ -195,7 +195,7 @@ def shapes(lang: str) -> list[tuple[str, str]]:
     """(iso3, name) of every World Bank economy: the shapes the map draws (cached per warehouse generation)."""
     def build() -> list[tuple[str, str]]:
         table = read.country_table()
-        names = components.names(lang)
+        names = read.display_names(lang)
         codes = table[~table["is_aggregate"] & table["in_wb_list"]]["iso3"].tolist()
         return [(c, names[c]) for c in codes]
 
@@ -264,7 +264,7 @@ def render(indicator: str, year: int, scale: str, region: str, flags: list[str],
     editions = {e.iso3: e.year for e in drawn_values if e.carried}
     wic = facts.fact(WIC, indicator, year=year) if any(e.iso3 == WIC and not e.carried for e in everything) else None
     unit = i18n.unit(meta, lang)
-    rows = map_rows(values, components.names(lang), unit, year, lang, "*" if meta.get("dataset") == "derived" else "",
+    rows = map_rows(values, read.display_names(lang), unit, year, lang, "*" if meta.get("dataset") == "derived" else "",
                     editions)
     carried_note = facts.editions_note(drawn_values, facts.edition_window(indicator), lang)
     note = components.caption(meta, lang, str(year)) + (f"  ·  {carried_note}" if carried_note else "")
