@@ -284,8 +284,9 @@ OBSERVATION_COLUMNS = (
     Column("indicator", S, "Indicator code", nullable=False),
     Column("year", INT, "Year", nullable=False),
     Column("value", N, "Value, in the indicator's unit", nullable=False),
-    Column("source", S, "wdi, gapminder, worldbank-api, derived (computed here from source series) or computed "
-           "(a group value computed here)", nullable=False),
+    Column("source", S, "The step that loaded it (wdi, worldbank-api, gapminder, egdi, gtmi, oecd_dgi, eu_egov, "
+           "sdg_ict; see /sources), derived (computed here from source series) or computed (a group value "
+           "computed here)", nullable=False),
     Column("computed", B, "Not published by the source: a group value or a derived indicator computed here",
            nullable=False),
     Column("carried", B, "A group value some of whose countries' values are carried forward from up to 3 earlier "
@@ -348,7 +349,7 @@ FACT_COLUMNS = (
     Column("indicator", S, "Indicator code", nullable=False),
     Column("value", N, "The latest value, in the indicator's unit"),
     Column("year", INT, "Its year"),
-    Column("source", S, "wdi, gapminder, worldbank-api, derived or computed"),
+    Column("source", S, "The step that loaded it (see /sources), derived or computed"),
     Column("computed", B, "Not published by the source (a group value or derived indicator computed here)",
            nullable=False),
     Column("carried", B, "Some of the group's countries are carried forward from earlier years", nullable=False),
