@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,6 +18,11 @@ from etl.build import RunReport
 from etl.steps import Context
 
 REPO = Path(__file__).resolve().parent.parent
+
+# A machine may set PYTHONDONTWRITEBYTECODE: then every process of the suite (and every ETL, server and worker it
+# starts) compiles each module it imports from source again, about a second per new process. Cache bytecode.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 def build_warehouse(target: Path, **ctx_overrides: object) -> RunReport:
