@@ -6,66 +6,18 @@ and back/forward work; no request leaves 127.0.0.1. Screenshots go to artifacts/
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
-from urllib.request import urlopen
 
 import pytest
-from conftest import wait_until
-from playwright.sync_api import Browser, Page, sync_playwright
+from conftest import OUTSIDE
+from playwright.sync_api import Browser, Page
 
 REPO = Path(__file__).resolve().parent.parent
 SHOTS = REPO / "artifacts" / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 PAGES = {"overview": "/", "map": "/map", "country": "/country?iso3=BRA", "compare": "/compare", "index": "/index",
          "explorer": "/explorer", "membership": "/membership", "sources": "/sources"}
-OUTSIDE: list[str] = []
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(warehouse_path: Path) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "WIC_WAREHOUSE": str(warehouse_path)}
-    proc = subprocess.Popen([sys.executable, "-m", "etl.cli", "serve", "--prod", "--workers", "2", "--port",
-                             str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        if proc.poll() is not None:
-            raise RuntimeError("server did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
-        try:
-            return bool(urlopen(base + "/healthz", timeout=1).status == 200)
-        except OSError:
-            return False
-
-    wait_until(healthy, "the dashboard server to answer /healthz", timeout=60)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=60)
-    assert OUTSIDE == [], f"requests left 127.0.0.1: {OUTSIDE[:5]}"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: `make test` installs it"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield b
-        b.close()
 
 
 class Watched:
