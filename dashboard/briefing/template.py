@@ -511,5 +511,5 @@ def render(b: Brief, lang: str, *, standalone: bool = True, notices: Sequence[st
     return (f'<!DOCTYPE html><html lang="{"zh-Hans" if lang == "zh" else "en"}" data-mode="'
             f'{"print" if standalone else "screen"}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{_e(title)}</title>'
-            f'<style>{CSS}</style></head><body><main class="paper">{body}</main>'
+            f'<style>{CSS}</style></head><body><main class="paper" aria-label="{_e(title)}">{body}</main>'
             f'<script type="application/json" id="brief-charts">{_json(plots.specs)}</script>{scripts}</body></html>')
