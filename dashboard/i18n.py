@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,6 @@ from etl.numbers import ordinal as ordinal
 
 LOCALES = Path(__file__).with_name("locales")
 DEFAULT_LANG = "en"
-HTML_LANG = {"en": "en", "zh": "zh-Hans"}   # the BCP 47 tag of each language, for lang attributes
 
 
 def read_catalog(directory: Path) -> dict[str, dict[str, str]]:
@@ -56,6 +55,30 @@ def t(key: str, lang: str, /, **values: Any) -> str:
     if text is None:
         text = strings[DEFAULT_LANG][key]
     return text.format(**values) if values else text
+
+
+def rule(name: str, lang: str) -> str:
+    """A rule of the language from its file's ``_locale.`` keys (separators, the lang tag, the brief's font)."""
+    return t(f"_locale.{name}", lang)
+
+
+def html_lang(lang: str) -> str:
+    """The BCP 47 tag of a language, for lang attributes ('zh-Hans')."""
+    return rule("html_lang", lang)
+
+
+def joined(items: Iterable[str], lang: str, separator: str = "list_separator") -> str:
+    """Items joined as the language lists them ('a, b' or 'a、b'); ``separator``: a ``_locale.`` rule."""
+    return rule(separator, lang).join(items)
+
+
+def localized(row: Mapping[str, Any] | object, field: str, lang: str) -> str:
+    """``<field>_<lang>`` of a row or object when it is a non-empty text, else ``<field>`` (title, description)."""
+    for name in (f"{field}_{lang}", field):
+        value = _field(row, name)
+        if isinstance(value, str) and value.strip():
+            return value
+    return ""
 
 
 def plural(key: str, n: int, lang: str, /, **values: Any) -> str:

@@ -391,6 +391,24 @@ def member_label(field: str, value: object, lang: str) -> str:
     return str(_labels()[0].get(lang, {}).get(field, {}).get(text, text))
 
 
+def source_text(source_id: object, field: str, lang: str, default: object = "") -> str:
+    """A source's ``field`` (title, description) in ``lang``: ``<field>_<lang>`` of its step's metadata file,
+    else ``default`` (the warehouse's English text)."""
+    text = _source_texts().get(str(source_id), {}).get(f"{field}_{lang}")
+    if isinstance(text, str) and text.strip():
+        return text.strip()
+    return "" if default is None or (isinstance(default, float) and default != default) else str(default)
+
+
+@functools.cache
+def _source_texts() -> dict[str, dict]:
+    """Every step's metadata (``etl/sources/<step>.meta.yaml``), read once, for its texts in other languages."""
+    from etl.steps import SOURCES_DIR, step_meta
+
+    return {p.name.removesuffix(".meta.yaml"): step_meta(p.name.removesuffix(".meta.yaml")) or {}
+            for p in sorted(SOURCES_DIR.glob("*.meta.yaml"))}
+
+
 @functools.cache
 def _labels() -> tuple[dict, dict]:
     """The members metadata's display labels and the Chinese publisher names, read once."""

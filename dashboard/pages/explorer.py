@@ -150,15 +150,17 @@ def aggregation(meta: Mapping[str, Any]) -> str:
     return "not computed"
 
 
+AGG_KEYS = {"sum": "explorer.agg_sum", "mean": "explorer.agg_mean", "not computed": "explorer.agg_not_computed"}
+WEIGHT_KEYS = {"SP.POP.TOTL": "explorer.weight_population", "NY.GDP.MKTP.CD": "explorer.weight_gdp"}
+
+
 def aggregation_label(text: str, lang: str) -> str:
     """An :func:`aggregation` text for people reading ``lang``."""
-    if lang != "zh":
-        return text
-    weights = {"SP.POP.TOTL": "人口", "NY.GDP.MKTP.CD": "GDP"}
     if text.startswith("mean weighted by "):
         weight = text.removeprefix("mean weighted by ")
-        return f"按{weights.get(weight, weight)}加权平均（{weight}）"
-    return {"sum": "加总", "mean": "平均", "not computed": "不计算"}.get(text, text)
+        name = t(WEIGHT_KEYS[weight], lang) if weight in WEIGHT_KEYS else weight
+        return t("explorer.agg_weighted", lang, name=name, weight=weight)
+    return t(AGG_KEYS[text], lang) if text in AGG_KEYS else text
 
 
 def row_source(meta: Mapping[str, Any], computed: bool) -> str:
@@ -434,11 +436,12 @@ def layout(**query: object) -> html.Div:
 def _about_view(about: pd.DataFrame, lang: str) -> Any:
     if about.empty:
         return None
-    zh = lang == "zh"
     about = about.assign(group_values_computed_as=[aggregation_label(x, lang)
                                                    for x in about["group_values_computed_as"]])
-    shown = about.assign(name=[z if zh and z else e for z, e in zip(about["name_zh"], about["name_en"], strict=True)],
-                         unit=[z if zh and z else e for z, e in zip(about["unit_zh"], about["unit"], strict=True)])
+    records = about.to_dict("records")
+    shown = about.assign(name=[i18n.name(r, lang) for r in records], unit=[i18n.unit(r, lang) for r in records],
+                         source_organization=[read.publisher(r["source_organization"], lang) for r in records],
+                         dataset=[components.dataset_name(r["dataset_id"], lang) for r in records])
     table = components.data_table(shown, [
         ("indicator", t("explorer.code", lang)), ("name", t("control.indicator", lang)),
         ("unit", t("explorer.unit", lang)), ("source_organization", t("explorer.source", lang)),
@@ -485,7 +488,8 @@ def render(indicators: object, countries: object, year_from: object, year_to: ob
     lang = i18n.lang_of(lang)
     codes, places, lo, hi = selection(indicators, countries, year_from, year_to)
     query = {"indicators": codes, "countries": places, "from": lo, "to": hi, "lang": lang}
-    about = about_table(read.indicator_table(), codes)
+    meta = read.indicator_table()
+    about = about_table(meta, codes).assign(dataset_id=[str(meta.loc[c, "dataset"]) for c in codes])
     rows = read.observation_rows(codes, places, year_from=lo, year_to=hi) if codes and places else []
     records = grid_records(rows[:GRID_MAX_ROWS], lang)
     request = components.data_request(codes, countries=places, year_from=lo, year_to=hi)

@@ -106,7 +106,7 @@ def intervals() -> dict[str, tuple[float, float, float]]:
 
 def pillar_names(lang: str) -> dict[str, str]:
     """Pillar id -> display name."""
-    return {p.id: (p.name_zh if lang == "zh" else p.name_en) for p in config().pillars}
+    return {p.id: i18n.name(p, lang) for p in config().pillars}
 
 
 def default_weights() -> list[float]:
@@ -222,7 +222,7 @@ def score_unit(norm: str, lang: str) -> str:
 
 def index_caption(year: int, norm: str, lang: str) -> str:
     """Caption of the index charts: unit, year, source."""
-    meta = {"unit": score_unit(norm, "en"), "unit_zh": score_unit(norm, "zh"), "source_org": "World Bank",
+    meta = {"unit": score_unit(norm, lang), "source_org": "World Bank",
             "dataset": "derived", "license": "CC BY 4.0"}
     return components.caption(meta, lang, str(year))
 
@@ -231,7 +231,8 @@ def index_caption(year: int, norm: str, lang: str) -> str:
 
 def ranking_figure(rows: Sequence[tuple[str, str, float, float, float, str]],
                    bands: Mapping[str, tuple[float, float, float]], *, n_ranked: int, title: str, note: str,
-                   score_title: str, rank_title: str, selected: str | None = None) -> dict[str, Any]:
+                   score_title: str, rank_title: str, selected: str | None = None,
+                   lang: str = i18n.DEFAULT_LANG) -> dict[str, Any]:
     """Two panels sharing the countries: scores with rank change (bars), and the Monte Carlo rank interval.
 
     ``rows`` (iso3, row label, score, rank, rank change, hover) in rank order; ``bands`` iso3 -> (p5, median,
@@ -244,7 +245,7 @@ def ranking_figure(rows: Sequence[tuple[str, str, float, float, float, str]],
             "customdata": iso, "text": [f"{r[2]:.1f} {change_text(r[4])}".strip() for r in rows],
             "textposition": "outside", "cliponaxis": False, "textfont": {"size": 11},
             "hovertext": [r[5] for r in rows], "hovertemplate": "%{hovertext}<extra></extra>",
-            "marker": {"color": colours}, "xaxis": "x", "yaxis": "y", "name": "score"}
+            "marker": {"color": colours}, "xaxis": "x", "yaxis": "y", "name": t("index.score", lang)}
     seg_x: list[float | None] = []
     seg_y: list[str | None] = []
     mid_x, mid_y, mid_c, mid_h, mid_col = [], [], [], [], []
@@ -263,11 +264,12 @@ def ranking_figure(rows: Sequence[tuple[str, str, float, float, float, str]],
                 "line": {"color": "#9ecae1", "width": 7}, "xaxis": "x2", "yaxis": "y", "name": "5–95%",
                 "connectgaps": False}
     medians = {"type": "scatter", "mode": "markers", "x": mid_x, "y": mid_y, "customdata": mid_c,
-               "text": mid_h, "hovertemplate": "%{y}<br>median %{x:.0f} · 5–95%: %{text}<extra></extra>",
+               "text": mid_h, "hovertemplate": t("index.hover_median", lang),
                "marker": {"color": mid_col, "size": 7, "symbol": "circle"}, "xaxis": "x2", "yaxis": "y",
-               "name": "median"}
+               "name": t("index.trace_median", lang)}
     yours = {"type": "scatter", "mode": "markers", "x": [r[3] for r in rows], "y": labels, "customdata": iso,
-             "hovertemplate": "%{y}: %{x:.0f}<extra></extra>", "xaxis": "x2", "yaxis": "y", "name": "rank",
+             "hovertemplate": "%{y}: %{x:.0f}<extra></extra>", "xaxis": "x2", "yaxis": "y",
+             "name": t("index.trace_rank", lang),
              "marker": {"color": figures.PALETTE[3], "size": 8, "symbol": "diamond-open", "line": {"width": 2}}}
     height = max(320, ROW_PX * len(rows) + 190)
     axis: dict[str, Any] = {"side": "top", "gridcolor": "#eee", "fixedrange": True}
@@ -368,9 +370,9 @@ def methodology(lang: str) -> html.Div:
                 (f"{float(meta['skewness']):.1f}" if meta is not None and meta["skewness"] == meta["skewness"]
                  else "—"))
         ind_rows.append((names[spec.pillar], name, spec.code, unit, direction, log, goal, skew))
-    pillar_rows = [(p.name_zh if lang == "zh" else p.name_en,
-                    (p.description_zh if lang == "zh" else p.description_en) or "—",
-                    p.wic_dimension or "—", f"{cfg.weights[p.id]:.0%}", len(p.indicators)) for p in cfg.pillars]
+    pillar_rows = [(i18n.name(p, lang), i18n.localized(p, "description", lang) or "—",
+                    i18n.localized(p, "wic_dimension", lang) or "—", f"{cfg.weights[p.id]:.0%}", len(p.indicators))
+                   for p in cfg.pillars]
     windows = ", ".join(str(w) for w in mc.carry_forward_years)
     need = ", ".join(f"{names[p.id]} {math.ceil(cfg.min_share_per_pillar * len(p.indicators) - 1e-9)}/"
                      f"{len(p.indicators)}" for p in cfg.pillars)
@@ -394,13 +396,14 @@ def methodology(lang: str) -> html.Div:
           seed=mc.seed,
           v=1 - mc.weight_perturbation,
           v2=1 + mc.weight_perturbation,
-          v3=', '.join(mc.normalizations),
-          v4=', '.join(mc.aggregations),
+          v3=i18n.joined((norm_name(n, lang) for n in mc.normalizations), lang),
+          v4=i18n.joined((agg_name(a, lang) for a in mc.aggregations), lang),
           windows=windows,
           carry_forward_years=cfg.carry_forward_years),
     ]
-    not_covered = [(d.get("dimension_zh" if lang == "zh" else "dimension_en", ""),
-                    folded(str(d.get("reason_zh" if lang == "zh" else "reason_en", "")))) for d in cfg.not_covered]
+    not_covered = [(i18n.localized(d, "dimension", lang) or i18n.localized(d, "dimension", i18n.DEFAULT_LANG),
+                    folded(i18n.localized(d, "reason", lang) or i18n.localized(d, "reason", i18n.DEFAULT_LANG)))
+                   for d in cfg.not_covered]
     years = read.index_years()
     year_rows = [(int(y), int(w), int(r), f"{s:.0%}", t("index.yes", lang) if p else t("index.no", lang))
                  for y, w, r, s, p in zip(years["year"].tolist(), years["n_with_data"].tolist(),
@@ -659,7 +662,7 @@ def render(*args: Any) -> tuple[Any, ...]:
     fig = ranking_figure(
         rows, bands, n_ranked=len(p.iso3), title=title, note=note, selected=country or None,
         score_title=t("index.score_br_vs_br_published", lang),
-        rank_title=t("index.rank_1_best_br_5", lang))
+        rank_title=t("index.rank_1_best_br_5", lang), lang=lang)
     summary = ranking_summary(rows, bands, len(p.iso3), weights, norm, agg, lang, mc.draws)
     headers = ["#", t("control.country", lang), "ISO3", t("index.score", lang),
                t("index.change", lang), t("index.published_rank", lang),

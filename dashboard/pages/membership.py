@@ -151,10 +151,11 @@ def counts_table(counts: pd.DataFrame, lang: str) -> pd.DataFrame:
         "countries": [qualified(int(n), q, lang) for n, q in
                       zip(frame["countries_and_regions"], frame["countries_qualifier"], strict=True)],
         "continents": [int(c) for c in frame["continents"]],
-        "occasion": [o if isinstance(o, str) else "" for o in frame["occasion"]],
+        "occasion": [read.member_label("occasion", o, lang) if isinstance(o, str) else "" for o in frame["occasion"]],
         "source_title": [s if isinstance(s, str) else "" for s in frame["source_title"]],
         "source_url": [s if isinstance(s, str) else "" for s in frame["source_url"]],
-        "confidence": [c if isinstance(c, str) else "" for c in frame["confidence"]],
+        "confidence": [read.member_label("confidence", c, lang) if isinstance(c, str) else ""
+                       for c in frame["confidence"]],
         "members_n": [int(n) for n in frame["members"]],
         "countries_n": [int(n) for n in frame["countries_and_regions"]],
     })

@@ -84,14 +84,16 @@ def source_rows(sources: pd.DataFrame, indicators: pd.DataFrame, lang: str) -> p
         last = (min(updated) if min(updated) == max(updated) else f"{min(updated)} – {max(updated)}") if updated \
             else _date(s["vintage"])
         licenses = sorted({str(x) for x in mine["license"] if isinstance(x, str)}) or [_text(s["license"])]
-        title = _text(s["title_zh"]) if lang == "zh" and _text(s["title_zh"]) else _text(s["title"])
+        title = i18n.localized(s, "title", lang)
         url = _text(s.get("url"))
         rows.append({
             "id": s["id"], "source": html.A(title, href=url, target="_blank", rel="noopener noreferrer")
             if url.startswith("http") else title,
-            "title": title, "publisher": read.publisher(_text(s["publisher"]), lang), "license": "; ".join(licenses),
-            "origin": for_readers(_text(s["origin"])) or "—", "vintage": _date(s["vintage"]), "last_updated": last,
-            "indicators": len(mine) if len(mine) else "—", "description": for_readers(_text(s["description"])),
+            "title": title, "publisher": read.publisher(_text(s["publisher"]), lang),
+            "license": components.quoted("; ".join(licenses), lang),
+            "origin": components.quoted(for_readers(_text(s["origin"])) or "—", lang), "vintage": _date(s["vintage"]),
+            "last_updated": last, "indicators": len(mine) if len(mine) else "—",
+            "description": for_readers(read.source_text(s["id"], "description", lang, _text(s["description"]))),
         })
     return pd.DataFrame(rows, columns=["id", "source", "title", "publisher", "license", "origin", "vintage",
                                        "last_updated", "indicators", "description"])
@@ -141,10 +143,9 @@ def catalog_rows(indicators: pd.DataFrame, coverage_kind: dict[str, str], pillar
         "code": list(part["code"]),
         "name_en": list(part["name_en"]),
         "name_zh": [_text(x) for x in part["name_zh"]],
-        "unit": [f"{_text(u)} / {_text(z)}" if _text(z) else _text(u) for u, z in
-                 zip(part["unit"], part["unit_zh"], strict=True)],
+        "unit": [i18n.unit(r, lang) for r in part.to_dict("records")],
         "direction": [direction(None if pd.isna(v) else bool(v), lang) for v in part["higher_is_better"]],
-        "source_org": [_text(x) for x in part["source_org"]],
+        "source_org": [read.publisher(_text(x), lang) for x in part["source_org"]],
         "groups": [group_method(m, w, coverage_kind.get(c, ""), lang) for c, m, w in
                    zip(part["code"], part["agg_method"], part["agg_weight"], strict=True)],
         "last_updated": [_date(d) for d in part["last_updated"]],
@@ -219,7 +220,7 @@ def methodology(coverage: pd.DataFrame, groups: pd.DataFrame, indicators: pd.Dat
             f"对会员所在国家组（WIC，即至少有一家公开报道的会员所在的 {n_wic} 个国家），则按目录规定为每个目录指标计算"
             "（按人口或GDP加权平均，或加总）。",
             "只有当报告国家覆盖该组别权重（加总类指标为人口）的至少三分之二时，才发布组别数值；未报告的国家不作插补，"
-            "因此加总值在覆盖不完整时可能低于组别实际总量。每个计算值都标记为 computed = true、source = 'computed'，"
+            "因此加总值在覆盖不完整时可能低于组别实际总量。每个计算值在数据中都标记为本平台计算，"
             "在图表和下载文件中均有标注。",
             f"本次构建中，世界银行组别的数值由本平台计算的指标为：{wb_list or '无'}。"
             f"共计算 {total:,} 个组别-指标-年份数值，"
@@ -253,7 +254,7 @@ def catalog_section(pillar: str, lang: str) -> list[Any]:
         if pillar and p["id"] != pillar:
             continue
         rows = catalog_rows(indicators, kinds, p["id"], lang)
-        description = _text(p.get("description_zh")) if lang == "zh" else _text(p.get("description_en"))
+        description = i18n.localized(p, "description", lang) or i18n.localized(p, "description", i18n.DEFAULT_LANG)
         table = components.data_table(rows, [
             ("code", t("sources.code", lang)), ("name_en", t("sources.name", lang)),
             ("name_zh", t("sources.chinese_name", lang)), ("unit", t("sources.unit", lang)),
