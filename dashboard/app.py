@@ -64,7 +64,7 @@ def warm_up() -> None:
 
     try:
         read.indicator_table(), read.country_table(), read.group_sets(), read.group_table(), read.aggregate_codes()
-        for lang in ("en", "zh"):
+        for lang in i18n.LANGS:
             read.display_names(lang)
         for code in read.indicators(catalog_only=True)["code"]:
             read.year_values(code, 0)

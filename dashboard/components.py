@@ -49,7 +49,7 @@ def vintage_line(lang: str) -> str:
     """The data vintage and build time, for the footer."""
     sources = read.sources()
     vintage = i18n.joined((f"{read.source_text(s.id, 'title', lang, s.title)} {s.vintage}" for s in sources.itertuples()
-                           if s.id in ("wdi", "gapminder")), lang, "clause_separator")
+                           if s.id in ("wdi", "gapminder")), lang, "clause")
     built = read.data_vintage()["built_at"]
     return t("footer.vintage", lang, vintage=vintage, built=f"{built:%Y-%m-%d %H:%M}" if built else "?")
 
@@ -140,10 +140,9 @@ def page_frame(path: str, lang: str, query: Mapping[str, object], children: Any,
         for p, key in NAV
     ], className="nav", **aria(label=t("app.title", lang)))
     switch = html.Div([
-        html.A("EN", href=href(path, query, lang="en"), lang="en", className="lang-link",
-               **(aria(current="true") if lang == "en" else {})),
-        html.A("中文", href=href(path, query, lang="zh"), lang="zh", className="lang-link",
-               **(aria(current="true") if lang == "zh" else {})),
+        html.A(t("_locale.name", code), href=href(path, query, lang=code), lang=code, className="lang-link",
+               **(aria(current="true") if lang == code else {}))
+        for code in i18n.LANGS
     ], className="lang-switch", role="group", **aria(label=t("nav.language", lang)))
     notice = [html.Div(n, className="notice", role="status") for n in notices]
     label_dropdowns(children, lang)

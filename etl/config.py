@@ -29,6 +29,11 @@ def members_dir() -> Path:
     return _env_path("WIC_MEMBERS_DIR", REPO_ROOT / "data" / "members")
 
 
+def locales_dir() -> Path:
+    """The language files, one ``<lang>.yaml`` each (``WIC_LOCALES``, default ``dashboard/locales``)."""
+    return _env_path("WIC_LOCALES", REPO_ROOT / "dashboard" / "locales")
+
+
 def warehouse_path() -> Path:
     """The live DuckDB warehouse (``WIC_WAREHOUSE``, default ``data/warehouse.duckdb``)."""
     return _env_path("WIC_WAREHOUSE", REPO_ROOT / "data" / "warehouse.duckdb")

@@ -249,15 +249,16 @@ def country_codes(*, db: Warehouse | None = None) -> frozenset[str]:
 
 
 def display_names(lang: str, *, db: Warehouse | None = None) -> dict[str, str]:
-    """Display names of every country and group: Chinese for ``lang`` "zh" where known, else English (cached per
-    warehouse generation)."""
+    """Display names of every country and group: ``name_<lang>`` where known, else English (cached per warehouse
+    generation)."""
     w = _db(db)
 
     def build() -> dict[str, str]:
         table = country_table(db=w)
-        zh = table["name_zh"].tolist() if lang == "zh" else [None] * len(table)
+        column = f"name_{lang}"
+        local = table[column].tolist() if column in table.columns else [None] * len(table)
         return {code: (z if isinstance(z, str) and z else en)
-                for code, en, z in zip(table["iso3"].tolist(), table["name_en"].tolist(), zh, strict=True)}
+                for code, en, z in zip(table["iso3"].tolist(), table["name_en"].tolist(), local, strict=True)}
 
     return dict(w.memo(("names", lang), build))
 
@@ -380,15 +381,16 @@ def membership_counts(*, db: Warehouse | None = None) -> pd.DataFrame:
 
 
 def publisher(name: object, lang: str) -> str:
-    """A publisher's name (indicators.source_org, sources.publisher) in ``lang``, from etl/meta/names_zh.yaml."""
+    """A publisher's name (indicators.source_org, sources.publisher) in ``lang``, from ``organizations:`` of
+    etl/meta/names_<lang>.yaml (as it is where that file or name is missing)."""
     text = "" if not isinstance(name, str) else name
-    return text if lang != "zh" else str(_labels()[1].get(text, text))
+    return str(_organizations(lang).get(text, text))
 
 
 def member_label(field: str, value: object, lang: str) -> str:
     """A register value (category, confidence, evidence, occasion) in ``lang``, as the members metadata words it."""
     text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
-    return str(_labels()[0].get(lang, {}).get(field, {}).get(text, text))
+    return str(_labels().get(lang, {}).get(field, {}).get(text, text))
 
 
 def source_text(source_id: object, field: str, lang: str, default: object = "") -> str:
@@ -410,13 +412,20 @@ def _source_texts() -> dict[str, dict]:
 
 
 @functools.cache
-def _labels() -> tuple[dict, dict]:
-    """The members metadata's display labels and the Chinese publisher names, read once."""
-    from etl.inputs import load_yaml
+def _labels() -> dict:
+    """The members metadata's display labels, read once."""
     from etl.steps import step_meta
 
-    names = load_yaml(config.META_DIR / "names_zh.yaml") or {}
-    return step_meta("members").get("labels") or {}, names.get("organizations") or {}
+    return step_meta("members").get("labels") or {}
+
+
+@functools.cache
+def _organizations(lang: str) -> dict:
+    """Publishers' names in ``lang`` (``organizations:`` of etl/meta/names_<lang>.yaml), read once."""
+    from etl.inputs import load_yaml
+
+    path = config.META_DIR / f"names_{lang}.yaml"
+    return ((load_yaml(path) or {}).get("organizations") or {}) if path.is_file() else {}
 
 
 def sources(*, db: Warehouse | None = None) -> pd.DataFrame:

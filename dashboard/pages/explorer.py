@@ -277,7 +277,7 @@ def citation_line(lang: str) -> str:
 def csv_text(rows: pd.DataFrame, comments: Sequence[str], lang: str = i18n.DEFAULT_LANG) -> str:
     """The tidy rows as CSV, preceded by ``# `` comment lines (Chinese files start with a UTF-8 BOM for Excel)."""
     head = "".join(f"# {line.replace(chr(10), ' ')}\n" for line in comments)
-    return (downloads.BOM if lang == "zh" else "") + head + downloads.frame_csv(rows[COLUMNS])
+    return (downloads.BOM if i18n.rule("csv_bom", lang) == "yes" else "") + head + downloads.frame_csv(rows[COLUMNS])
 
 
 def excel_bytes(rows: pd.DataFrame, about: pd.DataFrame, comments: Sequence[str]) -> bytes:
@@ -423,7 +423,8 @@ def layout(**query: object) -> html.Div:
     body = html.Div([
         html.H1(t("nav.explorer", lang)),
         html.P(t("explorer.any_indicator_any_countries_and", lang), className="lead"),
-        controls, actions, html.P(id=ID.FILTERED, className="summary", **components.aria(live="polite")), grid,
+        controls, actions, html.P(id=ID.FILTERED, className="summary", **components.aria(
+            live="polite", data_template=t("explorer.filtered_rows", lang))), grid,
         html.P(t("explorer.computed_marks_group_values_that", lang), className="caption"),
         html.H2(t("explorer.about_the_selected_indicators", lang)),
         html.Div(id=f"{ID.GRID}-getdata"),
@@ -481,7 +482,7 @@ def _comments(rows: pd.DataFrame, about: pd.DataFrame, query: dict[str, Any], la
           Output(ID.GRID_QUERY, "data"), Output(f"{ID.GRID}-getdata", "children"),
           Input(ID.INDICATORS, "value"), Input(ID.COUNTRIES, "value"), Input(ID.FROM, "value"),
           Input(ID.TO, "value"), State(ID.LANG, "data"))
-@guarded(lambda: ([], t("error.page", "en") + " " + t("error.page", "zh"), None, dash.no_update, None))
+@guarded(lambda: ([], " ".join(t("error.page", code) for code in i18n.LANGS), None, dash.no_update, None))
 def render(indicators: object, countries: object, year_from: object, year_to: object,
            lang: str) -> tuple[Any, ...]:
     """Inputs -> observations -> tidy rows -> grid (capped), row count, indicator notes, URL state."""
@@ -553,8 +554,8 @@ clientside_callback(   # say what the downloads hold when the grid is filtered
     """function (visible, model, all, lang) {
         if (!model || !Object.keys(model).length || !visible || !all) { return ''; }
         const n = visible.length.toLocaleString('en'), m = all.length.toLocaleString('en');
-        return lang === 'zh' ? `表格筛选后显示 ${m} 行中的 ${n} 行；下载文件只包含这 ${n} 行。`
-                             : `The filter shows ${n} of ${m} rows; the downloads hold these ${n} rows.`;
+        const template = document.getElementById('explorer-filtered').dataset.template;   // from the catalog
+        return template.split('{n}').join(n).split('{m}').join(m);
     }""", Output(ID.FILTERED, "children"), Input(ID.GRID, "virtualRowData"), State(ID.GRID, "filterModel"),
     State(ID.GRID, "rowData"), State(ID.LANG, "data"))
 

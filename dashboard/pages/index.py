@@ -461,7 +461,7 @@ def coherence_section(lang: str) -> html.Div:
         if r in other:
             o = names.get(r["best_other_pillar"], r["best_other_pillar"])
             parts.append(t("index.correlates_more_with_than_with", lang, o=o))
-        return "; ".join(parts) if lang != "zh" else "；".join(parts)
+        return i18n.joined(parts, lang, "clause")
 
     ind_rows = [(names.get(r["pillar"], r["pillar"]), ind_name(r["id"]), r["n_countries"], _r(r["r_pillar"]),
                  _r(r["r_index"]),
@@ -693,46 +693,21 @@ def ranking_summary(rows: Sequence[tuple[str, str, float, float, float, str]],
     outside = sum(1 for r in rows if r[0] in bands and not bands[r[0]][0] <= r[3] <= bands[r[0]][2])
     widths = [(bands[r[0]][2] - bands[r[0]][0], n) for r, n in zip(rows, names, strict=True) if r[0] in bands]
     widest = max(widths) if widths else None
-    if lang == "zh":
-        text = (f"显示{len(rows)}个国家（排名为在全部{n_ranked}个参与排名国家中的名次）。"
-                f"第一名：{names[0]}（{top[2]:.1f}）。")
-        if default:
-            text += "当前为已发布的默认设置，排名无变化。"
-        elif moved:
-            up, down = max(moved), min(moved)
-            text += (f"与已发布排名相比，{len(moved)}个国家名次变化"
-                     + (f"；上升最多：{up[1]}（▲{up[0]:.0f}）" if up[0] > 0 else "")
-                     + (f"；下降最多：{down[1]}（▼{-down[0]:.0f}）" if down[0] < 0 else "") + "。")
-        else:
-            text += "与已发布排名相比，名次没有变化。"
-        text += (f"右侧横条为排名区间：在{draws:,}次蒙特卡洛模拟（随机改变支柱权重、标准化与加总方法及沿用年限）中，"
-                 "该国90%的排名落在此区间内（第5至第95百分位），圆点为排名中位数；区间越窄，排名越不依赖这些方法选择。"
-                 "区间围绕已发布设置计算一次，不随滑块变化。")
-        if widest:
-            text += f"区间最宽：{widest[1]}（{widest[0]:.0f}个名次）。"
-        if not default:
-            text += f"当前设置下有{outside}个国家的排名落在其区间之外。"
-        return text
-    text = (f"{len(rows)} countries shown (ranks are among all {n_ranked} ranked countries). "
-            f"First: {names[0]} ({top[2]:.1f}). ")
+    text = t("summary.index_shown", lang, n=len(rows), n_ranked=n_ranked, first=names[0], score=f"{top[2]:.1f}")
     if default:
-        text += "These are the published default settings, so no rank changes. "
+        text += t("summary.index_default", lang)
     elif moved:
         up, down = max(moved), min(moved)
-        text += (f"Against the published ranking, {len(moved)} countries change places"
-                 + (f"; biggest rise: {up[1]} (▲{up[0]:.0f})" if up[0] > 0 else "")
-                 + (f"; biggest fall: {down[1]} (▼{-down[0]:.0f})" if down[0] < 0 else "") + ". ")
+        rise = t("summary.index_rise", lang, name=up[1], n=f"{up[0]:.0f}") if up[0] > 0 else ""
+        fall = t("summary.index_fall", lang, name=down[1], n=f"{-down[0]:.0f}") if down[0] < 0 else ""
+        text += t("summary.index_moved", lang, n=len(moved), rise=rise, fall=fall)
     else:
-        text += "No country changes places against the published ranking. "
-    text += (f"The right panel is the rank interval: in {draws:,} Monte Carlo draws that vary the pillar weights, "
-             "the normalisation, the aggregation and the carry-forward window, 90% of the country's ranks fall inside "
-             "the bar (5th to 95th percentile); the dot is its median rank. A narrow bar means the rank hardly "
-             "depends on these choices. The interval is computed once around the published settings and does not "
-             "move with the sliders. ")
+        text += t("summary.index_unmoved", lang)
+    text += t("summary.index_interval", lang, draws=f"{draws:,}")
     if widest:
-        text += f"Widest interval: {widest[1]} ({widest[0]:.0f} places). "
+        text += t("summary.index_widest", lang, name=widest[1], n=f"{widest[0]:.0f}")
     if not default:
-        text += f"With these settings, {outside} countries fall outside their interval."
+        text += t("summary.index_outside", lang, n=outside)
     return text.strip()
 
 

@@ -209,39 +209,13 @@ def methodology(coverage: pd.DataFrame, groups: pd.DataFrame, indicators: pd.Dat
     kinds = computed_groups(coverage, groups)
     wb_codes = sorted(c for c, k in kinds.items() if k == "wb+wic")
     names = indicators.set_index("code")
-    wb_list = ", ".join(f"{i18n.name(names.loc[c].to_dict(), lang)} ({c})" for c in wb_codes if c in names.index)
+    wb_list = i18n.joined((f"{i18n.name(names.loc[c].to_dict(), lang)} ({c})" for c in wb_codes if c in names.index),
+                          lang)
     n_wic = int(groups.loc[groups["code"] == "WIC", "n_countries"].sum())
     total, published = len(coverage), int(coverage["published"].sum()) if not coverage.empty else 0
-    if lang == "zh":
-        paras = [
-            "凡来源发布了世界银行自身汇总值的，一律保留。来源没有汇总值时（例如互联网用户占比和购买力平价人均GDP，"
-            "其 Gapminder 副本只有国家数据），本平台以世界银行代码为世界（WLD）、世界银行各地区和收入组别"
-            "计算按人口加权的数值；"
-            f"对会员所在国家组（WIC，即至少有一家公开报道的会员所在的 {n_wic} 个国家），则按目录规定为每个目录指标计算"
-            "（按人口或GDP加权平均，或加总）。",
-            "只有当报告国家覆盖该组别权重（加总类指标为人口）的至少三分之二时，才发布组别数值；未报告的国家不作插补，"
-            "因此加总值在覆盖不完整时可能低于组别实际总量。每个计算值在数据中都标记为本平台计算，"
-            "在图表和下载文件中均有标注。",
-            f"本次构建中，世界银行组别的数值由本平台计算的指标为：{wb_list or '无'}。"
-            f"共计算 {total:,} 个组别-指标-年份数值，"
-            f"其中 {published:,} 个达到覆盖要求并发布，{total - published:,} 个未发布。",
-        ]
-    else:
-        paras = [
-            "The World Bank's own aggregates are kept wherever the source has them. Where it does not (Internet "
-            "users and GDP per capita PPP come without aggregates, as the Gapminder copy has country values only), "
-            "population-weighted values are computed for the world (WLD), the World Bank regions and income groups "
-            "under the World Bank's codes; for the WIC member-country group (WIC: the "
-            f"{n_wic} countries with at least one publicly named WIC member) they are computed for every catalog "
-            "indicator (weighted by population or GDP, or summed, as the catalog says).",
-            "A group value is published only when reporting countries cover at least two thirds of the group's "
-            "weight (of its population, for sums). Countries that do not report are not imputed, so a sum can "
-            "understate the group's total when coverage is incomplete. Every computed value has computed = true "
-            "and source = 'computed', and is flagged in charts and downloads.",
-            f"In this build, World Bank group values are computed here for: {wb_list or 'none'}. In all, "
-            f"{total:,} group-indicator-year values were computed; {published:,} met the coverage rule and are "
-            f"published, {total - published:,} are withheld.",
-        ]
+    paras = [t("sources.method_kept", lang, n_wic=n_wic), t("sources.method_published", lang),
+             t("sources.method_this_build", lang, wb_list=wb_list or t("sources.method_none", lang), total=f"{total:,}",
+               published=f"{published:,}", withheld=f"{total - published:,}")]
     return html.Div([html.P(p) for p in paras])
 
 
