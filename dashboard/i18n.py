@@ -16,6 +16,7 @@ from etl.numbers import ordinal as ordinal
 
 LOCALES = Path(__file__).with_name("locales")
 DEFAULT_LANG = "en"
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml: the same documents, ten times faster to read
 HTML_LANG = {"en": "en", "zh": "zh-Hans"}   # the BCP 47 tag of each language, for lang attributes
 
 
@@ -23,7 +24,7 @@ def read_catalog(directory: Path) -> dict[str, dict[str, str]]:
     """The UI strings of every language in ``directory`` (one ``<lang>.yaml`` per language: key -> text)."""
     out: dict[str, dict[str, str]] = {}
     for path in sorted(directory.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=LOADER) or {}
         if not isinstance(data, dict):
             raise ValueError(f"{path}: expected a mapping of keys to strings")
         out[path.stem] = {str(k): str(v) for k, v in data.items()}

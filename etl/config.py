@@ -44,6 +44,16 @@ def worldbank_api_url() -> str:
     return os.environ.get("WIC_WORLDBANK_URL", "https://api.worldbank.org/v2").rstrip("/")
 
 
+def plotly_bundle_path() -> Path:
+    """The plotly.js bundle built by ``make assets`` (``build/plotly/plotly.min.js``; ``WIC_PLOTLY_JS`` overrides)."""
+    return _env_path("WIC_PLOTLY_JS", REPO_ROOT / "build" / "plotly" / "plotly.min.js")
+
+
+def small_bundle() -> bool:
+    """Whether pages load the small bundle (``WIC_PLOTLY_BUNDLE=stock``: Dash's full plotly.js, for benchmarks)."""
+    return os.environ.get("WIC_PLOTLY_BUNDLE", "small") != "stock"
+
+
 DEFAULT_KEEP_VINTAGES = 5
 
 
