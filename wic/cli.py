@@ -26,6 +26,8 @@ Environment:
   WIC_CACHE          downloads and cached API pages (default: data/cache)
   WIC_WORLDBANK_URL  World Bank API v2 base URL (default: https://api.worldbank.org/v2)
   WIC_KEEP_VINTAGES  runs whose warehouses are kept, the live one included (default: 5)
+  WIC_PLOTLY_JS      the small plotly.js pages and briefs load (default: build/plotly/plotly.min.js)
+  WIC_PLOTLY_BUNDLE  stock: load Dash's full plotly.js instead (for benchmarks; default: small)
 """
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 
