@@ -20,7 +20,7 @@ from etl.numbers import fmt as fmt
 from etl.numbers import fmt_delta as fmt_delta
 from etl.numbers import ordinal as ordinal
 
-LOCALES = config.locales_dir()
+LOCALES = config.LOCALES_DIR
 LANGS = langs_of(catalog())
 HTML_LANG = {code: rule("html_lang", code) for code in LANGS}   # the BCP 47 tag of each language, from its file
 

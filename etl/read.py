@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from etl import config
+from etl import config, schema
 from etl import vintages as kept_files
 
 OBS_COLUMNS = ["iso3", "indicator", "year", "value"]
@@ -28,6 +28,15 @@ OBS_COLUMNS = ["iso3", "indicator", "year", "value"]
 
 class WarehouseMissing(FileNotFoundError):
     """The warehouse file does not exist yet (run ``wic etl``)."""
+
+
+class WarehouseStale(WarehouseMissing):
+    """The warehouse file was built by a version of the ETL with another schema than this code reads."""
+
+    def __init__(self, path: Path, found: str | None):
+        built = f"schema {found}" if found else "a schema without a version"
+        super().__init__(f"{path} was built by another version of the ETL ({built}; this code reads schema "
+                         f"{schema.version()}): rebuild it with `wic etl`")
 
 
 class UnknownCode(ValueError):
@@ -81,6 +90,7 @@ class Warehouse:
                 for setting in ("autoinstall_known_extensions = false", "autoload_known_extensions = false",
                                 "enable_external_access = false", "lock_configuration = true"):
                     con.execute(f"SET {setting}")
+                _check_schema(con, self.path)
                 # The previous generation is not closed here: other threads may still be reading from it;
                 # it is freed when the last cursor on it is dropped.
                 self._gen = _Generation(key, con)
@@ -124,6 +134,17 @@ class Warehouse:
             if self._gen is not None:
                 self._gen.con.close()
                 self._gen = None
+
+
+def _check_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """:class:`WarehouseStale` unless the file's last run wrote the schema this code reads."""
+    try:
+        row = con.execute("SELECT schema_version FROM wh.etl_runs ORDER BY started_at DESC LIMIT 1").fetchone()
+    except duckdb.Error:   # no run log, or one from before schema versions were recorded
+        row = None
+    if row is None or row[0] != schema.version():
+        con.close()
+        raise WarehouseStale(path, row[0] if row else None)
 
 
 _default: Warehouse | None = None

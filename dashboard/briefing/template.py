@@ -22,7 +22,7 @@ from dashboard import i18n
 from dashboard.briefing import charts, narrative
 from dashboard.briefing.build import WIC, WORLD, Brief, Headline
 from dashboard.briefing.model import Sentence
-from etl import citation, facts, read
+from etl import citation, config, facts, read
 
 ASSETS = "/briefing/assets"
 MAX_GROUP_NAMES = 90
@@ -125,10 +125,8 @@ CHART_JS = """
 def plotly_path() -> Path:
     """The one plotly.js bundle the brief uses: the pages' small bundle when ``make assets`` built it (a third of the
     full one to compile), else the full one shipped inside the Python ``plotly`` package."""
-    from dashboard import static_cache
-
-    small = static_cache.plotly_bundle_path()
-    if static_cache.small_bundle() and small.is_file():
+    small = config.plotly_bundle_path()
+    if config.small_bundle() and small.is_file():
         return small
     return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 
