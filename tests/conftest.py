@@ -114,9 +114,10 @@ def server(warehouse_path: Path) -> Iterator[str]:
     assert OUTSIDE == [], f"requests left 127.0.0.1: {OUTSIDE[:5]}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's headless Chromium through Playwright, launched once per session."""
+    """Debian's headless Chromium through Playwright, launched once per module: Playwright's sync API keeps an
+    asyncio loop running in this thread while it is open, which would fail every later test that starts one."""
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing: `make test` installs it"
