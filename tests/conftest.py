@@ -90,9 +90,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server(warehouse_path: Path) -> Iterator[str]:
-    """The production server (`wic serve --prod`, two workers) on the session's warehouse, for the browser tests."""
+    """The production server (`wic serve --prod`, two workers) on the session's warehouse, for the browser tests;
+    per module: a server (and any Chromium it starts) left running confuses test_printer's search of this
+    process's children for the printer's browser."""
     port = free_port()
     env = {**os.environ, "WIC_WAREHOUSE": str(warehouse_path)}
     proc = subprocess.Popen([sys.executable, "-m", "etl.cli", "serve", "--prod", "--workers", "2", "--port",
