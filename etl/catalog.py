@@ -120,7 +120,8 @@ def apply(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, strict: bool = Tr
          for order, ind in enumerate(catalog.indicators, start=1)],
         columns=["catalog_order", "pillar", "name_en", "name_zh", "unit", "unit_zh", "higher_is_better",
                  "source_org", "log_scale", "agg_method", "agg_weight", "note", "code"])
-    names = (load_yaml(META_DIR / "names_zh.yaml") or {}).get("indicators") or {}
+    table = load_yaml(META_DIR / "names_zh.yaml") or {}
+    names = table.get("indicators") or {}
     zh = pd.DataFrame(sorted((str(code), str(name)) for code, name in names.items()), columns=["code", "name_zh"])
     con.register("catalog_marks", marks)
     con.register("catalog_zh", zh)
@@ -136,4 +137,6 @@ def apply(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, strict: bool = Tr
     finally:
         con.unregister("catalog_marks")
         con.unregister("catalog_zh")
+    con.executemany("UPDATE indicators SET unit_zh = ? WHERE unit = ? AND unit_zh IS NULL",
+                    [[str(z), str(u)] for u, z in sorted((table.get("units") or {}).items())])   # their units
     return warnings
