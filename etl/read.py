@@ -87,17 +87,19 @@ class Warehouse:
                 self._memo = {}
             return self._gen.con
 
-    def memo(self, key: Any, compute: Callable[[], Any], *, bounded: bool = False) -> Any:
-        """A value computed once per generation of the file; ``bounded`` ones share an LRU of 64 entries."""
+    def memo(self, key: Any, compute: Callable[[], Any], *, bounded: bool = False, pool: str = "_lru",
+             limit: int = 64) -> Any:
+        """A value computed once per generation of the file; ``bounded`` ones share the ``pool`` of ``limit``
+        entries (the oldest one out first)."""
         self._current()
         memo = self._memo
         if key not in memo:
             memo[key] = compute()
             if bounded:
-                lru = memo.setdefault("_lru", [])
-                lru.append(key)
-                if len(lru) > 64:
-                    memo.pop(lru.pop(0), None)
+                kept = memo.setdefault(pool, [])
+                kept.append(key)
+                if len(kept) > limit:
+                    memo.pop(kept.pop(0), None)
         return memo[key]
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
@@ -158,10 +160,17 @@ def open_warehouse(path: Path | str | None = None, *, vintage: str | None = None
     override = _using.get()
     if override is not None:
         return override
+    configured = _configured_path(os.environ.get("WIC_WAREHOUSE"), os.getcwd())
     with _default_lock:
-        if _default is None or _default.path != config.warehouse_path():
-            _default = Warehouse()
+        if _default is None or _default.path != configured:
+            _default = Warehouse(configured)
         return _default
+
+
+@functools.lru_cache(maxsize=16)
+def _configured_path(_setting: str | None, _cwd: str) -> Path:
+    """``config.warehouse_path()`` for this setting and working directory (resolved once, not per call)."""
+    return config.warehouse_path()
 
 
 @contextmanager
@@ -445,6 +454,21 @@ def group_sets(*, db: Warehouse | None = None) -> dict[str, frozenset[str]]:
     return w.memo("group_sets", build)
 
 
+def scatter_values(x: str, y: str, size: str, *, group: str, year_from: int, db: Warehouse | None = None
+                   ) -> pd.DataFrame:
+    """One row per country of ``group`` and year from ``year_from`` with values of both ``x`` and ``y``:
+    ``iso3, year, x, y, size`` (``size`` NaN where missing), by iso3 then year."""
+    check_indicators([x, y, size], db=db)
+    _check_group(group, db)
+    return _db(db).frame("""
+        SELECT o.iso3, o.year, max(o.value) FILTER (WHERE o.indicator = ?) AS x,
+               max(o.value) FILTER (WHERE o.indicator = ?) AS y, max(o.value) FILTER (WHERE o.indicator = ?) AS size
+        FROM observations o JOIN group_members g ON g.iso3 = o.iso3 AND g.group_code = ?
+        WHERE list_contains(?, o.indicator) AND o.year >= ?
+        GROUP BY o.iso3, o.year HAVING x IS NOT NULL AND y IS NOT NULL ORDER BY o.iso3, o.year""",
+                         [x, y, size, group, [x, y, size], year_from])
+
+
 def country_values(indicator: str, year: int, *, db: Warehouse | None = None) -> pd.DataFrame:
     """Every country's (not group's) value of one indicator in one year: ``iso3, value``."""
     check_indicators([indicator], db=db)
@@ -461,23 +485,18 @@ def country_years(indicator: str, *, db: Warehouse | None = None) -> pd.DataFram
 
 
 def _country_counts(indicator: str, db: Warehouse | None) -> list[tuple[int, int]]:
-    """(year, countries reporting) of an indicator (the same rows as the ``coverage`` view's)."""
+    """(year, countries reporting) of an indicator (the same rows as the ``coverage`` view's), from one query on
+    the indicator's rows (pruned by the table's order), kept per generation of the file (a few dozen pairs)."""
     w = _db(db)
     check_indicators([indicator], db=w)
-    return _all_country_counts(w).get(indicator, [])
+    return w.memo(("country_counts", indicator), lambda: [(int(y), int(n)) for y, n in w.rows(
+        """SELECT o.year, count(*) FROM observations o JOIN countries c ON c.iso3 = o.iso3 AND NOT c.is_aggregate
+           WHERE o.indicator = ? GROUP BY o.year ORDER BY o.year""", [indicator])])
 
 
-def _all_country_counts(w: Warehouse) -> dict[str, list[tuple[int, int]]]:
-    """(year, countries reporting) of every indicator, from one aggregate query per generation of the file (a
-    brief asks for the years of some forty indicators: one scan instead of building forty indexes)."""
-    def count() -> dict[str, list[tuple[int, int]]]:
-        out: dict[str, list[tuple[int, int]]] = {}
-        for code, year, n in w.rows("""SELECT o.indicator, o.year, count(*) FROM observations o
-                                       JOIN countries c ON c.iso3 = o.iso3 AND NOT c.is_aggregate
-                                       GROUP BY o.indicator, o.year ORDER BY o.indicator, o.year"""):
-            out.setdefault(str(code), []).append((int(year), int(n)))
-        return out
-    return w.memo("country_counts", count)   # a few dozen pairs per indicator: kept, outside the LRU of indexes
+def indicator_years(indicator: str, *, db: Warehouse | None = None) -> list[tuple[int, int]]:
+    """(year, countries reporting) of an indicator, oldest first: :func:`country_years` without a DataFrame."""
+    return list(_country_counts(indicator, db))
 
 
 def default_year(indicator: str, *, db: Warehouse | None = None) -> int | None:
@@ -497,43 +516,32 @@ def indicator_meta(code: str, *, db: Warehouse | None = None) -> dict[str, Any]:
     return dict(table[code])
 
 
-class _IndicatorIndex:
-    """One indicator's observations held in memory, by year and by country (built on first use)."""
-
-    def __init__(self, by_iso3: list[tuple[str, list[int], list[float], list[bool]]],
-                 by_year: list[tuple[int, list[str], list[float]]]):
-        # lists made by DuckDB and zipped in C: no Python loop over the rows
-        self.by_iso3: dict[str, list[tuple[int, float, bool]]] = {
-            iso3: list(zip(years, values, computed, strict=True)) for iso3, years, values, computed in by_iso3}
-        self.by_year: dict[int, list[tuple[str, float]]] = {
-            year: list(zip(codes, values, strict=True)) for year, codes, values in by_year}
-
-
-def _index(indicator: str, db: Warehouse | None) -> _IndicatorIndex:
-    check_indicators([indicator], db=db)
-    w = _db(db)
-    return w.memo(("indicator_index", indicator), lambda: _IndicatorIndex(
-        w.rows("""SELECT iso3, list(year ORDER BY year), list(value ORDER BY year), list(computed ORDER BY year)
-                  FROM observations WHERE indicator = ? GROUP BY iso3 ORDER BY iso3""", [indicator]),
-        w.rows("""SELECT year, list(iso3 ORDER BY iso3), list(value ORDER BY iso3)
-                  FROM observations WHERE indicator = ? GROUP BY year ORDER BY year""", [indicator])),
-        bounded=True)
+# The hot path: small results of one query each on one indicator's rows (the table's order lets DuckDB skip the
+# other indicators' row groups), kept per generation of the file in their own pool.
+def _small(w: Warehouse, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    return w.memo(key, compute, bounded=True, pool="_small", limit=2048)
 
 
 def year_values(indicator: str, year: int, *, db: Warehouse | None = None) -> list[tuple[str, float]]:
-    """(iso3, value) of every country and group with a value of ``indicator`` in ``year`` (hot path: no DataFrame).
-
-    An indicator's values are read once per warehouse generation and indexed (for the last 64 indicators).
-    """
-    return list(_index(indicator, db).by_year.get(year, []))
+    """(iso3, value) of every country and group with a value of ``indicator`` in ``year``, by iso3 (hot path: no
+    DataFrame)."""
+    check_indicators([indicator], db=db)
+    w = _db(db)
+    return list(_small(w, ("year_values", indicator, year), lambda: w.rows(
+        "SELECT iso3, value FROM observations WHERE indicator = ? AND year = ? ORDER BY iso3",
+        [indicator, year])))
 
 
 def series_rows(indicator: str, codes: Sequence[str], *, db: Warehouse | None = None
                 ) -> list[tuple[str, int, float, bool]]:
     """(iso3, year, value, computed) of ``indicator`` for ``codes``, by code then year (hot path: no DataFrame)."""
     check_countries(list(codes), db=db)
-    index = _index(indicator, db)
-    return [(c, y, v, k) for c in sorted(set(codes)) for y, v, k in index.by_iso3.get(c, [])]
+    check_indicators([indicator], db=db)
+    w = _db(db)
+    places = sorted(set(codes))
+    return list(_small(w, ("series_rows", indicator, tuple(places)), lambda: w.rows(
+        """SELECT iso3, year, value, computed FROM observations WHERE indicator = ? AND list_contains(?, iso3)
+           ORDER BY iso3, year""", [indicator, places])))
 
 
 def observation_rows(indicators: Sequence[str], countries: Sequence[str], *, year_from: int | None = None,
@@ -543,8 +551,8 @@ def observation_rows(indicators: Sequence[str], countries: Sequence[str], *, yea
     check_countries(list(countries), db=db)
     lo, hi = (year_from if year_from is not None else -10**6), (year_to if year_to is not None else 10**6)
     places = sorted(set(countries))
-    return [(c, code, y, v, k) for code in sorted(set(indicators)) for c in places
-            for y, v, k in _index(code, db).by_iso3.get(c, []) if lo <= y <= hi]
+    return [(c, code, y, v, k) for code in sorted(set(indicators))
+            for c, y, v, k in series_rows(code, places, db=db) if lo <= y <= hi]
 
 
 def indicator_latest_years(iso3: str, codes: Sequence[str], *, db: Warehouse | None = None) -> pd.DataFrame:
@@ -764,7 +772,13 @@ def group_distribution(indicators: str | Sequence[str], group: str, *, db: Wareh
 
 def latest_by_country(indicator: str, *, db: Warehouse | None = None) -> dict[str, tuple[int, float, bool]]:
     """iso3 -> (year, value, computed) of every country's and group's latest value (hot path: no DataFrame)."""
-    return {iso3: rows[-1] for iso3, rows in _index(indicator, db).by_iso3.items() if rows}
+    check_indicators([indicator], db=db)
+    w = _db(db)
+    latest: dict[str, tuple[int, float, bool]] = _small(w, ("latest_by_country", indicator), lambda: {
+        iso3: (int(y), float(v), bool(k)) for iso3, y, v, k in w.rows(
+            """SELECT iso3, max(year), arg_max(value, year), arg_max(computed, year) FROM observations
+               WHERE indicator = ? GROUP BY iso3 ORDER BY iso3""", [indicator])})
+    return dict(latest)
 
 
 def group_value_coverage(group: str, indicator: str, year: int, *, db: Warehouse | None = None
