@@ -204,6 +204,13 @@ def _db(db: Warehouse | None) -> Warehouse:
     return db if db is not None else open_warehouse()
 
 
+def _cached(w: Warehouse, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+    """A named query's (small) result, run once per generation of the file; a copy, which the caller may change."""
+    key = ("frame", sql, tuple(tuple(p) if isinstance(p, list) else p for p in params or []))
+    frame: pd.DataFrame = w.memo(key, lambda: w.frame(sql, params), bounded=True, pool="_frames", limit=512)
+    return frame.copy()
+
+
 def _codes(values: str | Sequence[str] | None) -> list[str] | None:
     if values is None:
         return None
@@ -214,7 +221,7 @@ def _codes(values: str | Sequence[str] | None) -> list[str] | None:
 
 def indicators(*, catalog_only: bool = False, search: str | None = None, db: Warehouse | None = None) -> pd.DataFrame:
     """Indicators with their metadata, catalog first (in pillar order), then the rest by code."""
-    return _db(db).frame("""
+    return _cached(_db(db), """
         SELECT i.code, i.name_en, i.name_zh, i.title, i.unit, i.unit_zh, i.pillar, i.in_catalog,
                i.higher_is_better, i.log_scale, i.topic, i.source_org, i.dataset, i.license, i.last_updated,
                i.definition, i.agg_method, i.agg_weight, i.note
@@ -228,7 +235,7 @@ def indicators(*, catalog_only: bool = False, search: str | None = None, db: War
 
 def indicator(code: str, *, db: Warehouse | None = None) -> dict[str, Any]:
     """One indicator's metadata; :class:`UnknownCode` with suggestions if it is not in the warehouse."""
-    frame = _db(db).frame("SELECT * FROM indicators WHERE code = ?", [code])
+    frame = _cached(_db(db), "SELECT * FROM indicators WHERE code = ?", [code])
     if frame.empty:
         raise UnknownCode("indicator", code, _suggest(_db(db), "indicators", "code", code))
     return frame.iloc[0].to_dict()
@@ -236,7 +243,7 @@ def indicator(code: str, *, db: Warehouse | None = None) -> dict[str, Any]:
 
 def pillars(*, db: Warehouse | None = None) -> pd.DataFrame:
     """The catalog's pillars in order."""
-    return _db(db).frame("SELECT * FROM pillars ORDER BY position")
+    return _cached(_db(db), "SELECT * FROM pillars ORDER BY position")
 
 
 def _suggest(db: Warehouse, table: str, column: str, code: str) -> list[str]:
@@ -298,13 +305,13 @@ def check_countries(codes: Sequence[str], *, db: Warehouse | None = None) -> Non
 
 def countries(*, include_aggregates: bool = False, db: Warehouse | None = None) -> pd.DataFrame:
     """Countries (and, if asked, groups) with names in English and Chinese and their classifications."""
-    return _db(db).frame("SELECT * FROM countries WHERE ? OR NOT is_aggregate ORDER BY is_aggregate, iso3",
+    return _cached(_db(db), "SELECT * FROM countries WHERE ? OR NOT is_aggregate ORDER BY is_aggregate, iso3",
                          [include_aggregates])
 
 
 def groups(*, db: Warehouse | None = None) -> pd.DataFrame:
     """Groups that have members here (world, regions, income groups, lending types, WIC), with sizes."""
-    return _db(db).frame("""
+    return _cached(_db(db), """
         SELECT g.group_code AS code, g.kind, c.name_en, c.name_zh, c.is_computed, count(*) AS n_countries
         FROM group_members g JOIN countries c ON c.iso3 = g.group_code
         GROUP BY ALL ORDER BY g.kind, g.group_code""")
@@ -320,7 +327,7 @@ def group_members(group: str, *, db: Warehouse | None = None) -> list[str]:
 
 def member_countries(*, db: Warehouse | None = None) -> pd.DataFrame:
     """Countries with at least one publicly named WIC member, with the member count."""
-    return _db(db).frame("SELECT * FROM member_countries ORDER BY n_members DESC, iso3")
+    return _cached(_db(db), "SELECT * FROM member_countries ORDER BY n_members DESC, iso3")
 
 
 # --- observations --------------------------------------------------------------------------------------
@@ -373,13 +380,13 @@ def latest(indicators: str | Sequence[str], countries: str | Sequence[str] | Non
 
 def coverage(indicator: str | None = None, *, db: Warehouse | None = None) -> pd.DataFrame:
     """Countries and aggregates with a value, per indicator and year."""
-    return _db(db).frame("""SELECT * FROM coverage WHERE ? IS NULL OR indicator = ?
+    return _cached(_db(db), """SELECT * FROM coverage WHERE ? IS NULL OR indicator = ?
                             ORDER BY indicator, year""", [indicator, indicator])
 
 
 def aggregate_coverage(indicator: str | None = None, *, db: Warehouse | None = None) -> pd.DataFrame:
     """For computed group values: how many members report and what share of the weight they cover."""
-    return _db(db).frame("""SELECT * FROM aggregate_coverage WHERE ? IS NULL OR indicator = ?
+    return _cached(_db(db), """SELECT * FROM aggregate_coverage WHERE ? IS NULL OR indicator = ?
                             ORDER BY indicator, iso3, year""", [indicator, indicator])
 
 
@@ -387,14 +394,14 @@ def aggregate_coverage(indicator: str | None = None, *, db: Warehouse | None = N
 
 def members(*, db: Warehouse | None = None) -> pd.DataFrame:
     """The publicly named WIC members with their evidence and sources."""
-    return _db(db).frame("""SELECT m.*, c.name_en AS country_en, c.name_zh AS country_zh
+    return _cached(_db(db), """SELECT m.*, c.name_en AS country_en, c.name_zh AS country_zh
                             FROM members m LEFT JOIN countries c ON c.iso3 = m.country_iso3
                             ORDER BY m.member_id""")
 
 
 def membership_counts(*, db: Warehouse | None = None) -> pd.DataFrame:
     """Official membership totals over time with their qualifiers."""
-    return _db(db).frame("SELECT * FROM membership_counts ORDER BY as_of")
+    return _cached(_db(db), "SELECT * FROM membership_counts ORDER BY as_of")
 
 
 def publisher(name: object, lang: str) -> str:
@@ -421,12 +428,12 @@ def _labels() -> tuple[dict, dict]:
 
 def sources(*, db: Warehouse | None = None) -> pd.DataFrame:
     """Every source with its publisher, license, origin and vintage."""
-    return _db(db).frame("SELECT * FROM sources ORDER BY id")
+    return _cached(_db(db), "SELECT * FROM sources ORDER BY id")
 
 
 def runs(*, db: Warehouse | None = None) -> pd.DataFrame:
     """The ETL runs that built this warehouse, newest first."""
-    return _db(db).frame("SELECT * FROM etl_runs ORDER BY started_at DESC")
+    return _cached(_db(db), "SELECT * FROM etl_runs ORDER BY started_at DESC")
 
 
 # --- dashboard -----------------------------------------------------------------------------------------
@@ -469,7 +476,7 @@ def scatter_values(x: str, y: str, size: str, *, group: str, year_from: int, db:
     ``iso3, year, x, y, size`` (``size`` NaN where missing), by iso3 then year."""
     check_indicators([x, y, size], db=db)
     _check_group(group, db)
-    return _db(db).frame("""
+    return _cached(_db(db), """
         SELECT o.iso3, o.year, max(o.value) FILTER (WHERE o.indicator = ?) AS x,
                max(o.value) FILTER (WHERE o.indicator = ?) AS y, max(o.value) FILTER (WHERE o.indicator = ?) AS size
         FROM observations o JOIN group_members g ON g.iso3 = o.iso3 AND g.group_code = ?
@@ -481,7 +488,7 @@ def scatter_values(x: str, y: str, size: str, *, group: str, year_from: int, db:
 def country_values(indicator: str, year: int, *, db: Warehouse | None = None) -> pd.DataFrame:
     """Every country's (not group's) value of one indicator in one year: ``iso3, value``."""
     check_indicators([indicator], db=db)
-    return _db(db).frame("""
+    return _cached(_db(db), """
         SELECT o.iso3, o.value FROM observations o JOIN countries c USING (iso3)
         WHERE o.indicator = ? AND o.year = ? AND NOT c.is_aggregate ORDER BY o.iso3""", [indicator, year])
 
@@ -567,7 +574,7 @@ def observation_rows(indicators: Sequence[str], countries: Sequence[str], *, yea
 def indicator_latest_years(iso3: str, codes: Sequence[str], *, db: Warehouse | None = None) -> pd.DataFrame:
     """For one country: the latest year and value of each indicator (missing ones absent)."""
     check_countries([iso3], db=db)
-    return _db(db).frame("""
+    return _cached(_db(db), """
         SELECT indicator, max(year) AS year, arg_max(value, year) AS value FROM observations
         WHERE iso3 = ? AND list_contains(?, indicator) GROUP BY indicator""", [iso3, list(codes)])
 
@@ -575,13 +582,15 @@ def indicator_latest_years(iso3: str, codes: Sequence[str], *, db: Warehouse | N
 def members_in(iso3: str, *, db: Warehouse | None = None) -> pd.DataFrame:
     """The publicly named members whose country is ``iso3`` (an organization's headquarters, an individual's
     nationality or base: see ``country_basis``)."""
-    return _db(db).frame("SELECT * FROM members WHERE country_iso3 = ? ORDER BY first_reported, name", [iso3])
+    return _cached(_db(db), "SELECT * FROM members WHERE country_iso3 = ? ORDER BY first_reported, name", [iso3])
 
 
 def data_vintage(*, db: Warehouse | None = None) -> dict[str, Any]:
     """The run that built the warehouse and the newest source update: what a chart's footer shows."""
-    row = _db(db).rows("""SELECT r.run_id, r.finished_at, (SELECT max(last_updated) FROM indicators)
-                          FROM etl_runs r ORDER BY r.started_at DESC LIMIT 1""")
+    w = _db(db)
+    row = w.memo("data_vintage", lambda: w.rows("""SELECT r.run_id, r.finished_at, (SELECT max(last_updated)
+                                                                                  FROM indicators)
+                                                   FROM etl_runs r ORDER BY r.started_at DESC LIMIT 1"""))
     if not row:
         return {"run_id": None, "built_at": None, "last_updated": None}
     return {"run_id": row[0][0], "built_at": row[0][1], "last_updated": row[0][2]}
@@ -662,17 +671,17 @@ def index_latest_year(*, db: Warehouse | None = None) -> int | None:
 
 def index_years(*, db: Warehouse | None = None) -> pd.DataFrame:
     """Every candidate year: countries with data, ranked, share imputed, and whether it is published."""
-    return _db(db).frame("SELECT * FROM index_years ORDER BY year")
+    return _cached(_db(db), "SELECT * FROM index_years ORDER BY year")
 
 
 def index_pillars(*, db: Warehouse | None = None) -> pd.DataFrame:
     """The index's pillars in order, with names in English and Chinese and default weights."""
-    return _db(db).frame("SELECT * FROM index_pillars ORDER BY position")
+    return _cached(_db(db), "SELECT * FROM index_pillars ORDER BY position")
 
 
 def index_indicators(*, db: Warehouse | None = None) -> pd.DataFrame:
     """The index's indicators with their names, units, sources, direction, transform and fixed goalposts."""
-    return _db(db).frame("""
+    return _cached(_db(db), """
         SELECT x.*, i.name_en, i.name_zh, i.unit, i.unit_zh, i.source_org, i.dataset, i.license, i.definition
         FROM index_indicators x JOIN indicators i ON i.code = x.code
         JOIN index_pillars p ON p.id = x.pillar ORDER BY p.position, x.position""")
@@ -681,7 +690,7 @@ def index_indicators(*, db: Warehouse | None = None) -> pd.DataFrame:
 def index_scores(year: int | None = None, *, group: str | None = None, db: Warehouse | None = None) -> pd.DataFrame:
     """Every country's score, rank (or why it is not ranked) in a year (default: the latest), ranked first."""
     _check_group(group, db)
-    return _db(db).frame(f"""
+    return _cached(_db(db), f"""
         SELECT s.*, {_COUNTRY_COLUMNS} FROM index_scores s JOIN countries c ON c.iso3 = s.iso3
         WHERE s.year = {_INDEX_YEAR} AND {_IN_GROUP}
         ORDER BY NOT s.ranked, s.rank, s.iso3""", [year, group, group])
@@ -691,7 +700,7 @@ def index_history(countries: str | Sequence[str], *, db: Warehouse | None = None
     """Score, rank and ranked flag of some countries in every published year."""
     places = _codes(countries) or []
     check_countries(places, db=db)
-    return _db(db).frame("""SELECT * FROM index_scores WHERE list_contains(?, iso3) ORDER BY iso3, year""",
+    return _cached(_db(db), """SELECT * FROM index_scores WHERE list_contains(?, iso3) ORDER BY iso3, year""",
                          [places])
 
 
@@ -703,7 +712,7 @@ def index_pillar_scores(year: int | None = None, *, normalization: str | None = 
     if places:
         check_countries(places, db=db)
     _check_group(group, db)
-    return _db(db).frame(f"""
+    return _cached(_db(db), f"""
         SELECT s.* FROM index_pillar_scores s JOIN index_pillars p ON p.id = s.pillar
         WHERE s.year = {_INDEX_YEAR} AND (? IS NULL OR s.normalization = ?)
           AND (? IS NULL OR list_contains(?, s.iso3)) AND {_IN_GROUP}
@@ -717,7 +726,7 @@ def index_indicator_scores(countries: str | Sequence[str], year: int | None = No
     was observed, whether it was carried forward, and both normalised scores."""
     places = _codes(countries) or []
     check_countries(places, db=db)
-    return _db(db).frame(f"""
+    return _cached(_db(db), f"""
         SELECT s.*, i.name_en, i.name_zh, i.unit, i.unit_zh FROM index_indicator_scores s
         JOIN index_indicators x ON x.code = s.indicator JOIN index_pillars p ON p.id = s.pillar
         JOIN indicators i ON i.code = s.indicator
@@ -728,7 +737,7 @@ def index_indicator_scores(countries: str | Sequence[str], year: int | None = No
 def index_uncertainty(*, group: str | None = None, db: Warehouse | None = None) -> pd.DataFrame:
     """Monte Carlo rank intervals (median, 5th and 95th percentile) and the most influential pillar, by rank."""
     _check_group(group, db)
-    return _db(db).frame(f"""
+    return _cached(_db(db), f"""
         SELECT s.*, {_COUNTRY_COLUMNS} FROM index_uncertainty s JOIN countries c ON c.iso3 = s.iso3
         WHERE {_IN_GROUP} ORDER BY s.rank, s.iso3""", [group, group])
 
@@ -739,14 +748,14 @@ def index_sensitivity(countries: str | Sequence[str] | None = None, *,
     places = _codes(countries)
     if places:
         check_countries(places, db=db)
-    return _db(db).frame("""
+    return _cached(_db(db), """
         SELECT s.* FROM index_sensitivity s JOIN index_pillars p ON p.id = s.pillar
         WHERE ? IS NULL OR list_contains(?, s.iso3) ORDER BY s.iso3, p.position""", [places, places])
 
 
 def index_coherence(*, db: Warehouse | None = None) -> pd.DataFrame:
     """Coherence statistics: per indicator, pillar and the index (correlations, Cronbach's alpha, flags)."""
-    return _db(db).frame("""
+    return _cached(_db(db), """
         SELECT s.* FROM index_coherence s LEFT JOIN index_indicators x ON x.code = s.id
         LEFT JOIN index_pillars p ON p.id = s.pillar
         ORDER BY CASE s.level WHEN 'indicator' THEN 1 WHEN 'pillar' THEN 2 ELSE 3 END, p.position, x.position,
@@ -755,7 +764,7 @@ def index_coherence(*, db: Warehouse | None = None) -> pd.DataFrame:
 
 def index_correlations(*, db: Warehouse | None = None) -> pd.DataFrame:
     """Pairwise correlations of indicators, pillars and the index (long: a, b, r, n) in the latest year."""
-    return _db(db).frame("SELECT * FROM index_correlations ORDER BY a, b")
+    return _cached(_db(db), "SELECT * FROM index_correlations ORDER BY a, b")
 
 
 # --- briefings -----------------------------------------------------------------------------------------
@@ -767,7 +776,7 @@ def group_distribution(indicators: str | Sequence[str], group: str, *, db: Wareh
     codes = _codes(indicators) or []
     check_indicators(codes, db=db)
     _check_group(group, db)
-    return _db(db).frame("""
+    return _cached(_db(db), """
         SELECT o.indicator, o.year, count(*) AS n, median(o.value) AS median,
                quantile_cont(o.value, 0.25) AS p25, quantile_cont(o.value, 0.75) AS p75
         FROM observations o JOIN group_members g ON g.iso3 = o.iso3 AND g.group_code = ?
@@ -791,13 +800,19 @@ def latest_by_country(indicator: str, *, db: Warehouse | None = None) -> dict[st
 def group_value_coverage(group: str, indicator: str, year: int, *, db: Warehouse | None = None
                          ) -> dict[str, Any] | None:
     """How a computed group value was made: method, weight, members reporting and carried, coverage."""
-    cur = _db(db)._cursor()   # one row: no DataFrame on the hot path
-    row = cur.execute("""SELECT * FROM aggregate_coverage WHERE iso3 = ? AND indicator = ? AND year = ?""",
-                      [group, indicator, year]).fetchone()
-    if row is None:
-        return None
-    names = [d[0] for d in cur.description or []]
-    return {k: (None if isinstance(v, float) and v != v else v) for k, v in zip(names, row, strict=True)}
+    w = _db(db)
+
+    def fetch() -> dict[str, Any] | None:
+        cur = w._cursor()   # one row: no DataFrame on the hot path
+        row = cur.execute("""SELECT * FROM aggregate_coverage WHERE iso3 = ? AND indicator = ? AND year = ?""",
+                          [group, indicator, year]).fetchone()
+        if row is None:
+            return None
+        names = [d[0] for d in cur.description or []]
+        return {k: (None if isinstance(v, float) and v != v else v) for k, v in zip(names, row, strict=True)}
+
+    found = _small(w, ("group_value_coverage", group, indicator, year), fetch)
+    return dict(found) if found is not None else None
 
 
 def index_country(iso3: str, *, db: Warehouse | None = None) -> dict[str, Any] | None:
@@ -832,7 +847,7 @@ def index_country(iso3: str, *, db: Warehouse | None = None) -> dict[str, Any] |
 
 def index_carried_inputs(year: int | None = None, *, db: Warehouse | None = None) -> pd.DataFrame:
     """Per country in an index year: inputs with a value, how many are carried forward, and the oldest year."""
-    return _db(db).frame(f"""
+    return _cached(_db(db), f"""
         SELECT iso3, count(*) AS n_inputs, count(*) FILTER (WHERE imputed) AS n_carried,
                min(source_year) FILTER (WHERE imputed) AS oldest_carried
         FROM index_indicator_scores s WHERE s.year = {_INDEX_YEAR} GROUP BY iso3 ORDER BY iso3""", [year])
