@@ -24,7 +24,6 @@ FINGERPRINT = re.compile(r"\.v[\w]+m\d+\.")   # Dash's "name.v4_4_1m1796120359.m
 YEAR = 31_536_000
 LONG = f"public, max-age={YEAR}, immutable"
 PLOTLY_URL = "/static/plotly.min.js"
-BUNDLE = config.REPO_ROOT / "build" / "plotly" / "plotly.min.js"
 
 
 def enabled() -> bool:
@@ -32,14 +31,8 @@ def enabled() -> bool:
     return os.environ.get("WIC_STATIC_CACHE", "1") != "0"
 
 
-def plotly_bundle_path() -> Path:
-    """The plotly.js bundle built by ``make assets`` (``build/plotly/plotly.min.js``; ``WIC_PLOTLY_JS`` overrides)."""
-    return Path(os.environ.get("WIC_PLOTLY_JS") or BUNDLE)
-
-
-def small_bundle() -> bool:
-    """Whether pages load the small bundle (``WIC_PLOTLY_BUNDLE=stock``: Dash's full plotly.js, for benchmarks)."""
-    return os.environ.get("WIC_PLOTLY_BUNDLE", "small") != "stock"
+plotly_bundle_path = config.plotly_bundle_path
+small_bundle = config.small_bundle
 
 
 @functools.lru_cache(maxsize=4)
