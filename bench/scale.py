@@ -8,9 +8,11 @@ synthetic series ``SYN.B<n>.X``, titled "Synthetic benchmark series ... not a st
 economies without the series, missing years. The real ETL (``wic etl --force`` with ``WIC_MIRROR``) loads it.
 
 Reported for today's mirror and the synthetic one, in the same run: the floor (a bare DuckDB read_csv of the WDI
-files), the full ETL and its ratio to the floor, peak RSS, the warehouse's size, and on the result the p50/p95 of
-every page's callbacks (as bench/dashboard.py posts them, in-process through the app's test client), cold (the
-first request for an indicator) and warm, and of ``/api/v1/observations`` for a large group (``group=WLD``).
+files), the full ETL and its ratio to the floor, peak RSS, the warehouse's size, and on the result the p95 of
+every page callback (as bench/dashboard.py posts them, in-process through the app's test client), cold (the
+first request for an indicator; for the pages without one, the first after a new vintage), warm and first after a
+new vintage, with the ratio of the two sizes, and of ``/api/v1/observations`` for a large group (``group=WLD``).
+``--keep DIR`` keeps the mirror and both warehouses for repeated measurement.
 Targets (issue #13): ETL <= 2.5x the floor at 10x, peak < 2 GiB, callback p95 < 20 ms at 25 million rows.
 """
 
@@ -192,6 +194,19 @@ def _callbacks_in_child(warehouse: Path, requests_per_view: int) -> dict[str, An
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _readable(target: Path) -> bool:
+    """A kept warehouse this code can read (not missing, not built with another schema)."""
+    from etl import read
+
+    wh = read.Warehouse(target)
+    try:
+        wh.rows("SELECT 1")
+    except read.WarehouseMissing:   # WarehouseStale too: built by code with another schema, rebuilt
+        return False
+    wh.close()
+    return True
+
+
 def prepare(base: Path, scale: float, today: bool, kept: bool) -> dict[str, dict[str, Any]]:
     """Generate the synthetic mirror and load both mirrors under ``base``; with ``kept``, reuse what is there."""
     from etl import config
@@ -209,7 +224,7 @@ def prepare(base: Path, scale: float, today: bool, kept: bool) -> dict[str, dict
             continue
         work.mkdir(parents=True, exist_ok=True)
         target = work / "warehouse.duckdb"
-        if kept and target.exists():
+        if kept and _readable(target):
             print(f"{name}: reusing {target} (no ETL figures)")
             runs[name] = {"warehouse": target, "warehouse_mib": target.stat().st_size / 2**20}
         else:
@@ -264,7 +279,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, metavar="DIR",
                         help="keep the mirrors and warehouses in DIR (not a temporary folder) and reuse them on the "
                              "next run: a warehouse already there is measured, not rebuilt (its ETL figures are "
-                             "then not reported)")
+                             "then not reported), unless this code cannot read it")
     parser.add_argument("--callbacks-only", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.callbacks_only is not None:
