@@ -204,3 +204,32 @@ def test_csv_download_has_the_rows_of_the_selection(server: str, watched: Watche
         zip(expected["iso3"], expected["year"], strict=True))
     assert text.startswith("# ") and "CC" in text.split("\n", 3)[0] + text.split("\n", 3)[1]
     assert watched.errors == []
+
+
+def test_pages_fetch_only_their_bundles_and_no_callback_before_the_first_chart(server: str, watched: Watched) -> None:
+    page = watched.page
+    urls: list[str] = []
+    page.on("request", lambda r: urls.append(r.url.replace(server, "")))
+    page.goto(f"{server}/explorer?lang=en")
+    ready(page)
+    page.wait_for_selector(".ag-row", timeout=20_000)
+    assert not [u for u in urls if "plotly" in u and "plotly_url.js" not in u], "the explorer fetched plotly.js"
+    assert any("dash_ag_grid" in u for u in urls)
+    assert sum("_dash-update-component" in u for u in urls) == 1   # Dash's router only: the rows came with it
+    urls.clear()
+    page.locator("nav a[href^='/map']").click()   # within the page: the map's chart fetches the small bundle
+    page.wait_for_function("() => document.querySelectorAll('.geo path.choroplethlocation').length > 150",
+                           timeout=20_000)
+    assert [u for u in urls if "plotly.min.js" in u] == [u for u in urls if u.startswith("/static/plotly.min.js?v=")]
+    assert any(u.startswith("/static/plotly.min.js?v=") for u in urls)
+    for path, painted in (("/index?lang=en", ".dash-graph .main-svg .trace"),
+                          ("/membership?lang=en", ".dash-graph .main-svg .choroplethlocation")):
+        urls.clear()
+        page.goto(server + path)
+        ready(page)
+        assert page.locator(painted).count() > 0
+        assert not any("dash_ag_grid" in u for u in urls), path
+        assert sum("_dash-update-component" in u for u in urls) == 1, path   # the charts came with the page
+    page.locator("nav a[href^='/explorer']").click()   # a new page, which loads AG Grid
+    page.wait_for_selector(".ag-row", timeout=20_000)
+    assert watched.errors == []

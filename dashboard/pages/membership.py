@@ -246,6 +246,7 @@ def layout(**query: object) -> html.Div:
     category = q.choice("category", "", set(members["category"].dropna()))
     country = q.country("country", "", set(members["country_iso3"].dropna())) or ""
     labels: dict[str, Any] = {"labels": components.dropdown_labels(lang)}
+    views = render(category, country, lang)   # the charts come with the page: no callback before they are drawn
     controls = html.Div([
         components.labelled(i18n.t("membership.category", lang), dcc.Dropdown(
             id=ID.CATEGORY, options=category_options(members, lang), value=category, clearable=False, **labels),
@@ -260,19 +261,22 @@ def layout(**query: object) -> html.Div:
                style={"fontSize": "16px"}),
         html.P(i18n.t("membership.the_register_below_names_only", lang), className="lead"),
         html.H2(i18n.t("membership.official_counts_over_time", lang)),
-        components.chart_block(ID.COUNTS, ID.COUNTS_CAPTION, ID.COUNTS_SUMMARY, ID.COUNTS_TABLE, lang, height=420),
+        components.chart_block(ID.COUNTS, ID.COUNTS_CAPTION, ID.COUNTS_SUMMARY, ID.COUNTS_TABLE, lang, height=420,
+                               initial=render_counts(lang)),
         html.H2(i18n.t("membership.publicly_named_members_a4e0d1", lang)),
         controls,
-        components.chart_block(ID.MAP, ID.MAP_CAPTION, ID.MAP_SUMMARY, ID.MAP_TABLE, lang, height=460),
+        components.chart_block(ID.MAP, ID.MAP_CAPTION, ID.MAP_SUMMARY, ID.MAP_TABLE, lang, height=460,
+                               initial=[*views[0:4], views[15]]),
         html.Div([
-            components.chart_block(ID.CATS, ID.CATS_CAPTION, ID.CATS_SUMMARY, ID.CATS_TABLE, lang, height=500),
+            components.chart_block(ID.CATS, ID.CATS_CAPTION, ID.CATS_SUMMARY, ID.CATS_TABLE, lang, height=500,
+                                   initial=[*views[4:8], views[16]]),
             components.chart_block(ID.BYCOUNTRY, ID.BYCOUNTRY_CAPTION, ID.BYCOUNTRY_SUMMARY, ID.BYCOUNTRY_TABLE,
-                                   lang, height=500),
+                                   lang, height=500, initial=[*views[8:12], views[17]]),
         ], className="grid2"),
         html.H2(i18n.t("membership.the_register_of_publicly_named", lang)),
-        html.P(id=ID.REGISTER_COUNT, className="summary", role="status", **components.aria(live="polite")),
-        html.Div(id=ID.REGISTER, className="table-wrap", style={"maxHeight": "640px"}),
-        dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY),
+        html.P(views[13], id=ID.REGISTER_COUNT, className="summary", role="status", **components.aria(live="polite")),
+        html.Div(views[12], id=ID.REGISTER, className="table-wrap", style={"maxHeight": "640px"}),
+        dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY, views[14]),
     ])
     return components.page_frame(PATH, lang, query, body, q.notices())
 
@@ -290,11 +294,9 @@ def counts_summary(table: pd.DataFrame, lang: str) -> str:
             f"{int(b['continents'])} continents.")
 
 
-@callback(Output(ID.COUNTS, "figure"), Output(ID.COUNTS_CAPTION, "children"), Output(ID.COUNTS_SUMMARY, "children"),
-          Output(ID.COUNTS_TABLE, "children"), Output(f"{ID.COUNTS}-getdata", "children"), Input(ID.LANG, "data"))
 @guarded(lambda: (figures.message(ERROR_TEXT), "", ERROR_TEXT, None, None))
 def render_counts(lang: str) -> tuple[Any, ...]:
-    """The official totals with their qualifiers."""
+    """The official totals with their qualifiers (figure, caption, summary, table, get-data), drawn with the page."""
     lang = i18n.lang_of(lang)
     table = counts_table(read.membership_counts(), lang)
     when = f"{table['date'].iloc[0]} – {table['date'].iloc[-1]}" if not table.empty else "—"
@@ -412,7 +414,7 @@ def _views_fallback() -> tuple[Any, ...]:
           Output(ID.REGISTER, "children"), Output(ID.REGISTER_COUNT, "children"), Output(ID.QUERY, "data"),
           Output(f"{ID.MAP}-getdata", "children"), Output(f"{ID.CATS}-getdata", "children"),
           Output(f"{ID.BYCOUNTRY}-getdata", "children"),
-          Input(ID.CATEGORY, "value"), Input(ID.COUNTRY, "value"), State(ID.LANG, "data"))
+          Input(ID.CATEGORY, "value"), Input(ID.COUNTRY, "value"), State(ID.LANG, "data"), prevent_initial_call=True)
 @guarded(_views_fallback)
 def render(category: object, country: object, lang: str) -> tuple[Any, ...]:
     """Filters -> register -> map, bars and table."""
