@@ -20,8 +20,7 @@ GRID = re.compile(r'<script src="/_dash-component-suites/dash_ag_grid/[^"]+"></s
 # page -> (first chart or grid drawn with the layout, as "id.property")
 FIRST = {"pages.map": ["map-graph.figure"], "pages.country": ["country-trend.figure"],
          "pages.index": ["index-rank.figure", "index-pillar.figure"],
-         "pages.membership": ["membership-counts.figure", "membership-map.figure",
-                              "membership-categories.figure", "membership-by-country.figure"],
+         "pages.membership": ["membership-counts.figure"],
          "pages.explorer": ["explorer-grid.rowData"]}
 
 
