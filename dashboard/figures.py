@@ -26,7 +26,12 @@ def _split(part: str, width: int) -> list[str]:
     lines: list[str] = []
     for word in part.split(" ") if " " in part else list(part):
         joiner = " " if " " in part else ""
-        if lines and text_width(lines[-1]) + text_width(word) + len(joiner) <= width:
+        if joiner and text_width(word) > width:   # a run of CJK text with no space in it: break between characters
+            pieces = _split(word, width)
+            if lines and text_width(lines[-1]) + text_width(pieces[0]) + 1 <= width:
+                lines[-1] += joiner + pieces.pop(0)
+            lines.extend(pieces)
+        elif lines and text_width(lines[-1]) + text_width(word) + len(joiner) <= width:
             lines[-1] += joiner + word
         else:
             lines.append(word)
