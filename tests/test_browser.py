@@ -232,3 +232,26 @@ def test_pages_fetch_only_their_bundles_and_no_callback_before_the_first_chart(s
     page.locator("nav a[href^='/explorer']").click()   # a new page, which loads AG Grid
     page.wait_for_selector(".ag-row", timeout=20_000)
     assert watched.errors == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_charts_on_a_phone_are_wide_enough_and_their_texts_fit(server: str, browser: Browser, lang: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    cut: list[str] = []
+    for path in ("/map", "/compare?countries=CHN,USA,IND", "/index?country=SGP", "/membership"):
+        page.goto(f"{server}{path}{'&' if '?' in path else '?'}lang={lang}")
+        ready(page)
+        widths = page.evaluate("""() => [...document.querySelectorAll('.dash-graph')].map(g => {
+            const area = g.querySelector('.geo .bg, .nsewdrag');
+            return [g.id, area ? area.getBoundingClientRect().width : 0]; })""")
+        least = {"map-graph": 300, "membership-map": 300, "compare-bubbles": 250}   # were 230 and 70 px (issue 10)
+        assert all(width >= least.get(gid, 100) for gid, width in widths), f"{path}: plot areas too narrow: {widths}"
+        cut += page.evaluate("""() => [...document.querySelectorAll('.dash-graph')].flatMap(g => {
+            const box = g.querySelector('.main-svg').getBoundingClientRect();
+            return [...g.querySelectorAll('.gtitle, .gtitle-subtitle, .g-xtitle text, .g-ytitle text')]
+                .filter(t => { const r = t.getBoundingClientRect(); return r.width && (r.left < box.left - 1 ||
+                               r.right > box.right + 1); })
+                .map(t => g.id + ': ' + t.textContent.slice(0, 40)); })""")
+    assert cut == [], f"chart texts cut at the edge of a phone: {cut}"
+    context.close()
