@@ -65,7 +65,7 @@ def warm_up() -> None:
 
     try:
         read.indicator_table(), read.country_table(), read.group_sets(), read.group_table(), read.aggregate_codes()
-        for lang in ("en", "zh"):
+        for lang in i18n.LANGS:
             read.display_names(lang)
         for code in read.indicators(catalog_only=True)["code"]:
             read.year_values(code, 0)
@@ -84,7 +84,7 @@ class ObservatoryDash(dash.Dash):
             kwargs["scripts"] = static_cache.page_scripts(kwargs["scripts"], path, self._chart_pages())
         html_text = str(super().interpolate_index(*args, **kwargs))
         lang = i18n.lang_of(flask.request.args.get("lang")) if flask.has_request_context() else i18n.DEFAULT_LANG
-        return html_text.replace("<html>", f'<html lang="{i18n.HTML_LANG[lang]}">', 1)
+        return html_text.replace("<html>", f'<html lang="{i18n.html_lang(lang)}">', 1)
 
     @functools.cache  # noqa: B019 - one app per process
     def _chart_pages(self) -> frozenset[str]:

@@ -48,7 +48,8 @@ GRAPH_CONFIG: Any = graph_config()
 def vintage_line(lang: str) -> str:
     """The data vintage and build time, for the footer."""
     sources = read.sources()
-    vintage = "; ".join(f"{s.title} {s.vintage}" for s in sources.itertuples() if s.id in ("wdi", "gapminder"))
+    vintage = i18n.joined((f"{read.source_text(s.id, 'title', lang, s.title)} {s.vintage}" for s in sources.itertuples()
+                           if s.id in ("wdi", "gapminder")), lang, "clause")
     built = read.data_vintage()["built_at"]
     return t("footer.vintage", lang, vintage=vintage, built=f"{built:%Y-%m-%d %H:%M}" if built else "?")
 
@@ -140,10 +141,9 @@ def page_frame(path: str, lang: str, query: Mapping[str, object], children: Any,
         for p, key in NAV
     ], className="nav", **aria(label=t("app.title", lang)))
     switch = html.Div([
-        html.A("EN", href=href(path, query, lang="en"), lang="en", className="lang-link",
-               **(aria(current="true") if lang == "en" else {})),
-        html.A("中文", href=href(path, query, lang="zh"), lang="zh", className="lang-link",
-               **(aria(current="true") if lang == "zh" else {})),
+        html.A(t("_locale.name", code), href=href(path, query, lang=code), lang=code, className="lang-link",
+               **(aria(current="true") if lang == code else {}))
+        for code in i18n.LANGS
     ], className="lang-switch", role="group", **aria(label=t("nav.language", lang)))
     notice = [html.Div(n, className="notice", role="status") for n in notices]
     label_dropdowns(children, lang)
@@ -155,7 +155,7 @@ def page_frame(path: str, lang: str, query: Mapping[str, object], children: Any,
             switch,
         ], className="topbar"),
         nav,
-        html.Main([*notice, children], id="main", tabIndex="-1", lang=i18n.HTML_LANG[lang]),
+        html.Main([*notice, children], id="main", tabIndex="-1", lang=i18n.html_lang(lang)),
         html.Footer([html.P(vintage_line(lang)), html.P(t("footer.license", lang))], className="footer",
                     **aria(data_citation=citation.current(lang))),   # quoted by the chart CSVs (share.js)
     ], className="page", **aria(data_lang=lang))
@@ -283,11 +283,24 @@ def caption(meta: Mapping[str, Any], lang: str, years: str, computed: bool = Fal
     return text + ("  ·  " + t("chart.computed", lang, method=facts.method_of(dict(meta), lang)) if computed else "")
 
 
+def quoted(text: str, lang: str, source_lang: str = i18n.DEFAULT_LANG) -> Any:
+    """A text quoted in its source's own words (licences, provenance): as it is on pages in that language,
+    elsewhere marked 「原文」 ("Original") and tagged with its language."""
+    if lang == source_lang:
+        return text
+    return html.Span([t("quote.original", lang), html.Span(text, lang=i18n.html_lang(source_lang))],
+                     className="quote")
+
+
+def dataset_name(dataset: object, lang: str) -> str:
+    """The dataset an indicator comes through, for people ('World Bank WDI'); its id when the catalog has none."""
+    key = f"dataset.{dataset}"
+    return t(key, lang) if key in i18n.catalog()[i18n.DEFAULT_LANG] else str(dataset)
+
+
 def source_text(meta: Mapping[str, Any], lang: str = i18n.DEFAULT_LANG) -> str:
     """Who published an indicator and through which dataset, with its license."""
-    dataset = str(meta.get("dataset"))
-    key = f"dataset.{dataset}"
-    via = t(key, lang) if key in i18n.catalog()[i18n.DEFAULT_LANG] else dataset
+    via = dataset_name(meta.get("dataset"), lang)
     org = read.publisher(meta.get("source_org"), lang)
     lic = meta.get("license") or ""
     return t("chart.source_org", lang, org=org, via=via, license=lic) if org else \

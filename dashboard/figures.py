@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,20 +23,23 @@ def text_width(text: str) -> int:
     return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
 
 
+# A CJK character, a run of other non-space characters, or a space: the places a line may break. Chinese has no
+# spaces, so a line may break between any two CJK characters (never before closing punctuation).
+TOKENS = re.compile(r"[\u2e80-\U0010ffff]|[^\s\u2e80-\U0010ffff]+|\s+")
+NO_LINE_START = set("，。；：、！？）》」』】%")
+
+
 def _split(part: str, width: int) -> list[str]:
-    lines: list[str] = []
-    for word in part.split(" ") if " " in part else list(part):
-        joiner = " " if " " in part else ""
-        if joiner and text_width(word) > width:   # a run of CJK text with no space in it: break between characters
-            pieces = _split(word, width)
-            if lines and text_width(lines[-1]) + text_width(pieces[0]) + 1 <= width:
-                lines[-1] += joiner + pieces.pop(0)
-            lines.extend(pieces)
-        elif lines and text_width(lines[-1]) + text_width(word) + len(joiner) <= width:
-            lines[-1] += joiner + word
+    lines = [""]
+    for token in TOKENS.findall(part):
+        if token.isspace():
+            lines[-1] += " " if lines[-1] else ""
+        elif lines[-1] and text_width(lines[-1]) + text_width(token) > width and token not in NO_LINE_START:
+            lines[-1] = lines[-1].rstrip()
+            lines.append(token)
         else:
-            lines.append(word)
-    return lines
+            lines[-1] += token
+    return [line.rstrip() for line in lines]
 
 
 def wrap(text: str, width: int = 58) -> str:

@@ -1,47 +1,28 @@
-"""UI strings from dashboard/locales/<lang>.yaml (one file per language), display names, number formatting."""
+"""UI strings and language rules from dashboard/locales/<lang>.yaml (etl.locale), display names, number formatting."""
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-import yaml
-
+from etl import config
+from etl.locale import DEFAULT_LANG as DEFAULT_LANG
+from etl.locale import _field
+from etl.locale import catalog as catalog
+from etl.locale import joined as joined
+from etl.locale import langs_of as langs_of
+from etl.locale import localized as localized
+from etl.locale import read_catalog as read_catalog
+from etl.locale import rule as rule
+from etl.locale import t as t
 from etl.numbers import fmt as fmt
 from etl.numbers import fmt_delta as fmt_delta
 from etl.numbers import ordinal as ordinal
 
-LOCALES = Path(__file__).with_name("locales")
-DEFAULT_LANG = "en"
-HTML_LANG = {"en": "en", "zh": "zh-Hans"}   # the BCP 47 tag of each language, for lang attributes
-
-
-def read_catalog(directory: Path) -> dict[str, dict[str, str]]:
-    """The UI strings of every language in ``directory`` (one ``<lang>.yaml`` per language: key -> text)."""
-    out: dict[str, dict[str, str]] = {}
-    for path in sorted(directory.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if not isinstance(data, dict):
-            raise ValueError(f"{path}: expected a mapping of keys to strings")
-        out[path.stem] = {str(k): str(v) for k, v in data.items()}
-    return out
-
-
-def langs_of(catalog: Mapping[str, object]) -> tuple[str, ...]:
-    """The language codes of a catalog: the default first, then the others sorted."""
-    return (DEFAULT_LANG, *sorted(code for code in catalog if code != DEFAULT_LANG))
-
-
-@functools.cache
-def catalog() -> dict[str, dict[str, str]]:
-    """The UI strings, read once from dashboard/locales."""
-    return read_catalog(LOCALES)
-
-
+LOCALES = config.LOCALES_DIR
 LANGS = langs_of(catalog())
+HTML_LANG = {code: rule("html_lang", code) for code in LANGS}   # the BCP 47 tag of each language, from its file
 
 
 def lang_of(value: object) -> str:
@@ -49,13 +30,18 @@ def lang_of(value: object) -> str:
     return value if isinstance(value, str) and value in LANGS else DEFAULT_LANG
 
 
-def t(key: str, lang: str, /, **values: Any) -> str:
-    """The UI string ``key`` in ``lang`` (English when that language lacks it), formatted with ``values``."""
-    strings = catalog()
-    text = strings.get(lang, {}).get(key)
-    if text is None:
-        text = strings[DEFAULT_LANG][key]
-    return text.format(**values) if values else text
+def html_lang(lang: str) -> str:
+    """The BCP 47 tag of a language, for lang attributes ('zh-Hans')."""
+    return rule("html_lang", lang)
+
+
+def in_language(row: Mapping[str, Any] | object, field: str, lang: str) -> str:
+    """``<field>_<lang>``, or ``<field>`` itself on pages in the default language (the base field is English);
+    '' when the row has no text in ``lang``."""
+    value = _field(row, f"{field}_{lang}")
+    if not (isinstance(value, str) and value.strip()) and lang == DEFAULT_LANG:
+        value = _field(row, field)
+    return value if isinstance(value, str) else ""
 
 
 def plural(key: str, n: int, lang: str, /, **values: Any) -> str:
@@ -86,10 +72,6 @@ def with_unit(value: str, unit: str, lang: str) -> str:
     if unit == "%":
         return value + unit
     return t("with_unit", lang, value=value, unit=unit)
-
-
-def _field(row: Any, name: str) -> object:
-    return row.get(name) if isinstance(row, Mapping) else getattr(row, name, None)
 
 
 def name(row: Mapping[str, Any] | object, lang: str) -> str:

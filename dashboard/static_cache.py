@@ -29,7 +29,6 @@ PLOTLY_URL = "/static/plotly.min.js"
 GRID_PAGES = ("/explorer",)   # the pages with a dash_ag_grid table
 GRID_SCRIPT = "/_dash-component-suites/dash_ag_grid/"
 SCRIPT_TAG = re.compile(r'<script src="([^"]+)"></script>\n?')
-BUNDLE = config.REPO_ROOT / "build" / "plotly" / "plotly.min.js"
 
 
 def enabled() -> bool:
@@ -37,14 +36,8 @@ def enabled() -> bool:
     return os.environ.get("WIC_STATIC_CACHE", "1") != "0"
 
 
-def plotly_bundle_path() -> Path:
-    """The plotly.js bundle built by ``make assets`` (``build/plotly/plotly.min.js``; ``WIC_PLOTLY_JS`` overrides)."""
-    return Path(os.environ.get("WIC_PLOTLY_JS") or BUNDLE)
-
-
-def small_bundle() -> bool:
-    """Whether pages load the small bundle (``WIC_PLOTLY_BUNDLE=stock``: Dash's full plotly.js, for benchmarks)."""
-    return os.environ.get("WIC_PLOTLY_BUNDLE", "small") != "stock"
+plotly_bundle_path = config.plotly_bundle_path
+small_bundle = config.small_bundle
 
 
 @functools.lru_cache(maxsize=4)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from etl import config, fingerprints, vintages
+from etl import config, fingerprints, schema, vintages
 from etl.errors import InputError, Stopped, stop_requested
 from etl.phases import reached
 from etl.steps import Context, Step, discover, step_meta
@@ -100,13 +100,13 @@ def previous_run(target: Path) -> dict | None:
     except duckdb.Error:
         return None
     try:
-        row = con.execute("""SELECT run_id, source, code_version, checksums FROM etl_runs
+        row = con.execute("""SELECT run_id, source, code_version, checksums, schema_version FROM etl_runs
                              ORDER BY started_at DESC LIMIT 1""").fetchone()
-    except duckdb.Error:
+    except duckdb.Error:   # no run log, or one written before schema versions were recorded: reuse nothing
         return None
     finally:
         con.close()
-    if not row:
+    if not row or row[4] != schema.version():
         return None
     return {"run_id": row[0], "source": row[1], "code_version": row[2], "checksums": json.loads(row[3])}
 
@@ -343,16 +343,17 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                 if target.exists():
                     con.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS old (READ_ONLY)")
                     try:
-                        con.execute("INSERT INTO etl_runs SELECT * FROM old.etl_runs")
+                        con.execute("INSERT INTO etl_runs BY NAME SELECT * FROM old.etl_runs")   # older logs too
                     except duckdb.Error as exc:
                         report.warnings.append(f"previous run log not carried over: {exc}")
                     con.execute("DETACH old")
                 reached("runs-carried")
                 report.row_counts = _row_counts(con)
                 finished = dt.datetime.now(dt.UTC)
-                con.execute("INSERT INTO etl_runs VALUES (?, ?, ?, ?, 'ok', ?, ?, ?, ?, ?)",
+                con.execute("INSERT INTO etl_runs VALUES (?, ?, ?, ?, 'ok', ?, ?, ?, ?, ?, ?)",
                             [run_id, started, finished, source, version, json.dumps(report.steps),
-                             json.dumps(report.row_counts), json.dumps(sums), json.dumps(report.warnings)])
+                             json.dumps(report.row_counts), json.dumps(sums), json.dumps(report.warnings),
+                             schema.version()])
                 reached("run-recorded")
                 con.execute("CHECKPOINT")
                 reached("checkpointed")

@@ -122,7 +122,10 @@ def apply(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, strict: bool = Tr
                     [order, ind.pillar, ind.name_en, ind.name_zh, ind.unit, ind.unit_zh, ind.higher_is_better,
                      ind.source_org, ind.log_scale, ind.agg_method,
                      ind.agg_weight if ind.agg_weight in known else None, ind.note, ind.code])
-    names = (load_yaml(META_DIR / "names_zh.yaml") or {}).get("indicators") or {}
+    table = load_yaml(META_DIR / "names_zh.yaml") or {}
+    names = table.get("indicators") or {}
     con.executemany("UPDATE indicators SET name_zh = ? WHERE code = ? AND name_zh IS NULL",
                     [[str(zh), str(code)] for code, zh in sorted(names.items())])   # WDI names in Chinese
+    con.executemany("UPDATE indicators SET unit_zh = ? WHERE unit = ? AND unit_zh IS NULL",
+                    [[str(z), str(u)] for u, z in sorted((table.get("units") or {}).items())])   # their units
     return warnings

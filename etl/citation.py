@@ -6,13 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-TEXT = {
-    "en": "Data vintage: ETL run {run_id} (warehouse built {built} UTC; newest source update {updated}).",
-    "zh": "数据版本：ETL 运行 {run_id}（数据仓库构建于 {built} UTC；来源最近更新 {updated}）。",
-}
-COMPACT = {"en": "Data vintage: ETL run {run_id}, built {built} UTC.",
-           "zh": "数据版本：ETL 运行 {run_id}，构建于 {built} UTC。"}
-ADVICE = {"en": " Quote the run id with any number you use.", "zh": "引用任何数字时请注明运行编号。"}
+from etl.locale import t
 
 
 def _stamp(value: Any, fmt: str) -> str:
@@ -30,11 +24,10 @@ def vintage_text(vintage: Mapping[str, Any], lang: str = "en", *, advice: bool =
     ``compact`` (the brief's footer, whose two pages have no room to spare) leaves out the newest source update,
     which the brief lists per indicator.
     """
-    lang = "zh" if lang == "zh" else "en"
-    text = (COMPACT if compact else TEXT)[lang].format(run_id=vintage.get("run_id") or "?",
-                             built=_stamp(vintage.get("built_at"), "%Y-%m-%d %H:%M"),
-                             updated=_stamp(vintage.get("last_updated"), "%Y-%m-%d"))
-    return text + (ADVICE[lang] if advice else "")
+    text = t("citation.compact" if compact else "citation.full", lang,
+             run_id=vintage.get("run_id") or "?", built=_stamp(vintage.get("built_at"), "%Y-%m-%d %H:%M"),
+             updated=_stamp(vintage.get("last_updated"), "%Y-%m-%d"))
+    return text + (t("citation.advice", lang) if advice else "")
 
 
 def current(lang: str = "en", *, db: Any = None) -> str:

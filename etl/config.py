@@ -7,6 +7,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 META_DIR = Path(__file__).resolve().parent / "meta"
+LOCALES_DIR = REPO_ROOT / "dashboard" / "locales"   # the language files, shipped with the code like META_DIR
 
 
 def _env_path(var: str, default: Path) -> Path:
@@ -42,6 +43,16 @@ def cache_dir() -> Path:
 def worldbank_api_url() -> str:
     """Base URL of the World Bank Indicators API v2 (``WIC_WORLDBANK_URL``)."""
     return os.environ.get("WIC_WORLDBANK_URL", "https://api.worldbank.org/v2").rstrip("/")
+
+
+def plotly_bundle_path() -> Path:
+    """The plotly.js bundle built by ``make assets`` (``build/plotly/plotly.min.js``; ``WIC_PLOTLY_JS`` overrides)."""
+    return _env_path("WIC_PLOTLY_JS", REPO_ROOT / "build" / "plotly" / "plotly.min.js")
+
+
+def small_bundle() -> bool:
+    """Whether pages load the small bundle (``WIC_PLOTLY_BUNDLE=stock``: Dash's full plotly.js, for benchmarks)."""
+    return os.environ.get("WIC_PLOTLY_BUNDLE", "small") != "stock"
 
 
 DEFAULT_KEEP_VINTAGES = 5

@@ -31,7 +31,8 @@ from etl import read
 from etl.config import META_DIR
 from etl.errors import InputError
 from etl.inputs import load_yaml
-from etl.numbers import NO_DATA, fmt, fmt_delta, ordinal
+from etl.locale import joined, langs, localized, rule
+from etl.numbers import fmt, fmt_delta, ordinal
 from etl.steps import SOURCES_DIR, step_meta
 
 WIC = "WIC"
@@ -420,10 +421,15 @@ def star(f: Fact) -> str:
 def value_text(f: Fact, lang: str, unit: str = "") -> str:
     """'92.0 % (2024)' style: the value with its star, unit and year."""
     if f.value is None:
-        return NO_DATA["zh" if lang == "zh" else "en"]
-    if lang == "zh":
-        return f"{fmt(f.value, lang)}{star(f)}（{unit + '，' if unit else ''}{f.year}年）"
-    return f"{fmt(f.value, lang)}{star(f)}{' ' + unit if unit else ''} ({f.year})"
+        return rule("no_data", lang)
+    value = f"{fmt(f.value, lang)}{star(f)}"
+    return rule("value_unit_year", lang).format(value=value, unit=unit, year=f.year) if unit else \
+        rule("value_year", lang).format(value=value, year=f.year)
+
+
+def _rank(n: int, lang: str) -> str | int:
+    """A rank as the language's rank sentences want it: an ordinal ('21st') or the number (第{rank})."""
+    return ordinal(n, lang) if rule("ordinal_ranks", lang) == "yes" else n
 
 
 def rank_text(f: Fact, lang: str) -> str:
@@ -435,7 +441,7 @@ def rank_text(f: Fact, lang: str) -> str:
             return _text("rank", "history_only", lang, year=f.window[1] if f.window else f.year)
         return _text("rank", f.not_ranked or "none", lang)
     r = f.rank
-    return _text("rank", "ranked", lang, rank=ordinal(r.rank, lang) if lang != "zh" else r.rank, n=r.n,
+    return _text("rank", "ranked", lang, rank=_rank(r.rank, lang), n=r.n,
                  first=r.first, last=r.last)
 
 
@@ -444,7 +450,7 @@ def member_rank_text(f: Fact, lang: str) -> str | None:
     if f.member_rank is None:
         return None
     r = f.member_rank
-    return _text("rank", "ranked_members", lang, rank=ordinal(r.rank, lang) if lang != "zh" else r.rank, n=r.n)
+    return _text("rank", "ranked_members", lang, rank=_rank(r.rank, lang), n=r.n)
 
 
 def change_text(f: Fact, lang: str) -> str:
@@ -553,7 +559,7 @@ def members_text(orgs: int, people: int, lang: str, *, org_where: str, people_wh
                            where=people_where if people_where is not None else org_where))
     if not parts:
         return _text("members", "none", lang, where=org_where)
-    return (" and " if lang != "zh" else "，").join(parts)
+    return joined(parts, lang, "and")
 
 
 def short_labels(f: Fact, lang: str) -> list[str]:
@@ -580,13 +586,9 @@ def index_sources(lang: str, *, db: read.Warehouse | None = None) -> str:
     def build() -> dict[str, str]:
         datasets = {"wdi" if d == "derived" else str(d) for d in read.index_indicators(db=w)["dataset"]}
         table = read.sources(db=w).set_index("id")
-        out = {}
-        for code in ("en", "zh"):
-            column = "title_zh" if code == "zh" else "title"
-            names = [str(table.loc[d, column]) if d in table.index and isinstance(table.loc[d, column], str)
-                     else str(table.loc[d, "title"]) if d in table.index else d for d in sorted(datasets)]
-            out[code] = ("、" if code == "zh" else ", ").join(names)
-        return out
+        rows = {d: table.loc[d].to_dict() for d in datasets if d in table.index}
+        return {code: joined([localized(rows[d], "title", code) if d in rows else d for d in sorted(datasets)], code)
+                for code in langs()}
 
     names: dict[str, str] = w.memo("facts-index-sources", build)
-    return names["zh" if lang == "zh" else "en"]
+    return names.get(lang) or names[langs()[0]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-NO_DATA = {"en": "no data", "zh": "无数据"}
+from etl.locale import rule
 
 
 def _decimals(value: float) -> int:
@@ -13,19 +13,21 @@ def _decimals(value: float) -> int:
 
 
 def fmt(value: float | None, lang: str, *, decimals: int | None = None) -> str:
-    """A number for people: thousands separators; from one million in million/billion (en) or 万/亿 (zh)."""
+    """A number for people: thousands separators; from one million in the language's words (million/billion,
+    万/亿)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return NO_DATA["zh" if lang == "zh" else "en"]
+        return rule("no_data", lang)
     size = abs(value)
-    if lang == "zh":
+    words = rule("number_words", lang).split("|")
+    if rule("number_style", lang) == "myriad":   # 亿 (10^8), and 万 (10^4) from one million, as English says million
         if size >= 1e8:
-            return f"{value / 1e8:,.{2 if size < 1e10 else 0}f}亿"
-        if size >= 1e6:   # 万 from one million, as English says "million": 196,616 stays in full beside its peers
-            return f"{value / 1e4:,.0f}万"
+            return f"{value / 1e8:,.{2 if size < 1e10 else 0}f}{words[0]}"
+        if size >= 1e6:   # 196,616 stays in full beside its peers
+            return f"{value / 1e4:,.0f}{words[1]}"
     else:
-        for threshold, word in ((1e12, "trillion"), (1e9, "billion"), (1e6, "million")):
+        for threshold, word in zip((1e12, 1e9, 1e6), words, strict=False):
             if size >= threshold:
-                return f"{value / threshold:,.{2 if size < threshold * 100 else 1}f} {word}"
+                return f"{value / threshold:,.{2 if size < threshold * 100 else 1}f}{word}"
     places = _decimals(value) if decimals is None else decimals
     return f"{value:,.{places}f}"
 
@@ -39,8 +41,6 @@ def fmt_delta(delta: float, lang: str) -> str:
 
 
 def ordinal(n: int, lang: str) -> str:
-    """1st, 2nd, 3rd, 11th ... or 第1."""
-    if lang == "zh":
-        return f"第{n}"
+    """1st, 2nd, 3rd, 11th ... or 第1 (the language's ``_locale.ordinal`` pattern)."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+    return rule("ordinal", lang).format(n=n, suffix=suffix)

@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from etl import config
+from etl import config, schema
 from etl import vintages as kept_files
 
 OBS_COLUMNS = ["iso3", "indicator", "year", "value"]
@@ -28,6 +28,15 @@ OBS_COLUMNS = ["iso3", "indicator", "year", "value"]
 
 class WarehouseMissing(FileNotFoundError):
     """The warehouse file does not exist yet (run ``wic etl``)."""
+
+
+class WarehouseStale(WarehouseMissing):
+    """The warehouse file was built by a version of the ETL with another schema than this code reads."""
+
+    def __init__(self, path: Path, found: str | None):
+        built = f"schema {found}" if found else "a schema without a version"
+        super().__init__(f"{path} was built by another version of the ETL ({built}; this code reads schema "
+                         f"{schema.version()}): rebuild it with `wic etl`")
 
 
 class UnknownCode(ValueError):
@@ -81,6 +90,7 @@ class Warehouse:
                 for setting in ("autoinstall_known_extensions = false", "autoload_known_extensions = false",
                                 "enable_external_access = false", "lock_configuration = true"):
                     con.execute(f"SET {setting}")
+                _check_schema(con, self.path)
                 # The previous generation is not closed here: other threads may still be reading from it;
                 # it is freed when the last cursor on it is dropped.
                 self._gen = _Generation(key, con)
@@ -124,6 +134,17 @@ class Warehouse:
             if self._gen is not None:
                 self._gen.con.close()
                 self._gen = None
+
+
+def _check_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """:class:`WarehouseStale` unless the file's last run wrote the schema this code reads."""
+    try:
+        row = con.execute("SELECT schema_version FROM wh.etl_runs ORDER BY started_at DESC LIMIT 1").fetchone()
+    except duckdb.Error:   # no run log, or one from before schema versions were recorded
+        row = None
+    if row is None or row[0] != schema.version():
+        con.close()
+        raise WarehouseStale(path, row[0] if row else None)
 
 
 _default: Warehouse | None = None
@@ -249,15 +270,16 @@ def country_codes(*, db: Warehouse | None = None) -> frozenset[str]:
 
 
 def display_names(lang: str, *, db: Warehouse | None = None) -> dict[str, str]:
-    """Display names of every country and group: Chinese for ``lang`` "zh" where known, else English (cached per
-    warehouse generation)."""
+    """Display names of every country and group: ``name_<lang>`` where known, else English (cached per warehouse
+    generation)."""
     w = _db(db)
 
     def build() -> dict[str, str]:
         table = country_table(db=w)
-        zh = table["name_zh"].tolist() if lang == "zh" else [None] * len(table)
+        column = f"name_{lang}"
+        local = table[column].tolist() if column in table.columns else [None] * len(table)
         return {code: (z if isinstance(z, str) and z else en)
-                for code, en, z in zip(table["iso3"].tolist(), table["name_en"].tolist(), zh, strict=True)}
+                for code, en, z in zip(table["iso3"].tolist(), table["name_en"].tolist(), local, strict=True)}
 
     return dict(w.memo(("names", lang), build))
 
@@ -380,25 +402,51 @@ def membership_counts(*, db: Warehouse | None = None) -> pd.DataFrame:
 
 
 def publisher(name: object, lang: str) -> str:
-    """A publisher's name (indicators.source_org, sources.publisher) in ``lang``, from etl/meta/names_zh.yaml."""
+    """A publisher's name (indicators.source_org, sources.publisher) in ``lang``, from ``organizations:`` of
+    etl/meta/names_<lang>.yaml (as it is where that file or name is missing)."""
     text = "" if not isinstance(name, str) else name
-    return text if lang != "zh" else str(_labels()[1].get(text, text))
+    return str(_organizations(lang).get(text, text))
 
 
 def member_label(field: str, value: object, lang: str) -> str:
     """A register value (category, confidence, evidence, occasion) in ``lang``, as the members metadata words it."""
     text = "" if value is None or (isinstance(value, float) and value != value) else str(value)
-    return str(_labels()[0].get(lang, {}).get(field, {}).get(text, text))
+    return str(_labels().get(lang, {}).get(field, {}).get(text, text))
+
+
+def source_text(source_id: object, field: str, lang: str, default: object = "") -> str:
+    """A source's ``field`` (title, description) in ``lang``: ``<field>_<lang>`` of its step's metadata file,
+    else ``default`` (the warehouse's English text)."""
+    text = _source_texts().get(str(source_id), {}).get(f"{field}_{lang}")
+    if isinstance(text, str) and text.strip():
+        return text.strip()
+    return "" if default is None or (isinstance(default, float) and default != default) else str(default)
 
 
 @functools.cache
-def _labels() -> tuple[dict, dict]:
-    """The members metadata's display labels and the Chinese publisher names, read once."""
-    from etl.inputs import load_yaml
+def _source_texts() -> dict[str, dict]:
+    """Every step's metadata (``etl/sources/<step>.meta.yaml``), read once, for its texts in other languages."""
+    from etl.steps import SOURCES_DIR, step_meta
+
+    return {p.name.removesuffix(".meta.yaml"): step_meta(p.name.removesuffix(".meta.yaml")) or {}
+            for p in sorted(SOURCES_DIR.glob("*.meta.yaml"))}
+
+
+@functools.cache
+def _labels() -> dict:
+    """The members metadata's display labels, read once."""
     from etl.steps import step_meta
 
-    names = load_yaml(config.META_DIR / "names_zh.yaml") or {}
-    return step_meta("members").get("labels") or {}, names.get("organizations") or {}
+    return step_meta("members").get("labels") or {}
+
+
+@functools.cache
+def _organizations(lang: str) -> dict:
+    """Publishers' names in ``lang`` (``organizations:`` of etl/meta/names_<lang>.yaml), read once."""
+    from etl.inputs import load_yaml
+
+    path = config.META_DIR / f"names_{lang}.yaml"
+    return ((load_yaml(path) or {}).get("organizations") or {}) if path.is_file() else {}
 
 
 def sources(*, db: Warehouse | None = None) -> pd.DataFrame:

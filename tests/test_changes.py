@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +146,7 @@ def _read_as_of_each_run(own_warehouse: Path, client: Any, before: str, run: str
     assert info.exit_code == 0 and f"last run:  {before}" in info.stdout and ".vintages" in info.stdout
     unknown = CliRunner().invoke(cli.main, ["facts", "ABW", "--vintage", "20200101T000000Z-000000"])
     assert unknown.exit_code == 1 and unknown.stderr.startswith("wic facts: error: no kept warehouse of run")
+    _brief_as_of(before, own_warehouse.parent / "aruba-then.pdf")
 
     # the Sources page's "What's new": the revision with both values in the unit, the new year, the withdrawn value
     new = texts(page_layout("pages.sources", lang="en"))
@@ -153,6 +155,14 @@ def _read_as_of_each_run(own_warehouse: Path, client: Any, before: str, run: str
     assert "(AG.LND.AGRI.ZS): 2024: 1 new" in new
     assert "(AG.LND.AGRI.ZS): 1 withdrawn (1962–1962)" in new
     assert "最近一次运行" in texts(page_layout("pages.sources", lang="zh"))
+
+
+def _brief_as_of(run: str, out: Path) -> None:
+    """`wic brief --vintage` prints the brief of the kept run: its footer cites that run, not the live one."""
+    printed = CliRunner().invoke(cli.main, ["brief", "ABW", "--vintage", run, "--out", str(out)])
+    assert printed.exit_code == 0, printed.output
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert run in " ".join(text.split()) and read.data_vintage()["run_id"] not in text
 
 
 def _pruned(own_warehouse: Path, client: Any, before: str, run: str, again: str) -> None:

@@ -139,7 +139,7 @@ def test_environment_variables_are_documented() -> None:
     source = Path(config.__file__).read_text()
     variables = set(re.findall(r'"(WIC_[A-Z_]+)"', source))
     assert variables == {"WIC_MIRROR", "WIC_MEMBERS_DIR", "WIC_WAREHOUSE", "WIC_CACHE", "WIC_WORLDBANK_URL",
-                         "WIC_KEEP_VINTAGES"}
+                         "WIC_KEEP_VINTAGES", "WIC_PLOTLY_JS", "WIC_PLOTLY_BUNDLE"}
     commands = ([], ["etl"], ["etl", "members"], ["query"], ["facts"], ["info"], ["serve"], ["notebook"], ["export"],
                 ["changes"], ["brief"], ["vintages"])
     for command in commands:

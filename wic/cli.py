@@ -26,6 +26,8 @@ Environment:
   WIC_CACHE          downloads and cached API pages (default: data/cache)
   WIC_WORLDBANK_URL  World Bank API v2 base URL (default: https://api.worldbank.org/v2)
   WIC_KEEP_VINTAGES  runs whose warehouses are kept, the live one included (default: 5)
+  WIC_PLOTLY_JS      the small plotly.js pages and briefs load (default: build/plotly/plotly.min.js)
+  WIC_PLOTLY_BUNDLE  stock: load Dash's full plotly.js instead (for benchmarks; default: small)
 """
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 110}
 
@@ -469,23 +471,27 @@ def notebook(port: int, root: Path | None, no_browser: bool) -> None:
 
 @main.command(context_settings=CONTEXT,
               epilog=_examples("wic brief CHN", "wic brief KEN --lang zh --out kenya-zh.pdf",
-                               "wic brief WIC --out wic.pdf"))
+                               "wic brief WIC --out wic.pdf",
+                               "wic brief CHN --vintage 20261201T100347Z-23da45 --out chn-then.pdf"))
 @click.argument("code", metavar="ISO3")
 @click.option("--lang", default="en", metavar="en|zh", show_default=True, help="language: en or zh")
 @click.option("--out", type=click.Path(path_type=Path), metavar="PATH",
               help="the PDF to write (default: brief-ISO3-LANG.pdf)")
+@VINTAGE_OPTION
 @_reported("brief")
-def brief(code: str, lang: str, out: Path | None) -> None:
+def brief(code: str, lang: str, out: Path | None, vintage: str | None) -> None:
     """Write the printable A4 PDF brief of a country or group.
 
     The two-page council brief of a country or a group (a World Bank region, an income group, WLD or WIC),
     in English or Chinese, from the same template as the dashboard's /briefing page (printed by headless
-    Chromium). ISO3 is a country or group code, e.g. CHN, XKX, EAS, HIC, WIC.
+    Chromium). ISO3 is a country or group code, e.g. CHN, XKX, EAS, HIC, WIC. With --vintage, the brief as
+    of a kept past run (its footer cites that run).
     """
     from dashboard.printer import PRINTER
 
     PRINTER.warm()   # the browser starts while the brief's modules load and its data is gathered
     from dashboard.briefing import write_brief
 
-    written = write_brief(code, lang, out)
+    with _at(vintage):
+        written = write_brief(code, lang, out)
     click.echo(f"wrote {written} ({written.stat().st_size:,} bytes)")

@@ -12,15 +12,13 @@ from typing import Any
 from dashboard import figures, i18n
 from dashboard.briefing.build import PillarRow, Series
 
-FONT_EN = '-apple-system, "Segoe UI", "Helvetica Neue", Arial, "Liberation Sans", "Noto Sans CJK SC", sans-serif'
-FONT_ZH = '"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
 DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
 GRID = "#e6e9ee"
 
 
 def font(lang: str, size: float = 9) -> dict[str, Any]:
     """The brief's chart font in ``lang``."""
-    return {"family": FONT_ZH if lang == "zh" else FONT_EN, "size": size, "color": "#1d2733"}
+    return {"family": i18n.rule("brief_font", lang), "size": size, "color": "#1d2733"}
 
 
 def colours(keys: Sequence[str]) -> dict[str, str]:

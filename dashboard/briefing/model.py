@@ -23,12 +23,6 @@ from dashboard import i18n
 STYLES = ("value", "year", "int", "rank", "abs", "pct", "score")
 
 
-def ordinal(n: int) -> str:
-    """1st, 2nd, 3rd, 4th, 11th, 21st ..."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 @dataclass(frozen=True)
 class Num:
     """A number with its provenance: ``ref`` names the query (kind, arguments) that gives ``value``."""
@@ -51,7 +45,7 @@ class Num:
         if self.style == "int":
             return f"{int(v):,}"
         if self.style == "rank":
-            return ordinal(int(v)) if lang == "en" else str(int(v))
+            return i18n.ordinal(int(v), lang) if i18n.rule("ordinal_ranks", lang) == "yes" else str(int(v))
         if self.style == "abs":
             return i18n.fmt(abs(v), lang)
         if self.style == "pct":
@@ -70,7 +64,7 @@ class Label:
 
     def text(self, lang: str) -> str:
         """The label in ``lang``."""
-        return self.zh if lang == "zh" else self.en
+        return str(getattr(self, lang, None) or self.en)   # the languages the narrative templates are written in
 
 
 Slot = Num | Label
@@ -88,7 +82,7 @@ class Sentence:
     def segments(self, lang: str) -> list[tuple[str, Slot | None]]:
         """The text as (piece, slot) pairs: template text has slot None; numbers and labels carry theirs."""
         out: list[tuple[str, Slot | None]] = []
-        for literal, name, _spec, _conv in string.Formatter().parse(self.zh if lang == "zh" else self.en):
+        for literal, name, _spec, _conv in string.Formatter().parse(str(getattr(self, lang, None) or self.en)):
             if literal.startswith(".") and out and out[-1][0].endswith("."):
                 literal = literal[1:]          # "Korea, Rep." ends the sentence with one full stop, not two
             if literal:

@@ -85,7 +85,7 @@ def intro(b: Brief) -> list[Sentence]:
             slots: dict[str, Any] = {"o": Num(orgs, "int", ("named_orgs", b.code)),
                                      "p": Num(people, "int", ("named_people", b.code))}
             texts = [facts.members_text(orgs, people, lang, org_where=facts.where_text(lang), shown=("{o}", "{p}"))
-                     for lang in ("en", "zh")]
+                     for lang in ("en", "zh")]   # the two languages of the sentence templates
             out.append(Sentence("intro.member", "It is a WIC member country, with " + texts[0] + ".",
                                 "该国是世界互联网大会会员所在国家：" + texts[1] + "。",
                                 {k: v for k, v in slots.items() if "{" + k + "}" in texts[0]}))

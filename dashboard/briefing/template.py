@@ -22,7 +22,7 @@ from dashboard import i18n
 from dashboard.briefing import charts, narrative
 from dashboard.briefing.build import WIC, WORLD, Brief, Headline
 from dashboard.briefing.model import Sentence
-from etl import citation, facts, read
+from etl import citation, config, facts, read
 
 ASSETS = "/briefing/assets"
 MAX_GROUP_NAMES = 90
@@ -125,10 +125,8 @@ CHART_JS = """
 def plotly_path() -> Path:
     """The one plotly.js bundle the brief uses: the pages' small bundle when ``make assets`` built it (a third of the
     full one to compile), else the full one shipped inside the Python ``plotly`` package."""
-    from dashboard import static_cache
-
-    small = static_cache.plotly_bundle_path()
-    if static_cache.small_bundle() and small.is_file():
+    small = config.plotly_bundle_path()
+    if config.small_bundle() and small.is_file():
         return small
     return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 
@@ -151,15 +149,14 @@ def _unit(meta: Mapping[str, Any], lang: str) -> str:
     return i18n.unit(meta, lang)
 
 
-def short_source(meta: Mapping[str, Any]) -> str:
-    """'ITU via World Bank WDI': the publisher's abbreviation (if it has one) and the dataset."""
+def short_source(meta: Mapping[str, Any], lang: str = i18n.DEFAULT_LANG) -> str:
+    """'ITU via World Bank WDI': the publisher's abbreviation (if it has one) and the dataset, in ``lang``."""
     org = str(meta["source_org"]) if isinstance(meta.get("source_org"), str) else ""
     match = re.search(r"\(([A-Z][A-Za-z&]{1,9})\)", org)
-    dataset = {"wdi": "World Bank WDI", "gapminder": "World Bank WDI via Gapminder",
-               "worldbank-api": "World Bank API", "derived": "computed here from WDI"}.get(
-        str(meta.get("dataset")), str(meta.get("dataset")))
+    key = f"dataset.{meta.get('dataset')}"
+    dataset = i18n.t(key, lang) if key in i18n.catalog()[i18n.DEFAULT_LANG] else str(meta.get("dataset"))
     who = match.group(1) if match else re.split(r" \(|;| and ", org)[0].strip()
-    return f"{who} via {dataset}" if who and who != "World Bank" else dataset
+    return i18n.t("brief_template.via", lang, who=who, dataset=dataset) if who and who != "World Bank" else dataset
 
 
 def _change_cell(h: Headline, lang: str) -> str:
@@ -265,7 +262,7 @@ def trend_section(b: Brief, lang: str, plots: Charts) -> str:
         unit = _unit(t.meta, lang)
         fig = charts.trend(t.series, keys, names, unit=unit, log=bool(t.meta.get("log_scale")), lang=lang)
         mine = next(s for s in t.series if s.key == b.code)
-        cap = i18n.t("brief_template.text", lang, unit=unit, v=short_source(t.meta))
+        cap = i18n.t("brief_template.text", lang, unit=unit, v=short_source(t.meta, lang))
         if t.meta.get("log_scale"):
             cap += i18n.t("brief_template.log_scale", lang)
         last = i18n.t("brief_template.latest", lang, years=mine.years[-1], v=i18n.fmt(mine.values[-1], lang))
@@ -418,9 +415,8 @@ def group_countries_section(b: Brief, lang: str) -> str:
         listed = ", ".join(_e(names.get(c, c)) for c in b.group_wic)
         return f'<h2>{_e(title)}</h2><p class="countries">{_e(text)}{listed}</p>'
     wic = set(b.group_wic)
-    sep = "、" if lang == "zh" else ", "
-    listed = sep.join(f"<b>{_e(names.get(c, c))}</b>" if c in wic else _e(names.get(c, c))
-                      for c in sorted(b.group_countries, key=lambda c: names.get(c, c)))
+    listed = i18n.joined((f"<b>{_e(names.get(c, c))}</b>" if c in wic else _e(names.get(c, c))
+                          for c in sorted(b.group_countries, key=lambda c: names.get(c, c))), lang)
     note = i18n.t("brief_template.bold_wic_member_countries", lang) if wic and b.kind != "wic" else ""
     return f'<h2>{_e(title)}</h2><p class="countries">{listed}</p><p class="note">{_e(note)}</p>'
 
@@ -450,12 +446,14 @@ def sources_section(b: Brief, lang: str) -> str:
     for s in b.sources:
         if s.get("id") not in used:     # only the sources this brief's indicators come from
             continue
-        name = s.get("title_zh") if lang == "zh" and s.get("title_zh") else s.get("title")
-        parts.append(f"{_e(name)} ({_e(s.get('vintage') or '—')}; {_e(s.get('license') or '—')})")
+        name = i18n.localized(s, "title", lang)
+        parts.append(_e(i18n.t("brief_template.source_item", lang, name=name, vintage=s.get("vintage") or "—",
+                               license=s.get("license") or "—")))
     names = read.display_names(lang)
     cite = i18n.t("brief_template.wic_digital_economy_observatory", lang, names=names[b.code], code=b.code)
     vintage = citation.vintage_text(b.vintage, lang, advice=False, compact=True)
-    return (f'<footer class="cite"><h2>{_e(title)}</h2><p>{"; ".join(parts)}.</p>'
+    listed = i18n.joined(parts, lang, "clause") + _e(i18n.t("sep.end", lang))
+    return (f'<footer class="cite"><h2>{_e(title)}</h2><p>{listed}</p>'
             f'<p>{_e(i18n.t("brief_template.cite_as", lang))}{_e(cite)} '
             f'<span class="vintage" data-run="{_e(b.vintage.get("run_id") or "")}">{_e(vintage)}</span></p></footer>')
 
@@ -474,7 +472,8 @@ def header(b: Brief, lang: str) -> str:
         tags.append(i18n.t("brief_template.wic_member_country", lang) if b.is_member
                     else i18n.t("brief_template.not_a_wic_member_country_bd9772", lang))
     built = b.vintage.get("built_at")
-    vint = "; ".join(f"{s.get('title')} {s.get('vintage')}" for s in b.sources if s.get("id") in ("wdi", "gapminder"))
+    vint = i18n.joined((f"{i18n.localized(s, 'title', lang)} {s.get('vintage')}" for s in b.sources
+                        if s.get("id") in ("wdi", "gapminder")), lang, "clause")
     asof = i18n.t("brief_template.data_as_of_generated", lang, built=built, vint=vint, v=dt.date.today()) \
         if isinstance(built, dt.datetime) else ""
     return (f'<header class="head"><div class="kicker">{_e(kicker)}</div>'
@@ -508,8 +507,8 @@ def render(b: Brief, lang: str, *, standalone: bool = True, notices: Sequence[st
         scripts = f'<script src="{_e(plotly_path().as_uri())}"></script><script>{CHART_JS}</script>'
     else:
         scripts = f'<script src="{ASSETS}/plotly.min.js"></script><script src="{ASSETS}/brief.js"></script>'
-    return (f'<!DOCTYPE html><html lang="{"zh-Hans" if lang == "zh" else "en"}" data-mode="'
+    return (f'<!DOCTYPE html><html lang="{i18n.html_lang(lang)}" data-mode="'
             f'{"print" if standalone else "screen"}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{_e(title)}</title>'
-            f'<style>{CSS}</style></head><body><main class="paper">{body}</main>'
+            f'<style>{CSS}</style></head><body><main class="paper" aria-label="{_e(title)}">{body}</main>'
             f'<script type="application/json" id="brief-charts">{_json(plots.specs)}</script>{scripts}</body></html>')

@@ -74,7 +74,7 @@ def missing_text(missing: Sequence[tuple[str, str]], lang: str) -> str:
     """'No data for Japan; no value in 2015 for High income' from (name, cause) pairs."""
     if not missing:
         return ""
-    parts = [f"{cause} {name}" if lang == "en" else f"{name}{cause}" for name, cause in missing]
+    parts = [i18n.rule("cause_name", lang).format(cause=cause, name=name) for name, cause in missing]
     return t("sep.stop", lang) + t("sep.clause", lang).join(parts) + t("sep.end", lang)
 
 

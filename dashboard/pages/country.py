@@ -131,8 +131,8 @@ def layout(**query: object) -> html.Div:
     cards, missing = key_figures(iso3, lang)
     names = read.display_names(lang)
     parts = [names.get(c) for c in (row["wb_region_id"], row["income_id"]) if isinstance(c, str)]
-    if lang == "en" and isinstance(row["un_subregion"], str):
-        parts.append(row["un_subregion"])
+    if sub := i18n.in_language(row, "un_subregion", lang):   # UN sub-regions are named in English only
+        parts.append(sub)
     classification = " · ".join(p for p in parts if p)
     sparse = [html.P(t("country.no_data_for", lang) + "; ".join(missing), className="notice")] \
         if missing else []

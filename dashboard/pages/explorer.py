@@ -150,15 +150,17 @@ def aggregation(meta: Mapping[str, Any]) -> str:
     return "not computed"
 
 
+AGG_KEYS = {"sum": "explorer.agg_sum", "mean": "explorer.agg_mean", "not computed": "explorer.agg_not_computed"}
+WEIGHT_KEYS = {"SP.POP.TOTL": "explorer.weight_population", "NY.GDP.MKTP.CD": "explorer.weight_gdp"}
+
+
 def aggregation_label(text: str, lang: str) -> str:
     """An :func:`aggregation` text for people reading ``lang``."""
-    if lang != "zh":
-        return text
-    weights = {"SP.POP.TOTL": "人口", "NY.GDP.MKTP.CD": "GDP"}
     if text.startswith("mean weighted by "):
         weight = text.removeprefix("mean weighted by ")
-        return f"按{weights.get(weight, weight)}加权平均（{weight}）"
-    return {"sum": "加总", "mean": "平均", "not computed": "不计算"}.get(text, text)
+        name = t(WEIGHT_KEYS[weight], lang) if weight in WEIGHT_KEYS else weight
+        return t("explorer.agg_weighted", lang, name=name, weight=weight)
+    return t(AGG_KEYS[text], lang) if text in AGG_KEYS else text
 
 
 def row_source(meta: Mapping[str, Any], computed: bool) -> str:
@@ -275,7 +277,7 @@ def citation_line(lang: str) -> str:
 def csv_text(rows: pd.DataFrame, comments: Sequence[str], lang: str = i18n.DEFAULT_LANG) -> str:
     """The tidy rows as CSV, preceded by ``# `` comment lines (Chinese files start with a UTF-8 BOM for Excel)."""
     head = "".join(f"# {line.replace(chr(10), ' ')}\n" for line in comments)
-    return (downloads.BOM if lang == "zh" else "") + head + downloads.frame_csv(rows[COLUMNS])
+    return (downloads.BOM if i18n.rule("csv_bom", lang) == "yes" else "") + head + downloads.frame_csv(rows[COLUMNS])
 
 
 def excel_bytes(rows: pd.DataFrame, about: pd.DataFrame, comments: Sequence[str]) -> bytes:
@@ -423,7 +425,8 @@ def layout(**query: object) -> html.Div:
     body = html.Div([
         html.H1(t("nav.explorer", lang)),
         html.P(t("explorer.any_indicator_any_countries_and", lang), className="lead"),
-        controls, actions, html.P(id=ID.FILTERED, className="summary", **components.aria(live="polite")), grid,
+        controls, actions, html.P(id=ID.FILTERED, className="summary", **components.aria(
+            live="polite", data_template=t("explorer.filtered_rows", lang))), grid,
         html.P(t("explorer.computed_marks_group_values_that", lang), className="caption"),
         html.H2(t("explorer.about_the_selected_indicators", lang)),
         html.Div(getdata, id=f"{ID.GRID}-getdata"),
@@ -437,11 +440,12 @@ def layout(**query: object) -> html.Div:
 def _about_view(about: pd.DataFrame, lang: str) -> Any:
     if about.empty:
         return None
-    zh = lang == "zh"
     about = about.assign(group_values_computed_as=[aggregation_label(x, lang)
                                                    for x in about["group_values_computed_as"]])
-    shown = about.assign(name=[z if zh and z else e for z, e in zip(about["name_zh"], about["name_en"], strict=True)],
-                         unit=[z if zh and z else e for z, e in zip(about["unit_zh"], about["unit"], strict=True)])
+    records = about.to_dict("records")
+    shown = about.assign(name=[i18n.name(r, lang) for r in records], unit=[i18n.unit(r, lang) for r in records],
+                         source_organization=[read.publisher(r["source_organization"], lang) for r in records],
+                         dataset=[components.dataset_name(r["dataset_id"], lang) for r in records])
     table = components.data_table(shown, [
         ("indicator", t("explorer.code", lang)), ("name", t("control.indicator", lang)),
         ("unit", t("explorer.unit", lang)), ("source_organization", t("explorer.source", lang)),
@@ -481,14 +485,15 @@ def _comments(rows: pd.DataFrame, about: pd.DataFrame, query: dict[str, Any], la
           Output(ID.GRID_QUERY, "data"), Output(f"{ID.GRID}-getdata", "children"),
           Input(ID.INDICATORS, "value"), Input(ID.COUNTRIES, "value"), Input(ID.FROM, "value"),
           Input(ID.TO, "value"), State(ID.LANG, "data"), prevent_initial_call=True)
-@guarded(lambda: ([], t("error.page", "en") + " " + t("error.page", "zh"), None, dash.no_update, None))
+@guarded(lambda: ([], " ".join(t("error.page", code) for code in i18n.LANGS), None, dash.no_update, None))
 def render(indicators: object, countries: object, year_from: object, year_to: object,
            lang: str) -> tuple[Any, ...]:
     """Inputs -> observations -> tidy rows -> grid (capped), row count, indicator notes, URL state."""
     lang = i18n.lang_of(lang)
     codes, places, lo, hi = selection(indicators, countries, year_from, year_to)
     query = {"indicators": codes, "countries": places, "from": lo, "to": hi, "lang": lang}
-    about = about_table(read.indicator_table(), codes)
+    meta = read.indicator_table()
+    about = about_table(meta, codes).assign(dataset_id=[str(meta.loc[c, "dataset"]) for c in codes])
     rows = read.observation_rows(codes, places, year_from=lo, year_to=hi) if codes and places else []
     records = grid_records(rows[:GRID_MAX_ROWS], lang)
     request = components.data_request(codes, countries=places, year_from=lo, year_to=hi)
@@ -552,8 +557,8 @@ clientside_callback(   # say what the downloads hold when the grid is filtered
     """function (visible, model, all, lang) {
         if (!model || !Object.keys(model).length || !visible || !all) { return ''; }
         const n = visible.length.toLocaleString('en'), m = all.length.toLocaleString('en');
-        return lang === 'zh' ? `表格筛选后显示 ${m} 行中的 ${n} 行；下载文件只包含这 ${n} 行。`
-                             : `The filter shows ${n} of ${m} rows; the downloads hold these ${n} rows.`;
+        const template = document.getElementById('explorer-filtered').dataset.template;   // from the catalog
+        return template.split('{n}').join(n).split('{m}').join(m);
     }""", Output(ID.FILTERED, "children"), Input(ID.GRID, "virtualRowData"), State(ID.GRID, "filterModel"),
     State(ID.GRID, "rowData"), State(ID.LANG, "data"))
 

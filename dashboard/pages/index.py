@@ -106,7 +106,7 @@ def intervals() -> dict[str, tuple[float, float, float]]:
 
 def pillar_names(lang: str) -> dict[str, str]:
     """Pillar id -> display name."""
-    return {p.id: (p.name_zh if lang == "zh" else p.name_en) for p in config().pillars}
+    return {p.id: i18n.name(p, lang) for p in config().pillars}
 
 
 def default_weights() -> list[float]:
@@ -222,7 +222,7 @@ def score_unit(norm: str, lang: str) -> str:
 
 def index_caption(year: int, norm: str, lang: str) -> str:
     """Caption of the index charts: unit, year, source."""
-    meta = {"unit": score_unit(norm, "en"), "unit_zh": score_unit(norm, "zh"), "source_org": "World Bank",
+    meta = {"unit": score_unit(norm, lang), "source_org": "World Bank",
             "dataset": "derived", "license": "CC BY 4.0"}
     return components.caption(meta, lang, str(year))
 
@@ -231,7 +231,8 @@ def index_caption(year: int, norm: str, lang: str) -> str:
 
 def ranking_figure(rows: Sequence[tuple[str, str, float, float, float, str]],
                    bands: Mapping[str, tuple[float, float, float]], *, n_ranked: int, title: str, note: str,
-                   score_title: str, rank_title: str, selected: str | None = None) -> dict[str, Any]:
+                   score_title: str, rank_title: str, selected: str | None = None,
+                   lang: str = i18n.DEFAULT_LANG) -> dict[str, Any]:
     """Two panels sharing the countries: scores with rank change (bars), and the Monte Carlo rank interval.
 
     ``rows`` (iso3, row label, score, rank, rank change, hover) in rank order; ``bands`` iso3 -> (p5, median,
@@ -244,7 +245,7 @@ def ranking_figure(rows: Sequence[tuple[str, str, float, float, float, str]],
             "customdata": iso, "text": [f"{r[2]:.1f} {change_text(r[4])}".strip() for r in rows],
             "textposition": "outside", "cliponaxis": False, "textfont": {"size": 11},
             "hovertext": [r[5] for r in rows], "hovertemplate": "%{hovertext}<extra></extra>",
-            "marker": {"color": colours}, "xaxis": "x", "yaxis": "y", "name": "score"}
+            "marker": {"color": colours}, "xaxis": "x", "yaxis": "y", "name": t("index.score", lang)}
     seg_x: list[float | None] = []
     seg_y: list[str | None] = []
     mid_x, mid_y, mid_c, mid_h, mid_col = [], [], [], [], []
@@ -263,11 +264,12 @@ def ranking_figure(rows: Sequence[tuple[str, str, float, float, float, str]],
                 "line": {"color": "#9ecae1", "width": 7}, "xaxis": "x2", "yaxis": "y", "name": "5–95%",
                 "connectgaps": False}
     medians = {"type": "scatter", "mode": "markers", "x": mid_x, "y": mid_y, "customdata": mid_c,
-               "text": mid_h, "hovertemplate": "%{y}<br>median %{x:.0f} · 5–95%: %{text}<extra></extra>",
+               "text": mid_h, "hovertemplate": t("index.hover_median", lang),
                "marker": {"color": mid_col, "size": 7, "symbol": "circle"}, "xaxis": "x2", "yaxis": "y",
-               "name": "median"}
+               "name": t("index.trace_median", lang)}
     yours = {"type": "scatter", "mode": "markers", "x": [r[3] for r in rows], "y": labels, "customdata": iso,
-             "hovertemplate": "%{y}: %{x:.0f}<extra></extra>", "xaxis": "x2", "yaxis": "y", "name": "rank",
+             "hovertemplate": "%{y}: %{x:.0f}<extra></extra>", "xaxis": "x2", "yaxis": "y",
+             "name": t("index.trace_rank", lang),
              "marker": {"color": figures.PALETTE[3], "size": 8, "symbol": "diamond-open", "line": {"width": 2}}}
     height = max(320, ROW_PX * len(rows) + 190)
     axis: dict[str, Any] = {"side": "top", "gridcolor": "#eee", "fixedrange": True}
@@ -368,9 +370,9 @@ def methodology(lang: str) -> html.Div:
                 (f"{float(meta['skewness']):.1f}" if meta is not None and meta["skewness"] == meta["skewness"]
                  else "—"))
         ind_rows.append((names[spec.pillar], name, spec.code, unit, direction, log, goal, skew))
-    pillar_rows = [(p.name_zh if lang == "zh" else p.name_en,
-                    (p.description_zh if lang == "zh" else p.description_en) or "—",
-                    p.wic_dimension or "—", f"{cfg.weights[p.id]:.0%}", len(p.indicators)) for p in cfg.pillars]
+    pillar_rows = [(i18n.name(p, lang), i18n.localized(p, "description", lang) or "—",
+                    i18n.localized(p, "wic_dimension", lang) or "—", f"{cfg.weights[p.id]:.0%}", len(p.indicators))
+                   for p in cfg.pillars]
     windows = ", ".join(str(w) for w in mc.carry_forward_years)
     need = ", ".join(f"{names[p.id]} {math.ceil(cfg.min_share_per_pillar * len(p.indicators) - 1e-9)}/"
                      f"{len(p.indicators)}" for p in cfg.pillars)
@@ -394,13 +396,14 @@ def methodology(lang: str) -> html.Div:
           seed=mc.seed,
           v=1 - mc.weight_perturbation,
           v2=1 + mc.weight_perturbation,
-          v3=', '.join(mc.normalizations),
-          v4=', '.join(mc.aggregations),
+          v3=i18n.joined((norm_name(n, lang) for n in mc.normalizations), lang),
+          v4=i18n.joined((agg_name(a, lang) for a in mc.aggregations), lang),
           windows=windows,
           carry_forward_years=cfg.carry_forward_years),
     ]
-    not_covered = [(d.get("dimension_zh" if lang == "zh" else "dimension_en", ""),
-                    folded(str(d.get("reason_zh" if lang == "zh" else "reason_en", "")))) for d in cfg.not_covered]
+    not_covered = [(i18n.localized(d, "dimension", lang) or i18n.localized(d, "dimension", i18n.DEFAULT_LANG),
+                    folded(i18n.localized(d, "reason", lang) or i18n.localized(d, "reason", i18n.DEFAULT_LANG)))
+                   for d in cfg.not_covered]
     years = read.index_years()
     year_rows = [(int(y), int(w), int(r), f"{s:.0%}", t("index.yes", lang) if p else t("index.no", lang))
                  for y, w, r, s, p in zip(years["year"].tolist(), years["n_with_data"].tolist(),
@@ -458,7 +461,7 @@ def coherence_section(lang: str) -> html.Div:
         if r in other:
             o = names.get(r["best_other_pillar"], r["best_other_pillar"])
             parts.append(t("index.correlates_more_with_than_with", lang, o=o))
-        return "; ".join(parts) if lang != "zh" else "；".join(parts)
+        return i18n.joined(parts, lang, "clause")
 
     ind_rows = [(names.get(r["pillar"], r["pillar"]), ind_name(r["id"]), r["n_countries"], _r(r["r_pillar"]),
                  _r(r["r_index"]),
@@ -664,7 +667,7 @@ def render(*args: Any) -> tuple[Any, ...]:
     fig = ranking_figure(
         rows, bands, n_ranked=len(p.iso3), title=title, note=note, selected=country or None,
         score_title=t("index.score_br_vs_br_published", lang),
-        rank_title=t("index.rank_1_best_br_5", lang))
+        rank_title=t("index.rank_1_best_br_5", lang), lang=lang)
     summary = ranking_summary(rows, bands, len(p.iso3), weights, norm, agg, lang, mc.draws)
     headers = ["#", t("control.country", lang), "ISO3", t("index.score", lang),
                t("index.change", lang), t("index.published_rank", lang),
@@ -695,46 +698,21 @@ def ranking_summary(rows: Sequence[tuple[str, str, float, float, float, str]],
     outside = sum(1 for r in rows if r[0] in bands and not bands[r[0]][0] <= r[3] <= bands[r[0]][2])
     widths = [(bands[r[0]][2] - bands[r[0]][0], n) for r, n in zip(rows, names, strict=True) if r[0] in bands]
     widest = max(widths) if widths else None
-    if lang == "zh":
-        text = (f"显示{len(rows)}个国家（排名为在全部{n_ranked}个参与排名国家中的名次）。"
-                f"第一名：{names[0]}（{top[2]:.1f}）。")
-        if default:
-            text += "当前为已发布的默认设置，排名无变化。"
-        elif moved:
-            up, down = max(moved), min(moved)
-            text += (f"与已发布排名相比，{len(moved)}个国家名次变化"
-                     + (f"；上升最多：{up[1]}（▲{up[0]:.0f}）" if up[0] > 0 else "")
-                     + (f"；下降最多：{down[1]}（▼{-down[0]:.0f}）" if down[0] < 0 else "") + "。")
-        else:
-            text += "与已发布排名相比，名次没有变化。"
-        text += (f"右侧横条为排名区间：在{draws:,}次蒙特卡洛模拟（随机改变支柱权重、标准化与加总方法及沿用年限）中，"
-                 "该国90%的排名落在此区间内（第5至第95百分位），圆点为排名中位数；区间越窄，排名越不依赖这些方法选择。"
-                 "区间围绕已发布设置计算一次，不随滑块变化。")
-        if widest:
-            text += f"区间最宽：{widest[1]}（{widest[0]:.0f}个名次）。"
-        if not default:
-            text += f"当前设置下有{outside}个国家的排名落在其区间之外。"
-        return text
-    text = (f"{len(rows)} countries shown (ranks are among all {n_ranked} ranked countries). "
-            f"First: {names[0]} ({top[2]:.1f}). ")
+    text = t("summary.index_shown", lang, n=len(rows), n_ranked=n_ranked, first=names[0], score=f"{top[2]:.1f}")
     if default:
-        text += "These are the published default settings, so no rank changes. "
+        text += t("summary.index_default", lang)
     elif moved:
         up, down = max(moved), min(moved)
-        text += (f"Against the published ranking, {len(moved)} countries change places"
-                 + (f"; biggest rise: {up[1]} (▲{up[0]:.0f})" if up[0] > 0 else "")
-                 + (f"; biggest fall: {down[1]} (▼{-down[0]:.0f})" if down[0] < 0 else "") + ". ")
+        rise = t("summary.index_rise", lang, name=up[1], n=f"{up[0]:.0f}") if up[0] > 0 else ""
+        fall = t("summary.index_fall", lang, name=down[1], n=f"{-down[0]:.0f}") if down[0] < 0 else ""
+        text += t("summary.index_moved", lang, n=len(moved), rise=rise, fall=fall)
     else:
-        text += "No country changes places against the published ranking. "
-    text += (f"The right panel is the rank interval: in {draws:,} Monte Carlo draws that vary the pillar weights, "
-             "the normalisation, the aggregation and the carry-forward window, 90% of the country's ranks fall inside "
-             "the bar (5th to 95th percentile); the dot is its median rank. A narrow bar means the rank hardly "
-             "depends on these choices. The interval is computed once around the published settings and does not "
-             "move with the sliders. ")
+        text += t("summary.index_unmoved", lang)
+    text += t("summary.index_interval", lang, draws=f"{draws:,}")
     if widest:
-        text += f"Widest interval: {widest[1]} ({widest[0]:.0f} places). "
+        text += t("summary.index_widest", lang, name=widest[1], n=f"{widest[0]:.0f}")
     if not default:
-        text += f"With these settings, {outside} countries fall outside their interval."
+        text += t("summary.index_outside", lang, n=outside)
     return text.strip()
 
 

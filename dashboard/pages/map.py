@@ -178,17 +178,12 @@ def summary_text(rows: list[tuple[str, float, str, str, int, str]], meta: dict[s
     top, bottom = rows[0], rows[-1]
     name, unit = i18n.name(meta, lang), i18n.unit(meta, lang)
     median = i18n.fmt(statistics.median(r[1] for r in rows), lang)
-    if lang == "zh":
-        text = (f"{year}年，{name}最高为{top[3]}（{i18n.fmt(top[1], lang)}），最低为{bottom[3]}"
-                f"（{i18n.fmt(bottom[1], lang)}）；{len(rows)}个国家的中位数为{median}（{unit}）。")
-        return text + (f"会员所在国家合计：{i18n.fmt(wic.value, lang)}*（{'；'.join(facts.labels(wic, lang))}）。"
-                       if wic is not None and wic.value is not None else "")
-    text = (f"In {year}, {name} ranged from {i18n.fmt(bottom[1], lang)} in {bottom[3]} to "
-            f"{i18n.fmt(top[1], lang)} in {top[3]}; the median of {len(rows)} countries was {median} ({unit}).")
+    text = t("summary.map_range", lang, year=year, name=name, low=i18n.fmt(bottom[1], lang), low_country=bottom[3],
+             high=i18n.fmt(top[1], lang), high_country=top[3], n=len(rows), median=median, unit=unit)
     if wic is None or wic.value is None:
         return text
-    how = "; ".join(facts.labels(wic, lang))
-    return text + f" WIC member countries together: {i18n.fmt(wic.value, lang)}* ({how})."
+    how = i18n.joined(facts.labels(wic, lang), lang, "clause")
+    return text + t("summary.map_wic", lang, value=i18n.fmt(wic.value, lang), how=how)
 
 
 def shapes(lang: str) -> list[tuple[str, str]]:

@@ -58,10 +58,7 @@ def category_name(category: str, lang: str) -> str:
 
 def qualified(number: int, word: object, lang: str) -> str:
     """A count with its qualifier: 'about 170', 'more than 120', '约170'."""
-    q = i18n.qualifier(word if isinstance(word, str) else "exact", lang)
-    if lang == "zh":
-        return f"{q}{number}"
-    return f"{q} {number}".strip()
+    return i18n.qualified(number, word if isinstance(word, str) else "exact", lang)
 
 
 def _date(value: object) -> str:
@@ -87,7 +84,7 @@ def source_line(lang: str) -> str:
     if row.empty:
         return i18n.t("membership.membership_facts_compiled_from_p", lang)
     r = row.iloc[0]
-    title = r["title_zh"] if lang == "zh" and isinstance(r["title_zh"], str) else r["title"]
+    title = i18n.localized(r, "title", lang)
     return f"{title} ({r['license']}, {_date(r['vintage'])})"
 
 
@@ -117,8 +114,8 @@ def country_counts(members: pd.DataFrame, lang: str) -> pd.DataFrame:
     rows = []
     for iso3, part in known.groupby("country_iso3", sort=False):
         first = part.iloc[0]
-        name = first["country_zh"] if lang == "zh" and isinstance(first["country_zh"], str) else first["country_en"]
-        name = name if isinstance(name, str) else str(iso3)
+        name = i18n.localized(first, "country", lang) or i18n.localized(first, "country", i18n.DEFAULT_LANG) \
+            or str(iso3)
         cats = part["category"].value_counts()
         detail = ", ".join(f"{category_name(str(c), lang)} {n}" for c, n in cats.items())
         rows.append({"iso3": iso3, "name": name, "value": len(part), "categories": detail})
@@ -151,10 +148,11 @@ def counts_table(counts: pd.DataFrame, lang: str) -> pd.DataFrame:
         "countries": [qualified(int(n), q, lang) for n, q in
                       zip(frame["countries_and_regions"], frame["countries_qualifier"], strict=True)],
         "continents": [int(c) for c in frame["continents"]],
-        "occasion": [o if isinstance(o, str) else "" for o in frame["occasion"]],
+        "occasion": [read.member_label("occasion", o, lang) if isinstance(o, str) else "" for o in frame["occasion"]],
         "source_title": [s if isinstance(s, str) else "" for s in frame["source_title"]],
         "source_url": [s if isinstance(s, str) else "" for s in frame["source_url"]],
-        "confidence": [c if isinstance(c, str) else "" for c in frame["confidence"]],
+        "confidence": [read.member_label("confidence", c, lang) if isinstance(c, str) else ""
+                       for c in frame["confidence"]],
         "members_n": [int(n) for n in frame["members"]],
         "countries_n": [int(n) for n in frame["countries_and_regions"]],
     })
@@ -201,7 +199,7 @@ def register_rows(members: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The register for display: name, category, country, evidence, first reported, source (link), confidence."""
     rows = []
     for m in members.sort_values(["first_reported", "member_id"]).to_dict("records"):
-        country = m["country_zh"] if lang == "zh" and isinstance(m["country_zh"], str) else m["country_en"]
+        country = i18n.localized(m, "country", lang) or i18n.localized(m, "country", i18n.DEFAULT_LANG) or None
         title = m["source_title"] if isinstance(m["source_title"], str) else ""
         url = m["source_url"] if isinstance(m["source_url"], str) and m["source_url"].startswith("http") else ""
         source: Any = html.A(title or url, href=url, target="_blank", rel="noopener noreferrer") if url else \
@@ -285,12 +283,8 @@ def counts_summary(table: pd.DataFrame, lang: str) -> str:
     if table.empty:
         return t("nodata", lang)
     a, b = table.iloc[0], table.iloc[-1]
-    if lang == "zh":
-        return (f"官方会员总数从{a['date']}的{a['members']}家增至{b['date']}的{b['members']}家，"
-                f"覆盖国家和地区从{a['countries']}个增至{b['countries']}个（{int(b['continents'])}大洲）。")
-    return (f"The official count rose from {a['members']} members on {a['date']} to {b['members']} on "
-            f"{b['date']}, and from {a['countries']} to {b['countries']} countries and regions on "
-            f"{int(b['continents'])} continents.")
+    return t("summary.membership_counts", lang, a_members=a["members"], a_date=a["date"], b_members=b["members"],
+             b_date=b["date"], a_countries=a["countries"], b_countries=b["countries"], continents=int(b["continents"]))
 
 
 @guarded(lambda: (figures.message(ERROR_TEXT), "", ERROR_TEXT, None, None))
@@ -393,7 +387,8 @@ def member_views(members: pd.DataFrame, category: str, country: str, lang: str) 
         ("country", t("control.country", lang)), ("evidence", i18n.t("membership.evidence", lang)),
         ("first_reported", i18n.t("membership.first_reported", lang)), ("source", i18n.t("membership.source", lang)),
         ("confidence", i18n.t("membership.confidence", lang))],
-        nowrap=("category", "country", "first_reported", "confidence") if lang == "zh" else ("first_reported",))
+        nowrap=("category", "country", "first_reported", "confidence") if i18n.rule("short_cells_nowrap", lang) == "yes"
+        else ("first_reported",))
     count = i18n.t("membership.of_publicly_named_members_shown", lang, n=n, n_members=len(members))
     return (map_fig, note, map_summary, country_table, cat_fig, note, cat_summary, cat_table,
             bar_fig, note, bar_summary, country_table, html.Div(register_table, style={"minWidth": "860px"}), count)

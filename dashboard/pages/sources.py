@@ -84,14 +84,16 @@ def source_rows(sources: pd.DataFrame, indicators: pd.DataFrame, lang: str) -> p
         last = (min(updated) if min(updated) == max(updated) else f"{min(updated)} – {max(updated)}") if updated \
             else _date(s["vintage"])
         licenses = sorted({str(x) for x in mine["license"] if isinstance(x, str)}) or [_text(s["license"])]
-        title = _text(s["title_zh"]) if lang == "zh" and _text(s["title_zh"]) else _text(s["title"])
+        title = i18n.localized(s, "title", lang)
         url = _text(s.get("url"))
         rows.append({
             "id": s["id"], "source": html.A(title, href=url, target="_blank", rel="noopener noreferrer")
             if url.startswith("http") else title,
-            "title": title, "publisher": read.publisher(_text(s["publisher"]), lang), "license": "; ".join(licenses),
-            "origin": for_readers(_text(s["origin"])) or "—", "vintage": _date(s["vintage"]), "last_updated": last,
-            "indicators": len(mine) if len(mine) else "—", "description": for_readers(_text(s["description"])),
+            "title": title, "publisher": read.publisher(_text(s["publisher"]), lang),
+            "license": components.quoted("; ".join(licenses), lang),
+            "origin": components.quoted(for_readers(_text(s["origin"])) or "—", lang), "vintage": _date(s["vintage"]),
+            "last_updated": last, "indicators": len(mine) if len(mine) else "—",
+            "description": for_readers(read.source_text(s["id"], "description", lang, _text(s["description"]))),
         })
     return pd.DataFrame(rows, columns=["id", "source", "title", "publisher", "license", "origin", "vintage",
                                        "last_updated", "indicators", "description"])
@@ -141,10 +143,9 @@ def catalog_rows(indicators: pd.DataFrame, coverage_kind: dict[str, str], pillar
         "code": list(part["code"]),
         "name_en": list(part["name_en"]),
         "name_zh": [_text(x) for x in part["name_zh"]],
-        "unit": [f"{_text(u)} / {_text(z)}" if _text(z) else _text(u) for u, z in
-                 zip(part["unit"], part["unit_zh"], strict=True)],
+        "unit": [i18n.unit(r, lang) for r in part.to_dict("records")],
         "direction": [direction(None if pd.isna(v) else bool(v), lang) for v in part["higher_is_better"]],
-        "source_org": [_text(x) for x in part["source_org"]],
+        "source_org": [read.publisher(_text(x), lang) for x in part["source_org"]],
         "groups": [group_method(m, w, coverage_kind.get(c, ""), lang) for c, m, w in
                    zip(part["code"], part["agg_method"], part["agg_weight"], strict=True)],
         "last_updated": [_date(d) for d in part["last_updated"]],
@@ -208,39 +209,13 @@ def methodology(coverage: pd.DataFrame, groups: pd.DataFrame, indicators: pd.Dat
     kinds = computed_groups(coverage, groups)
     wb_codes = sorted(c for c, k in kinds.items() if k == "wb+wic")
     names = indicators.set_index("code")
-    wb_list = ", ".join(f"{i18n.name(names.loc[c].to_dict(), lang)} ({c})" for c in wb_codes if c in names.index)
+    wb_list = i18n.joined((f"{i18n.name(names.loc[c].to_dict(), lang)} ({c})" for c in wb_codes if c in names.index),
+                          lang)
     n_wic = int(groups.loc[groups["code"] == "WIC", "n_countries"].sum())
     total, published = len(coverage), int(coverage["published"].sum()) if not coverage.empty else 0
-    if lang == "zh":
-        paras = [
-            "凡来源发布了世界银行自身汇总值的，一律保留。来源没有汇总值时（例如互联网用户占比和购买力平价人均GDP，"
-            "其 Gapminder 副本只有国家数据），本平台以世界银行代码为世界（WLD）、世界银行各地区和收入组别"
-            "计算按人口加权的数值；"
-            f"对会员所在国家组（WIC，即至少有一家公开报道的会员所在的 {n_wic} 个国家），则按目录规定为每个目录指标计算"
-            "（按人口或GDP加权平均，或加总）。",
-            "只有当报告国家覆盖该组别权重（加总类指标为人口）的至少三分之二时，才发布组别数值；未报告的国家不作插补，"
-            "因此加总值在覆盖不完整时可能低于组别实际总量。每个计算值都标记为 computed = true、source = 'computed'，"
-            "在图表和下载文件中均有标注。",
-            f"本次构建中，世界银行组别的数值由本平台计算的指标为：{wb_list or '无'}。"
-            f"共计算 {total:,} 个组别-指标-年份数值，"
-            f"其中 {published:,} 个达到覆盖要求并发布，{total - published:,} 个未发布。",
-        ]
-    else:
-        paras = [
-            "The World Bank's own aggregates are kept wherever the source has them. Where it does not (Internet "
-            "users and GDP per capita PPP come without aggregates, as the Gapminder copy has country values only), "
-            "population-weighted values are computed for the world (WLD), the World Bank regions and income groups "
-            "under the World Bank's codes; for the WIC member-country group (WIC: the "
-            f"{n_wic} countries with at least one publicly named WIC member) they are computed for every catalog "
-            "indicator (weighted by population or GDP, or summed, as the catalog says).",
-            "A group value is published only when reporting countries cover at least two thirds of the group's "
-            "weight (of its population, for sums). Countries that do not report are not imputed, so a sum can "
-            "understate the group's total when coverage is incomplete. Every computed value has computed = true "
-            "and source = 'computed', and is flagged in charts and downloads.",
-            f"In this build, World Bank group values are computed here for: {wb_list or 'none'}. In all, "
-            f"{total:,} group-indicator-year values were computed; {published:,} met the coverage rule and are "
-            f"published, {total - published:,} are withheld.",
-        ]
+    paras = [t("sources.method_kept", lang, n_wic=n_wic), t("sources.method_published", lang),
+             t("sources.method_this_build", lang, wb_list=wb_list or t("sources.method_none", lang), total=f"{total:,}",
+               published=f"{published:,}", withheld=f"{total - published:,}")]
     return html.Div([html.P(p) for p in paras])
 
 
@@ -253,7 +228,7 @@ def catalog_section(pillar: str, lang: str) -> list[Any]:
         if pillar and p["id"] != pillar:
             continue
         rows = catalog_rows(indicators, kinds, p["id"], lang)
-        description = _text(p.get("description_zh")) if lang == "zh" else _text(p.get("description_en"))
+        description = i18n.localized(p, "description", lang) or i18n.localized(p, "description", i18n.DEFAULT_LANG)
         table = components.data_table(rows, [
             ("code", t("sources.code", lang)), ("name_en", t("sources.name", lang)),
             ("name_zh", t("sources.chinese_name", lang)), ("unit", t("sources.unit", lang)),

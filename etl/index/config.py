@@ -43,6 +43,7 @@ class PillarSpec:
     description_en: str = ""
     description_zh: str = ""
     wic_dimension: str = ""
+    wic_dimension_zh: str = ""
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,8 @@ def parse_config(data: dict[str, Any], path: Path = INDEX_FILE) -> IndexConfig:
         pillars.append(PillarSpec(id=pid, name_en=entry["name_en"], name_zh=entry["name_zh"], weight=weight,
                                   indicators=tuple(inds), description_en=entry.get("description_en") or "",
                                   description_zh=entry.get("description_zh") or "",
-                                  wic_dimension=entry.get("wic_dimension") or ""))
+                                  wic_dimension=entry.get("wic_dimension") or "",
+                                  wic_dimension_zh=entry.get("wic_dimension_zh") or ""))
     if not pillars:
         raise InputError(path, "the index has no pillars", field="pillars")
     if sum(p.weight for p in pillars) <= 0:

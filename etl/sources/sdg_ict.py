@@ -45,7 +45,7 @@ def extract(ctx: Context) -> tuple[dict[str, str], dict[str, str], list[list[dic
 
 def _variant(path: Path, rec: dict[str, str], spec: dict) -> tuple[str, str, str]:
     """Code suffix, English and Chinese labels of a record's disaggregation."""
-    suffix, labels = "", []
+    suffix, labels, labels_zh = "", [], []
     for key in ("skill", "split"):
         if key not in spec:
             continue
@@ -55,8 +55,9 @@ def _variant(path: Path, rec: dict[str, str], spec: dict) -> tuple[str, str, str
         suffix += spec[key].get("suffixes", {}).get(value, "." + value.upper())
         if spec[key]["labels"][value]:
             labels.append(spec[key]["labels"][value])
-    label = ", ".join(labels)
-    return suffix, f" ({label})" if label else "", f"（{label}）" if label else ""
+            labels_zh.append((spec[key].get("labels_zh") or {}).get(value) or spec[key]["labels"][value])
+    label, label_zh = ", ".join(labels), "，".join(labels_zh)
+    return suffix, f" ({label})" if label else "", f"（{label_zh}）" if label_zh else ""
 
 
 def transform(ctx: Context, con: duckdb.DuckDBPyConnection, m49: dict[str, str], geos: dict[str, str],

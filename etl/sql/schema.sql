@@ -142,5 +142,6 @@ CREATE TABLE etl_runs (
     steps       JSON,               -- step -> loaded | reused
     row_counts  JSON,               -- table -> rows
     checksums   JSON,               -- step -> {file -> sha256}
-    warnings    JSON
+    warnings    JSON,
+    schema_version VARCHAR          -- etl.schema.version() of the code that built it (the reader checks it)
 );
