@@ -255,3 +255,19 @@ def test_charts_on_a_phone_are_wide_enough_and_their_texts_fit(server: str, brow
                 .map(t => g.id + ': ' + t.textContent.slice(0, 40)); })""")
     assert cut == [], f"chart texts cut at the edge of a phone: {cut}"
     context.close()
+
+
+def test_the_share_menu_png_is_an_image_of_the_whole_chart(server: str, watched: Watched) -> None:
+    import struct
+
+    page = watched.page
+    page.goto(f"{server}/map?indicator=IT.NET.USER.ZS&year=2020&lang=zh")
+    ready(page)
+    with page.expect_download(timeout=20_000) as info:
+        page.locator("#map-graph-share-png").click()
+    data = Path(info.value.path()).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    box = page.locator("#map-graph").bounding_box()
+    assert box and width >= box["width"] and height >= box["height"]   # the title, notes and source inside it
+    assert info.value.suggested_filename.endswith(".png") and watched.errors == []
