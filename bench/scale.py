@@ -8,9 +8,12 @@ synthetic series ``SYN.B<n>.X``, titled "Synthetic benchmark series ... not a st
 economies without the series, missing years. The real ETL (``wic etl --force`` with ``WIC_MIRROR``) loads it.
 
 Reported for today's mirror and the synthetic one, in the same run: the floor (a bare DuckDB read_csv of the WDI
-files), the full ETL and its ratio to the floor, peak RSS, the warehouse's size, and on the result the p50/p95 of
-every page's callbacks (as bench/dashboard.py posts them, in-process through the app's test client), cold (the
-first request for an indicator) and warm, and of ``/api/v1/observations`` for a large group (``group=WLD``).
+files) and the typed floor (the same read with the columns' types given, so no file is sniffed), the full ETL and
+its ratio to both floors, peak RSS, the warehouse's size, and on the result the p95 of
+every page callback (as bench/dashboard.py posts them, in-process through the app's test client), cold (the
+first request for an indicator; for the pages without one, the first after a new vintage), warm and first after a
+new vintage, with the ratio of the two sizes, and of ``/api/v1/observations`` for a large group (``group=WLD``).
+``--keep DIR`` keeps the mirror and both warehouses for repeated measurement.
 Targets (issue #13): ETL <= 2.5x the floor at 10x, peak < 2 GiB, callback p95 < 20 ms at 25 million rows.
 """
 
@@ -44,9 +47,14 @@ from pathlib import Path
 files = sorted(str(p) for p in Path(sys.argv[1]).glob("*.csv"))
 con = duckdb.connect(sys.argv[2])
 con.execute("SET enable_progress_bar = false")
-con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [files])
+con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?" + (sys.argv[3] if len(sys.argv) > 3 else "") + ")", [files])
 print(con.execute("SELECT count(*) FROM t").fetchone()[0])
 """
+# The typed floor reads the same files with the four columns' types given (as the ETL reads them), so DuckDB does
+# not sniff each of the 1,500 files: the bare read_csv spends about half its time sniffing (bench/scale.py at
+# --scale 0.05: 5.0 s auto-detected against 2.4 s typed for the same 0.87 million rows), work the ETL never does.
+TYPED = (", header = true, auto_detect = false, columns = {'Country Name': 'VARCHAR', 'Country Code': 'VARCHAR', "
+         "'Year': 'SMALLINT', 'Value': 'DOUBLE'}")
 
 
 def needed_codes() -> set[str]:
@@ -133,8 +141,11 @@ def etl_figures(mirror: Path, work: Path) -> dict[str, Any]:
     floor_file = work / "floor.duckdb"
     floor = measure_rss([sys.executable, "-c", FLOOR, str(wdi), str(floor_file)], env)
     floor_file.unlink()
+    typed = measure_rss([sys.executable, "-c", FLOOR, str(wdi), str(floor_file), TYPED], env)
+    floor_file.unlink()
     etl = measure_rss([sys.executable, "-m", "etl.cli", "etl", "--force", "--quiet"], env)
-    return {"rows": int(floor[2]), "floor_s": floor[0], "floor_mib": floor[1], "etl_s": etl[0], "etl_mib": etl[1],
+    return {"rows": int(floor[2]), "floor_s": floor[0], "floor_mib": floor[1], "typed_s": typed[0],
+            "etl_s": etl[0], "etl_mib": etl[1],
             "etl_out": etl[2].splitlines()[-1] if etl[2] else "", "warehouse_mib": target.stat().st_size / 2**20,
             "warehouse": target}
 
@@ -146,40 +157,27 @@ def pct(values: list[float], q: float) -> float:
 
 
 def callback_figures(requests_per_view: int) -> dict[str, Any]:
-    """In this process (``WIC_WAREHOUSE`` set by the caller): p50/p95 of each view's callback, cold and warm, and
-    of the observations API for a large group."""
+    """In this process (``WIC_WAREHOUSE`` set by the caller): p50/p95 of every page callback, cold (the first request
+    for an indicator, or after a new vintage for the pages without one; as bench/dashboard.py), warm and first after
+    a new vintage, and of the observations API for a large group."""
     spec = importlib.util.spec_from_file_location("bench_dashboard", ROOT / "bench" / "dashboard.py")
     assert spec and spec.loader
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     from dashboard.app import create_app
-    from etl import read
 
     app = create_app()
     os.environ["WIC_RESPONSE_CACHE"] = "0"
     client = app.server.test_client()
     deps = client.get("/_dash-dependencies").get_json()
-    url = "/_dash-update-component"
-    catalog = [c for c in read.indicators(catalog_only=True)["code"] if c not in bench.INDICATORS]
-    rng = random.Random(7)
+    figures = bench.page_figures(client, deps, n_cold=COLD, n_warm=requests_per_view, rng=random.Random(7))
+    if bench.FAILURES:
+        raise SystemExit("callbacks failed: " + "; ".join(bench.FAILURES[:3]))
     out: dict[str, Any] = {}
-    views = ("map", "profile", "compare", "explorer")
-    n_cold = max(1, min(COLD, len(catalog) // len(views)))
-    for v, view in enumerate(views):
-        cold: list[float] = []
-        warm: list[float] = []
-        for n in range(n_cold + requests_per_view):
-            # cold: an indicator no request of this process has asked for yet
-            bench.INDICATORS[:] = [catalog[v * n_cold + n]] if n < n_cold else ORIGINAL
-            body = bench.requests_for(deps, rng)[view]
-            start = time.perf_counter()
-            response = client.post(url, json=body)
-            ms = (time.perf_counter() - start) * 1000
-            if response.status_code != 200:
-                raise SystemExit(f"{view} callback failed: {response.status_code} {response.text[:300]}")
-            (cold if n < n_cold else warm).append(ms)
-        out[view] = {"cold_p50": statistics.median(cold), "cold_p95": pct(cold, 95),
-                     "warm_p50": statistics.median(warm), "warm_p95": pct(warm, 95)}
+    for view, f in figures.items():
+        out[view] = {"cold_p50": statistics.median(f["cold"]), "cold_p95": pct(f["cold"], 95),
+                     "warm_p50": statistics.median(f["warm"]), "warm_p95": pct(f["warm"], 95),
+                     "vintage_p95": pct(f["vintage"], 95)}
     api = []
     for n in range(requests_per_view):
         ind = ORIGINAL[n % len(ORIGINAL)]
@@ -192,7 +190,7 @@ def callback_figures(requests_per_view: int) -> dict[str, Any]:
     return out
 
 
-COLD = 8   # first requests for an indicator, per view
+COLD = 20   # first requests for an indicator (or after a new vintage), per view
 ORIGINAL = ["IT.NET.USER.ZS", "IT.NET.BBND.P2", "IT.CEL.SETS.P2", "IT.NET.SECR.P6", "GB.XPD.RSDV.GD.ZS"]
 
 
@@ -205,8 +203,82 @@ def _callbacks_in_child(warehouse: Path, requests_per_view: int) -> dict[str, An
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _row(name: str, today: dict[str, Any], big: dict[str, Any]) -> str:
-    return f"{name:44} {today:>14} {big:>14}"
+def _readable(target: Path) -> bool:
+    """A kept warehouse this code can read (not missing, not built with another schema)."""
+    from etl import read
+
+    wh = read.Warehouse(target)
+    try:
+        wh.rows("SELECT 1")
+    except read.WarehouseMissing:   # WarehouseStale too: built by code with another schema, rebuilt
+        return False
+    wh.close()
+    return True
+
+
+def prepare(base: Path, scale: float, today: bool, kept: bool) -> dict[str, dict[str, Any]]:
+    """Generate the synthetic mirror and load both mirrors under ``base``; with ``kept``, reuse what is there."""
+    from etl import config
+
+    mirror = base / "mirror"
+    if not (kept and (mirror / "raw").exists()):
+        start = time.perf_counter()
+        made = generate(mirror, scale)
+        print(f"synthetic mirror: {made['indicators']:,} WDI indicators ({made['real_indicators']} real, the rest "
+              f"synthetic), {made['rows']:,} WDI rows, generated in {time.perf_counter() - start:.1f} s "
+              f"(under {base})")
+    runs: dict[str, dict[str, Any]] = {}
+    for name, source, work in [("today", config.mirror_dir(), base / "today"), ("synthetic", mirror, base / "big")]:
+        if name == "today" and not today:
+            continue
+        work.mkdir(parents=True, exist_ok=True)
+        target = work / "warehouse.duckdb"
+        if kept and _readable(target):
+            print(f"{name}: reusing {target} (no ETL figures)")
+            runs[name] = {"warehouse": target, "warehouse_mib": target.stat().st_size / 2**20}
+        else:
+            runs[name] = etl_figures(source, work)
+    return runs
+
+
+def print_figures(runs: dict[str, dict[str, Any]], callbacks: bool) -> None:
+    """The ETL figures, every callback's p95 at both sizes and their ratio, and the targets."""
+    names = list(runs)
+
+    def cell(value: Any, fmt: str) -> str:
+        return f"{fmt.format(value):>14}" if value is not None else f"{'-':>14}"
+
+    print(f"{'':44} " + " ".join(f"{n:>14}" for n in names))
+    for label, key, fmt in [("WDI rows", "rows", "{:,.0f}"), ("floor: bare read_csv, s", "floor_s", "{:.2f}"),
+                            ("typed floor: read_csv with the types, s", "typed_s", "{:.2f}"),
+                            ("full ETL (wic etl --force), s", "etl_s", "{:.2f}"),
+                            ("peak RSS of the ETL, MiB", "etl_mib", "{:.0f}"),
+                            ("warehouse file, MiB", "warehouse_mib", "{:.0f}")]:
+        print(f"{label:44} " + " ".join(cell(runs[n].get(key), fmt) for n in names))
+    if all("etl_s" in runs[n] for n in names):
+        print(f"{'ratio ETL / floor':44} " + " ".join(f"{runs[n]['etl_s'] / runs[n]['floor_s']:>13.2f}x"
+                                                    for n in names))
+        print(f"{'ratio ETL / typed floor':44} " + " ".join(f"{runs[n]['etl_s'] / runs[n]['typed_s']:>13.2f}x"
+                                                          for n in names))
+    if not callbacks:
+        return
+    first, last = runs[names[0]]["callbacks"], runs[names[-1]]["callbacks"]
+    print(f"{'callback p95, ms (cold: first for an indicator)':44} " + " ".join(f"{n:>14}" for n in names)
+          + (f" {'ratio':>8}" if len(names) > 1 else ""))
+    for view in first:
+        for kind in ("cold_p95", "warm_p95", "vintage_p95"):
+            if kind in first[view]:
+                ratio = f" {last[view][kind] / first[view][kind]:>7.2f}x" if len(names) > 1 else ""
+                print(f"{view + ' ' + kind:44} "
+                      + " ".join(f"{runs[n]['callbacks'][view][kind]:>14.1f}" for n in names) + ratio)
+    big = runs[names[-1]]
+    worst = max(((v[k], f"{view} {k}") for view, v in last.items() for k in ("cold_p95", "warm_p95") if k in v),
+                default=(0.0, ""))
+    etl = (f"ETL <= 2.5x floor: {big['etl_s'] / big['floor_s']:.2f}x ({big['etl_s'] / big['typed_s']:.2f}x the typed "
+           f"floor); peak < 2048 MiB: {big['etl_mib']:.0f}; "
+           if "etl_s" in big else "")
+    print(f"targets at this size: {etl}callback p95 < 20 ms: {worst[0]:.1f} ms (worst: {worst[1]}; a new vintage "
+          f"is shown apart)")
 
 
 def main() -> None:
@@ -214,53 +286,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=float, default=1.0,
                         help="indicators as a share of 1,500 (1.0: about 25 million rows; 0.02 for a quick run)")
-    parser.add_argument("--requests", type=int, default=40, help="warm callback requests per view (plus 8 cold ones)")
+    parser.add_argument("--requests", type=int, default=40, help="warm callback requests per view (plus 20 cold ones)")
     parser.add_argument("--skip-today", action="store_true", help="measure only the synthetic mirror")
     parser.add_argument("--no-callbacks", action="store_true", help="measure only the ETL")
+    parser.add_argument("--keep", type=Path, default=None, metavar="DIR",
+                        help="keep the mirrors and warehouses in DIR (not a temporary folder) and reuse them on the "
+                             "next run: a warehouse already there is measured, not rebuilt (its ETL figures are "
+                             "then not reported), unless this code cannot read it")
     parser.add_argument("--callbacks-only", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.callbacks_only is not None:
         print(json.dumps(callback_figures(args.callbacks_only)))
         return
-    from etl import config
-
     with tempfile.TemporaryDirectory(prefix="wic-scale-") as tmp:
-        base = Path(tmp)
-        start = time.perf_counter()
-        made = generate(base / "mirror", args.scale)
-        print(f"synthetic mirror: {made['indicators']:,} WDI indicators ({made['real_indicators']} real, the rest "
-              f"synthetic), {made['rows']:,} WDI rows, generated in {time.perf_counter() - start:.1f} s "
-              f"(temporary, under {base})")
-        runs: dict[str, dict[str, Any]] = {}
-        if not args.skip_today:
-            (base / "today").mkdir()
-            runs["today"] = etl_figures(config.mirror_dir(), base / "today")
-        (base / "big").mkdir()
-        runs["synthetic"] = etl_figures(base / "mirror", base / "big")
+        base = args.keep or Path(tmp)
+        runs = prepare(base, args.scale, not args.skip_today, kept=args.keep is not None)
         if not args.no_callbacks:
             for r in runs.values():
                 r["callbacks"] = _callbacks_in_child(r["warehouse"], args.requests)
         load = os.getloadavg()
         print(f"machine: {os.cpu_count()} cores, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
-        names = list(runs)
-        print(f"{'':44} " + " ".join(f"{n:>14}" for n in names))
-        for label, key, fmt in [("WDI rows", "rows", "{:,.0f}"), ("floor: bare read_csv, s", "floor_s", "{:.2f}"),
-                                ("full ETL (wic etl --force), s", "etl_s", "{:.2f}"),
-                                ("peak RSS of the ETL, MiB", "etl_mib", "{:.0f}"),
-                                ("warehouse file, MiB", "warehouse_mib", "{:.0f}")]:
-            print(f"{label:44} " + " ".join(f"{fmt.format(runs[n][key]):>14}" for n in names))
-        print(f"{'ratio ETL / floor':44} " + " ".join(f"{runs[n]['etl_s'] / runs[n]['floor_s']:>13.2f}x"
-                                                    for n in names))
-        if not args.no_callbacks:
-            for view in ("map", "profile", "compare", "explorer", "api_observations_WLD"):
-                for kind in ("cold_p95", "warm_p50", "warm_p95"):
-                    if kind in runs[names[0]]["callbacks"][view]:
-                        print(f"{view + ' ' + kind + ' ms':44} "
-                              + " ".join(f"{runs[n]['callbacks'][view][kind]:>14.1f}" for n in names))
-        big = runs["synthetic"]
-        worst = max((v[k] for v in big.get("callbacks", {}).values() for k in v if k.endswith("p95")), default=0.0)
-        print(f"targets at this size: ETL <= 2.5x floor: {big['etl_s'] / big['floor_s']:.2f}x; peak < 2048 MiB: "
-              f"{big['etl_mib']:.0f}; callback p95 < 20 ms: {worst:.1f} ms (worst)")
+        print_figures(runs, not args.no_callbacks)
 
 
 if __name__ == "__main__":

@@ -201,11 +201,11 @@ def values_for_year(indicator: str, year: int, *, window: int | None = None,
 
 def window(indicator: str, *, db: read.Warehouse | None = None) -> tuple[int, int] | None:
     """The years whose latest values are ranked together: (reference year - max_age, newest year)."""
-    years = read.country_years(indicator, db=db)
+    years = read.indicator_years(indicator, db=db)
     ref = read.default_year(indicator, db=db)
-    if ref is None or years.empty:
+    if ref is None or not years:
         return None
-    return ref - max_age(), int(years["year"].max())
+    return ref - max_age(), years[-1][0]
 
 
 def _economies(db: read.Warehouse | None) -> frozenset[str]:

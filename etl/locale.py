@@ -1,7 +1,7 @@
 """The language files (``dashboard/locales/<lang>.yaml``), read once: UI strings and each language's rules.
 
-A language is a file: its keys are UI strings, and its ``_locale.`` keys are its rules (the lang tag, list and
-clause separators, how large numbers and ordinals are written, the brief's font); a key it lacks falls back to
+A language is a file: its keys are UI strings (``sep.`` ones its separators), and its ``_locale.`` keys are its
+rules (the lang tag, how large numbers and ordinals are written, the brief's font); a key it lacks falls back to
 English. The ETL's facts and the dashboard read the same files.
 """
 
@@ -57,7 +57,7 @@ def t(key: str, lang: str, /, **values: Any) -> str:
 
 
 def rule(name: str, lang: str) -> str:
-    """A rule of the language from its file's ``_locale.`` keys (separators, the lang tag, number words)."""
+    """A rule of the language from its file's ``_locale.`` keys (the lang tag, number words, ordinals)."""
     return t(f"_locale.{name}", lang)
 
 

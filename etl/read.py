@@ -97,17 +97,19 @@ class Warehouse:
                 self._memo = {}
             return self._gen.con
 
-    def memo(self, key: Any, compute: Callable[[], Any], *, bounded: bool = False) -> Any:
-        """A value computed once per generation of the file; ``bounded`` ones share an LRU of 64 entries."""
+    def memo(self, key: Any, compute: Callable[[], Any], *, bounded: bool = False, pool: str = "_lru",
+             limit: int = 64) -> Any:
+        """A value computed once per generation of the file; ``bounded`` ones share the ``pool`` of ``limit``
+        entries (the oldest one out first)."""
         self._current()
         memo = self._memo
         if key not in memo:
             memo[key] = compute()
             if bounded:
-                lru = memo.setdefault("_lru", [])
-                lru.append(key)
-                if len(lru) > 64:
-                    memo.pop(lru.pop(0), None)
+                kept = memo.setdefault(pool, [])
+                kept.append(key)
+                if len(kept) > limit:
+                    memo.pop(kept.pop(0), None)
         return memo[key]
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
@@ -179,10 +181,17 @@ def open_warehouse(path: Path | str | None = None, *, vintage: str | None = None
     override = _using.get()
     if override is not None:
         return override
+    configured = _configured_path(os.environ.get("WIC_WAREHOUSE"), os.getcwd())
     with _default_lock:
-        if _default is None or _default.path != config.warehouse_path():
-            _default = Warehouse()
+        if _default is None or _default.path != configured:
+            _default = Warehouse(configured)
         return _default
+
+
+@functools.lru_cache(maxsize=16)
+def _configured_path(_setting: str | None, _cwd: str) -> Path:
+    """``config.warehouse_path()`` for this setting and working directory (resolved once, not per call)."""
+    return config.warehouse_path()
 
 
 @contextmanager
@@ -216,6 +225,13 @@ def _db(db: Warehouse | None) -> Warehouse:
     return db if db is not None else open_warehouse()
 
 
+def _cached(w: Warehouse, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+    """A named query's (small) result, run once per generation of the file; a copy, which the caller may change."""
+    key = ("frame", sql, tuple(tuple(p) if isinstance(p, list) else p for p in params or []))
+    frame: pd.DataFrame = w.memo(key, lambda: w.frame(sql, params), bounded=True, pool="_frames", limit=512)
+    return frame.copy()
+
+
 def _codes(values: str | Sequence[str] | None) -> list[str] | None:
     if values is None:
         return None
@@ -226,7 +242,7 @@ def _codes(values: str | Sequence[str] | None) -> list[str] | None:
 
 def indicators(*, catalog_only: bool = False, search: str | None = None, db: Warehouse | None = None) -> pd.DataFrame:
     """Indicators with their metadata, catalog first (in pillar order), then the rest by code."""
-    return _db(db).frame("""
+    return _cached(_db(db), """
         SELECT i.code, i.name_en, i.name_zh, i.title, i.unit, i.unit_zh, i.pillar, i.in_catalog,
                i.higher_is_better, i.log_scale, i.topic, i.source_org, i.dataset, i.license, i.last_updated,
                i.definition, i.agg_method, i.agg_weight, i.note
@@ -240,7 +256,7 @@ def indicators(*, catalog_only: bool = False, search: str | None = None, db: War
 
 def indicator(code: str, *, db: Warehouse | None = None) -> dict[str, Any]:
     """One indicator's metadata; :class:`UnknownCode` with suggestions if it is not in the warehouse."""
-    frame = _db(db).frame("SELECT * FROM indicators WHERE code = ?", [code])
+    frame = _cached(_db(db), "SELECT * FROM indicators WHERE code = ?", [code])
     if frame.empty:
         raise UnknownCode("indicator", code, _suggest(_db(db), "indicators", "code", code))
     return frame.iloc[0].to_dict()
@@ -248,7 +264,7 @@ def indicator(code: str, *, db: Warehouse | None = None) -> dict[str, Any]:
 
 def pillars(*, db: Warehouse | None = None) -> pd.DataFrame:
     """The catalog's pillars in order."""
-    return _db(db).frame("SELECT * FROM pillars ORDER BY position")
+    return _cached(_db(db), "SELECT * FROM pillars ORDER BY position")
 
 
 def _suggest(db: Warehouse, table: str, column: str, code: str) -> list[str]:
@@ -311,13 +327,13 @@ def check_countries(codes: Sequence[str], *, db: Warehouse | None = None) -> Non
 
 def countries(*, include_aggregates: bool = False, db: Warehouse | None = None) -> pd.DataFrame:
     """Countries (and, if asked, groups) with names in English and Chinese and their classifications."""
-    return _db(db).frame("SELECT * FROM countries WHERE ? OR NOT is_aggregate ORDER BY is_aggregate, iso3",
+    return _cached(_db(db), "SELECT * FROM countries WHERE ? OR NOT is_aggregate ORDER BY is_aggregate, iso3",
                          [include_aggregates])
 
 
 def groups(*, db: Warehouse | None = None) -> pd.DataFrame:
     """Groups that have members here (world, regions, income groups, lending types, WIC), with sizes."""
-    return _db(db).frame("""
+    return _cached(_db(db), """
         SELECT g.group_code AS code, g.kind, c.name_en, c.name_zh, c.is_computed, count(*) AS n_countries
         FROM group_members g JOIN countries c ON c.iso3 = g.group_code
         GROUP BY ALL ORDER BY g.kind, g.group_code""")
@@ -333,7 +349,7 @@ def group_members(group: str, *, db: Warehouse | None = None) -> list[str]:
 
 def member_countries(*, db: Warehouse | None = None) -> pd.DataFrame:
     """Countries with at least one publicly named WIC member, with the member count."""
-    return _db(db).frame("SELECT * FROM member_countries ORDER BY n_members DESC, iso3")
+    return _cached(_db(db), "SELECT * FROM member_countries ORDER BY n_members DESC, iso3")
 
 
 # --- observations --------------------------------------------------------------------------------------
@@ -353,11 +369,20 @@ def observations(indicators: str | Sequence[str], countries: str | Sequence[str]
     places = _codes(countries)
     if places:
         check_countries(places, db=db)
+    where, params = _where(codes, places, year_from, year_to)
     return _db(db).frame(f"""
         SELECT o.iso3, o.indicator, o.year, o.value{_FLAGS if with_flags else ""} FROM observations o{_CARRIED}
-        WHERE list_contains(?, o.indicator) AND (? IS NULL OR list_contains(?, o.iso3))
-          AND (? IS NULL OR o.year >= ?) AND (? IS NULL OR o.year <= ?)
-        ORDER BY o.indicator, o.iso3, o.year""", [codes, places, places, year_from, year_from, year_to, year_to])
+        WHERE {where} ORDER BY o.indicator, o.iso3, o.year""", params)
+
+
+def _where(codes: list[str], places: list[str] | None, year_from: int | None, year_to: int | None
+           ) -> tuple[str, list[Any]]:
+    """The filter of :func:`observations` and its parameters. Countries are a semi-join on the list, not
+    ``list_contains`` per row (with the 200-odd countries of ``WLD`` that was most of the query)."""
+    where = "list_contains(?, o.indicator)" + (" AND o.iso3 IN (SELECT unnest(?))" if places is not None else "")
+    params: list[Any] = [codes] + ([places] if places is not None else [])
+    return where + " AND (? IS NULL OR o.year >= ?) AND (? IS NULL OR o.year <= ?)", \
+        [*params, year_from, year_from, year_to, year_to]
 
 
 def latest(indicators: str | Sequence[str], countries: str | Sequence[str] | None = None, *,
@@ -377,13 +402,13 @@ def latest(indicators: str | Sequence[str], countries: str | Sequence[str] | Non
 
 def coverage(indicator: str | None = None, *, db: Warehouse | None = None) -> pd.DataFrame:
     """Countries and aggregates with a value, per indicator and year."""
-    return _db(db).frame("""SELECT * FROM coverage WHERE ? IS NULL OR indicator = ?
+    return _cached(_db(db), """SELECT * FROM coverage WHERE ? IS NULL OR indicator = ?
                             ORDER BY indicator, year""", [indicator, indicator])
 
 
 def aggregate_coverage(indicator: str | None = None, *, db: Warehouse | None = None) -> pd.DataFrame:
     """For computed group values: how many members report and what share of the weight they cover."""
-    return _db(db).frame("""SELECT * FROM aggregate_coverage WHERE ? IS NULL OR indicator = ?
+    return _cached(_db(db), """SELECT * FROM aggregate_coverage WHERE ? IS NULL OR indicator = ?
                             ORDER BY indicator, iso3, year""", [indicator, indicator])
 
 
@@ -391,14 +416,14 @@ def aggregate_coverage(indicator: str | None = None, *, db: Warehouse | None = N
 
 def members(*, db: Warehouse | None = None) -> pd.DataFrame:
     """The publicly named WIC members with their evidence and sources."""
-    return _db(db).frame("""SELECT m.*, c.name_en AS country_en, c.name_zh AS country_zh
+    return _cached(_db(db), """SELECT m.*, c.name_en AS country_en, c.name_zh AS country_zh
                             FROM members m LEFT JOIN countries c ON c.iso3 = m.country_iso3
                             ORDER BY m.member_id""")
 
 
 def membership_counts(*, db: Warehouse | None = None) -> pd.DataFrame:
     """Official membership totals over time with their qualifiers."""
-    return _db(db).frame("SELECT * FROM membership_counts ORDER BY as_of")
+    return _cached(_db(db), "SELECT * FROM membership_counts ORDER BY as_of")
 
 
 def publisher(name: object, lang: str) -> str:
@@ -451,12 +476,12 @@ def _organizations(lang: str) -> dict:
 
 def sources(*, db: Warehouse | None = None) -> pd.DataFrame:
     """Every source with its publisher, license, origin and vintage."""
-    return _db(db).frame("SELECT * FROM sources ORDER BY id")
+    return _cached(_db(db), "SELECT * FROM sources ORDER BY id")
 
 
 def runs(*, db: Warehouse | None = None) -> pd.DataFrame:
     """The ETL runs that built this warehouse, newest first."""
-    return _db(db).frame("SELECT * FROM etl_runs ORDER BY started_at DESC")
+    return _cached(_db(db), "SELECT * FROM etl_runs ORDER BY started_at DESC")
 
 
 # --- dashboard -----------------------------------------------------------------------------------------
@@ -493,10 +518,25 @@ def group_sets(*, db: Warehouse | None = None) -> dict[str, frozenset[str]]:
     return w.memo("group_sets", build)
 
 
+def scatter_values(x: str, y: str, size: str, *, group: str, year_from: int, db: Warehouse | None = None
+                   ) -> pd.DataFrame:
+    """One row per country of ``group`` and year from ``year_from`` with values of both ``x`` and ``y``:
+    ``iso3, year, x, y, size`` (``size`` NaN where missing), by iso3 then year."""
+    check_indicators([x, y, size], db=db)
+    _check_group(group, db)
+    return _cached(_db(db), """
+        SELECT o.iso3, o.year, max(o.value) FILTER (WHERE o.indicator = ?) AS x,
+               max(o.value) FILTER (WHERE o.indicator = ?) AS y, max(o.value) FILTER (WHERE o.indicator = ?) AS size
+        FROM observations o JOIN group_members g ON g.iso3 = o.iso3 AND g.group_code = ?
+        WHERE list_contains(?, o.indicator) AND o.year >= ?
+        GROUP BY o.iso3, o.year HAVING x IS NOT NULL AND y IS NOT NULL ORDER BY o.iso3, o.year""",
+                         [x, y, size, group, [x, y, size], year_from])
+
+
 def country_values(indicator: str, year: int, *, db: Warehouse | None = None) -> pd.DataFrame:
     """Every country's (not group's) value of one indicator in one year: ``iso3, value``."""
     check_indicators([indicator], db=db)
-    return _db(db).frame("""
+    return _cached(_db(db), """
         SELECT o.iso3, o.value FROM observations o JOIN countries c USING (iso3)
         WHERE o.indicator = ? AND o.year = ? AND NOT c.is_aggregate ORDER BY o.iso3""", [indicator, year])
 
@@ -509,23 +549,18 @@ def country_years(indicator: str, *, db: Warehouse | None = None) -> pd.DataFram
 
 
 def _country_counts(indicator: str, db: Warehouse | None) -> list[tuple[int, int]]:
-    """(year, countries reporting) of an indicator (the same rows as the ``coverage`` view's)."""
+    """(year, countries reporting) of an indicator (the same rows as the ``coverage`` view's), from one query on
+    the indicator's rows (pruned by the table's order), kept per generation of the file (a few dozen pairs)."""
     w = _db(db)
     check_indicators([indicator], db=w)
-    return _all_country_counts(w).get(indicator, [])
+    return w.memo(("country_counts", indicator), lambda: [(int(y), int(n)) for y, n in w.rows(
+        """SELECT o.year, count(*) FROM observations o JOIN countries c ON c.iso3 = o.iso3 AND NOT c.is_aggregate
+           WHERE o.indicator = ? GROUP BY o.year ORDER BY o.year""", [indicator])])
 
 
-def _all_country_counts(w: Warehouse) -> dict[str, list[tuple[int, int]]]:
-    """(year, countries reporting) of every indicator, from one aggregate query per generation of the file (a
-    brief asks for the years of some forty indicators: one scan instead of building forty indexes)."""
-    def count() -> dict[str, list[tuple[int, int]]]:
-        out: dict[str, list[tuple[int, int]]] = {}
-        for code, year, n in w.rows("""SELECT o.indicator, o.year, count(*) FROM observations o
-                                       JOIN countries c ON c.iso3 = o.iso3 AND NOT c.is_aggregate
-                                       GROUP BY o.indicator, o.year ORDER BY o.indicator, o.year"""):
-            out.setdefault(str(code), []).append((int(year), int(n)))
-        return out
-    return w.memo("country_counts", count)   # a few dozen pairs per indicator: kept, outside the LRU of indexes
+def indicator_years(indicator: str, *, db: Warehouse | None = None) -> list[tuple[int, int]]:
+    """(year, countries reporting) of an indicator, oldest first: :func:`country_years` without a DataFrame."""
+    return list(_country_counts(indicator, db))
 
 
 def default_year(indicator: str, *, db: Warehouse | None = None) -> int | None:
@@ -545,43 +580,32 @@ def indicator_meta(code: str, *, db: Warehouse | None = None) -> dict[str, Any]:
     return dict(table[code])
 
 
-class _IndicatorIndex:
-    """One indicator's observations held in memory, by year and by country (built on first use)."""
-
-    def __init__(self, by_iso3: list[tuple[str, list[int], list[float], list[bool]]],
-                 by_year: list[tuple[int, list[str], list[float]]]):
-        # lists made by DuckDB and zipped in C: no Python loop over the rows
-        self.by_iso3: dict[str, list[tuple[int, float, bool]]] = {
-            iso3: list(zip(years, values, computed, strict=True)) for iso3, years, values, computed in by_iso3}
-        self.by_year: dict[int, list[tuple[str, float]]] = {
-            year: list(zip(codes, values, strict=True)) for year, codes, values in by_year}
-
-
-def _index(indicator: str, db: Warehouse | None) -> _IndicatorIndex:
-    check_indicators([indicator], db=db)
-    w = _db(db)
-    return w.memo(("indicator_index", indicator), lambda: _IndicatorIndex(
-        w.rows("""SELECT iso3, list(year ORDER BY year), list(value ORDER BY year), list(computed ORDER BY year)
-                  FROM observations WHERE indicator = ? GROUP BY iso3 ORDER BY iso3""", [indicator]),
-        w.rows("""SELECT year, list(iso3 ORDER BY iso3), list(value ORDER BY iso3)
-                  FROM observations WHERE indicator = ? GROUP BY year ORDER BY year""", [indicator])),
-        bounded=True)
+# The hot path: small results of one query each on one indicator's rows (the table's order lets DuckDB skip the
+# other indicators' row groups), kept per generation of the file in their own pool.
+def _small(w: Warehouse, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    return w.memo(key, compute, bounded=True, pool="_small", limit=2048)
 
 
 def year_values(indicator: str, year: int, *, db: Warehouse | None = None) -> list[tuple[str, float]]:
-    """(iso3, value) of every country and group with a value of ``indicator`` in ``year`` (hot path: no DataFrame).
-
-    An indicator's values are read once per warehouse generation and indexed (for the last 64 indicators).
-    """
-    return list(_index(indicator, db).by_year.get(year, []))
+    """(iso3, value) of every country and group with a value of ``indicator`` in ``year``, by iso3 (hot path: no
+    DataFrame)."""
+    check_indicators([indicator], db=db)
+    w = _db(db)
+    return list(_small(w, ("year_values", indicator, year), lambda: w.rows(
+        "SELECT iso3, value FROM observations WHERE indicator = ? AND year = ? ORDER BY iso3",
+        [indicator, year])))
 
 
 def series_rows(indicator: str, codes: Sequence[str], *, db: Warehouse | None = None
                 ) -> list[tuple[str, int, float, bool]]:
     """(iso3, year, value, computed) of ``indicator`` for ``codes``, by code then year (hot path: no DataFrame)."""
     check_countries(list(codes), db=db)
-    index = _index(indicator, db)
-    return [(c, y, v, k) for c in sorted(set(codes)) for y, v, k in index.by_iso3.get(c, [])]
+    check_indicators([indicator], db=db)
+    w = _db(db)
+    places = sorted(set(codes))
+    return list(_small(w, ("series_rows", indicator, tuple(places)), lambda: w.rows(
+        """SELECT iso3, year, value, computed FROM observations WHERE indicator = ? AND list_contains(?, iso3)
+           ORDER BY iso3, year""", [indicator, places])))
 
 
 def observation_rows(indicators: Sequence[str], countries: Sequence[str], *, year_from: int | None = None,
@@ -591,14 +615,14 @@ def observation_rows(indicators: Sequence[str], countries: Sequence[str], *, yea
     check_countries(list(countries), db=db)
     lo, hi = (year_from if year_from is not None else -10**6), (year_to if year_to is not None else 10**6)
     places = sorted(set(countries))
-    return [(c, code, y, v, k) for code in sorted(set(indicators)) for c in places
-            for y, v, k in _index(code, db).by_iso3.get(c, []) if lo <= y <= hi]
+    return [(c, code, y, v, k) for code in sorted(set(indicators))
+            for c, y, v, k in series_rows(code, places, db=db) if lo <= y <= hi]
 
 
 def indicator_latest_years(iso3: str, codes: Sequence[str], *, db: Warehouse | None = None) -> pd.DataFrame:
     """For one country: the latest year and value of each indicator (missing ones absent)."""
     check_countries([iso3], db=db)
-    return _db(db).frame("""
+    return _cached(_db(db), """
         SELECT indicator, max(year) AS year, arg_max(value, year) AS value FROM observations
         WHERE iso3 = ? AND list_contains(?, indicator) GROUP BY indicator""", [iso3, list(codes)])
 
@@ -606,13 +630,15 @@ def indicator_latest_years(iso3: str, codes: Sequence[str], *, db: Warehouse | N
 def members_in(iso3: str, *, db: Warehouse | None = None) -> pd.DataFrame:
     """The publicly named members whose country is ``iso3`` (an organization's headquarters, an individual's
     nationality or base: see ``country_basis``)."""
-    return _db(db).frame("SELECT * FROM members WHERE country_iso3 = ? ORDER BY first_reported, name", [iso3])
+    return _cached(_db(db), "SELECT * FROM members WHERE country_iso3 = ? ORDER BY first_reported, name", [iso3])
 
 
 def data_vintage(*, db: Warehouse | None = None) -> dict[str, Any]:
     """The run that built the warehouse and the newest source update: what a chart's footer shows."""
-    row = _db(db).rows("""SELECT r.run_id, r.finished_at, (SELECT max(last_updated) FROM indicators)
-                          FROM etl_runs r ORDER BY r.started_at DESC LIMIT 1""")
+    w = _db(db)
+    row = w.memo("data_vintage", lambda: w.rows("""SELECT r.run_id, r.finished_at, (SELECT max(last_updated)
+                                                                                  FROM indicators)
+                                                   FROM etl_runs r ORDER BY r.started_at DESC LIMIT 1"""))
     if not row:
         return {"run_id": None, "built_at": None, "last_updated": None}
     return {"run_id": row[0][0], "built_at": row[0][1], "last_updated": row[0][2]}
@@ -657,9 +683,7 @@ def observations_page(indicators: str | Sequence[str], countries: str | Sequence
     places = _codes(countries)
     if places:
         check_countries(places, db=db)
-    where = """list_contains(?, o.indicator) AND (? IS NULL OR list_contains(?, o.iso3))
-               AND (? IS NULL OR o.year >= ?) AND (? IS NULL OR o.year <= ?)"""
-    params: list[Any] = [codes, places, places, year_from, year_from, year_to, year_to]
+    where, params = _where(codes, places, year_from, year_to)
     w = _db(db)
     total = int(w.rows(f"SELECT count(*) FROM observations o WHERE {where}", params)[0][0])
     page = w.frame(f"""SELECT o.iso3, o.indicator, o.year, o.value{_FLAGS if with_flags else ""}
@@ -695,17 +719,17 @@ def index_latest_year(*, db: Warehouse | None = None) -> int | None:
 
 def index_years(*, db: Warehouse | None = None) -> pd.DataFrame:
     """Every candidate year: countries with data, ranked, share imputed, and whether it is published."""
-    return _db(db).frame("SELECT * FROM index_years ORDER BY year")
+    return _cached(_db(db), "SELECT * FROM index_years ORDER BY year")
 
 
 def index_pillars(*, db: Warehouse | None = None) -> pd.DataFrame:
     """The index's pillars in order, with names in English and Chinese and default weights."""
-    return _db(db).frame("SELECT * FROM index_pillars ORDER BY position")
+    return _cached(_db(db), "SELECT * FROM index_pillars ORDER BY position")
 
 
 def index_indicators(*, db: Warehouse | None = None) -> pd.DataFrame:
     """The index's indicators with their names, units, sources, direction, transform and fixed goalposts."""
-    return _db(db).frame("""
+    return _cached(_db(db), """
         SELECT x.*, i.name_en, i.name_zh, i.unit, i.unit_zh, i.source_org, i.dataset, i.license, i.definition
         FROM index_indicators x JOIN indicators i ON i.code = x.code
         JOIN index_pillars p ON p.id = x.pillar ORDER BY p.position, x.position""")
@@ -714,7 +738,7 @@ def index_indicators(*, db: Warehouse | None = None) -> pd.DataFrame:
 def index_scores(year: int | None = None, *, group: str | None = None, db: Warehouse | None = None) -> pd.DataFrame:
     """Every country's score, rank (or why it is not ranked) in a year (default: the latest), ranked first."""
     _check_group(group, db)
-    return _db(db).frame(f"""
+    return _cached(_db(db), f"""
         SELECT s.*, {_COUNTRY_COLUMNS} FROM index_scores s JOIN countries c ON c.iso3 = s.iso3
         WHERE s.year = {_INDEX_YEAR} AND {_IN_GROUP}
         ORDER BY NOT s.ranked, s.rank, s.iso3""", [year, group, group])
@@ -724,7 +748,7 @@ def index_history(countries: str | Sequence[str], *, db: Warehouse | None = None
     """Score, rank and ranked flag of some countries in every published year."""
     places = _codes(countries) or []
     check_countries(places, db=db)
-    return _db(db).frame("""SELECT * FROM index_scores WHERE list_contains(?, iso3) ORDER BY iso3, year""",
+    return _cached(_db(db), """SELECT * FROM index_scores WHERE list_contains(?, iso3) ORDER BY iso3, year""",
                          [places])
 
 
@@ -736,7 +760,7 @@ def index_pillar_scores(year: int | None = None, *, normalization: str | None = 
     if places:
         check_countries(places, db=db)
     _check_group(group, db)
-    return _db(db).frame(f"""
+    return _cached(_db(db), f"""
         SELECT s.* FROM index_pillar_scores s JOIN index_pillars p ON p.id = s.pillar
         WHERE s.year = {_INDEX_YEAR} AND (? IS NULL OR s.normalization = ?)
           AND (? IS NULL OR list_contains(?, s.iso3)) AND {_IN_GROUP}
@@ -750,7 +774,7 @@ def index_indicator_scores(countries: str | Sequence[str], year: int | None = No
     was observed, whether it was carried forward, and both normalised scores."""
     places = _codes(countries) or []
     check_countries(places, db=db)
-    return _db(db).frame(f"""
+    return _cached(_db(db), f"""
         SELECT s.*, i.name_en, i.name_zh, i.unit, i.unit_zh FROM index_indicator_scores s
         JOIN index_indicators x ON x.code = s.indicator JOIN index_pillars p ON p.id = s.pillar
         JOIN indicators i ON i.code = s.indicator
@@ -761,7 +785,7 @@ def index_indicator_scores(countries: str | Sequence[str], year: int | None = No
 def index_uncertainty(*, group: str | None = None, db: Warehouse | None = None) -> pd.DataFrame:
     """Monte Carlo rank intervals (median, 5th and 95th percentile) and the most influential pillar, by rank."""
     _check_group(group, db)
-    return _db(db).frame(f"""
+    return _cached(_db(db), f"""
         SELECT s.*, {_COUNTRY_COLUMNS} FROM index_uncertainty s JOIN countries c ON c.iso3 = s.iso3
         WHERE {_IN_GROUP} ORDER BY s.rank, s.iso3""", [group, group])
 
@@ -772,14 +796,14 @@ def index_sensitivity(countries: str | Sequence[str] | None = None, *,
     places = _codes(countries)
     if places:
         check_countries(places, db=db)
-    return _db(db).frame("""
+    return _cached(_db(db), """
         SELECT s.* FROM index_sensitivity s JOIN index_pillars p ON p.id = s.pillar
         WHERE ? IS NULL OR list_contains(?, s.iso3) ORDER BY s.iso3, p.position""", [places, places])
 
 
 def index_coherence(*, db: Warehouse | None = None) -> pd.DataFrame:
     """Coherence statistics: per indicator, pillar and the index (correlations, Cronbach's alpha, flags)."""
-    return _db(db).frame("""
+    return _cached(_db(db), """
         SELECT s.* FROM index_coherence s LEFT JOIN index_indicators x ON x.code = s.id
         LEFT JOIN index_pillars p ON p.id = s.pillar
         ORDER BY CASE s.level WHEN 'indicator' THEN 1 WHEN 'pillar' THEN 2 ELSE 3 END, p.position, x.position,
@@ -788,7 +812,7 @@ def index_coherence(*, db: Warehouse | None = None) -> pd.DataFrame:
 
 def index_correlations(*, db: Warehouse | None = None) -> pd.DataFrame:
     """Pairwise correlations of indicators, pillars and the index (long: a, b, r, n) in the latest year."""
-    return _db(db).frame("SELECT * FROM index_correlations ORDER BY a, b")
+    return _cached(_db(db), "SELECT * FROM index_correlations ORDER BY a, b")
 
 
 # --- briefings -----------------------------------------------------------------------------------------
@@ -800,7 +824,7 @@ def group_distribution(indicators: str | Sequence[str], group: str, *, db: Wareh
     codes = _codes(indicators) or []
     check_indicators(codes, db=db)
     _check_group(group, db)
-    return _db(db).frame("""
+    return _cached(_db(db), """
         SELECT o.indicator, o.year, count(*) AS n, median(o.value) AS median,
                quantile_cont(o.value, 0.25) AS p25, quantile_cont(o.value, 0.75) AS p75
         FROM observations o JOIN group_members g ON g.iso3 = o.iso3 AND g.group_code = ?
@@ -812,19 +836,31 @@ def group_distribution(indicators: str | Sequence[str], group: str, *, db: Wareh
 
 def latest_by_country(indicator: str, *, db: Warehouse | None = None) -> dict[str, tuple[int, float, bool]]:
     """iso3 -> (year, value, computed) of every country's and group's latest value (hot path: no DataFrame)."""
-    return {iso3: rows[-1] for iso3, rows in _index(indicator, db).by_iso3.items() if rows}
+    check_indicators([indicator], db=db)
+    w = _db(db)
+    latest: dict[str, tuple[int, float, bool]] = _small(w, ("latest_by_country", indicator), lambda: {
+        iso3: (int(y), float(v), bool(k)) for iso3, y, v, k in w.rows(
+            """SELECT iso3, max(year), arg_max(value, year), arg_max(computed, year) FROM observations
+               WHERE indicator = ? GROUP BY iso3 ORDER BY iso3""", [indicator])})
+    return dict(latest)
 
 
 def group_value_coverage(group: str, indicator: str, year: int, *, db: Warehouse | None = None
                          ) -> dict[str, Any] | None:
     """How a computed group value was made: method, weight, members reporting and carried, coverage."""
-    cur = _db(db)._cursor()   # one row: no DataFrame on the hot path
-    row = cur.execute("""SELECT * FROM aggregate_coverage WHERE iso3 = ? AND indicator = ? AND year = ?""",
-                      [group, indicator, year]).fetchone()
-    if row is None:
-        return None
-    names = [d[0] for d in cur.description or []]
-    return {k: (None if isinstance(v, float) and v != v else v) for k, v in zip(names, row, strict=True)}
+    w = _db(db)
+
+    def fetch() -> dict[str, Any] | None:
+        cur = w._cursor()   # one row: no DataFrame on the hot path
+        row = cur.execute("""SELECT * FROM aggregate_coverage WHERE iso3 = ? AND indicator = ? AND year = ?""",
+                          [group, indicator, year]).fetchone()
+        if row is None:
+            return None
+        names = [d[0] for d in cur.description or []]
+        return {k: (None if isinstance(v, float) and v != v else v) for k, v in zip(names, row, strict=True)}
+
+    found = _small(w, ("group_value_coverage", group, indicator, year), fetch)
+    return dict(found) if found is not None else None
 
 
 def index_country(iso3: str, *, db: Warehouse | None = None) -> dict[str, Any] | None:
@@ -859,7 +895,7 @@ def index_country(iso3: str, *, db: Warehouse | None = None) -> dict[str, Any] |
 
 def index_carried_inputs(year: int | None = None, *, db: Warehouse | None = None) -> pd.DataFrame:
     """Per country in an index year: inputs with a value, how many are carried forward, and the oldest year."""
-    return _db(db).frame(f"""
+    return _cached(_db(db), f"""
         SELECT iso3, count(*) AS n_inputs, count(*) FILTER (WHERE imputed) AS n_carried,
                min(source_year) FILTER (WHERE imputed) AS oldest_carried
         FROM index_indicator_scores s WHERE s.year = {_INDEX_YEAR} GROUP BY iso3 ORDER BY iso3""", [year])

@@ -262,6 +262,19 @@ def test_zh_pages_have_no_english_words(page: str, app: Any, db: Any) -> None:
     assert english_left(out, data_words(db) | page_data(page, db)) == set()
 
 
+def test_zh_briefs_have_no_english_words(db: Any) -> None:
+    import html
+
+    from dashboard.briefing import template
+    from dashboard.briefing.build import build
+
+    for code in ("CHN", "WIC"):
+        page = template.render(build(code), "zh", standalone=False)
+        body = page[page.index("<body"):page.index('<script type="application/json"')]
+        texts = [html.unescape(x) for x in re.split(r"<[^>]+>", body) if x.strip()]
+        assert len(texts) > 50 and english_left(texts, data_words(db)) == set(), code
+
+
 @pytest.mark.parametrize("module", ["explorer", "map"])
 def test_indicator_search_finds_chinese_names(module: str, app: Any) -> None:
     page = sys.modules[f"pages.{module}"]   # the module Dash registered (importing it again registers it twice)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Any
 
 from etl import build, read
 from etl.steps import Context
@@ -37,3 +38,33 @@ def test_a_tiny_synthetic_mirror_loads_through_the_real_etl(tmp_path: Path) -> N
                     ["SYN.B0001.X"])[0]
     assert years[0] >= scale.YEARS[0] and years[1] == scale.YEARS[1] and years[2] > 200
     db.close()
+
+
+def _dashboard_bench():   # noqa: ANN202 - a module loaded from its path
+    spec = importlib.util.spec_from_file_location("bench_dashboard", BENCH.parent / "dashboard.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_benches_post_every_page_callback_and_each_answers(client: Any, deps: list[dict[str, Any]]) -> None:
+    import random
+
+    bench = _dashboard_bench()
+    bodies = bench.page_requests(deps, "IT.NET.BBND.P2", random.Random(1))
+    assert set(bodies) == {*bench.BY_INDICATOR, *bench.BY_VINTAGE}
+    posted = {b["output"] for b in bodies.values()}
+    # every server callback that draws a page's data (not the downloads, URL syncs, play or click handlers)
+    drawing = {d["output"] for d in deps if not d.get("clientside_function")
+               and any(k in d["output"] for k in (".figure", ".rowData", "_pages_content", "sources-catalog",
+                                                  "map-year.min"))}
+    assert drawing <= posted, drawing - posted
+    answers = {}
+    for view, body in bodies.items():
+        response = client.post("/_dash-update-component", json=body)
+        assert response.status_code == 200, (view, response.text[:300])
+        answers[view] = response.get_json()["response"]
+    assert len(answers["map"]["map-graph"]["figure"]["data"][1]["locations"]) > 100   # drawn, not a fallback
+    assert answers["explorer"]["explorer-grid"]["rowData"]
+    assert answers["bubbles"]["compare-bubbles"]["figure"]["frames"]

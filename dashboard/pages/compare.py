@@ -232,14 +232,9 @@ clientside_callback(
 def bubble_frame(x: str, y: str, size: str, colour: str, lang: str) -> pd.DataFrame:
     """One row per country and year with x, y and size values in that year (countries only)."""
     table = read.country_table()
-    data = read.observations([x, y, size], year_from=FIRST_BUBBLE_YEAR)
-    data = data[data["iso3"].isin(read.group_sets()["WLD"])]   # World Bank economies, as the API's group=WLD
-    wide = data.pivot_table(index=["iso3", "year"], columns="indicator", values="value").reset_index()
-    for code in {x, y, size}:
-        if code not in wide.columns:
-            wide[code] = float("nan")
-    frame = pd.DataFrame({"iso3": wide["iso3"], "year": wide["year"].astype(int), "x": wide[x], "y": wide[y],
-                          "size": wide[size]}).dropna(subset=["x", "y"])
+    # World Bank economies, as the API's group=WLD; pivoted by DuckDB, not pandas
+    frame = read.scatter_values(x, y, size, group="WLD", year_from=FIRST_BUBBLE_YEAR)
+    frame["year"] = frame["year"].astype(int)
     lookup = read.display_names(lang)
     codes = frame["iso3"].tolist()
     if colour == "wic":

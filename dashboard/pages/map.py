@@ -107,7 +107,7 @@ def layout(**query: object) -> html.Div:
     q = Query.parse(query)
     lang = q.lang
     indicator = q.indicator("indicator", DEFAULT_INDICATOR)
-    years = [int(y) for y in read.country_years(indicator)["year"]]
+    years = [y for y, _ in read.indicator_years(indicator)]
     year = q.year("year", read.default_year(indicator), set(facts.drawable_years(indicator, years)))
     meta = read.indicator_meta(indicator)
     scale = q.choice("scale", "log" if meta["log_scale"] else "linear", ("linear", "log"))
@@ -202,7 +202,7 @@ def shapes(lang: str) -> list[tuple[str, str]]:
 @guarded(lambda: (dash.no_update,) * 4)
 def on_indicator(indicator: str, year: int | None) -> tuple[Any, ...]:
     """New indicator: its years on the slider; keep the year if it has data, else its default year."""
-    years = [int(y) for y in read.country_years(indicator)["year"]]
+    years = [y for y, _ in read.indicator_years(indicator)]
     if not years:
         return 0, 0, {}, None
     keep = year if year in facts.drawable_years(indicator, years) else read.default_year(indicator)
@@ -224,7 +224,7 @@ def on_play(_clicks: int, disabled: bool, lang: str) -> tuple[bool, str]:
 @guarded(lambda: (dash.no_update, True, dash.no_update))
 def on_tick(_n: int, year: int, last: int, indicator: str, lang: str) -> tuple[Any, bool, Any]:
     """Advance to the next year with data; stop at the last."""
-    years = [int(y) for y in read.country_years(indicator)["year"]]
+    years = [y for y, _ in read.indicator_years(indicator)]
     later = [y for y in years if y > (year or 0)]
     if not later:
         return dash.no_update, True, t("control.play", i18n.lang_of(lang))

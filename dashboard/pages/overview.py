@@ -77,12 +77,11 @@ def headline_table(lang: str) -> pd.DataFrame:
     """Headline indicators: the latest year WIC and the world both report, each group's value in that year (starred
     where computed here, with how in ``attrs["notes"]``), and the WIC's 5-year change, all from the facts layer."""
     meta = read.indicator_table()
-    data = read.observations(stats.HEADLINE, GROUPS)
     table = read.country_table()
     rows, notes = [], []
     for code in stats.HEADLINE:
-        part = data[data["indicator"] == code]
-        both = set(part[part["iso3"] == "WIC"]["year"]) & set(part[part["iso3"] == "WLD"]["year"])
+        wic_years, world_years = ({y for _, y, _, _ in read.series_rows(code, [g])} for g in ("WIC", "WLD"))
+        both = wic_years & world_years
         if not both:
             continue
         year = int(max(both))
@@ -134,12 +133,12 @@ def laggards(lang: str) -> tuple[dict[str, Any], str, str, dcc.Markdown]:
     values["hover"] = [f"{lbl}: {i18n.fmt(v, lang)} {i18n.unit(meta, lang)}"
                        for lbl, v in zip(values["label"], values["value"], strict=True)]
     note = components.caption(meta, lang, str(year))
-    world = read.observations(GAP_INDICATOR, "WLD", year_from=year, year_to=year)
-    below = values[values["value"] < world["value"].iloc[0]] if not world.empty else values.iloc[0:0]
+    world = next((v for _, y, v, _ in read.series_rows(GAP_INDICATOR, ["WLD"]) if y == year), None)
+    below = values[values["value"] < world] if world is not None else values.iloc[0:0]
     fig = figures.bars(values, title=t("overview.internet_use_in_member_countries", lang, year=year), note=note,
                        x_title=i18n.unit(meta, lang), highlight=list(below["key"]))
     missing = sorted(members - set(values["iso3"]))
-    world_text = i18n.fmt(world["value"].iloc[0], lang) if not world.empty else "—"
+    world_text = i18n.fmt(world, lang) if world is not None else "—"
     summary = t("overview.gap_summary", lang, n_below=len(below), n=len(values), world=world_text) + (
         t("overview.gap_missing", lang, year=year, missing=t("sep.list", lang).join(missing)) if missing else "")
     drawn = values.sort_values("value")

@@ -1,0 +1,105 @@
+"""The read API's hot path (small queries on one indicator's rows, kept per generation of the file) answers what the
+naive version answers: the whole observations table in pandas, filtered; and a new vintage replaces what it kept."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from etl import facts, read
+
+# a yearly WDI series, a source published in editions, a derived indicator, a series with group values computed here
+CODES = ["IT.NET.BBND.P2", "UNDESA.EGDI", "DRV.IP.PAT.RESD.P6", "IT.NET.USER.ZS"]
+PLACES = ["CHN", "USA", "KEN", "WIC", "WLD", "HIC"]
+
+
+@pytest.fixture(scope="module")
+def full(db: read.Warehouse) -> pd.DataFrame:
+    """The naive version's table: every observation, in pandas."""
+    return db.frame("SELECT iso3, indicator, year, value, computed FROM observations")
+
+
+def _naive_counts(full: pd.DataFrame, db: read.Warehouse, code: str) -> list[tuple[int, int]]:
+    aggregates = read.aggregate_codes(db=db)
+    part = full[(full["indicator"] == code) & ~full["iso3"].isin(aggregates)]
+    return [(int(y), int(n)) for y, n in part.groupby("year").size().items()]
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_the_hot_path_answers_what_the_whole_table_answers(db: read.Warehouse, full: pd.DataFrame,
+                                                          code: str) -> None:
+    mine = full[full["indicator"] == code].sort_values(["iso3", "year"])
+    assert not mine.empty
+    some = mine[mine["iso3"].isin(PLACES)]
+    assert read.series_rows(code, PLACES, db=db) == [
+        (r.iso3, int(r.year), float(r.value), bool(r.computed)) for r in some.itertuples()]
+    for year in sorted(set(mine["year"]))[-3:] + [1800]:
+        that = mine[mine["year"] == year]
+        assert read.year_values(code, year, db=db) == list(zip(that["iso3"], that["value"], strict=True))
+    newest = mine.groupby("iso3").tail(1)
+    assert read.latest_by_country(code, db=db) == {
+        r.iso3: (int(r.year), float(r.value), bool(r.computed)) for r in newest.itertuples()}
+    counts = _naive_counts(full, db, code)
+    assert read.indicator_years(code, db=db) == counts
+    assert list(read.country_years(code, db=db)["year"]) == [y for y, _ in counts]
+    best = max(n for _, n in counts)
+    assert read.default_year(code, db=db) == max(y for y, n in counts if n >= best / 2)
+
+
+def test_explorer_rows_are_the_observations_in_their_order(db: read.Warehouse) -> None:
+    codes = ["IT.NET.USER.ZS", "IT.NET.BBND.P2"]
+    rows = read.observation_rows(codes, PLACES, year_from=2005, year_to=2015, db=db)
+    frame = read.observations(codes, PLACES, year_from=2005, year_to=2015, with_flags=True, db=db)
+    assert rows and rows == [(r.iso3, r.indicator, int(r.year), float(r.value), bool(r.computed))
+                             for r in frame.itertuples()]
+
+
+def test_scatter_values_are_the_pandas_pivot_of_the_observations(db: read.Warehouse) -> None:
+    x, y, size = "NY.GDP.PCAP.PP.KD", "IT.NET.USER.ZS", "SP.POP.TOTL"
+    data = read.observations([x, y, size], year_from=2000, db=db)
+    data = data[data["iso3"].isin(read.group_sets(db=db)["WLD"])]
+    wide = data.pivot_table(index=["iso3", "year"], columns="indicator", values="value").reset_index()
+    naive = pd.DataFrame({"iso3": wide["iso3"], "year": wide["year"].astype(int), "x": wide[x], "y": wide[y],
+                          "size": wide[size]}).dropna(subset=["x", "y"]).reset_index(drop=True)
+    got = read.scatter_values(x, y, size, group="WLD", year_from=2000, db=db)
+    got["year"] = got["year"].astype(int)
+    assert len(got) > 1000
+    pd.testing.assert_frame_equal(got, naive, check_dtype=False)
+    one = read.scatter_values(y, y, size, group="WIC", year_from=2010, db=db)   # the same indicator on both axes
+    assert not one.empty and (one["x"] == one["y"]).all() and set(one["iso3"]) <= read.group_sets(db=db)["WIC"]
+    with pytest.raises(read.UnknownCode):
+        read.scatter_values("NO.SUCH.CODE", y, size, group="WLD", year_from=2000, db=db)
+
+
+def test_a_new_vintage_replaces_everything_kept(own_warehouse: Path, tmp_path: Path) -> None:
+    code = "IT.NET.BBND.P2"
+    wh = read.Warehouse(own_warehouse)
+    year, value, _ = read.latest_by_country(code, db=wh)["CHN"]
+    years = read.indicator_years(code, db=wh)
+    assert read.series_rows(code, ["CHN"], db=wh)[-1] == ("CHN", year, value, False)
+    assert read.year_values(code, year, db=wh)
+    fact = facts.fact("CHN", code, db=wh)
+    assert fact.value == value and fact.rank is not None
+
+    new = tmp_path / "next.duckdb"
+    shutil.copyfile(own_warehouse, new)
+    con = duckdb.connect(str(new))
+    con.execute("UPDATE observations SET value = value + 1000 WHERE indicator = ? AND iso3 = 'CHN' AND year = ?",
+                [code, year])
+    con.execute("DELETE FROM observations WHERE indicator = ? AND year = ?", [code, years[0][0]])
+    con.close()
+    os.replace(new, own_warehouse)   # as the ETL swaps a new vintage in
+
+    assert read.latest_by_country(code, db=wh)["CHN"] == (year, value + 1000, False)
+    assert read.series_rows(code, ["CHN"], db=wh)[-1] == ("CHN", year, value + 1000, False)
+    assert dict(read.year_values(code, year, db=wh))["CHN"] == value + 1000
+    assert read.indicator_years(code, db=wh) == years[1:]
+    assert not read.year_values(code, years[0][0], db=wh)
+    after = facts.fact("CHN", code, db=wh)
+    assert after.value == value + 1000 and after.rank is not None and after.rank.rank == 1
+    wh.close()
