@@ -43,6 +43,11 @@ LOCAL = ("file:", "data:", "about:")
 DRAWN = "!document.getElementById('brief-charts') || document.documentElement.hasAttribute('data-charts')"
 
 
+def script_page(script: Path) -> str:
+    """A page that only loads a local script, to warm a printer with (see :meth:`Printer.warm`)."""
+    return f'<!DOCTYPE html><script src="{script.as_uri()}"></script>'
+
+
 class PrintError(Exception):
     """The browser could not be started or could not print (one line, for the user)."""
 
@@ -71,6 +76,7 @@ class Printer:
         self._folder: Path | None = None
         self._idle: list[Any] = []
         self._free = asyncio.Semaphore(SLOTS)   # bound to the printer's loop on first use
+        self._warming: dict[str | None, asyncio.Future[None]] = {}   # warm-ups asked for, by page
         self.launches = 0
 
     def _run(self, job: Coroutine[Any, Any, T], timeout: float) -> T:
@@ -78,7 +84,7 @@ class Printer:
             if self._loop is None or self._owner != os.getpid():   # first use, or a forked child's own printer
                 self._loop = asyncio.new_event_loop()
                 self._start, self._playwright, self._browser, self._owner = None, None, None, os.getpid()
-                self._idle, self._free = [], asyncio.Semaphore(SLOTS)
+                self._idle, self._free, self._warming = [], asyncio.Semaphore(SLOTS), {}
                 self._folder = Path(tempfile.mkdtemp(prefix="wic-printer-"))
                 threading.Thread(target=self._loop.run_forever, name="wic-printer", daemon=True).start()
             loop = self._loop
@@ -106,6 +112,9 @@ class Printer:
     async def _print(self, html: str) -> bytes:
         from playwright.async_api import Error
 
+        for warming in list(self._warming.values()):   # its page has the scripts compiled: wait for it, not a new one
+            with contextlib.suppress(Exception):
+                await asyncio.shield(warming)
         for attempt in (1, 2):
             browser = await self._ready()
             page = await self._page(browser)
@@ -149,6 +158,7 @@ class Printer:
         if self._browser is browser:
             self._browser = None
             self._idle.clear()
+            self._warming.clear()   # a new browser compiles its scripts anew
         with contextlib.suppress(Exception):   # a dead browser cannot be closed, and need not be
             await browser.close()
 
@@ -175,8 +185,14 @@ class Printer:
             raise PrintError(f"Chromium did not finish printing within {timeout:.0f} s") from exc
 
     def warm(self, html: str | None = None) -> None:
-        """Start the browser in the background, and load ``html`` on a page (so its scripts compile meanwhile)."""
-        self._run_soon(self._warm(html))
+        """Start the browser in the background, and load ``html`` on a page (so its scripts compile meanwhile).
+
+        Once per page and browser: asking again while it warms, or after, does nothing."""
+        self._run(self._ask_warm(html), 10)
+
+    async def _ask_warm(self, html: str | None) -> None:
+        if html not in self._warming:
+            self._warming[html] = asyncio.ensure_future(self._warm(html))
 
     async def _warm(self, html: str | None) -> None:
         with contextlib.suppress(Exception):   # a failed warm-up is retried by the print that follows
@@ -188,11 +204,6 @@ class Printer:
             finally:
                 self._idle.append(page)
                 self._free.release()
-
-    def _run_soon(self, job: Coroutine[Any, Any, None]) -> None:
-        self._run(asyncio.sleep(0), 10)   # starts the loop if needed
-        assert self._loop is not None
-        asyncio.run_coroutine_threadsafe(job, self._loop)
 
     def browser_pid(self) -> int | None:
         """The process id of the running browser (none before the first print)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -53,6 +54,17 @@ def plotly_bundle_path() -> Path:
 def small_bundle() -> bool:
     """Whether pages load the small bundle (``WIC_PLOTLY_BUNDLE=stock``: Dash's full plotly.js, for benchmarks)."""
     return os.environ.get("WIC_PLOTLY_BUNDLE", "small") != "stock"
+
+
+def brief_plotly_path() -> Path:
+    """The one plotly.js the briefs load: the pages' small bundle when ``make assets`` built it (a third of the full
+    one to compile), else the full one shipped inside the Python ``plotly`` package (found without importing it)."""
+    small = plotly_bundle_path()
+    if small_bundle() and small.is_file():
+        return small
+    spec = importlib.util.find_spec("plotly")
+    assert spec is not None and spec.origin is not None, "the plotly package is a dependency"
+    return Path(spec.origin).resolve().parent / "package_data" / "plotly.min.js"
 
 
 DEFAULT_KEEP_VINTAGES = 5

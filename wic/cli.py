@@ -487,9 +487,11 @@ def brief(code: str, lang: str, out: Path | None, vintage: str | None) -> None:
     Chromium). ISO3 is a country or group code, e.g. CHN, XKX, EAS, HIC, WIC. With --vintage, the brief as
     of a kept past run (its footer cites that run).
     """
-    from dashboard.printer import PRINTER
+    from dashboard.printer import PRINTER, script_page
+    from etl import config
 
-    PRINTER.warm()   # the browser starts while the brief's modules load and its data is gathered
+    # the browser starts and compiles plotly.js while the brief's modules load and its data is gathered
+    PRINTER.warm(script_page(config.brief_plotly_path()))
     from dashboard.briefing import write_brief
 
     with _at(vintage):

@@ -63,7 +63,7 @@ def cached_pdf(code: str, lang: str) -> Path:
     code, lang = check_subject(code), check_lang(lang)
     path = cache_path(code, lang)
     if not path.exists():   # start the browser and compile plotly.js while the brief's data is gathered
-        printer.PRINTER.warm(f'<!DOCTYPE html><script src="{template.plotly_path().as_uri()}"></script>')
+        printer.PRINTER.warm(printer.script_page(template.plotly_path()))
     return brief_cache.cached(path, lambda: print_pdf(template.render(build(code), lang)))
 
 

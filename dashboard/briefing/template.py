@@ -16,8 +16,6 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-import plotly
-
 from dashboard import i18n
 from dashboard.briefing import charts, narrative
 from dashboard.briefing.build import WIC, WORLD, Brief, Headline
@@ -123,12 +121,8 @@ CHART_JS = """
 
 
 def plotly_path() -> Path:
-    """The one plotly.js bundle the brief uses: the pages' small bundle when ``make assets`` built it (a third of the
-    full one to compile), else the full one shipped inside the Python ``plotly`` package."""
-    small = config.plotly_bundle_path()
-    if config.small_bundle() and small.is_file():
-        return small
-    return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+    """The one plotly.js bundle the brief uses (:func:`etl.config.brief_plotly_path`)."""
+    return config.brief_plotly_path()
 
 
 def _e(value: object) -> str:
