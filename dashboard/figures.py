@@ -8,6 +8,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 # Thirteen colours, each at least 3:1 against white (WCAG non-text contrast); Okabe–Ito's first, darker others.
@@ -231,30 +232,32 @@ def bubbles(frame: pd.DataFrame, *, title: str, note: str, x_title: str, y_title
     years = sorted(int(y) for y in frame["year"].unique())
     max_size = frame["size"].max() if frame["size"].notna().any() else 1
 
-    buckets: dict[tuple[int, str], list[list[Any]]] = {}
-    columns = [frame[c].tolist() for c in ("year", "colour", "iso3", "x", "y", "name", "size")]
-    for year, colour, iso3, x, y, name, size in zip(*columns, strict=True):
-        b = buckets.setdefault((int(year), colour), [[], [], [], [], []])
-        b[0].append(iso3)
-        b[1].append(round(x, 4))
-        b[2].append(round(y, 4))
-        b[3].append(name)
-        b[4].append(0 if size != size else round(size))
+    # Rounded once per column, then split into (year, colour) buckets by position, in the frame's order.
+    columns = [np.array(values, dtype=object) for values in (
+        frame["iso3"].tolist(), [round(v, 4) for v in frame["x"].tolist()],
+        [round(v, 4) for v in frame["y"].tolist()], frame["name"].tolist(),
+        [0 if v != v else round(v) for v in frame["size"].tolist()])]
+    positions = frame.groupby([frame["year"].astype(int), frame["colour"]], sort=False).indices
+    buckets = {(int(year), colour): [c[at].tolist() for c in columns] for (year, colour), at in positions.items()}
 
     def traces(year: int) -> list[dict[str, Any]]:
         out = []
         for i, group in enumerate(colour_order):
             ids, xs, ys, names, sizes = buckets.get((year, group), [[], [], [], [], []])
             marked = [c in highlight for c in ids]
+            # One value for the whole trace where no point in it is highlighted (most traces): the same drawing.
+            some = any(marked)
             out.append({"type": "scatter", "mode": "markers+text", "name": group, "ids": ids, "x": xs, "y": ys,
-                        "text": names, "customdata": sizes, "hovertemplate": hovertemplate,
+                        "text": names, "hovertemplate": hovertemplate,
                         "texttemplate": ["%{text}" if m else "" for m in marked], "textposition": "top center",
                         "textfont": {"size": 12, "color": "#1d2733"},
                         "marker": {"size": sizes, "sizemode": "area", "sizemin": 3,
                                    "sizeref": 2.0 * max_size / (46 ** 2), "color": PALETTE[i % len(PALETTE)],
                                    "line": {"color": ["#000000" if m else "white" for m in marked],
-                                            "width": [2.2 if m else 0.6 for m in marked]},
-                                   "opacity": [1.0 if m else 0.8 for m in marked] if highlight else 0.85}})
+                                            "width": [2.2 if m else 0.6 for m in marked]} if some else
+                                           {"color": "white", "width": 0.6},
+                                   "opacity": ([1.0 if m else 0.8 for m in marked] if some else 0.8)
+                                   if highlight else 0.85}})
         return out
 
     last = start if start in years else (years[-1] if years else None)
