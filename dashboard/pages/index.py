@@ -132,6 +132,13 @@ def _filter_options(lang: str) -> list[dict[str, str]]:
     return out
 
 
+def warm() -> None:
+    """Build the cached data above for the current generation of the warehouse (dashboard.app's warm-up)."""
+    pre(), scores_table(), intervals()
+    for lang in i18n.LANGS:
+        filter_options(lang)
+
+
 def country_options(lang: str) -> list[dict[str, str]]:
     """Ranked countries by rank, then the others by name with 'not ranked'."""
     names = read.display_names(lang)

@@ -232,3 +232,10 @@ def static_chart(graph_id: str, fig: dict[str, Any], note: str, summary: str, ta
         parts.append(html.Details([html.Summary(t("chart.table", lang)), table]))
     parts.append(components.get_data(request, lang))
     return components.static_block(graph_id, fig, parts, lang)
+
+
+def warm() -> None:
+    """Compute the page's data for the current generation of the warehouse, in every language (dashboard.app)."""
+    for lang in i18n.LANGS:
+        headline_table(lang)
+        laggards(lang)
