@@ -6,7 +6,6 @@ import logging
 import os
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -63,14 +62,18 @@ def _routes(server: flask.Flask) -> None:
         return flask.jsonify(error="Something went wrong."), 500
 
 
-def warm_up(*, watch: float | None = None) -> None:
+def warm_up(*, watch: float | None = None) -> threading.Event | None:
     """Build what the cold paths read once per warehouse generation (lookups, display names, the pages' ``warm()``:
     the overview's facts, the index's matrices) before serving; with ``watch`` seconds, a daemon thread builds them
-    again whenever a new generation of the file appears, before the first request after a swap has to."""
+    again whenever a new generation of the file appears, before the first request after a swap has to (setting the
+    returned event stops it)."""
     _warm()
-    if watch:
-        threading.Thread(target=_watch, args=(read.open_warehouse().path, watch), name="wic-warm-up",
-                         daemon=True).start()
+    if not watch:
+        return None
+    stop = threading.Event()
+    threading.Thread(target=_watch, args=(read.open_warehouse().path, watch, stop), name="wic-warm-up",
+                     daemon=True).start()
+    return stop
 
 
 def _warm() -> tuple[int, int, int, int] | None:
@@ -94,11 +97,10 @@ def _warm() -> tuple[int, int, int, int] | None:
     return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
 
 
-def _watch(path: Path, every: float) -> None:
-    """Poll the warehouse file's identity; warm each new generation once."""
+def _watch(path: Path, every: float, stop: threading.Event) -> None:
+    """Poll the warehouse file's identity; warm each new generation once, until ``stop`` is set."""
     warmed = _key(path)
-    while True:
-        time.sleep(every)   # polling a file for a swap, not waiting on a result
+    while not stop.wait(every):   # polling a file for a swap, not waiting on a result
         key = _key(path)
         if key is not None and key != warmed:
             warmed = _warm() or key

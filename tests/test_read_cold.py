@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -118,11 +119,15 @@ def test_warm_up_builds_what_the_cold_pages_read_and_again_for_each_new_vintage(
     monkeypatch.setenv("WIC_WAREHOUSE", str(own_warehouse))
     wh = read.open_warehouse()
     assert wh.path == own_warehouse and not any(wh.has(k) for k in WARMED)
-    warm_up(watch=0.05)
-    assert all(wh.has(k) for k in WARMED)
-
-    new = tmp_path / "next.duckdb"
-    shutil.copyfile(own_warehouse, new)
-    os.replace(new, own_warehouse)   # a new vintage: the next request opens a new generation, nothing kept
-    wait_until(lambda: all(wh.has(k) for k in WARMED), "the watcher to warm the new generation")
-    assert read.series_rows("IT.NET.USER.ZS", ["WLD"])
+    stop = warm_up(watch=0.05)
+    assert stop is not None
+    try:
+        assert all(wh.has(k) for k in WARMED)
+        new = tmp_path / "next.duckdb"
+        shutil.copyfile(own_warehouse, new)
+        os.replace(new, own_warehouse)   # a new vintage: the next request opens a new generation, nothing kept
+        wait_until(lambda: all(wh.has(k) for k in WARMED), "the watcher to warm the new generation")
+        assert read.series_rows("IT.NET.USER.ZS", ["WLD"])
+    finally:
+        stop.set()
+        wait_until(lambda: not any(t.name == "wic-warm-up" for t in threading.enumerate()), "the watcher to stop")
