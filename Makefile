@@ -76,9 +76,10 @@ lint: install
 	$(BIN)/ruff check etl dashboard wic tests bench
 	$(BIN)/mypy
 
-## the whole suite: lint, types, tests (browser tests included)
+## the whole suite: lint, types, tests (browser tests included); bytecode is cached even where the environment
+## says not to (PYTHONDONTWRITEBYTECODE), or every run and every process it starts compiles each module again
 test: lint assets system-deps
-	$(BIN)/pytest
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest
 
 bench: install assets
 	$(BIN)/python bench/etl.py

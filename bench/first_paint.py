@@ -3,9 +3,12 @@
 For each page: a fresh browser context (empty cache) opens the page and the time from navigation start to the
 first Plotly chart drawn with data (or the explorer's first grid row) is taken; then the same context opens it
 again (second visit, warm cache). Median of 3 runs each, with the bytes downloaded on the first visit.
-Two servers in the same run: with Dash's full plotly.js (WIC_PLOTLY_BUNDLE=stock, the state before the small
-bundle) and the current configuration (the small bundle of `make assets`); the ratios are stock / current.
-``--nocache`` adds a third, first one: the full plotly.js without long-lived cache headers (WIC_STATIC_CACHE=0).
+Servers measured one after the other in the same run: with Dash's full plotly.js (WIC_PLOTLY_BUNDLE=stock, the
+state before the small bundle) and the current configuration (the small bundle of `make assets`); the ratios are
+those of each other configuration / current. ``--base DIR`` adds, first, the code of another checkout (e.g.
+``git archive <commit> | tar -x -C DIR``, with ``build/`` and ``node_modules/`` linked in) on the same warehouse:
+the before/after of code changes. ``--nocache`` adds the full plotly.js without long-lived cache headers
+(WIC_STATIC_CACHE=0). The load average is printed with the figures (other work on the machine slows them).
 Goal (issue #10): first chart under 1 s median, second visit under 0.5 s.
 """
 
@@ -41,13 +44,15 @@ CONFIGS = (("stock", {"WIC_STATIC_CACHE": "1", "WIC_PLOTLY_BUNDLE": "stock"}),
            ("current", {"WIC_STATIC_CACHE": "1", "WIC_PLOTLY_BUNDLE": "small"}))
 
 
-def serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    """Start `wic serve --prod` on a free port and wait until it answers /healthz."""
+def serve(env: dict[str, str], tree: Path | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `wic serve --prod` (of the checkout ``tree``, else this one) on a free port and wait until it answers
+    /healthz."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    code = {"PYTHONPATH": str(tree)} if tree else {}
     proc = subprocess.Popen([sys.executable, "-m", "etl.cli", "serve", "--prod", "--workers", "2", "--port",
-                             str(port)], env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+                             str(port)], env={**os.environ, **env, **code}, cwd=tree, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
@@ -97,36 +102,49 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--nocache", action="store_true",
                         help="also measure the full plotly.js without long-lived cache headers")
+    parser.add_argument("--base", type=Path, metavar="DIR",
+                        help="also measure the code of another checkout (the state before), on the same warehouse")
+    parser.add_argument("--no-stock", action="store_true", help="do not measure Dash's full plotly.js")
     args = parser.parse_args()
     env = {"WIC_WAREHOUSE": str(config.warehouse_path())}
-    results = {}
+    runs: list[tuple[str, dict[str, str], Path | None]] = []
+    if args.base:
+        runs.append(("before", CONFIGS[1][1], args.base.resolve()))
+    if args.nocache:
+        runs.append((NOCACHE[0], NOCACHE[1], None))
+    runs += [(label, extra, None) for label, extra in CONFIGS if not (args.no_stock and label == "stock")]
+    results, loads = {}, {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        for label, extra in ((NOCACHE, *CONFIGS) if args.nocache else CONFIGS):
-            proc, base = serve({**env, **extra})
+        for label, extra, tree in runs:
+            proc, base = serve({**env, **extra}, tree)
             try:
-                for path in PAGES.values():   # warm the server's caches so both configurations start equal
+                for path in PAGES.values():   # warm the server's caches so every configuration starts equal
                     requests.get(base + path, timeout=30)
                 results[label] = measure(browser, base)
+                loads[label] = os.getloadavg()[0]
             finally:
                 proc.terminate()
                 proc.wait(timeout=20)
         browser.close()
-    print(f"time to first chart painted, median of {RUNS} (ms); kB is the compressed transfer of a first visit")
-    print(f"{'page':<12}{'stock 1st':>10}{'stock 2nd':>10}{'stock kB':>9}{'now 1st':>9}{'now 2nd':>9}{'now kB':>8}"
-          f"{'1st ratio':>10}{'2nd ratio':>10}" + (f"{'nocache 1st':>12}{'nocache 2nd':>12}" if "nocache" in results
-                                                  else ""))
+    labels = list(results)
+    print(f"time to first chart painted, median of {RUNS} (ms); kB is the compressed transfer of a first visit; "
+          "ratio: other / current")
+    print(f"{'page':<12}" + "".join(f"{lab + ' 1st':>13}{lab + ' 2nd':>13}{lab + ' kB':>12}" for lab in labels)
+          + "".join(f"{lab + '/now 1st':>16}{lab + '/now 2nd':>16}" for lab in labels if lab != "current"))
     for name in PAGES:
-        s1, s2, s_size = results["stock"][name]
-        c1, c2, size = results["current"][name]
-        extra = "".join(f"{v:>12.0f}" for v in results["nocache"][name][:2]) if "nocache" in results else ""
-        print(f"{name:<12}{s1:>10.0f}{s2:>10.0f}{s_size / 1024:>9.0f}{c1:>9.0f}{c2:>9.0f}{size / 1024:>8.0f}"
-              f"{s1 / c1:>10.2f}{s2 / c2:>10.2f}" + extra)
-    for label in ("stock", "current"):
+        c1, c2, _ = results["current"][name]
+        row = "".join(f"{r[name][0]:>13.0f}{r[name][1]:>13.0f}{r[name][2] / 1024:>12.0f}"
+                      for r in results.values())
+        row += "".join(f"{results[lab][name][0] / c1:>16.2f}{results[lab][name][1] / c2:>16.2f}"
+                       for lab in labels if lab != "current")
+        print(f"{name:<12}{row}")
+    for label in labels:
         firsts = [results[label][n][0] for n in PAGES]
         seconds = [results[label][n][1] for n in PAGES]
-        print(f"{label}: first visit median {statistics.median(firsts):.0f} ms (goal < 1000), "
-              f"second visit median {statistics.median(seconds):.0f} ms (goal < 500)")
+        print(f"{label}: first visit median {statistics.median(firsts):.0f} ms, slowest {max(firsts):.0f} ms "
+              f"(goal < 1000); second visit median {statistics.median(seconds):.0f} ms, slowest "
+              f"{max(seconds):.0f} ms (goal < 500); load average {loads[label]:.1f} after it")
 
 
 if __name__ == "__main__":

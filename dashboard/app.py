@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -115,13 +116,21 @@ def _key(path: Path) -> tuple[int, int, int, int] | None:
 
 
 class ObservatoryDash(dash.Dash):
-    """Dash whose served page names its language in ``<html lang>`` (``?lang``; assets/a11y.js keeps it in step)."""
+    """Dash whose served page names its language in ``<html lang>`` (``?lang``; assets/a11y.js keeps it in step)
+    and loads only the big bundles it draws with (static_cache.page_scripts)."""
 
     def interpolate_index(self, *args: Any, **kwargs: Any) -> str:
-        """Dash's page with ``lang`` on its ``<html>`` element."""
+        """Dash's page with ``lang`` on its ``<html>`` element and the scripts of its path."""
+        if flask.has_request_context() and isinstance(kwargs.get("scripts"), str):
+            path = "/" + (self.strip_relative_path(flask.request.path) or "")
+            kwargs["scripts"] = static_cache.page_scripts(kwargs["scripts"], path, self._chart_pages())
         html_text = str(super().interpolate_index(*args, **kwargs))
         lang = i18n.lang_of(flask.request.args.get("lang")) if flask.has_request_context() else i18n.DEFAULT_LANG
         return html_text.replace("<html>", f'<html lang="{i18n.html_lang(lang)}">', 1)
+
+    @functools.cache  # noqa: B019 - one app per process
+    def _chart_pages(self) -> frozenset[str]:
+        return static_cache.chart_pages()
 
 
 def create_app(dev: bool = False) -> dash.Dash:
@@ -136,6 +145,9 @@ def create_app(dev: bool = False) -> dash.Dash:
     app.layout = html.Div([dash.page_container])
     server = app.server
     server.config["COMPRESS_LEVEL"] = 3   # most of the size gain for half the CPU of the default 6
+    server.config["COMPRESS_CACHE_BACKEND"] = static_cache.CompressedOnce   # versioned files: compressed once
+    server.config["COMPRESS_CACHE_KEY"] = static_cache.compressed_key
+    server.config["COMPRESS_STREAMING_ENDPOINT_CONDITIONAL"] = ["static", "topojson"]   # 304s for the map shapes
     Compress(server)
     _routes(server)
     api.register(server)

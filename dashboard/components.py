@@ -11,7 +11,7 @@ import flask
 import pandas as pd
 from dash import dcc, html
 
-from dashboard import embeds, i18n
+from dashboard import embeds, i18n, static_cache
 from dashboard.i18n import t
 from dashboard.urls import href
 from etl import citation, facts, read
@@ -136,7 +136,8 @@ def page_frame(path: str, lang: str, query: Mapping[str, object], children: Any,
                notices: Sequence[str] = ()) -> html.Div:
     """Header with navigation and language switch, any notices, the page, and the footer."""
     nav = html.Nav([
-        dcc.Link(t(key, lang), href=href(p, {"lang": lang}), className="active" if p == path else "")
+        dcc.Link(t(key, lang), href=href(p, {"lang": lang}), className="active" if p == path else "",
+                 refresh=p in static_cache.GRID_PAGES)   # a new page: only the explorer loads AG Grid
         for p, key in NAV
     ], className="nav", **aria(label=t("app.title", lang)))
     switch = html.Div([
@@ -161,14 +162,16 @@ def page_frame(path: str, lang: str, query: Mapping[str, object], children: Any,
 
 
 def chart_block(graph_id: str, caption_id: str, summary_id: str, table_id: str, lang: str,
-                height: int = 460, embed: str | None = None, initial: Sequence[Any] | None = None) -> html.Section:
+                height: int = 460, embed: str | None = None, initial: Sequence[Any] | None = None,
+                style: Mapping[str, Any] | None = None) -> html.Section:
     """A chart with its caption (unit, year, source), a text summary and its data table behind a toggle; its share
     menu embeds it through its /embed/ route (dashboard/embeds.py) unless ``embed`` names another. ``initial``:
     the page callback's first (figure, caption, summary, table, get-data), drawn with the layout so the first
-    chart needs no callback round trip (the callback's first call then gives the same)."""
+    chart needs no callback round trip (the callback's first call then gives the same); ``style``: the graph's
+    own (its height by default)."""
     config: Any = graph_config(graph_id)   # dcc.Graph's Config TypedDict lacks some of Plotly's keys
     figure, caption_, summary, table, getdata = (list(initial[:5]) if initial else [None] * 5)
-    graph = dcc.Graph(id=graph_id, config=config, style={"height": f"{height}px"}, responsive=True,
+    graph = dcc.Graph(id=graph_id, config=config, style=dict(style or {"height": f"{height}px"}), responsive=True,
                       **({"figure": figure} if figure is not None else {}))
     # with a drawn figure the chart stays visible while a callback runs (the spinner only after 400 ms)
     loading: dict[str, Any] = {"overlay_style": {"visibility": "visible"}, "delay_show": 400} if initial else {}
@@ -248,7 +251,8 @@ def view_links(indicator: str, lang: str, *, countries: Sequence[str] = (), year
                                  "to": year_to if year_to is not None else year, "lang": lang}))]
     return html.Div([html.Span(i18n.t("components.view_as", lang), className="share-label"),
                      *[html.Span(label, className="view-current", **aria(current="page")) if key == current
-                       else dcc.Link(label, href=link, className="share-btn view-link", id=f"view-{key}")
+                       else dcc.Link(label, href=link, className="share-btn view-link", id=f"view-{key}",
+                                     refresh=key == "table")   # the explorer: a new page with AG Grid
                        for key, label, link in views]],
                     className="share views", role="group", **aria(label=i18n.t("components.other_views", lang)))
 
@@ -338,9 +342,11 @@ def labelled(label: str, control: Any, control_id: str, size: str = "") -> html.
     return html.Div([html.Label(label, htmlFor=control_id), control], className=f"control {size}".strip())
 
 
-def url_sync(query_id: str) -> list[Any]:
-    """Stores that carry a page's state to the address bar (see assets/url_state.js)."""
-    return [dcc.Store(id=query_id), dcc.Store(id=f"{query_id}-sink")]
+def url_sync(query_id: str, data: Any = None) -> list[Any]:
+    """Stores that carry a page's state to the address bar (see assets/url_state.js); ``data``: the state the
+    layout draws, when no callback gives it at load (the first push only replaces the page's history entry)."""
+    return [dcc.Store(id=query_id, **({"data": data} if data is not None and data is not dash.no_update else {})),
+            dcc.Store(id=f"{query_id}-sink")]
 
 
 def register_url_sync(query_id: str) -> None:

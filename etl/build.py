@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import functools
 import hashlib
 import json
 import os
 import signal
 import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,7 @@ class RunReport:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     changes: dict[str, int] = field(default_factory=dict)     # added | removed | revised -> observations
+    computed: dict[str, str] = field(default_factory=dict)    # aggregates | derived | index -> computed | reused
 
 
 # code that does not shape the warehouse's content
@@ -46,15 +49,74 @@ READERS = {"read.py", "cli.py", "phases.py", "export.py", "citation.py", "vintag
 
 # The phases a run passes through in order (see etl.phases); each step adds ``step:<name>:start`` and ``:done``.
 PHASES_BEFORE_STEPS = ["locked", "checksums", "tmp-created", "schema"]
-PHASES_AFTER_STEPS = ["catalog", "aggregates", "derived", "index", "sources", "integrity", "views",
+PHASES_AFTER_STEPS = ["catalog", "derived", "index", "aggregates", "sources", "integrity", "views",
                       "changes", "runs-carried", "run-recorded", "checkpointed", "closed", "swap:synced",
                       "swap:backup-linked", "swap:replaced", "swap:dir-synced", "vintages", "logged"]
 
 
 def phases(source: str = "mirror") -> list[str]:
     """Every phase a full run from ``source`` reaches, in order."""
-    steps = [p for s in _steps_for(source) for p in (f"step:{s.NAME}:start", f"step:{s.NAME}:done")]
+    ends = {"run": ("start", "done"), "start": ("start",), "join": ("done",)}
+    steps = [f"step:{s.NAME}:{end}" for kind, s in plan(_steps_for(source)) for end in ends[kind]]
     return PHASES_BEFORE_STEPS + steps + PHASES_AFTER_STEPS
+
+
+def background(step: Step) -> bool:
+    """Whether ``step`` declares ``BACKGROUND = True``: its work is DuckDB's (which releases the GIL), so it runs on
+    its own connection while the other steps run."""
+    return bool(getattr(step, "BACKGROUND", False))
+
+
+def plan(steps: list[Step]) -> list[tuple[str, Step]]:
+    """The order of work: ``run`` a step, ``start`` a background step (as soon as its dependencies are done) and
+    ``join`` it (before the first step that depends on it, else after the last step)."""
+    order = [s for s in steps if not background(s)]
+    for step in (s for s in steps if background(s)):
+        after = [n for n, s in enumerate(order) if s.NAME in step.DEPENDS]
+        order.insert(max(after) + 1 if after else 0, step)
+    events: list[tuple[str, Step]] = []
+    running: list[Step] = []
+    for step in order:
+        for b in [b for b in running if b.NAME in step.DEPENDS]:
+            events.append(("join", b))
+            running.remove(b)
+        if background(step):
+            events.append(("start", step))
+            running.append(step)
+        else:
+            events.append(("run", step))
+    return events + [("join", b) for b in running]
+
+
+class Lane(threading.Thread):
+    """Work on its own cursor of the run's connection, beside the main thread's (DuckDB releases the GIL)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, name: str,
+                 work: Callable[[duckdb.DuckDBPyConnection], object]) -> None:
+        super().__init__(name=f"etl-{name}", daemon=True)
+        self.cursor, self.work = con.cursor(), work
+        self.error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self.work(self.cursor)
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread by finish()
+            self.error = exc
+
+    def finish(self) -> None:
+        """Wait for the step (a signal still interrupts the wait); raise what it raised."""
+        self.join()
+        self.cursor.close()
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        """Interrupt the step's query, if any, and wait for it to end (the run is failing)."""
+        if self.is_alive():
+            self.cursor.interrupt()
+            self.join()
+        self.cursor.close()
 
 
 def code_version() -> str:
@@ -66,6 +128,24 @@ def code_version() -> str:
             h.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
             h.update(path.read_bytes())
     return h.hexdigest()[:16]
+
+
+class PhaseClock:
+    """Marks each phase reached (see :func:`etl.phases.reached`) and keeps the seconds spent since the last one."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        """Record the time since the previous phase under ``name``."""
+        now = time.perf_counter()
+        self.seconds[name] = round(self.seconds.get(name, 0.0) + now - self.last, 4)
+        self.last = now
+
+    def __call__(self, name: str) -> None:
+        self.lap(name)
+        reached(name)
 
 
 def backup_path(target: Path) -> Path:
@@ -100,7 +180,7 @@ def previous_run(target: Path) -> dict | None:
     except duckdb.Error:
         return None
     try:
-        row = con.execute("""SELECT run_id, source, code_version, checksums, schema_version FROM etl_runs
+        row = con.execute("""SELECT run_id, source, code_version, checksums, schema_version, warnings FROM etl_runs
                              ORDER BY started_at DESC LIMIT 1""").fetchone()
     except duckdb.Error:   # no run log, or one written before schema versions were recorded: reuse nothing
         return None
@@ -108,7 +188,8 @@ def previous_run(target: Path) -> dict | None:
         con.close()
     if not row or row[4] != schema.version():
         return None
-    return {"run_id": row[0], "source": row[1], "code_version": row[2], "checksums": json.loads(row[3])}
+    return {"run_id": row[0], "source": row[1], "code_version": row[2], "checksums": json.loads(row[3]),
+            "warnings": json.loads(row[5] or "[]")}
 
 
 def _relative(sums: dict[str, str], root: Path) -> dict[str, str]:
@@ -167,24 +248,24 @@ def _row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in tables}  # type: ignore[index]
 
 
-def _swap(tmp: Path, target: Path) -> None:
+def _swap(tmp: Path, target: Path, mark: PhaseClock) -> None:
     """Put the new file in place; the old one stays as ``.bak``. Readers see either file, never a mix."""
     with open(tmp, "rb+") as fh:
         os.fsync(fh.fileno())
-    reached("swap:synced")
+    mark("swap:synced")
     if target.exists():
         bak = backup_path(target)
         bak.unlink(missing_ok=True)
         os.link(target, bak)
-    reached("swap:backup-linked")
+    mark("swap:backup-linked")
     os.replace(tmp, target)
-    reached("swap:replaced")
+    mark("swap:replaced")
     dir_fd = os.open(target.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
-    reached("swap:dir-synced")
+    mark("swap:dir-synced")
 
 
 @contextmanager
@@ -222,6 +303,10 @@ def _fingerprint_key(ctx: Context, source: str, version: str) -> dict:
             "members": str(ctx.members_file), "counts": str(ctx.counts_file), "dataset": ctx.dataset}
 
 
+def _step_sums(inputs: dict[str, list[Path]], abs_sums: dict[str, str], ctx: Context) -> dict[str, dict[str, str]]:
+    return {name: _relative({str(p): abs_sums[str(p)] for p in paths}, ctx.raw) for name, paths in inputs.items()}
+
+
 def _reusable(steps: list[Step], prev: dict | None, version: str, source: str, sums: dict) -> set[str]:
     """The steps whose inputs, code and dependencies are unchanged since ``prev``: their rows can be copied."""
     if not prev or prev["code_version"] != version or prev["source"] != source:
@@ -244,16 +329,17 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
     target = (target or config.warehouse_path()).resolve()
     keep = config.keep_vintages() if keep is None else keep
     started = dt.datetime.now(dt.UTC)
+    mark = PhaseClock()
     run_id = started.strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
     report = RunReport(run_id=run_id, status="ok", target=target, warnings=ctx.warnings)
     version = code_version()
     key = _fingerprint_key(ctx, source, version)
     roots = [ctx.raw, ctx.members_file.parent]
     with _lock(target):
-        reached("locked")
+        mark("locked")
         if not force and not check and fingerprints.unchanged(target, key, roots):
             # the published file and every input as recorded at its swap: no step is imported, nothing hashed
-            reached("checksums")
+            mark("checksums")
             report.status = "up-to-date"
             _log(target, {"run_id": run_id, "started_at": started.isoformat(), "source": source,
                           "status": "up-to-date", "decided_by": "file stats"})
@@ -264,82 +350,114 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
             for stale in target.parent.glob(f".{target.name}.*.tmp*"):
                 stale.unlink(missing_ok=True)   # left by a killed run: we hold the lock, so nobody writes them
             record = fingerprints.load(target)
-            abs_sums, stats = fingerprints.hashes([p for s in steps for p in s.inputs(ctx)], record)
-            sums = {s.NAME: _relative({str(p): abs_sums[str(p)] for p in s.inputs(ctx)}, ctx.raw) for s in steps}
-            reached("checksums")
+            inputs = {s.NAME: s.inputs(ctx) for s in steps}
             prev = None if force else previous_run(target)
-            if prev and not check and prev["code_version"] == version and prev["checksums"] == sums \
-                    and prev["source"] == source:
+            hashing = fingerprints.Hashing([p for s in steps for p in inputs[s.NAME]], record)
+            decides = prev is not None and prev["code_version"] == version and prev["source"] == source
+            if decides:
+                abs_sums, stats = hashing.result()   # they decide what is reused
+                sums = _step_sums(inputs, abs_sums, ctx)
+            mark("checksums")
+            if decides and not check and prev and prev["checksums"] == sums:
                 fingerprints.write(target, key, abs_sums, stats, roots)   # the next no-op run is decided by stat
                 report.status = "up-to-date"
                 _log(target, {"run_id": run_id, "started_at": started.isoformat(), "source": source,
                               "status": "up-to-date", "decided_by": "checksums"})
                 return report
-            reuse = _reusable(steps, prev, version, source, sums)
+            reuse = _reusable(steps, prev, version, source, sums) if decides else set()
             import duckdb
             from tqdm import tqdm
 
-            from etl import aggregates, catalog, changes, derived, index
+            from etl import aggregates, catalog, changes, derived, index, steps_reuse
             from etl.inputs import check_finite
 
             con = duckdb.connect(str(tmp))
-            reached("tmp-created")
+            lanes: dict[str, Lane] = {}
+            mark("tmp-created")
             try:
                 con.execute("SET preserve_insertion_order = true")
                 con.execute("SET memory_limit = '600MB'")
                 _create_schema(con)
-                reached("schema")
+                mark("schema")
                 if reuse:
                     con.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS old (READ_ONLY)")
                 bar = tqdm(total=len(steps) + 3, desc="ETL", unit="step", disable=not ctx.progress, leave=False)
-                for step in steps:
+                for kind, step in plan(steps):
                     bar.set_postfix_str(step.NAME)
-                    reached(f"step:{step.NAME}:start")
+                    if kind == "join":
+                        if step.NAME in lanes:
+                            lanes.pop(step.NAME).finish()
+                        mark(f"step:{step.NAME}:done")
+                        bar.update()
+                        continue
+                    mark(f"step:{step.NAME}:start")
+                    report.steps[step.NAME] = "reused" if step.NAME in reuse else "loaded"
                     if step.NAME in reuse:
                         _copy_step(con, step)
-                        report.steps[step.NAME] = "reused"
+                    elif kind == "start":
+                        lanes[step.NAME] = Lane(con, step.NAME, functools.partial(step.run, ctx=ctx))
+                        continue
                     else:
                         step.run(con, ctx)
-                        report.steps[step.NAME] = "loaded"
-                    reached(f"step:{step.NAME}:done")
-                    bar.update()
-                if reuse:
-                    con.execute("DETACH old")
+                    if kind == "run":
+                        mark(f"step:{step.NAME}:done")
+                        bar.update()
+                report.steps = {s.NAME: report.steps[s.NAME] for s in steps}
                 bar.set_postfix_str("catalog")
                 _wic_group(con)
                 cat = catalog.load_catalog()
                 report.warnings.extend(catalog.apply(con, cat, strict=not partial))
-                reached("catalog")
+                mark("catalog")
                 bar.update()
                 bar.set_postfix_str("aggregates")
-                aggregates.compute(con, cat.min_coverage)
-                reached("aggregates")
-                # Derived indicators, then the index built on them: recomputed on every build, like aggregates.
-                report.warnings.extend(derived.compute(con, strict=not partial))
-                reached("derived")
-                report.warnings.extend(index.store(con, strict=not partial))
-                reached("index")
+                # Group values, derived indicators and the index are carried over when no step they read changed.
+                carry = steps_reuse.reusable(steps_reuse.inputs(con, steps, cat), reuse) \
+                    if reuse and not partial else set()
+                for phase in steps_reuse.PHASES:
+                    report.computed[phase] = "reused" if phase in carry else "computed"
+                    if phase in carry:
+                        steps_reuse.copy(con, phase)
+                # Group values read no derived row, and derived rows and the index read countries only, never a
+                # group value: the group values are computed beside them.
+                if "aggregates" not in carry:
+                    lanes["aggregates"] = Lane(con, "aggregates",
+                                               functools.partial(aggregates.compute, min_coverage=cat.min_coverage))
+                if "derived" not in carry:
+                    report.warnings.extend(derived.compute(con, strict=not partial))
+                mark("derived")
+                if "index" not in carry:
+                    report.warnings.extend(index.store(con, strict=not partial))
+                mark("index")
+                if "aggregates" in lanes:
+                    lanes.pop("aggregates").finish()
+                mark("aggregates")
+                if carry and prev:
+                    report.warnings.extend(steps_reuse.carried_warnings(carry, prev["warnings"]))
+                if reuse:
+                    con.execute("DETACH old")
                 bar.update()
                 bar.set_postfix_str("checks")
                 _sources(con, [s.NAME for s in steps], ctx)
-                reached("sources")
+                mark("sources")
                 _integrity(con)
                 check_finite(con)   # no NaN or infinity in any table, index included
-                reached("integrity")
+                mark("integrity")
                 con.execute((SQL_DIR / "views.sql").read_text())
-                reached("views")
+                mark("views")
                 bar.update()
                 bar.close()
                 if target.exists():
                     con.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS old (READ_ONLY)")
-                    copied = tuple(where for s in steps if s.NAME in reuse for table, where in s.OWNS
+                    owned = [*(s.OWNS for s in steps if s.NAME in reuse),
+                             *(steps_reuse.OWNS[p] for p in steps_reuse.PHASES if p in carry)]
+                    copied = tuple(where for owns in owned for table, where in owns
                                    if table == "observations" and where)
                     summary = changes.record(con, run_id, old=True, copied=copied)
                     con.execute("DETACH old")
                 else:
                     summary = changes.record(con, run_id, old=False)
                 report.changes = summary["totals"]
-                reached("changes")
+                mark("changes")
                 if target.exists():
                     con.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS old (READ_ONLY)")
                     try:
@@ -347,19 +465,23 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                     except duckdb.Error as exc:
                         report.warnings.append(f"previous run log not carried over: {exc}")
                     con.execute("DETACH old")
-                reached("runs-carried")
+                mark("runs-carried")
+                abs_sums, stats = hashing.result()   # computed while the steps ran, unless they decided reuse
+                sums = _step_sums(inputs, abs_sums, ctx)
                 report.row_counts = _row_counts(con)
                 finished = dt.datetime.now(dt.UTC)
                 con.execute("INSERT INTO etl_runs VALUES (?, ?, ?, ?, 'ok', ?, ?, ?, ?, ?, ?)",
                             [run_id, started, finished, source, version, json.dumps(report.steps),
                              json.dumps(report.row_counts), json.dumps(sums), json.dumps(report.warnings),
                              schema.version()])
-                reached("run-recorded")
+                mark("run-recorded")
                 con.execute("CHECKPOINT")
-                reached("checkpointed")
+                mark("checkpointed")
             finally:
+                for lane in lanes.values():   # only when the run failed or was stopped
+                    lane.stop()
                 con.close()
-            reached("closed")
+            mark("closed")
             report.seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
         except BaseException as exc:
             tmp.unlink(missing_ok=True)
@@ -376,14 +498,16 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                 tmp.unlink(missing_ok=True)
                 report.status = "checked"
             else:
-                _swap(tmp, target)
+                _swap(tmp, target, mark)
                 changes.write_summary(target, summary)
                 fingerprints.write(target, key, abs_sums, stats, roots)
                 vintages.publish(target, run_id, summary["previous_run"], backup_path(target), keep)
+                mark.lap("vintages")   # etl.vintages marks the phase itself
             _log(target, {"run_id": run_id, "started_at": started.isoformat(), "source": source,
                           "status": report.status, "steps": report.steps, "rows": report.row_counts,
-                          "warnings": report.warnings, "seconds": round(report.seconds, 3)})
-            reached("logged")
+                          "computed": report.computed, "warnings": report.warnings,
+                          "seconds": round(report.seconds, 3), "phases": mark.seconds})
+            mark("logged")
     if pending:
         raise Stopped(pending[0], completed=True)
     return report

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from etl.config import META_DIR
 from etl.errors import InputError
@@ -113,19 +114,29 @@ def apply(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, strict: bool = Tr
                    unit_zh = NULL, higher_is_better = NULL, log_scale = false, agg_method = NULL,
                    agg_weight = NULL, note = NULL, name_en = title
                    WHERE in_catalog""")   # rows a previous catalog marked; others keep their step's names
-    for order, ind in enumerate(catalog.indicators, start=1):
-        con.execute("""
-            UPDATE indicators SET in_catalog = true, catalog_order = ?, pillar = ?, name_en = ?, name_zh = ?,
-                   unit = ?, unit_zh = ?, higher_is_better = ?, source_org = coalesce(?, source_org),
-                   log_scale = ?, agg_method = ?, agg_weight = ?, note = ?
-            WHERE code = ?""",
-                    [order, ind.pillar, ind.name_en, ind.name_zh, ind.unit, ind.unit_zh, ind.higher_is_better,
-                     ind.source_org, ind.log_scale, ind.agg_method,
-                     ind.agg_weight if ind.agg_weight in known else None, ind.note, ind.code])
+    marks = pd.DataFrame(
+        [[order, ind.pillar, ind.name_en, ind.name_zh, ind.unit, ind.unit_zh, ind.higher_is_better, ind.source_org,
+          ind.log_scale, ind.agg_method, ind.agg_weight if ind.agg_weight in known else None, ind.note, ind.code]
+         for order, ind in enumerate(catalog.indicators, start=1)],
+        columns=["catalog_order", "pillar", "name_en", "name_zh", "unit", "unit_zh", "higher_is_better",
+                 "source_org", "log_scale", "agg_method", "agg_weight", "note", "code"])
     table = load_yaml(META_DIR / "names_zh.yaml") or {}
     names = table.get("indicators") or {}
-    con.executemany("UPDATE indicators SET name_zh = ? WHERE code = ? AND name_zh IS NULL",
-                    [[str(zh), str(code)] for code, zh in sorted(names.items())])   # WDI names in Chinese
+    zh = pd.DataFrame(sorted((str(code), str(name)) for code, name in names.items()), columns=["code", "name_zh"])
+    con.register("catalog_marks", marks)
+    con.register("catalog_zh", zh)
+    try:   # one statement each, not one per indicator
+        con.execute("""
+            UPDATE indicators i SET in_catalog = true, catalog_order = m.catalog_order, pillar = m.pillar,
+                   name_en = m.name_en, name_zh = m.name_zh, unit = m.unit, unit_zh = m.unit_zh,
+                   higher_is_better = m.higher_is_better, source_org = coalesce(m.source_org, i.source_org),
+                   log_scale = m.log_scale, agg_method = m.agg_method, agg_weight = m.agg_weight, note = m.note
+            FROM catalog_marks m WHERE i.code = m.code""")
+        con.execute("""UPDATE indicators i SET name_zh = z.name_zh FROM catalog_zh z
+                       WHERE i.code = z.code AND i.name_zh IS NULL""")   # WDI names in Chinese
+    finally:
+        con.unregister("catalog_marks")
+        con.unregister("catalog_zh")
     con.executemany("UPDATE indicators SET unit_zh = ? WHERE unit = ? AND unit_zh IS NULL",
                     [[str(z), str(u)] for u, z in sorted((table.get("units") or {}).items())])   # their units
     return warnings

@@ -3,7 +3,8 @@
 Each derived value is ``numerator / denominator * multiplier`` for one country and year where both source
 values are published (and the denominator is positive). Rows go to ``observations`` with
 ``source = 'derived'`` and ``computed = true``; the indicator's metadata says how it was computed and
-inherits the license and last update of its inputs. Recomputed on every build, like group values.
+inherits the license and last update of its inputs. Recomputed when an input step was rebuilt, like group values
+(etl/steps_reuse.py).
 """
 
 from __future__ import annotations

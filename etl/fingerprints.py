@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -63,6 +64,31 @@ def hashes(paths: Iterable[Path], record: dict) -> tuple[dict[str, str], dict[st
         if st is not None and now - st[3] > RACY_SECONDS * 1e9:
             stats[key] = [list(st), sums[key]]
     return sums, stats
+
+
+class Hashing(threading.Thread):
+    """:func:`hashes` in a thread (hashlib releases the GIL), for a run that needs the digests only at its end."""
+
+    def __init__(self, paths: list[Path], record: dict) -> None:
+        super().__init__(name="etl-input-hashes", daemon=True)
+        self.paths, self.record = paths, record
+        self.out: tuple[dict[str, str], dict[str, list]] | None = None
+        self.error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self.out = hashes(self.paths, self.record)
+        except BaseException as exc:  # noqa: BLE001 - raised by result()
+            self.error = exc
+
+    def result(self) -> tuple[dict[str, str], dict[str, list]]:
+        """The digests and stats, once computed; what hashing raised (a missing file) is raised here."""
+        self.join()
+        if self.error is not None:
+            raise self.error
+        assert self.out is not None
+        return self.out
 
 
 def folders(paths: Iterable[str], roots: Iterable[Path]) -> dict[str, int]:

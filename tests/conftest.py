@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.request import urlopen
 
 import pytest
 
@@ -17,6 +21,16 @@ from etl.build import RunReport
 from etl.steps import Context
 
 REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage"]
+OUTSIDE: list[str] = []   # every request a browser test saw leave 127.0.0.1 (test_browser.Watched records them)
+
+# A machine may set PYTHONDONTWRITEBYTECODE: then every process of the suite (and every ETL, server and worker it
+# starts) compiles each module it imports from source again, about a second per new process. Cache bytecode.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 def build_warehouse(target: Path, **ctx_overrides: object) -> RunReport:
@@ -67,6 +81,52 @@ def client(dash_app: Any) -> Iterator[Any]:
 def deps(client: Any) -> list[dict[str, Any]]:
     """Every callback the app serves, as the browser learns them from `/_dash-dependencies`."""
     return client.get("/_dash-dependencies").get_json()
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(warehouse_path: Path) -> Iterator[str]:
+    """The production server (`wic serve --prod`, two workers) on the session's warehouse, for the browser tests;
+    per module: a server (and any Chromium it starts) left running confuses test_printer's search of this
+    process's children for the printer's browser."""
+    port = free_port()
+    env = {**os.environ, "WIC_WAREHOUSE": str(warehouse_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "etl.cli", "serve", "--prod", "--workers", "2", "--port",
+                             str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        if proc.poll() is not None:
+            raise RuntimeError("server did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
+        try:
+            return bool(urlopen(base + "/healthz", timeout=1).status == 200)
+        except OSError:
+            return False
+
+    wait_until(healthy, "the dashboard server to answer /healthz", timeout=60)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=60)
+    assert OUTSIDE == [], f"requests left 127.0.0.1: {OUTSIDE[:5]}"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium through Playwright, launched once per module: Playwright's sync API keeps an
+    asyncio loop running in this thread while it is open, which would fail every later test that starts one."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: `make test` installs it"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
 
 
 @pytest.fixture(scope="session")

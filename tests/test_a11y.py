@@ -9,10 +9,8 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page
-from test_browser import Watched, browser, ready, server
+from test_browser import Watched, ready
 from test_browser_screens import EVERY_PAGE, PHONE, url
-
-__all__ = ["browser", "server"]   # the fixtures, shared with test_browser
 
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 SIZES = {"desktop": {"width": 1366, "height": 768}, "phone": PHONE}

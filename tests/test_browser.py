@@ -6,66 +6,18 @@ and back/forward work; no request leaves 127.0.0.1. Screenshots go to artifacts/
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
-from urllib.request import urlopen
 
 import pytest
-from conftest import wait_until
-from playwright.sync_api import Browser, Page, sync_playwright
+from conftest import OUTSIDE
+from playwright.sync_api import Browser, Page
 
 REPO = Path(__file__).resolve().parent.parent
 SHOTS = REPO / "artifacts" / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 PAGES = {"overview": "/", "map": "/map", "country": "/country?iso3=BRA", "compare": "/compare", "index": "/index",
          "explorer": "/explorer", "membership": "/membership", "sources": "/sources"}
-OUTSIDE: list[str] = []
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(warehouse_path: Path) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "WIC_WAREHOUSE": str(warehouse_path)}
-    proc = subprocess.Popen([sys.executable, "-m", "etl.cli", "serve", "--prod", "--workers", "2", "--port",
-                             str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        if proc.poll() is not None:
-            raise RuntimeError("server did not start: " + (proc.stderr.read().decode() if proc.stderr else ""))
-        try:
-            return bool(urlopen(base + "/healthz", timeout=1).status == 200)
-        except OSError:
-            return False
-
-    wait_until(healthy, "the dashboard server to answer /healthz", timeout=60)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=60)
-    assert OUTSIDE == [], f"requests left 127.0.0.1: {OUTSIDE[:5]}"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: `make test` installs it"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield b
-        b.close()
 
 
 class Watched:
@@ -204,3 +156,70 @@ def test_csv_download_has_the_rows_of_the_selection(server: str, watched: Watche
         zip(expected["iso3"], expected["year"], strict=True))
     assert text.startswith("# ") and "CC" in text.split("\n", 3)[0] + text.split("\n", 3)[1]
     assert watched.errors == []
+
+
+def test_pages_fetch_only_their_bundles_and_no_callback_before_the_first_chart(server: str, watched: Watched) -> None:
+    page = watched.page
+    urls: list[str] = []
+    page.on("request", lambda r: urls.append(r.url.replace(server, "")))
+    page.goto(f"{server}/explorer?lang=en")
+    ready(page)
+    page.wait_for_selector(".ag-row", timeout=20_000)
+    assert not [u for u in urls if "plotly" in u and "plotly_url.js" not in u], "the explorer fetched plotly.js"
+    assert any("dash_ag_grid" in u for u in urls)
+    assert sum("_dash-update-component" in u for u in urls) == 1   # Dash's router only: the rows came with it
+    urls.clear()
+    page.locator("nav a[href^='/map']").click()   # within the page: the map's chart fetches the small bundle
+    page.wait_for_function("() => document.querySelectorAll('.geo path.choroplethlocation').length > 150",
+                           timeout=20_000)
+    assert [u for u in urls if "plotly.min.js" in u] == [u for u in urls if u.startswith("/static/plotly.min.js?v=")]
+    assert any(u.startswith("/static/plotly.min.js?v=") for u in urls)
+    for path, calls in (("/index?lang=en", 1), ("/membership?lang=en", 2)):   # the router (and member views)
+        urls.clear()
+        page.goto(server + path)
+        ready(page)
+        assert page.locator(".dash-graph .main-svg .trace").count() > 0
+        assert not any("dash_ag_grid" in u for u in urls), path
+        assert sum("_dash-update-component" in u for u in urls) == calls, path   # the first chart came with the page
+    page.locator("nav a[href^='/explorer']").click()   # a new page, which loads AG Grid
+    page.wait_for_selector(".ag-row", timeout=20_000)
+    assert watched.errors == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_charts_on_a_phone_are_wide_enough_and_their_texts_fit(server: str, browser: Browser, lang: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    cut: list[str] = []
+    for path in ("/map", "/compare?countries=CHN,USA,IND", "/index?country=SGP", "/membership"):
+        page.goto(f"{server}{path}{'&' if '?' in path else '?'}lang={lang}")
+        ready(page)
+        widths = page.evaluate("""() => [...document.querySelectorAll('.dash-graph')].map(g => {
+            const area = g.querySelector('.geo .bg, .nsewdrag');
+            return [g.id, area ? area.getBoundingClientRect().width : 0]; })""")
+        least = {"map-graph": 300, "membership-map": 300, "compare-bubbles": 250}   # were 230 and 70 px (issue 10)
+        assert all(width >= least.get(gid, 100) for gid, width in widths), f"{path}: plot areas too narrow: {widths}"
+        cut += page.evaluate("""() => [...document.querySelectorAll('.dash-graph')].flatMap(g => {
+            const box = g.querySelector('.main-svg').getBoundingClientRect();
+            return [...g.querySelectorAll('.gtitle, .gtitle-subtitle, .g-xtitle text, .g-ytitle text')]
+                .filter(t => { const r = t.getBoundingClientRect(); return r.width && (r.left < box.left - 1 ||
+                               r.right > box.right + 1); })
+                .map(t => g.id + ': ' + t.textContent.slice(0, 40)); })""")
+    assert cut == [], f"chart texts cut at the edge of a phone: {cut}"
+    context.close()
+
+
+def test_the_share_menu_png_is_an_image_of_the_whole_chart(server: str, watched: Watched) -> None:
+    import struct
+
+    page = watched.page
+    page.goto(f"{server}/map?indicator=IT.NET.USER.ZS&year=2020&lang=zh")
+    ready(page)
+    with page.expect_download(timeout=20_000) as info:
+        page.locator("#map-graph-share-png").click()
+    data = Path(info.value.path()).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    box = page.locator("#map-graph").bounding_box()
+    assert box and width >= box["width"] and height >= box["height"]   # the title, notes and source inside it
+    assert info.value.suggested_filename.endswith(".png") and watched.errors == []

@@ -13,11 +13,9 @@ import pandas as pd
 import pytest
 from conftest import wait_until
 from playwright.sync_api import Browser
-from test_browser import OUTSIDE, Watched, browser, query, ready, server, shot
+from test_browser import OUTSIDE, Watched, query, ready, shot
 
 from etl import read
-
-__all__ = ["browser", "server"]   # the fixtures, shared with test_browser
 
 PHONE = {"width": 390, "height": 844}
 EVERY_PAGE = {"overview": "/", "map": "/map", "country": "/country?iso3=CHN", "compare": "/compare",

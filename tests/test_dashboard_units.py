@@ -79,6 +79,10 @@ def test_line_series_group_rows_mark_computed_and_tabulate() -> None:
 
 def test_long_notes_wrap_and_maps_show_no_data_in_grey() -> None:
     assert figures.wrap("a" * 60 + " · " + "b" * 60, width=95).count("<br>") == 1
+    mixed = "来源：世界银行国际比较项目（ICP）和国民账户数据（世界银行世界发展指标经 Gapminder），CC-BY-4.0"
+    lines = figures.wrap(mixed).split("<br>")   # CJK runs beside a Latin word: no line wider than a phone's chart
+    assert len(lines) > 1 and max(map(figures.text_width, lines)) <= 58 and "".join(lines).replace(" ", "") == \
+        mixed.replace(" ", "")
     fig = figures.choropleth([("CHN", 90.0, "China")], [("CHN", "China"), ("USA", "United States")],
                              title="t", note="n", colorbar="%", log=False)
     assert fig["data"][0]["locations"] == ["USA"] and fig["data"][0]["colorscale"][0][1] == figures.NO_DATA

@@ -10,12 +10,14 @@ import duckdb
 import pytest
 from conftest import replace_file
 
-from etl import build, fingerprints
+from etl import build, fingerprints, steps_reuse
 from etl.steps import Context, discover
 
 GAPMINDER = "gapminder-systema-globalis/ddf--datapoints--internet_users--by--geo--time.csv"
+SDG = "un-sdg-ict-2020/ddf--datapoints--it_mob_own--by--geo_area--nature--sex--units--year.csv"
+INDEX_TABLES = [t for t, _ in steps_reuse.OWNS["index"]]
 TABLES = ["countries", "group_members", "indicators", "observations", "aggregate_coverage", "members",
-          "membership_counts", "sources", "index_scores"]
+          "membership_counts", "sources", *INDEX_TABLES]
 
 
 def _log(target: Path) -> list[dict]:
@@ -83,6 +85,9 @@ def test_one_changed_source_rebuilds_it_and_equals_a_full_rebuild(own_warehouse:
     report = build.run(ctx, target=own_warehouse)
     assert report.steps["gapminder"] == "loaded"
     assert {k for k, v in report.steps.items() if v == "reused"} == {s.NAME for s in discover()} - {"gapminder"}
+    # Internet users are a catalog and index indicator with group values; no derived indicator reads them
+    assert report.computed == {"aggregates": "computed", "derived": "reused", "index": "computed"}
+    assert _log(own_warehouse)[-1]["computed"] == report.computed
     assert build.run(Context.default(raw=mirror_copy), target=full, force=True).status == "ok"
     con = duckdb.connect()
     for name, file in (("inc", own_warehouse), ("rebuilt", full), ("before", build.backup_path(own_warehouse))):
@@ -100,3 +105,38 @@ def test_one_changed_source_rebuilds_it_and_equals_a_full_rebuild(own_warehouse:
     whole = con.execute(query.format("rebuilt"), [last[0]]).fetchall()
     assert inc == whole
     assert ("IT.NET.USER.ZS", "gapminder", "CHN", 2010, "revised", 34.3, 35.1) in inc
+
+
+def test_computed_phases_follow_the_steps_they_read() -> None:
+    needs = {"aggregates": {"classifications", "members", "wdi"}, "derived": {"classifications", "wdi"},
+             "index": {"classifications", "wdi", "derived"}}
+    everything = {"classifications", "members", "wdi", "sdg_ict"}
+    assert steps_reuse.reusable(needs, everything - {"sdg_ict"}) == set(steps_reuse.PHASES)
+    assert steps_reuse.reusable(needs, everything - {"members"}) == {"derived", "index"}
+    assert steps_reuse.reusable(needs, everything - {"wdi"}) == set()
+    assert steps_reuse.reusable(needs | {"derived": {"classifications", "?"}}, everything) == {"aggregates"}
+
+
+def test_a_source_no_computed_table_reads_leaves_them_as_they_were(own_warehouse: Path, mirror_copy: Path) -> None:
+    """The SDG series are in neither the catalog nor the index: group values, derived rows and the index tables are
+    copied row for row, in their order, and the change is still logged."""
+    path = mirror_copy / SDG
+    text = path.read_text(encoding="utf-8")
+    assert "\n12,notspec,bothsex,percent,2018,87.87972\n" in text
+    replace_file(path, text.replace("\n12,notspec,bothsex,percent,2018,87.87972\n",
+                                    "\n12,notspec,bothsex,percent,2018,88.5\n").encode())
+    report = build.run(Context.default(raw=mirror_copy), target=own_warehouse)
+    assert report.steps["sdg_ict"] == "loaded" and report.steps["wdi"] == "reused"
+    assert report.computed == dict.fromkeys(steps_reuse.PHASES, "reused")
+    assert _log(own_warehouse)[-1]["computed"] == report.computed
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{own_warehouse}' AS inc (READ_ONLY)")
+    con.execute(f"ATTACH '{build.backup_path(own_warehouse)}' AS before (READ_ONLY)")
+    for table, where in [*steps_reuse.OWNS["aggregates"], *steps_reuse.OWNS["derived"], *steps_reuse.OWNS["index"]]:
+        query = f"SELECT * FROM {{}}.{table}" + (f" WHERE {where}" if where else "")
+        rows = con.execute(query.format("inc")).fetchall()
+        assert rows == con.execute(query.format("before")).fetchall(), table
+        assert rows or table in ("index_coherence", "index_correlations"), table
+    changed = con.execute("SELECT indicator, iso3, year, change, old_value, new_value FROM inc.changes "
+                          "WHERE run_id = ?", [report.run_id]).fetchall()
+    assert changed == [("IT_MOB_OWN", "DZA", 2018, "revised", 87.87972, 88.5)]

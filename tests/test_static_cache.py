@@ -52,3 +52,24 @@ def test_the_bundle_registers_every_trace_type_the_dashboard_draws() -> None:
     used |= {name.lower() for name in re.findall(r"go\.(\w+)\(", source) if name.lower() in traces}
     registered = {"scatter", *re.findall(r"plotly\.js/lib/(\w+)'", (root / "plotly_bundle.js").read_text())}
     assert used >= {"scatter", "bar", "choropleth", "scattergeo"} and used <= registered, used - registered
+
+
+def test_static_files_are_compressed_once_and_revalidate_with_304(client: Any) -> None:
+    html = client.get("/map").get_data(as_text=True)
+    suite = re.findall(r'src="(/_dash-component-suites/dash/dcc/dash_core_components\.v[^"]+)"', html)[0]
+    packed = client.get(suite, headers={"Accept-Encoding": "br"})
+    assert packed.headers["Content-Encoding"] == "br" and packed.headers["Cache-Control"] == static_cache.LONG
+    assert client.get(suite, headers={"Accept-Encoding": "br"}).data == packed.data
+    kept = static_cache.CompressedOnce()
+    kept.set("br;" + suite, b"x")
+    kept.set("br;", b"y")   # an answer that is not a versioned file is never kept
+    assert kept.get("br;" + suite) == b"x" and kept.get("br;") is None
+    for path in ("/topojson/world_110m.json", "/_dash-component-suites/dash/dcc/async-graph.js",
+                 "/_dash-layout", "/_dash-dependencies"):
+        first = client.get(path, headers={"Accept-Encoding": "gzip, br"})
+        assert first.status_code == 200 and first.headers["Content-Encoding"] in ("br", "gzip"), path
+        assert "Expires" not in first.headers, path   # no second, shorter lifetime beside Cache-Control
+        again = client.get(path, headers={"Accept-Encoding": "gzip, br", "If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304 and not again.data, path
+    assert client.get("/_dash-layout").headers["Cache-Control"] == "no-cache"
+    assert "ETag" not in client.get("/map").headers   # pages change with the data: neither kept nor tagged

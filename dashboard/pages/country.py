@@ -136,6 +136,7 @@ def layout(**query: object) -> html.Div:
     classification = " · ".join(p for p in parts if p)
     sparse = [html.P(t("country.no_data_for", lang) + "; ".join(missing), className="notice")] \
         if missing else []
+    first = render(indicator, iso3, lang)   # the first chart comes with the page
     body = html.Div([
         html.Div(components.labelled(t("control.country", lang), dcc.Dropdown(
             id=ID.COUNTRY, options=components.options(table[table["iso3"].isin(codes)], lang, "iso3"),
@@ -149,7 +150,7 @@ def layout(**query: object) -> html.Div:
             id=ID.INDICATOR, options=components.options(read.indicator_table(), lang, "code"), value=indicator,
             clearable=False), ID.INDICATOR, "wide"), className="controls"),
         components.chart_block(ID.TREND, ID.TREND_CAPTION, ID.TREND_SUMMARY, ID.TREND_TABLE, lang,
-                               initial=components.first_outputs(render(indicator, iso3, lang))),
+                               initial=components.first_outputs(first)),
         html.H2(t("country.digital_development_index", lang)),
         index_block(iso3, i18n.name(row, lang), lang),
         html.H2(t("country.data_coverage", lang)),
@@ -157,7 +158,7 @@ def layout(**query: object) -> html.Div:
                       coverage_table(iso3, lang)], open=False),
         html.H2(t("country.publicly_named_wic_members_linke", lang)),
         members_table(iso3, lang),
-        dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY),
+        dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY, first[4]),
     ])
     return components.page_frame(PATH, lang, query, body, q.notices())
 
@@ -226,7 +227,8 @@ def index_block(iso3: str, name: str, lang: str) -> html.Section:
 
 @callback(Output(ID.TREND, "figure"), Output(ID.TREND_CAPTION, "children"), Output(ID.TREND_SUMMARY, "children"),
           Output(ID.TREND_TABLE, "children"), Output(ID.QUERY, "data"), Output(f"{ID.TREND}-getdata", "children"),
-          Input(ID.INDICATOR, "value"), State(ID.COUNTRY, "value"), State(ID.LANG, "data"))
+          Input(ID.INDICATOR, "value"), State(ID.COUNTRY, "value"), State(ID.LANG, "data"),
+          prevent_initial_call=True)   # the layout draws the first chart
 @guarded(chart_fallback(2))
 def render(indicator: str, iso3: str, lang: str) -> tuple[Any, ...]:
     """Inputs -> query API -> pure figure function -> outputs."""

@@ -386,6 +386,8 @@ def layout(**query: object) -> html.Div:
     if year_from is not None and year_to is not None and year_from > year_to:
         year_from, year_to = year_to, year_from
     year_opts = [{"label": str(y), "value": y} for y in span]
+    # the rows come with the page: no callback round trip before the grid is filled
+    rows, count, about, grid_query, getdata = render(indicators, countries, year_from, year_to, lang)
     controls = html.Div([
         components.labelled(t("explorer.indicators_up_to_type_to", lang, MAX_INDICATORS=MAX_INDICATORS), dcc.Dropdown(
             id=ID.INDICATORS, options=indicator_options(lang), value=indicators, multi=True, optionHeight=40,
@@ -401,7 +403,7 @@ def layout(**query: object) -> html.Div:
             id=ID.TO, options=year_opts, value=year_to, clearable=True, **dropdown_labels(lang)), ID.TO, "narrow"),
     ], className="controls")
     actions = html.Div([
-        html.P(id=ID.COUNT, className="summary", role="status", **components.aria(live="polite")),
+        html.P(count, id=ID.COUNT, className="summary", role="status", **components.aria(live="polite")),
         html.Div([
             html.Button(t("download.csv", lang), id=ID.CSV, n_clicks=0, className="play"),
             html.Button(t("download.xlsx", lang), id=ID.XLSX, n_clicks=0, className="play"),
@@ -412,7 +414,7 @@ def layout(**query: object) -> html.Div:
     filter_model, sort = parse_filter(q), parse_sort(q)
     columns = [{**c, "sort": sort[c["field"]]} if c.get("field") in sort else c for c in column_defs(lang)]
     grid = html.Div(dag.AgGrid(
-        id=ID.GRID, columnDefs=columns, rowData=[], columnSize="responsiveSizeToFit", filterModel=filter_model,
+        id=ID.GRID, columnDefs=columns, rowData=rows, columnSize="responsiveSizeToFit", filterModel=filter_model,
         defaultColDef={"sortable": True, "filter": True, "floatingFilter": True, "resizable": True,
                        "minWidth": 90},
         dashGridOptions={"pagination": True, "paginationPageSize": 100, "animateRows": False,
@@ -427,9 +429,10 @@ def layout(**query: object) -> html.Div:
             live="polite", data_template=t("explorer.filtered_rows", lang))), grid,
         html.P(t("explorer.computed_marks_group_values_that", lang), className="caption"),
         html.H2(t("explorer.about_the_selected_indicators", lang)),
-        html.Div(id=f"{ID.GRID}-getdata"),
-        html.Div(id=ID.ABOUT, className="table-wrap"),
-        dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY), dcc.Store(id=ID.GRID_QUERY),
+        html.Div(getdata, id=f"{ID.GRID}-getdata"),
+        html.Div(about, id=ID.ABOUT, className="table-wrap"),
+        dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY),
+        dcc.Store(id=ID.GRID_QUERY, data=None if grid_query is dash.no_update else grid_query),
     ])
     return components.page_frame(PATH, lang, query, body, q.notices())
 
@@ -481,7 +484,7 @@ def _comments(rows: pd.DataFrame, about: pd.DataFrame, query: dict[str, Any], la
 @callback(Output(ID.GRID, "rowData"), Output(ID.COUNT, "children"), Output(ID.ABOUT, "children"),
           Output(ID.GRID_QUERY, "data"), Output(f"{ID.GRID}-getdata", "children"),
           Input(ID.INDICATORS, "value"), Input(ID.COUNTRIES, "value"), Input(ID.FROM, "value"),
-          Input(ID.TO, "value"), State(ID.LANG, "data"))
+          Input(ID.TO, "value"), State(ID.LANG, "data"), prevent_initial_call=True)
 @guarded(lambda: ([], " ".join(t("error.page", code) for code in i18n.LANGS), None, dash.no_update, None))
 def render(indicators: object, countries: object, year_from: object, year_to: object,
            lang: str) -> tuple[Any, ...]:

@@ -598,35 +598,40 @@ def layout(**query: object) -> html.Div:
         html.Div(html.Button(t("index.reset_to_defaults", lang), id=ID.RESET, n_clicks=0,
                              className="play"), className="control narrow"),
     ], className="controls")
-    block = components.chart_block(ID.RANK, ID.RANK_CAPTION, ID.RANK_SUMMARY, ID.RANK_TABLE, lang)
+    # both charts come with the page: no callback round trip before they are drawn
+    ranking = render(*weights, norm, agg, group, country, lang)
+    breakdown = render_country(country, norm, lang)
+    block = components.chart_block(ID.RANK, ID.RANK_CAPTION, ID.RANK_SUMMARY, ID.RANK_TABLE, lang,
+                                   initial=[*ranking[:4], ranking[8]], style=ranking[4])
     # the ranking is tall (one row per country): it scrolls in its own box so the breakdown stays close
     block.children[0] = html.Div(block.children[0], style={"maxHeight": SCROLL_HEIGHT, "overflowY": "auto"},
                                  tabIndex="0", **components.aria(label=t("index.ranking_chart", lang)))
     body = html.Div([
         html.H1(t("nav.index", lang)),
         intro(lang),
-        html.Div([*sliders, html.P(id=ID.SHARES, className="caption", style={"flex": "1 1 100%", "margin": 0},
-                                   **components.aria(live="polite"))], className="controls"),
+        html.Div([*sliders, html.P(ranking[6], id=ID.SHARES, className="caption",
+                                   style={"flex": "1 1 100%", "margin": 0}, **components.aria(live="polite"))],
+                 className="controls"),
         methods,
         html.H2(t("index.ranking", lang)),
         block,
         html.Details([html.Summary(t("index.countries_not_ranked_and_why", lang)),
-                      html.Div(id=ID.UNRANKED, className="table-wrap")]),
+                      html.Div(ranking[5], id=ID.UNRANKED, className="table-wrap")]),
         html.H2(t("index.what_is_behind_a_country", lang)),
         html.Div(components.labelled(t("control.country", lang), dcc.Dropdown(
             id=ID.COUNTRY, options=country_options(lang), value=country or None,
             placeholder=t("index.choose_a_country_or_click_a20b90", lang)),
             ID.COUNTRY, "wide"), className="controls"),
-        html.Div(id=ID.STATUS, className="summary", **components.aria(live="polite")),
+        html.Div(breakdown[5], id=ID.STATUS, className="summary", **components.aria(live="polite")),
         components.chart_block(ID.PILLAR, ID.PILLAR_CAPTION, ID.PILLAR_SUMMARY, ID.PILLAR_TABLE, lang,
-                               height=PILLAR_HEIGHT),
+                               initial=[*breakdown[:4], breakdown[6]], style=breakdown[7]),
         html.H3(t("index.indicators_behind_it", lang)),
-        html.Div(id=ID.INDICATORS, className="table-wrap", style={"maxHeight": "none"}),
+        html.Div(breakdown[4], id=ID.INDICATORS, className="table-wrap", style={"maxHeight": "none"}),
         html.H2(t("index.methodology", lang)),
         methodology(lang),
         html.H2(t("index.internal_coherence", lang)),
         coherence_section(lang),
-        dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY),
+        dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY, ranking[7]),
     ])
     return components.page_frame(PATH, lang, query, body, q.notices())
 
@@ -653,7 +658,7 @@ def ranking_request(weights: Sequence[float], norm: str, agg: str, group: str) -
           Output(ID.RANK_TABLE, "children"), Output(ID.RANK, "style"), Output(ID.UNRANKED, "children"),
           Output(ID.SHARES, "children"), Output(ID.QUERY, "data"), Output(f"{ID.RANK}-getdata", "children"),
           *(Input(ID.weight(p), "value") for p in PILLARS), Input(ID.NORM, "value"), Input(ID.AGG, "value"),
-          Input(ID.GROUP, "value"), Input(ID.COUNTRY, "value"), State(ID.LANG, "data"))
+          Input(ID.GROUP, "value"), Input(ID.COUNTRY, "value"), State(ID.LANG, "data"), prevent_initial_call=True)
 @guarded(_ranking_fallback)
 def render(*args: Any) -> tuple[Any, ...]:
     """Weights, methods, filter -> rescore on the precomputed matrices -> the ranking chart and its texts."""
@@ -794,7 +799,7 @@ def _breakdown_fallback() -> tuple[Any, ...]:
 @callback(Output(ID.PILLAR, "figure"), Output(ID.PILLAR_CAPTION, "children"), Output(ID.PILLAR_SUMMARY, "children"),
           Output(ID.PILLAR_TABLE, "children"), Output(ID.INDICATORS, "children"), Output(ID.STATUS, "children"),
           Output(f"{ID.PILLAR}-getdata", "children"), Output(ID.PILLAR, "style"),
-          Input(ID.COUNTRY, "value"), Input(ID.NORM, "value"), State(ID.LANG, "data"))
+          Input(ID.COUNTRY, "value"), Input(ID.NORM, "value"), State(ID.LANG, "data"), prevent_initial_call=True)
 @guarded(_breakdown_fallback)
 def render_country(country: Any, norm: Any, lang: Any) -> tuple[Any, ...]:
     """A country -> its stored pillar scores, rank intervals and indicators (or why it is not ranked)."""

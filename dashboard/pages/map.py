@@ -140,13 +140,13 @@ def layout(**query: object) -> html.Div:
                  style={"flex": "1"}, role="group", **components.aria(label=t("control.year", lang))),
         dcc.Interval(id=ID.TICK, interval=1200, disabled=True),
     ], className="year-row")
+    first = render(indicator, year, scale, region, flags, lang)   # the first chart comes with the page
     body = html.Div([
         html.H1(t("nav.map", lang)),
         controls, slider,
         components.chart_block(ID.GRAPH, ID.CAPTION, ID.SUMMARY, ID.TABLE, lang, height=520,
-                               initial=None if year is None else components.first_outputs(
-                                   render(indicator, year, scale, region, flags, lang))),
-        dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY),
+                               initial=components.first_outputs(first)),
+        dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY, first[4]),
     ])
     return components.page_frame(PATH, lang, query, body, q.notices())
 
@@ -235,9 +235,10 @@ def on_tick(_n: int, year: int, last: int, indicator: str, lang: str) -> tuple[A
           Output(ID.TABLE, "children"), Output(ID.QUERY, "data"), Output(f"{ID.GRAPH}-getdata", "children"),
           Output(ID.YEAR_LABEL, "children"),
           Input(ID.INDICATOR, "value"), Input(ID.YEAR, "value"), Input(ID.SCALE, "value"),
-          Input(ID.REGION, "value"), Input(ID.FLAGS, "value"), State(ID.LANG, "data"))
+          Input(ID.REGION, "value"), Input(ID.FLAGS, "value"), State(ID.LANG, "data"),
+          prevent_initial_call=True)   # the layout draws the first chart
 @guarded(chart_fallback(3))
-def render(indicator: str, year: int, scale: str, region: str, flags: list[str], lang: str) -> tuple[Any, ...]:
+def render(indicator: str, year: int | None, scale: str, region: str, flags: list[str], lang: str) -> tuple[Any, ...]:
     """Inputs -> query API -> pure figure function -> outputs."""
     lang = i18n.lang_of(lang)
     flags = [f for f in (flags or []) if f in ("outline", "members")]

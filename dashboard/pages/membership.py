@@ -258,9 +258,12 @@ def layout(**query: object) -> html.Div:
                style={"fontSize": "16px"}),
         html.P(i18n.t("membership.the_register_below_names_only", lang), className="lead"),
         html.H2(i18n.t("membership.official_counts_over_time", lang)),
-        components.chart_block(ID.COUNTS, ID.COUNTS_CAPTION, ID.COUNTS_SUMMARY, ID.COUNTS_TABLE, lang, height=420),
+        components.chart_block(ID.COUNTS, ID.COUNTS_CAPTION, ID.COUNTS_SUMMARY, ID.COUNTS_TABLE, lang, height=420,
+                               initial=render_counts(lang)),
         html.H2(i18n.t("membership.publicly_named_members_a4e0d1", lang)),
         controls,
+        # the other three charts come from one callback while the first is drawn: with the layout they would
+        # make it (and its render) about twice as large and the first chart later
         components.chart_block(ID.MAP, ID.MAP_CAPTION, ID.MAP_SUMMARY, ID.MAP_TABLE, lang, height=460),
         html.Div([
             components.chart_block(ID.CATS, ID.CATS_CAPTION, ID.CATS_SUMMARY, ID.CATS_TABLE, lang, height=500),
@@ -284,11 +287,9 @@ def counts_summary(table: pd.DataFrame, lang: str) -> str:
              b_date=b["date"], a_countries=a["countries"], b_countries=b["countries"], continents=int(b["continents"]))
 
 
-@callback(Output(ID.COUNTS, "figure"), Output(ID.COUNTS_CAPTION, "children"), Output(ID.COUNTS_SUMMARY, "children"),
-          Output(ID.COUNTS_TABLE, "children"), Output(f"{ID.COUNTS}-getdata", "children"), Input(ID.LANG, "data"))
 @guarded(lambda: (figures.message(ERROR_TEXT), "", ERROR_TEXT, None, None))
 def render_counts(lang: str) -> tuple[Any, ...]:
-    """The official totals with their qualifiers."""
+    """The official totals with their qualifiers (figure, caption, summary, table, get-data), drawn with the page."""
     lang = i18n.lang_of(lang)
     table = counts_table(read.membership_counts(), lang)
     when = f"{table['date'].iloc[0]} – {table['date'].iloc[-1]}" if not table.empty else "—"

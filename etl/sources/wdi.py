@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 from tqdm import tqdm
 
-from etl.errors import InputError
+from etl.errors import InputError, Stopped, stop_requested
 from etl.inputs import (
     YEAR_MIN,
     bounds_for,
@@ -29,6 +29,7 @@ DEPENDS: tuple[str, ...] = ("classifications",)
 OWNS: tuple[tuple[str, str | None], ...] = (("observations", "source IN ('wdi', 'worldbank-api')"),
                                             ("indicators", "dataset IN ('wdi', 'worldbank-api')"))
 MODES: tuple[str, ...] = ALL_MODES
+BACKGROUND = True   # a DuckDB read of millions of rows: runs on its own connection beside the smaller steps
 FOLDER = "datahub-wdi"
 CODE_RE = re.compile(r"^[A-Z0-9]+(\.[A-Z0-9]+)+$")
 COLUMNS = {"Country Name": "name", "Country Code": "code", "Year": "year", "Value": "value"}
@@ -120,14 +121,24 @@ def extract(ctx: Context) -> Extracted:
     return Extracted(files, pd.DataFrame(meta_rows), records)
 
 
+READ_CSV = ("read_csv(?, header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+            "filename = true, columns = {columns})")
+
+
+# the rows this step loaded, as the checks read them
+LOADED = "(SELECT indicator, iso3 AS code, year, value FROM observations WHERE source = $dataset)"
+
+
+def _columns(types: dict[str, str]) -> str:
+    return "{" + ", ".join(f"'{c}': '{t}'" for c, t in types.items()) + "}"
+
+
 def _read(con: duckdb.DuckDBPyConnection, files: dict[str, Path], types: dict[str, str]) -> None:
-    """Stage every file's rows, tagged with the indicator its file name gives (files are read in code order)."""
-    columns = "{" + ", ".join(f"'{c}': '{t}'" for c, t in types.items()) + "}"
+    """Stage every file's rows, tagged with the indicator its file name gives (only to find a bad row)."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE wdi_stage AS SELECT f.indicator, s.code, s.year, s.value "
-        "FROM read_csv(?, header = true, "
-        "auto_detect = false, delim = ',', quote = '\"', escape = '\"', filename = true, "
-        f"columns = {columns}) s JOIN wdi_files f USING (filename)", [[str(p) for p in files.values()]])
+        f"FROM {READ_CSV.format(columns=_columns(types))} s JOIN wdi_files f USING (filename)",
+        [[str(p) for p in files.values()]])
 
 
 def _row_error(path: Path, code: str | None, year: str | None, field: str, message: str,
@@ -138,8 +149,10 @@ def _row_error(path: Path, code: str | None, year: str | None, field: str, messa
     return InputError(path, message, row=find_row(path, match), field=field, value=value)
 
 
-def _first_bad_value(con: duckdb.DuckDBPyConnection, ex: Extracted, year: str, value: str) -> InputError | None:
-    """The first row with a missing code, a bad year or an impossible value (bounds from ``wdi_bounds``)."""
+def _first_bad_value(con: duckdb.DuckDBPyConnection, ex: Extracted, year: str, value: str,
+                     rows: str = "wdi_stage", params: dict | None = None) -> InputError | None:
+    """The first row with a missing code, a bad year or an impossible value (bounds from ``wdi_bounds``), in
+    ``rows`` (a relation of indicator, code, year, value)."""
     bad = con.execute(f"""
         SELECT s.indicator, code, CAST(year AS VARCHAR), CAST(value AS VARCHAR),
                CASE WHEN code IS NULL THEN 'Country Code|missing country code'
@@ -149,8 +162,8 @@ def _first_bad_value(con: duckdb.DuckDBPyConnection, ex: Extracted, year: str, v
                     WHEN {value} IS NULL OR NOT isfinite({value}) THEN 'Value|not a finite number'
                     WHEN {value} < b.low OR {value} > b.high THEN 'Value|implausible value'
                END AS problem
-        FROM wdi_stage s JOIN wdi_bounds b USING (indicator) WHERE problem IS NOT NULL LIMIT 1""",
-                      {"low": YEAR_MIN, "high": year_max()}).fetchone()
+        FROM {rows} s JOIN wdi_bounds b USING (indicator) WHERE problem IS NOT NULL LIMIT 1""",
+                      {"low": YEAR_MIN, "high": year_max(), **(params or {})}).fetchone()
     if not bad:
         return None
     field, message = bad[4].split("|")
@@ -163,13 +176,14 @@ def _first_bad_value(con: duckdb.DuckDBPyConnection, ex: Extracted, year: str, v
     return _row_error(ex.files[bad[0]], bad[1], bad[2], field, message, shown)
 
 
-def _short_file(con: duckdb.DuckDBPyConnection, ex: Extracted) -> InputError | None:
+def _short_file(con: duckdb.DuckDBPyConnection, ex: Extracted, rows: str, params: dict) -> InputError | None:
     """A file DuckDB read fewer (or more) records of than its bytes hold."""
-    for code, got in con.execute("SELECT indicator, count(*) FROM wdi_stage GROUP BY indicator").fetchall():
+    counts = dict(con.execute(f"SELECT indicator, count(*) FROM {rows} GROUP BY indicator", params).fetchall())
+    for code, got in counts.items():
         if got != ex.records[code]:
             return InputError(ex.files[code], f"{got} records read but the file holds {ex.records[code]}; "
                                               f"the last good row is {got + 1}", row=got + 2)
-    read = {r[0] for r in con.execute("SELECT DISTINCT indicator FROM wdi_stage").fetchall()}
+    read = set(counts)
     missing = next((c for c in ex.files if c not in read and ex.records[c]), None)
     if missing:
         return InputError(ex.files[missing], f"no records read but the file holds {ex.records[missing]}", row=2)
@@ -190,42 +204,58 @@ def _parse_error(ex: Extracted, exc: duckdb.Error) -> InputError:
     return InputError(source, message, row=int(line.group(1)) if line else None)
 
 
-def transform(con: duckdb.DuckDBPyConnection, ex: Extracted) -> None:
-    """Stage all rows typed and reject missing codes, non-numeric values, unknown countries, duplicates.
+def _diagnose(con: duckdb.DuckDBPyConnection, ex: Extracted, exc: duckdb.Error) -> BaseException:
+    """Why the typed load failed: the rows are staged again (typed, else as text) to find the file, row and field."""
+    signum = stop_requested()
+    if signum:
+        return Stopped(signum)   # a stop that interrupted the read, not bad input
+    try:
+        _read(con, ex.files, {"name": "VARCHAR", "code": "VARCHAR", "year": "SMALLINT", "value": "DOUBLE"})
+        error = _first_bad_value(con, ex, "year", "value")
+    except duckdb.Error:
+        try:
+            _read(con, ex.files, {"name": "VARCHAR", "code": "VARCHAR", "year": "VARCHAR", "value": "VARCHAR"})
+        except duckdb.Error as text_exc:
+            return _parse_error(ex, text_exc)
+        error = _first_bad_value(con, ex, "TRY_CAST(year AS SMALLINT)", "TRY_CAST(value AS DOUBLE)")
+    return error or _parse_error(ex, exc)
 
-    The fast path reads typed columns; only when DuckDB rejects a file are the rows re-read as text to
-    find the file, row and field at fault.
+
+def transform(con: duckdb.DuckDBPyConnection, ex: Extracted, dataset: str) -> None:
+    """Load every row typed, in one pass from the CSVs into ``observations`` (file by file, in code order), and
+    reject missing codes, non-numeric or implausible values, unknown countries, duplicates and short reads.
+
+    A file DuckDB rejects (a parse error, a missing value) fails the one statement, which leaves nothing behind;
+    only then are the rows staged again to find the file, row and field at fault. The other checks run on the
+    loaded rows; any failure stops the run, and the new warehouse file is discarded.
     """
     con.execute("CREATE OR REPLACE TEMP TABLE wdi_files (filename VARCHAR, indicator VARCHAR)")
     con.executemany("INSERT INTO wdi_files VALUES (?, ?)", [[str(p), c] for c, p in ex.files.items()])
     con.execute("CREATE OR REPLACE TEMP TABLE wdi_bounds (indicator VARCHAR, low DOUBLE, high DOUBLE, rule VARCHAR)")
     units = dict(zip(ex.metadata["code"], ex.metadata["unit"], strict=True))
     con.executemany("INSERT INTO wdi_bounds VALUES (?, ?, ?, ?)",
-                    [[c, b.floor, b.ceiling, b.rule] for c in ex.files for b in [bounds_for(c, units.get(c))]])
+                    [[c, b.floor, b.ceiling, b.rule] for c, b in ((c, bounds_for(c, units.get(c))) for c in ex.files)])
+    types = {"name": "VARCHAR", "code": "VARCHAR", "year": "SMALLINT", "value": "DOUBLE"}
     try:
-        _read(con, ex.files, {"name": "VARCHAR", "code": "VARCHAR", "year": "SMALLINT", "value": "DOUBLE"})
-        error = _first_bad_value(con, ex, "year", "value")
+        con.execute(f"""INSERT INTO observations
+            SELECT s.code, f.indicator, s.year, s.value, ?, false
+            FROM {READ_CSV.format(columns=_columns(types))} s JOIN wdi_files f USING (filename)""",
+                    [dataset, [str(p) for p in ex.files.values()]])
     except duckdb.Error as exc:
-        try:
-            _read(con, ex.files, {"name": "VARCHAR", "code": "VARCHAR", "year": "VARCHAR", "value": "VARCHAR"})
-        except duckdb.Error as text_exc:
-            raise _parse_error(ex, text_exc) from exc
-        error = _first_bad_value(con, ex, "TRY_CAST(year AS SMALLINT)", "TRY_CAST(value AS DOUBLE)")
-        if error is None:
-            raise _parse_error(ex, exc) from exc
-    if error is None:
-        error = _short_file(con, ex)
+        raise _diagnose(con, ex, exc) from exc
+    loaded = {"dataset": dataset}
+    error = _first_bad_value(con, ex, "year", "value", LOADED, loaded) or _short_file(con, ex, LOADED, loaded)
     if error:
         raise error
-    unknown = con.execute("""
-        SELECT indicator, code, CAST(year AS VARCHAR) FROM wdi_stage s
-        WHERE NOT EXISTS (SELECT 1 FROM countries c WHERE c.iso3 = s.code) LIMIT 1""").fetchone()
+    unknown = con.execute(f"""
+        SELECT indicator, code, CAST(year AS VARCHAR) FROM {LOADED} s
+        WHERE NOT EXISTS (SELECT 1 FROM countries c WHERE c.iso3 = s.code) LIMIT 1""", loaded).fetchone()
     if unknown:
         raise _row_error(ex.files[unknown[0]], unknown[1], unknown[2], "Country Code",
                          "unknown country or aggregate code", unknown[1])
-    dup = con.execute("""
-        SELECT indicator, code, year FROM wdi_stage GROUP BY indicator, code, year HAVING count(*) > 1
-        LIMIT 1""").fetchone()
+    dup = con.execute(f"""
+        SELECT indicator, code, year FROM {LOADED} GROUP BY indicator, code, year HAVING count(*) > 1
+        LIMIT 1""", loaded).fetchone()
     if dup:
         path = ex.files[dup[0]]
         text = decode_csv(path, read_bytes(path))
@@ -235,9 +265,7 @@ def transform(con: duckdb.DuckDBPyConnection, ex: Extracted) -> None:
 
 
 def load(con: duckdb.DuckDBPyConnection, ex: Extracted, dataset: str) -> None:
-    """Insert the observations and the indicators' metadata."""
-    con.execute("INSERT INTO observations SELECT code, indicator, year, value, ?, false FROM wdi_stage", [dataset])
-    con.execute("DROP TABLE wdi_stage")
+    """Insert the indicators' metadata."""
     meta = step_meta(NAME)
     frame = ex.metadata.copy()
     frame["license"] = frame["license"].fillna(meta["license"])
@@ -255,5 +283,5 @@ def load(con: duckdb.DuckDBPyConnection, ex: Extracted, dataset: str) -> None:
 def run(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
     """Extract, transform and load the WDI folder."""
     ex = extract(ctx)
-    transform(con, ex)
+    transform(con, ex, ctx.dataset)
     load(con, ex, ctx.dataset)
