@@ -5,11 +5,12 @@ profile, compare and explorer views: p50/p95 latency for one client and for 20 c
 response bytes. In the same run, the map callback written the naive way (the whole observations table in
 pandas, filtered per request) against the real one, both in-process.
 Then every page's server callback in-process (map and its years, profile, compare lines and bubbles, explorer,
-overview, index ranking and pillars, the membership page (its counts chart) and views, sources catalog), cold (the
-first request for an indicator; for the pages without one, the first after a new vintage), warm, first after a new
-vintage and the same once the warm-up has run (as each worker's watcher runs it when a new vintage appears), against
-the naive version: the same rows selected from the whole observations table in pandas (for the pages without an
-indicator, their whole tables loaded) plus the warm callback (the same figure). ``--pages-only`` skips the server.
+overview, index ranking and pillars, the membership page with its counts chart and its views, sources catalog), cold
+(the first request for an indicator; for the pages without one, the first after a new vintage), warm, first after a
+new vintage and the same once the warm-up has run (as each worker's watcher runs it when a new vintage appears),
+against the naive version: the same rows selected from the whole observations table in pandas (for the pages without
+an indicator, their whole tables loaded) plus the warm callback (the same figure). ``--pages-only`` skips the
+server.
 Targets (issue #3): p95 < 50 ms for one client, < 250 ms with 20 clients on 2 cores, no errors, >= 5x the naive;
 (issue #13) cold >= 5x the naive on every page.
 """
@@ -119,7 +120,7 @@ def naive_rows(full: Any, view: str, body: dict[str, Any]) -> int:
 # warehouse already open); the others read no observations of an indicator and are cold on the first request after
 # a new vintage (the file opened afresh). Every view is also measured first after a new vintage ("new vintage").
 BY_INDICATOR = ("map", "map-years", "profile", "compare", "bubbles", "explorer")
-BY_VINTAGE = ("overview", "index-rank", "index-pillar", "membership-page", "membership-map", "sources")
+BY_VINTAGE = ("overview", "index-rank", "index-pillar", "membership", "membership-map", "sources")
 PILLAR_WEIGHTS = [20, 20, 20, 20, 20]
 READS_OBSERVATIONS = (*BY_INDICATOR, "overview")
 
@@ -150,8 +151,7 @@ def page_requests(deps: list[dict[str, Any]], indicator: str, rng: random.Random
         "index-rank": payload(rank, [*PILLAR_WEIGHTS, "minmax", "arithmetic", "", ""][:len(rank["inputs"])],
                               ["en"]),
         "index-pillar": payload(dep("index-pillar.figure"), [iso3, "minmax"], ["en"]),
-        # the counts chart comes with the membership page's layout (no callback of its own)
-        "membership-page": payload(dep("_pages_content.children"), ["/membership", "?lang=en"]),
+        "membership": payload(dep("_pages_content.children"), ["/membership", "?lang=en"]),   # counts: in the page
         "membership-map": payload(dep("membership-map.figure"), ["", ""], ["en"]),
         "sources": payload(dep("sources-catalog.children"), [""], ["en"]),
     }
@@ -162,7 +162,7 @@ def naive_tables(view: str) -> list[str]:
     return {"overview": ["observations", "membership_counts", "members"],
             "index-rank": ["index_scores", "index_pillar_scores", "index_uncertainty"],
             "index-pillar": ["index_pillar_scores", "index_sensitivity", "index_indicator_scores"],
-            "membership-page": ["membership_counts", "members"], "membership-map": ["members"],
+            "membership": ["membership_counts", "members"], "membership-map": ["members"],
             "sources": ["indicators", "pillars"]}[view]
 
 

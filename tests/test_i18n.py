@@ -213,7 +213,7 @@ MODULES = {"map_sdg": "map", "map_egdi": "map", "country_wdi": "country", "compa
 CALLBACKS = {"map": ("map-graph.figure",), "country": ("country-trend.figure",),
              "compare": ("compare-lines.figure", "compare-bubbles.figure"),
              "index": ("index-rank.figure", "index-pillar.figure"), "explorer": ("explorer-grid.rowData",),
-             "membership": ("membership-counts.figure", "membership-map.figure"), "sources": ("sources-catalog.",)}
+             "membership": ("membership-map.figure",), "sources": ("sources-catalog.",)}
 
 
 def callback_texts(app: Any, tree: Any, output_part: str) -> list[str]:
