@@ -11,8 +11,9 @@ Reported for today's mirror and the synthetic one, in the same run: the floor (a
 files) and the typed floor (the same read with the columns' types given, so no file is sniffed), the full ETL and
 its ratio to both floors, peak RSS, the warehouse's size, and on the result the p95 of
 every page callback (as bench/dashboard.py posts them, in-process through the app's test client), cold (the
-first request for an indicator; for the pages without one, the first after a new vintage), warm and first after a
-new vintage, with the ratio of the two sizes, and of ``/api/v1/observations`` for a large group (``group=WLD``).
+first request for an indicator; for the pages without one, the first after a new vintage), warm, first after a
+new vintage and the same once the warm-up has run (as each worker's watcher does on a new vintage), with the
+ratio of the two sizes, and of ``/api/v1/observations`` for a large group (``group=WLD``).
 ``--keep DIR`` keeps the mirror and both warehouses for repeated measurement.
 Targets (issue #13): ETL <= 2.5x the floor at 10x, peak < 2 GiB, callback p95 < 20 ms at 25 million rows.
 """
@@ -158,8 +159,8 @@ def pct(values: list[float], q: float) -> float:
 
 def callback_figures(requests_per_view: int) -> dict[str, Any]:
     """In this process (``WIC_WAREHOUSE`` set by the caller): p50/p95 of every page callback, cold (the first request
-    for an indicator, or after a new vintage for the pages without one; as bench/dashboard.py), warm and first after
-    a new vintage, and of the observations API for a large group."""
+    for an indicator, or after a new vintage for the pages without one; as bench/dashboard.py), warm, first after
+    a new vintage and the same once the warm-up has run, and of the observations API for a large group."""
     spec = importlib.util.spec_from_file_location("bench_dashboard", ROOT / "bench" / "dashboard.py")
     assert spec and spec.loader
     bench = importlib.util.module_from_spec(spec)
@@ -177,7 +178,7 @@ def callback_figures(requests_per_view: int) -> dict[str, Any]:
     for view, f in figures.items():
         out[view] = {"cold_p50": statistics.median(f["cold"]), "cold_p95": pct(f["cold"], 95),
                      "warm_p50": statistics.median(f["warm"]), "warm_p95": pct(f["warm"], 95),
-                     "vintage_p95": pct(f["vintage"], 95)}
+                     "vintage_p95": pct(f["vintage"], 95), "warmed_p95": pct(f["warmed"], 95)}
     api = []
     for n in range(requests_per_view):
         ind = ORIGINAL[n % len(ORIGINAL)]
@@ -266,7 +267,7 @@ def print_figures(runs: dict[str, dict[str, Any]], callbacks: bool) -> None:
     print(f"{'callback p95, ms (cold: first for an indicator)':44} " + " ".join(f"{n:>14}" for n in names)
           + (f" {'ratio':>8}" if len(names) > 1 else ""))
     for view in first:
-        for kind in ("cold_p95", "warm_p95", "vintage_p95"):
+        for kind in ("cold_p95", "warm_p95", "vintage_p95", "warmed_p95"):
             if kind in first[view]:
                 ratio = f" {last[view][kind] / first[view][kind]:>7.2f}x" if len(names) > 1 else ""
                 print(f"{view + ' ' + kind:44} "

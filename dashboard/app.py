@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -60,17 +63,56 @@ def _routes(server: flask.Flask) -> None:
         return flask.jsonify(error="Something went wrong."), 500
 
 
-def warm_up() -> None:
-    """Build the per-warehouse lookups and the catalog indicators' indexes before serving (production workers)."""
+def warm_up(*, watch: float | None = None) -> threading.Event | None:
+    """Build what the cold paths read once per warehouse generation (lookups, display names, the pages' ``warm()``:
+    the overview's facts, the index's matrices) before serving; with ``watch`` seconds, a daemon thread builds them
+    again whenever a new generation of the file appears, before the first request after a swap has to (setting the
+    returned event stops it)."""
+    _warm()
+    if not watch:
+        return None
+    stop = threading.Event()
+    threading.Thread(target=_watch, args=(read.open_warehouse().path, watch, stop), name="wic-warm-up",
+                     daemon=True).start()
+    return stop
 
+
+def _warm() -> tuple[int, int, int, int] | None:
+    """Warm the current generation; its file key (None when there is no warehouse yet)."""
     try:
+        st = os.stat(read.open_warehouse().path)
         read.indicator_table(), read.country_table(), read.group_sets(), read.group_table(), read.aggregate_codes()
+        read.indicators(), read.membership_counts(), read.members()
         for lang in i18n.LANGS:
             read.display_names(lang)
-        for code in read.indicators(catalog_only=True)["code"]:
-            read.year_values(code, 0)
+        for info in dash.page_registry.values():
+            warm = getattr(sys.modules.get(str(info.get("module"))), "warm", None)
+            if callable(warm):
+                warm()
     except read.WarehouseMissing:
         log.warning("no warehouse yet: nothing to warm up")
+        return None
+    except Exception:   # a warm-up never stops a worker: the request that needs it computes it (and reports)
+        log.exception("warm-up failed")
+        return None
+    return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def _watch(path: Path, every: float, stop: threading.Event) -> None:
+    """Poll the warehouse file's identity; warm each new generation once, until ``stop`` is set."""
+    warmed = _key(path)
+    while not stop.wait(every):   # polling a file for a swap, not waiting on a result
+        key = _key(path)
+        if key is not None and key != warmed:
+            warmed = _warm() or key
+
+
+def _key(path: Path) -> tuple[int, int, int, int] | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 class ObservatoryDash(dash.Dash):

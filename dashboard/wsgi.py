@@ -9,4 +9,4 @@ app = create_app()
 server = app.server
 if os.environ.get("WIC_RESPONSE_CACHE", "1") != "0":   # 0: every answer computed afresh (bench/load.py's baseline)
     server.wsgi_app = ResponseCache(server.wsgi_app)
-warm_up()   # each worker builds its lookups before its first request, not during it
+warm_up(watch=1.0)   # each worker builds its lookups before its first request, and again for each new vintage

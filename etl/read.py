@@ -112,6 +112,11 @@ class Warehouse:
                     memo.pop(kept.pop(0), None)
         return memo[key]
 
+    def has(self, key: Any) -> bool:
+        """Whether a value of ``key`` is kept for the current generation of the file."""
+        self._current()
+        return key in self._memo
+
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         """This thread's cursor on the current generation (DuckDB connections are not shared across threads)."""
         con = self._current()

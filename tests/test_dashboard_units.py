@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
+from dash._utils import to_json
 
 from dashboard import figures, i18n, stats
 from dashboard.components import data_request, table_rows
@@ -87,3 +90,25 @@ def test_long_notes_wrap_and_maps_show_no_data_in_grey() -> None:
     logged = figures.choropleth([("CHN", 100.0, "c"), ("USA", 0.0, "u")], [("CHN", "c"), ("USA", "u")],
                                 title="t", note="", colorbar="", log=True)
     assert logged["data"][1]["z"] == [2.0] and logged["data"][0]["locations"] == ["USA"]   # 0 can't be logged
+
+
+def test_bubbles_draw_every_point_of_the_frame_once_per_year_in_its_colour() -> None:
+    frame = pd.DataFrame({"year": [2020, 2020, 2020, 2021, 2021], "iso3": ["CHN", "USA", "KEN", "CHN", "KEN"],
+                          "x": [1.234567, 2.0, 3.0, 4.0, 5.0], "y": [10.0, 20.0, 30.0, 40.0, 50.00004],
+                          "size": [100.4, float("nan"), 7.6, 200.0, 8.0],
+                          "name": ["China", "USA", "Kenya", "China", "Kenya"],
+                          "colour": ["Asia", "America", "Africa", "Asia", "Africa"]})
+    fig = json.loads(to_json(figures.bubbles(frame, title="t", note="n", x_title="x", y_title="y", log_x=False,
+                                             log_y=False, colour_order=["Africa", "America", "Asia"],
+                                             highlight={"CHN"}, start=2020)))
+    drawn = {(int(f["name"]), t["name"], i, x, y, s) for f in fig["frames"] for t in f["data"]
+             for i, x, y, s in zip(t["ids"], t["x"], t["y"], t["marker"]["size"], strict=True)}
+    assert drawn == {(2020, "Asia", "CHN", 1.2346, 10.0, 100), (2020, "America", "USA", 2.0, 20.0, 0),
+                     (2020, "Africa", "KEN", 3.0, 30.0, 8), (2021, "Asia", "CHN", 4.0, 40.0, 200),
+                     (2021, "Africa", "KEN", 5.0, 50.0, 8)}
+    assert [t["name"] for t in fig["data"]] == ["Africa", "America", "Asia"]          # the chart opens on 2020
+    asia, africa = fig["data"][2], fig["data"][0]
+    assert asia["texttemplate"] == ["%{text}"] and asia["marker"]["line"] == {"color": ["#000000"], "width": [2.2]}
+    assert africa["texttemplate"] == [""] and africa["marker"]["line"] == {"color": "white", "width": 0.6}
+    assert africa["marker"]["opacity"] == 0.8 and asia["marker"]["opacity"] == [1.0]
+    assert "customdata" not in asia   # sizes are shown from marker.size

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
 import pytest
+from conftest import wait_until
 
 from etl import facts, read
 
@@ -103,3 +106,28 @@ def test_a_new_vintage_replaces_everything_kept(own_warehouse: Path, tmp_path: P
     after = facts.fact("CHN", code, db=wh)
     assert after.value == value + 1000 and after.rank is not None and after.rank.rank == 1
     wh.close()
+
+
+WARMED = [("overview", "headline", "en"), ("overview", "laggards", "zh"), ("index-page", "pre"),
+          ("index-page", ("filters", "zh"))]
+
+
+def test_warm_up_builds_what_the_cold_pages_read_and_again_for_each_new_vintage(
+        app: Any, own_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashboard.app import warm_up
+
+    monkeypatch.setenv("WIC_WAREHOUSE", str(own_warehouse))
+    wh = read.open_warehouse()
+    assert wh.path == own_warehouse and not any(wh.has(k) for k in WARMED)
+    stop = warm_up(watch=0.05)
+    assert stop is not None
+    try:
+        assert all(wh.has(k) for k in WARMED)
+        new = tmp_path / "next.duckdb"
+        shutil.copyfile(own_warehouse, new)
+        os.replace(new, own_warehouse)   # a new vintage: the next request opens a new generation, nothing kept
+        wait_until(lambda: all(wh.has(k) for k in WARMED), "the watcher to warm the new generation")
+        assert read.series_rows("IT.NET.USER.ZS", ["WLD"])
+    finally:
+        stop.set()
+        wait_until(lambda: not any(t.name == "wic-warm-up" for t in threading.enumerate()), "the watcher to stop")

@@ -270,7 +270,7 @@ def render_bubbles(x: str, y: str, size: str, colour: str, places: list[str] | N
         return figures.message(text), "", text, None, None
     ux, uy, us = (i18n.unit(m, lang) for m in (mx, my, ms))
     hover = (f"<b>%{{text}}</b><br>{i18n.name(mx, lang)}: %{{x:,.4~g}} {ux}<br>{i18n.name(my, lang)}: "
-             f"%{{y:,.4~g}} {uy}<br>{i18n.name(ms, lang)}: %{{customdata:,.4~g}}<extra></extra>")
+             f"%{{y:,.4~g}} {uy}<br>{i18n.name(ms, lang)}: %{{marker.size:,.4~g}}<extra></extra>")
     years = f"{int(frame['year'].min())}–{int(frame['year'].max())}"
     note = t("compare.x_y_size_source", lang,
              ux=ux,

@@ -132,6 +132,54 @@ def _filter_options(lang: str) -> list[dict[str, str]]:
     return out
 
 
+def country_pillars(year: int, norm: str) -> dict[str, dict[str, tuple[Any, ...]]]:
+    """iso3 -> pillar -> (score, rank, available, indicators, imputed) in ``year``, once per generation."""
+    def build() -> dict[str, dict[str, tuple[Any, ...]]]:
+        ps = read.index_pillar_scores(year, normalization=norm)
+        out: dict[str, dict[str, tuple[Any, ...]]] = {}
+        for c, pid, *rest in zip(ps["iso3"].tolist(), ps["pillar"].tolist(), ps["score"].tolist(),
+                                 ps["rank"].tolist(), ps["n_available"].tolist(), ps["n_indicators"].tolist(),
+                                 ps["n_imputed"].tolist(), strict=True):
+            out.setdefault(c, {})[pid] = tuple(rest)
+        return out
+    return _memo(("pillars", year, norm), build)
+
+
+def country_spans() -> dict[str, dict[str, tuple[Any, ...]]]:
+    """iso3 -> pillar -> (pillar rank p5, p95, rank without the pillar), once per generation."""
+    def build() -> dict[str, dict[str, tuple[Any, ...]]]:
+        sens = read.index_sensitivity()
+        out: dict[str, dict[str, tuple[Any, ...]]] = {}
+        for c, pid, *rest in zip(sens["iso3"].tolist(), sens["pillar"].tolist(), sens["pillar_rank_p5"].tolist(),
+                                 sens["pillar_rank_p95"].tolist(), sens["rank_without_pillar"].tolist(), strict=True):
+            out.setdefault(c, {})[pid] = tuple(rest)
+        return out
+    return _memo("spans", build)
+
+
+def country_indicators(year: int, norm: str) -> dict[str, dict[str, tuple[Any, ...]]]:
+    """iso3 -> indicator -> (value used, year observed, carried forward, score) in ``year``, once per generation."""
+    def build() -> dict[str, dict[str, tuple[Any, ...]]]:
+        data = read.index_indicator_scores(sorted(scores_table()), year)
+        out: dict[str, dict[str, tuple[Any, ...]]] = {}
+        for c, code, *rest in zip(data["iso3"].tolist(), data["indicator"].tolist(), data["value"].tolist(),
+                                  data["source_year"].tolist(), data["imputed"].tolist(), data[norm].tolist(),
+                                  strict=True):
+            out.setdefault(c, {})[code] = tuple(rest)
+        return out
+    return _memo(("indicators", year, norm), build)
+
+
+def warm() -> None:
+    """Build the cached data above for the current generation of the warehouse (dashboard.app's warm-up)."""
+    year = pre().year
+    scores_table(), intervals(), country_spans()
+    for norm in NORMALIZATIONS:
+        country_pillars(year, norm), country_indicators(year, norm)
+    for lang in i18n.LANGS:
+        filter_options(lang)
+
+
 def country_options(lang: str) -> list[dict[str, str]]:
     """Ranked countries by rank, then the others by name with 'not ranked'."""
     names = read.display_names(lang)
@@ -766,14 +814,8 @@ def render_country(country: Any, norm: Any, lang: Any) -> tuple[Any, ...]:
     name = read.display_names(lang).get(country, country)
     ranked, rank, why = table[country]
     pnames = pillar_names(lang)
-    ps = read.index_pillar_scores(p.year, normalization=norm, countries=[country])
-    have = {pid: (s, r, a, n, imp) for pid, s, r, a, n, imp in zip(
-        ps["pillar"].tolist(), ps["score"].tolist(), ps["rank"].tolist(), ps["n_available"].tolist(),
-        ps["n_indicators"].tolist(), ps["n_imputed"].tolist(), strict=True)}
-    sens = read.index_sensitivity([country])
-    spans = {pid: (lo, hi, without) for pid, lo, hi, without in zip(
-        sens["pillar"].tolist(), sens["pillar_rank_p5"].tolist(), sens["pillar_rank_p95"].tolist(),
-        sens["rank_without_pillar"].tolist(), strict=True)}
+    have = country_pillars(p.year, norm).get(country, {})
+    spans = country_spans().get(country, {})
     mats = p.pillars[norm]
     medians = [float(np.median(mats[:, k])) for k in range(len(PILLARS))]
     labels, values, texts, hovers, meds, rows = [], [], [], [], [], []
@@ -839,10 +881,7 @@ def render_country(country: Any, norm: Any, lang: Any) -> tuple[Any, ...]:
 
 def indicator_table(country: str, year: int, norm: str, lang: str) -> Any:
     """Every configured indicator for one country: value used, year observed, carried forward, score."""
-    data = read.index_indicator_scores([country], year)
-    found = {code: (v, sy, imp, sc) for code, v, sy, imp, sc in zip(
-        data["indicator"].tolist(), data["value"].tolist(), data["source_year"].tolist(), data["imputed"].tolist(),
-        data[norm].tolist(), strict=True)}
+    found = country_indicators(year, norm).get(country, {})
     meta = read.index_indicators().set_index("code")
     pnames = pillar_names(lang)
     no = t("index.no", lang)

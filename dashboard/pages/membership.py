@@ -326,6 +326,21 @@ def fill_block(fig: dict[str, Any], n_bars: int, slots: int = 8) -> None:
     fig["layout"].setdefault("yaxis", {})["range"] = [-0.5, max(n_bars, slots) - 0.5]
 
 
+def map_shapes(lang: str) -> list[tuple[str, str]]:
+    """(iso3, name) of every economy the map draws, once per generation of the warehouse."""
+    def build() -> list[tuple[str, str]]:
+        countries = read.country_table()
+        shapes = countries[~countries["is_aggregate"] & countries["in_wb_list"]]
+        return [(str(r["iso3"]), i18n.name(r, lang)) for r in shapes.to_dict("records")]
+    return list(read.open_warehouse().memo(("membership-page", "shapes", lang), build))
+
+
+def warm() -> None:
+    """Build the page's per-generation data (dashboard.app's warm-up)."""
+    for lang in i18n.LANGS:
+        map_shapes(lang)
+
+
 def member_views(members: pd.DataFrame, category: str, country: str, lang: str) -> tuple[Any, ...]:
     """Map, category bars, country bars (each figure, caption, summary, table) and the register."""
     chosen = filter_members(members, category, country)
@@ -339,9 +354,7 @@ def member_views(members: pd.DataFrame, category: str, country: str, lang: str) 
     unknown = int(chosen["country_iso3"].isna().sum())
     scope = "" if not category else f" · {category_name(category, lang)}"
     # map
-    countries = read.country_table()
-    shapes = countries[~countries["is_aggregate"] & countries["in_wb_list"]]
-    drawn = [(str(r["iso3"]), i18n.name(r, lang)) for r in shapes.to_dict("records")]
+    drawn = map_shapes(lang)
     coloured = list(zip(by_country["iso3"], by_country["value"], by_country["label"], strict=True))
     map_fig = figures.choropleth(coloured, drawn, title=i18n.t("membership.named_members_by_country", lang) + scope,
                                  note=short, colorbar=i18n.t("membership.members_cc05a9", lang), log=True,

@@ -3,6 +3,8 @@ world and income groups (latest year, 5-year change), and where the gaps are."""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from typing import Any
 
 import dash
@@ -73,9 +75,23 @@ def counts_figure(lang: str) -> tuple[dict[str, Any], str]:
     return fig, note
 
 
+def _kept(key: tuple[str, str], compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per generation of the warehouse: the page's data (its components are built per request,
+    since an embed takes its chart block out of the tree)."""
+    return read.open_warehouse().memo(("overview", *key), compute)
+
+
 def headline_table(lang: str) -> pd.DataFrame:
     """Headline indicators: the latest year WIC and the world both report, each group's value in that year (starred
     where computed here, with how in ``attrs["notes"]``), and the WIC's 5-year change, all from the facts layer."""
+    kept: pd.DataFrame = _kept(("headline", lang), lambda: _headline_table(lang))
+    frame = kept.copy()
+    frame.attrs = copy.deepcopy(kept.attrs)
+    return frame
+
+
+def _headline_table(lang: str) -> pd.DataFrame:
+    """:func:`headline_table` computed (once per generation)."""
     meta = read.indicator_table()
     table = read.country_table()
     rows, notes = [], []
@@ -122,6 +138,15 @@ def gap_figure(frame: pd.DataFrame, lang: str) -> tuple[dict[str, Any], str]:
 def laggards(lang: str) -> tuple[dict[str, Any], str, str, dcc.Markdown]:
     """Member countries' Internet use in the latest well-covered year, lowest first: where the gaps are (the
     chart, its caption, its summary and the table of the values it draws)."""
+    fig, note, summary, drawn = _kept(("laggards", lang), lambda: _laggards(lang))
+    unit = i18n.unit(read.indicator_table().loc[GAP_INDICATOR], lang)
+    table = components.data_table(drawn, [("label", t("control.country", lang)), ("iso3", "ISO3"),
+                                          ("v", unit or t("a11y.value", lang))])
+    return fig, note, summary, table
+
+
+def _laggards(lang: str) -> tuple[dict[str, Any], str, str, pd.DataFrame]:
+    """:func:`laggards` computed (once per generation): the chart, caption, summary and the drawn rows."""
     meta = read.indicator_table().loc[GAP_INDICATOR]
     year = read.default_year(GAP_INDICATOR)
     members = read.group_sets()["WIC"]
@@ -142,10 +167,7 @@ def laggards(lang: str) -> tuple[dict[str, Any], str, str, dcc.Markdown]:
     summary = t("overview.gap_summary", lang, n_below=len(below), n=len(values), world=world_text) + (
         t("overview.gap_missing", lang, year=year, missing=t("sep.list", lang).join(missing)) if missing else "")
     drawn = values.sort_values("value")
-    drawn = drawn.assign(v=[i18n.fmt(v, lang) for v in drawn["value"]])
-    table = components.data_table(drawn, [("label", t("control.country", lang)), ("iso3", "ISO3"),
-                                          ("v", i18n.unit(meta, lang) or t("a11y.value", lang))])
-    return fig, note, summary, table
+    return fig, note, summary, drawn.assign(v=[i18n.fmt(v, lang) for v in drawn["value"]])
 
 
 @safe_layout
@@ -210,3 +232,10 @@ def static_chart(graph_id: str, fig: dict[str, Any], note: str, summary: str, ta
         parts.append(html.Details([html.Summary(t("chart.table", lang)), table]))
     parts.append(components.get_data(request, lang))
     return components.static_block(graph_id, fig, parts, lang)
+
+
+def warm() -> None:
+    """Compute the page's data for the current generation of the warehouse, in every language (dashboard.app)."""
+    for lang in i18n.LANGS:
+        headline_table(lang)
+        laggards(lang)

@@ -129,11 +129,15 @@ def group_method(method: object, weight: object, groups: str, lang: str) -> str:
 
 def computed_groups(coverage: pd.DataFrame, groups: pd.DataFrame) -> dict[str, str]:
     """For each indicator with computed group values: 'wb+wic' if any World Bank group is computed, else 'wic'."""
-    wb = set(groups[groups["kind"].isin(WB_KINDS)]["code"])
-    out: dict[str, str] = {}
-    for code, part in coverage.groupby("indicator"):
-        out[str(code)] = "wb+wic" if set(part["iso3"]) & wb else "wic"
-    return out
+    wb = groups.loc[groups["kind"].isin(WB_KINDS), "code"]
+    any_wb = coverage["iso3"].isin(wb).groupby(coverage["indicator"]).any()
+    return {str(code): "wb+wic" if has else "wic" for code, has in any_wb.items()}
+
+
+def kept_computed_groups() -> dict[str, str]:
+    """:func:`computed_groups` of the warehouse, once per generation of the file (its whole coverage table)."""
+    return dict(read.open_warehouse().memo(("sources-page", "computed-groups"),
+                                           lambda: computed_groups(read.aggregate_coverage(), read.groups())))
 
 
 def catalog_rows(indicators: pd.DataFrame, coverage_kind: dict[str, str], pillar: str, lang: str) -> pd.DataFrame:
@@ -222,7 +226,7 @@ def methodology(coverage: pd.DataFrame, groups: pd.DataFrame, indicators: pd.Dat
 def catalog_section(pillar: str, lang: str) -> list[Any]:
     """The catalog by pillar (one pillar, or all when ``pillar`` is empty)."""
     indicators = read.indicators(catalog_only=True)
-    kinds = computed_groups(read.aggregate_coverage(), read.groups())
+    kinds = kept_computed_groups()
     out: list[Any] = []
     for p in read.pillars().to_dict("records"):
         if pillar and p["id"] != pillar:
@@ -411,3 +415,8 @@ def on_pillar(pillar: object, lang: str) -> tuple[Any, dict[str, Any]]:
 
 
 components.register_url_sync(ID.QUERY)
+
+
+def warm() -> None:
+    """Build the page's per-generation data (dashboard.app's warm-up)."""
+    kept_computed_groups()
