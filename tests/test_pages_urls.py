@@ -131,3 +131,27 @@ def test_the_first_chart_is_drawn_with_the_layout_as_its_callback_draws_it(app: 
     assert drawn is not None and json.loads(json.dumps(drawn, cls=PlotlyJSONEncoder)) == body["response"][graph][
         "figure"]
     assert by_id(tree, caption).children == body["response"][caption]["children"]
+
+
+def test_the_profile_reopens_only_for_another_country(app: dash.Dash) -> None:
+    """The country dropdown reports its value as it mounts: the country shown is not a choice (no second render)."""
+    from dash._utils import split_callback_id
+
+    key = next(k for k, spec in app.callback_map.items()
+               if "_pages_location.search" in k and spec["inputs"][0]["id"] == "country-iso3")
+    spec = app.callback_map[key]
+
+    def choose(iso3: str) -> Any:
+        values = {"country-iso3.value": iso3, "country-indicator.value": "IT.NET.USER.ZS", "country-lang.data": "en",
+                  "country-query.data": {"iso3": "CHN", "indicator": "IT.NET.USER.ZS", "lang": "en"}}
+        fill = [{"id": i["id"], "property": i["property"], "value": values.get(f"{i['id']}.{i['property']}")}
+                for i in spec["state"]]
+        body = {"output": key, "outputs": split_callback_id(key), "changedPropIds": ["country-iso3.value"],
+                "inputs": [{"id": "country-iso3", "property": "value", "value": iso3}], "state": fill}
+        return app.server.test_client().post("/_dash-update-component", json=body)
+
+    same = choose("CHN")                                        # nothing to update: the page stays as drawn
+    assert same.status_code == 204 or "_pages_location" not in (same.get_json() or {}).get("response", {})
+    moved = choose("KEN")
+    assert moved.status_code == 200
+    assert moved.get_json()["response"]["_pages_location"]["search"] == "?iso3=KEN&indicator=IT.NET.USER.ZS&lang=en"

@@ -265,10 +265,12 @@ def render(indicator: str, iso3: str, lang: str) -> tuple[Any, ...]:
 
 
 @callback(Output("_pages_location", "search", allow_duplicate=True), Input(ID.COUNTRY, "value"),
-          State(ID.INDICATOR, "value"), State(ID.LANG, "data"), prevent_initial_call=True)
+          State(ID.INDICATOR, "value"), State(ID.LANG, "data"), State(ID.QUERY, "data"), prevent_initial_call=True)
 @guarded(lambda: dash.no_update)
-def on_country(iso3: str, indicator: str, lang: str) -> str:
-    """Another country: open its profile (the whole page is rebuilt from the URL)."""
+def on_country(iso3: str, indicator: str, lang: str, shown: dict[str, Any] | None = None) -> Any:
+    """Another country: open its profile (the whole page is rebuilt from the URL); the one shown: nothing."""
+    if iso3 == (shown or {}).get("iso3"):   # the dropdown reports its value as it mounts: not a choice
+        return dash.no_update
     read.check_countries([iso3])
     return href("", {"iso3": iso3, "indicator": indicator, "lang": i18n.lang_of(lang)})
 
