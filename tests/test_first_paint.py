@@ -19,6 +19,7 @@ GRID = re.compile(r'<script src="/_dash-component-suites/dash_ag_grid/[^"]+"></s
 
 # page -> (first chart or grid drawn with the layout, as "id.property")
 FIRST = {"pages.map": ["map-graph.figure"], "pages.country": ["country-trend.figure"],
+         "pages.compare": ["compare-lines.figure"],
          "pages.index": ["index-rank.figure", "index-pillar.figure"],
          "pages.membership": ["membership-counts.figure"],
          "pages.explorer": ["explorer-grid.rowData"]}
