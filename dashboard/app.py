@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import logging
 import os
@@ -72,15 +73,23 @@ def warm_up(*, watch: float | None = None) -> threading.Event | None:
     if not watch:
         return None
     stop = threading.Event()
-    threading.Thread(target=_watch, args=(read.open_warehouse().path, watch, stop), name="wic-warm-up",
-                     daemon=True).start()
+    thread = threading.Thread(target=_watch, args=(read.open_warehouse().path, watch, stop), name="wic-warm-up",
+                              daemon=True)
+    thread.start()
+    # A daemon thread still inside DuckDB when the interpreter finalizes aborts the process: let it finish first.
+    atexit.register(_stop, stop, thread)
     return stop
+
+
+def _stop(stop: threading.Event, thread: threading.Thread) -> None:
+    stop.set()
+    thread.join(timeout=30)
 
 
 def _warm() -> tuple[int, int, int, int] | None:
     """Warm the current generation; its file key (None when there is no warehouse yet)."""
     try:
-        st = os.stat(read.open_warehouse().path)
+        key = _key(read.open_warehouse().path)
         read.indicator_table(), read.country_table(), read.group_sets(), read.group_table(), read.aggregate_codes()
         read.indicators(), read.membership_counts(), read.members()
         for lang in i18n.LANGS:
@@ -95,7 +104,7 @@ def _warm() -> tuple[int, int, int, int] | None:
     except Exception:   # a warm-up never stops a worker: the request that needs it computes it (and reports)
         log.exception("warm-up failed")
         return None
-    return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+    return key
 
 
 def _watch(path: Path, every: float, stop: threading.Event) -> None:
