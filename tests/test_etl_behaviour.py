@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import wait_until
+from etl_forks import Forks
 
 from etl import build, config, phases, read
 from etl.steps import Context
@@ -151,28 +152,40 @@ def _small_mirror(root: Path) -> Path:
 
 
 def _kill_at_each(phases_: list[str], lane: Path, mirror: Path) -> None:
-    """Build a warehouse in ``lane``, then kill a forced rebuild at each phase and check what is served."""
+    """Build a warehouse in ``lane``, then kill a forced rebuild at each phase and check what is served; each
+    rebuild is a new process forked by a fork server that has imported the ETL once (Python's start-up and the
+    steps' imports are not paid again for every kill)."""
     target = lane / "warehouse.duckdb"
     order = build.phases()
     build.run(Context.default(raw=mirror / "raw"), target=target, force=True)
     served = _run_id(target)
     count = read.Warehouse(target).rows("SELECT count(*) FROM observations")
     mark, log = lane / "reached", lane / "stderr"
-    for phase in phases_:
-        n = order.index(phase)
-        proc = _held_etl(target, phase, mark, log, mirror)
-        _hold(proc, phase, mark, log)
-        writing = bool(_temp_files(target))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        swapped = n >= order.index("swap:replaced")
-        assert writing == (order.index("tmp-created") <= n < order.index("swap:replaced")), phase
-        db = read.Warehouse(target)
-        now = _run_id(target)
-        assert (now != served) if swapped else (now == served), f"killed at {phase}: served run {now}"
-        assert db.rows("SELECT count(*) FROM observations") == count, phase
-        db.close()
-        served = now
+    forks = Forks()
+    try:
+        for phase in phases_:
+            n = order.index(phase)
+            mark.unlink(missing_ok=True)
+            env = {"WIC_WAREHOUSE": str(target), "WIC_MIRROR": str(mirror), phases.PAUSE_ENV: phase,
+                   phases.MARK_ENV: str(mark)}
+            pid = forks.start(["etl", "--force", "--quiet"], env, log)
+            wait_until(lambda pid=pid: mark.exists() or not forks.running(pid), f"the ETL to reach {phase}")
+            if not mark.exists():
+                raise AssertionError(f"the ETL ended (exit {forks.wait()}) before {phase}: {log.read_text()}")
+            assert mark.read_text() == phase
+            writing = bool(_temp_files(target))
+            os.kill(pid, signal.SIGKILL)
+            assert forks.wait() == -signal.SIGKILL, phase
+            swapped = n >= order.index("swap:replaced")
+            assert writing == (order.index("tmp-created") <= n < order.index("swap:replaced")), phase
+            db = read.Warehouse(target)
+            now = _run_id(target)
+            assert (now != served) if swapped else (now == served), f"killed at {phase}: served run {now}"
+            assert db.rows("SELECT count(*) FROM observations") == count, phase
+            db.close()
+            served = now
+    finally:
+        forks.close()
     report = build.run(Context.default(raw=mirror / "raw"), target=target, force=True)   # the next run cleans up
     assert report.status == "ok"
     assert _temp_files(target) == []
