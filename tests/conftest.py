@@ -20,6 +20,8 @@ from etl import config, read
 from etl.build import RunReport
 from etl.steps import Context
 
+pytest_plugins = ["count_check"]   # a collected test without a result fails the run (tests/count_check.py)
+
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
