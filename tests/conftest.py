@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import socket
@@ -42,13 +43,30 @@ def build_warehouse(target: Path, **ctx_overrides: object) -> RunReport:
     return build.run(Context.default(**ctx_overrides), target=target, force=True)
 
 
+def _shared_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's warehouse file: built here, or under pytest-xdist by the first worker to take the lock and
+    read by the others (the tests never write it: those that rebuild or break one use ``own_warehouse``)."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        target = tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb"
+        build_warehouse(target)
+        return target
+    folder = tmp_path_factory.getbasetemp().parent / "warehouse"   # the run's folder, shared by its workers
+    folder.mkdir(exist_ok=True)
+    target, done = folder / "warehouse.duckdb", folder / "built"
+    with open(folder / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)   # released when the build is done (or the builder dies)
+        if not done.exists():
+            build_warehouse(target)
+            done.write_text(str(target))
+    return target
+
+
 @pytest.fixture(scope="session")
 def warehouse_path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """The session's warehouse, built once from the real mirror; also the default for the read API."""
     if not config.raw_dir().is_dir():
         pytest.exit(f"the data mirror is missing at {config.raw_dir()} (set WIC_MIRROR)", returncode=2)
-    target = tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb"
-    build_warehouse(target)
+    target = _shared_warehouse(tmp_path_factory)
     old = os.environ.get("WIC_WAREHOUSE")
     os.environ["WIC_WAREHOUSE"] = str(target)
     yield target

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
+import pytest
 from count_check import unreported
 
 TESTS = Path(__file__).resolve().parent
@@ -15,6 +17,14 @@ TESTS = Path(__file__).resolve().parent
 def test_unreported_names_the_tests_without_a_result() -> None:
     assert unreported(["t::a", "t::b", "t::c"], ["t::b"]) == ["t::a", "t::c"]
     assert unreported(["t::a"], ["t::a"]) == []
+    assert unreported(["t::a", "t::a", "t::b"], ["t::a", "t::b"]) == ["t::a"]   # two tests, one id: one lost
+
+
+def test_every_collected_test_has_its_own_id(request: pytest.FixtureRequest) -> None:
+    """pytest-xdist runs one test per id: schemathesis' tests of each API operation get ids of their own."""
+    ids = Counter(item.nodeid for item in request.session.items)
+    assert [nodeid for nodeid, n in ids.items() if n > 1] == []
+    assert sum(1 for nodeid in ids if "test_api_conforms_to_its_openapi_document[GET /api/v1/" in nodeid) > 10
 
 
 def test_a_run_that_loses_a_test_fails(tmp_path: Path) -> None:
