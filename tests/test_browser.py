@@ -167,14 +167,17 @@ def test_pages_fetch_only_their_bundles_and_no_callback_before_the_first_chart(s
     page.wait_for_selector(".ag-row", timeout=20_000)
     assert not [u for u in urls if "plotly" in u and "plotly_url.js" not in u], "the explorer fetched plotly.js"
     assert any("dash_ag_grid" in u for u in urls)
-    assert sum("_dash-update-component" in u for u in urls) == 1   # Dash's router only: the rows came with it
+    # the page came in /_dash-layout (preloaded: fetched once), the rows with it: no callback, not even the router's
+    assert sum("_dash-update-component" in u for u in urls) == 0
+    assert sum(u == "/_dash-layout" for u in urls) == sum(u == "/_dash-dependencies" for u in urls) == 1
     urls.clear()
-    page.locator("nav a[href^='/map']").click()   # within the page: the map's chart fetches the small bundle
+    page.locator("nav a[href^='/map']").click()   # within the page: the router brings the map, which fetches
     page.wait_for_function("() => document.querySelectorAll('.geo path.choroplethlocation').length > 150",
-                           timeout=20_000)
+                           timeout=20_000)   # the small plotly.js bundle
+    assert sum("_dash-update-component" in u for u in urls) >= 1 and "/_dash-layout" not in urls
     assert [u for u in urls if "plotly.min.js" in u] == [u for u in urls if u.startswith("/static/plotly.min.js?v=")]
     assert any(u.startswith("/static/plotly.min.js?v=") for u in urls)
-    for path, calls in (("/index?lang=en", 1), ("/membership?lang=en", 2)):   # the router (and member views)
+    for path, calls in (("/index?lang=en", 0), ("/membership?lang=en", 1)):   # (the member views)
         urls.clear()
         page.goto(server + path)
         ready(page)

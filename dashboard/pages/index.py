@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -277,6 +278,31 @@ def index_caption(year: int, norm: str, lang: str) -> str:
 
 # --- pure figure functions --------------------------------------------------------------------------------
 
+# Advance widths (em) of DejaVu Sans, the widest of the fonts "system-ui" resolves to (Segoe UI, San Francisco
+# and Noto Sans are narrower): a margin measured with them holds the country labels, so Plotly's automargin has
+# nothing to push and does not draw the ranking a second time (that pass was half of its first paint).
+EM = {**dict.fromkeys("0123456789", 0.636), **dict.fromkeys(" .,:;'!|", 0.318), **dict.fromkeys("ijl", 0.278),
+      **dict.fromkeys("IJ", 0.295), **dict.fromkeys("()[]", 0.39), "-": 0.361, "f": 0.352, "r": 0.411, "t": 0.392,
+      "s": 0.521, "z": 0.525, "c": 0.55, "k": 0.579, "m": 0.974, "w": 0.818, "M": 0.863, "W": 0.989}
+WIDE_EM, CAPITAL_EM, OTHER_EM = 1.0, 0.79, 0.64
+TICK_PAD = 14   # between a y tick label and the plot, and at the left edge
+
+
+def text_px(text: str, size: float) -> float:
+    """The width of ``text`` at ``size`` px in DejaVu Sans (CJK and other wide characters at 1 em)."""
+    em = 0.0
+    for ch in text:
+        if unicodedata.east_asian_width(ch) in ("W", "F"):
+            em += WIDE_EM
+        else:
+            em += EM.get(ch, CAPITAL_EM if ch.isupper() else OTHER_EM)
+    return em * size
+
+
+def label_margin(labels: Sequence[str], size: float) -> int:
+    """A left margin that holds the widest of ``labels`` as y tick labels at ``size`` px."""
+    return math.ceil(max((text_px(label, size) for label in labels), default=0)) + TICK_PAD
+
 def ranking_figure(rows: Sequence[tuple[str, str, float, float, float, str]],
                    bands: Mapping[str, tuple[float, float, float]], *, n_ranked: int, title: str, note: str,
                    score_title: str, rank_title: str, selected: str | None = None,
@@ -330,7 +356,7 @@ def ranking_figure(rows: Sequence[tuple[str, str, float, float, float, str]],
                 "title": {"font": title_font, "text": rank_title}},
         yaxis={"type": "category", "range": [len(rows) - 0.5, -0.5], "automargin": True, "fixedrange": True,
                "tickfont": {"size": 11}, "categoryorder": "array", "categoryarray": labels},
-        margin={"l": 10, "r": 14, "b": 16})
+        margin={"l": label_margin(labels, 11), "r": 14, "b": 16})
     layout["margin"]["t"] += 96    # the axes' ticks and titles (up to four short lines: a phone) sit above
     layout["title"].update(yref="container", y=1, yanchor="top", pad={"t": 10})
     return {"data": [bars, segments, medians, yours], "layout": layout}
