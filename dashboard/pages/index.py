@@ -281,21 +281,26 @@ def index_caption(year: int, norm: str, lang: str) -> str:
 # Advance widths (em) of DejaVu Sans, the widest of the fonts "system-ui" resolves to (Segoe UI, San Francisco
 # and Noto Sans are narrower): a margin measured with them holds the country labels, so Plotly's automargin has
 # nothing to push and does not draw the ranking a second time (that pass was half of its first paint).
-EM = {**dict.fromkeys("0123456789", 0.636), **dict.fromkeys(" .,:;'!|", 0.318), **dict.fromkeys("ijl", 0.278),
-      **dict.fromkeys("IJ", 0.295), **dict.fromkeys("()[]", 0.39), "-": 0.361, "f": 0.352, "r": 0.411, "t": 0.392,
-      "s": 0.521, "z": 0.525, "c": 0.55, "k": 0.579, "m": 0.974, "w": 0.818, "M": 0.863, "W": 0.989}
-WIDE_EM, CAPITAL_EM, OTHER_EM = 1.0, 0.79, 0.64
+EM = {**dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", (
+    .684, .686, .698, .770, .632, .575, .775, .752, .295, .295, .656, .557, .863, .748, .787, .603, .787, .695, .635,
+    .611, .732, .684, .989, .685, .611, .685), strict=True)),
+      **dict(zip("abcdefghijklmnopqrstuvwxyz", (
+    .613, .635, .550, .635, .615, .352, .635, .634, .278, .278, .579, .278, .974, .634, .612, .635, .635, .411, .521,
+    .392, .634, .592, .818, .592, .592, .525), strict=True)),
+      **dict.fromkeys("0123456789", .636), **dict.fromkeys(" .,:;!|", .318), "'": .275, "-": .361, "(": .390,
+      ")": .390, "&": .780, "/": .337}
+WIDE_EM, OTHER_EM = 1.0, 0.8   # CJK and other wide characters; anything else not in the table
 TICK_PAD = 14   # between a y tick label and the plot, and at the left edge
 
 
 def text_px(text: str, size: float) -> float:
-    """The width of ``text`` at ``size`` px in DejaVu Sans (CJK and other wide characters at 1 em)."""
+    """The width of ``text`` at ``size`` px in DejaVu Sans (an accented letter as its base letter, CJK at 1 em)."""
     em = 0.0
     for ch in text:
         if unicodedata.east_asian_width(ch) in ("W", "F"):
             em += WIDE_EM
         else:
-            em += EM.get(ch, CAPITAL_EM if ch.isupper() else OTHER_EM)
+            em += EM.get(unicodedata.normalize("NFD", ch)[0], OTHER_EM)
     return em * size
 
 
