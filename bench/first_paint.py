@@ -88,11 +88,12 @@ def visit(browser: Browser, url: str) -> tuple[float, float, int]:
     return times[0], times[1], sum(sizes)
 
 
-def measure(browser: Browser, base: str) -> dict[str, tuple[float, float, int]]:
-    """Median first and second visit per page over RUNS fresh contexts."""
+def measure(browser: Browser, base: str, pages: dict[str, str], runs_per_page: int = RUNS
+            ) -> dict[str, tuple[float, float, int]]:
+    """Median first and second visit per page over ``runs_per_page`` fresh contexts."""
     out = {}
-    for name, path in PAGES.items():
-        runs = [visit(browser, base + path) for _ in range(RUNS)]
+    for name, path in pages.items():
+        runs = [visit(browser, base + path) for _ in range(runs_per_page)]
         out[name] = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
                      int(statistics.median(r[2] for r in runs)))
     return out
@@ -105,7 +106,13 @@ def main() -> None:
     parser.add_argument("--base", type=Path, metavar="DIR",
                         help="also measure the code of another checkout (the state before), on the same warehouse")
     parser.add_argument("--no-stock", action="store_true", help="do not measure Dash's full plotly.js")
+    parser.add_argument("--pages", help=f"comma-separated pages to measure (default: all of {', '.join(PAGES)})")
+    parser.add_argument("--runs", type=int, default=RUNS, help=f"runs per page and configuration (default {RUNS})")
     args = parser.parse_args()
+    unknown = set((args.pages or "").split(",")) - set(PAGES) - {""}
+    if unknown:
+        parser.error(f"--pages: unknown page {', '.join(sorted(unknown))} (pages: {', '.join(PAGES)})")
+    pages = {name: PAGES[name] for name in (args.pages.split(",") if args.pages else PAGES)}
     env = {"WIC_WAREHOUSE": str(config.warehouse_path())}
     runs: list[tuple[str, dict[str, str], Path | None]] = []
     if args.base:
@@ -119,20 +126,21 @@ def main() -> None:
         for label, extra, tree in runs:
             proc, base = serve({**env, **extra}, tree)
             try:
-                for path in PAGES.values():   # warm the server's caches so every configuration starts equal
+                for path in pages.values():   # warm the server's caches so every configuration starts equal
                     requests.get(base + path, timeout=30)
-                results[label] = measure(browser, base)
+                    requests.get(base + "/_dash-layout", headers={"Referer": base + path}, timeout=30)
+                results[label] = measure(browser, base, pages, args.runs)
                 loads[label] = os.getloadavg()[0]
             finally:
                 proc.terminate()
                 proc.wait(timeout=20)
         browser.close()
     labels = list(results)
-    print(f"time to first chart painted, median of {RUNS} (ms); kB is the compressed transfer of a first visit; "
+    print(f"time to first chart painted, median of {args.runs} (ms); kB is the compressed transfer of a first visit; "
           "ratio: other / current")
     print(f"{'page':<12}" + "".join(f"{lab + ' 1st':>13}{lab + ' 2nd':>13}{lab + ' kB':>12}" for lab in labels)
           + "".join(f"{lab + '/now 1st':>16}{lab + '/now 2nd':>16}" for lab in labels if lab != "current"))
-    for name in PAGES:
+    for name in pages:
         c1, c2, _ = results["current"][name]
         row = "".join(f"{r[name][0]:>13.0f}{r[name][1]:>13.0f}{r[name][2] / 1024:>12.0f}"
                       for r in results.values())
@@ -140,8 +148,8 @@ def main() -> None:
                        for lab in labels if lab != "current")
         print(f"{name:<12}{row}")
     for label in labels:
-        firsts = [results[label][n][0] for n in PAGES]
-        seconds = [results[label][n][1] for n in PAGES]
+        firsts = [results[label][n][0] for n in pages]
+        seconds = [results[label][n][1] for n in pages]
         print(f"{label}: first visit median {statistics.median(firsts):.0f} ms, slowest {max(firsts):.0f} ms "
               f"(goal < 1000); second visit median {statistics.median(seconds):.0f} ms, slowest "
               f"{max(seconds):.0f} ms (goal < 500); load average {loads[label]:.1f} after it")

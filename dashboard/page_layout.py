@@ -8,6 +8,10 @@ nothing changes as it mounts and the router only answers later navigation (links
 usable Referer the plain container is served and the router fills it as before. The page's HTML preloads
 ``/_dash-layout``, ``/_dash-dependencies`` and the lazy chunks its components load (``preload_links``), so they
 arrive while the scripts are evaluated.
+
+What the first chart does not need waits until it is painted (``defer``; assets/later.js sets it): the charts after
+the first one, and the options of long dropdowns (Dash's dropdown indexes every option for its search as it
+mounts: about 110 ms for the profile's two) beyond the selected ones.
 """
 
 from __future__ import annotations
@@ -19,13 +23,15 @@ from urllib.parse import urlsplit
 
 import dash
 import flask
-from dash import dcc, html
+from dash import ClientsideFunction, Input, Output, clientside_callback, dcc, html
 from dash._pages import _parse_query_string, _path_to_page
 from dash._utils import to_json
 
 from etl import read
 
 LOCATION, CONTENT, STORE, DUMMY = "_pages_location", "_pages_content", "_pages_store", "_pages_dummy"
+LATER = "wic-later"   # the deferred props: {"wait": whether a chart or grid comes first, "props": {id: {prop: value}}}
+LONG_DROPDOWN = 40    # options; a shorter dropdown indexes them in a few milliseconds
 # the lazy chunk each component type loads as it first renders (Dash's webpack chunks)
 CHUNKS = {"Graph": ("dash/dcc/async-graph.js",),
           "Markdown": ("dash/dcc/async-markdown.js", "dash/dcc/async-highlight.js"),
@@ -64,14 +70,49 @@ def page_of(app: dash.Dash, path: str, search: str) -> tuple[Any, Any]:
     return layout, title
 
 
+def defer(tree: Any) -> dict[str, Any]:
+    """Take out of ``tree`` what its first chart does not need (every figure after the first, a long dropdown's
+    options other than the selected ones) and return it for assets/later.js: ``{"wait", "props"}``."""
+    props: dict[str, dict[str, Any]] = {}
+    first = True
+    wait = False
+    nodes: list[Any] = [tree, *tree._traverse()] if hasattr(tree, "_traverse") else []
+    for node in nodes:
+        cid = getattr(node, "id", None)
+        if not isinstance(cid, str):
+            continue
+        kind = type(node).__name__   # (not isinstance: Dash's component classes do not declare their props)
+        if kind == "Graph" and getattr(node, "figure", None) is not None:
+            wait = True
+            if first:
+                first = False
+            else:
+                props[cid] = {"figure": node.figure}
+                del node.figure
+        elif kind == "AgGrid":
+            wait = True
+        elif kind == "Dropdown" and len(getattr(node, "options", None) or ()) > LONG_DROPDOWN:
+            value = getattr(node, "value", None)
+            chosen = set(value) if isinstance(value, list) else {value}
+            props[cid] = {"options": node.options}
+            node.options = [o for o in node.options if isinstance(o, dict) and o.get("value") in chosen]
+    return {"wait": wait, "props": props}
+
+
 def container(path: str, search: str, href: str, layout: Any, title: Any) -> html.Div:
-    """Dash's page container already holding the page, with a location that matches the browser's."""
+    """Dash's page container already holding the page, with a location that matches the browser's, and what waits
+    for the first chart."""
+    later = defer(layout)
     return html.Div([html.Div([
         dcc.Location(id=LOCATION, refresh="callback-nav", pathname=path, search=search, href=href),
         html.Div(layout, id=CONTENT, disable_n_clicks=True),
         dcc.Store(id=STORE, data={"title": title}),
         html.Div(id=DUMMY, disable_n_clicks=True),
+        dcc.Store(id=LATER, data=later), dcc.Store(id=f"{LATER}-sink"),
     ])])
+
+
+clientside_callback(ClientsideFunction("wic_later", "apply"), Output(f"{LATER}-sink", "data"), Input(LATER, "data"))
 
 
 def chunks(tree: Any) -> tuple[str, ...]:

@@ -137,3 +137,45 @@ def test_the_ranking_margin_holds_its_labels_in_the_widest_system_font(app: Any)
     figure = index.ranking_figure([("BIH", "83. Bosnia and Herzegovina", 50.0, 83, 0, "")], {}, n_ranked=1,
                                   title="t", note="n", score_title="s", rank_title="r")
     assert figure["layout"]["margin"]["l"] == index.label_margin(["83. Bosnia and Herzegovina"], 11)
+
+
+def test_what_the_first_chart_does_not_need_waits_in_the_layout_until_it_is_painted(client: Any) -> None:
+    import gzip
+    import json
+
+    def props(referer: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        tree = json.loads(gzip.decompress(layout_of(client, referer).data))["props"]["children"][0]["props"]
+        parts = {n["props"]["id"]: n for n in tree["children"]}
+        found: dict[str, Any] = {}
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                if isinstance(node.get("props"), dict) and isinstance(node["props"].get("id"), str):
+                    found[node["props"]["id"]] = node["props"]
+                for value in node.values():
+                    walk(value)
+            elif isinstance(node, list):
+                for value in node:
+                    walk(value)
+
+        walk(parts["_pages_content"])
+        return found, parts["wic-later"]["props"]["data"]
+
+    found, later = props("http://localhost/country?iso3=BRA")
+    assert later["wait"] is True
+    assert found["country-trend"]["figure"]["data"]   # the first chart, drawn with the layout
+    assert "figure" not in found["country-index"] and later["props"]["country-index"]["figure"]["data"]
+    for dropdown in ("country-iso3", "country-indicator"):   # long dropdowns: the chosen option now, the rest later
+        now, full = found[dropdown]["options"], later["props"][dropdown]["options"]
+        assert [o["value"] for o in now] == [found[dropdown]["value"]] and len(full) > 100
+    assert {o["value"] for o in full} == set(read_indicators())
+    found, later = props("http://localhost/compare?countries=CHN,USA")
+    assert [o["value"] for o in found["compare-countries"]["options"]] == ["CHN", "USA"]
+    found, later = props("http://localhost/sources")
+    assert later["wait"] is False   # nothing to wait for: whatever is deferred comes at once
+
+
+def read_indicators() -> list[str]:
+    from etl import read
+
+    return read.indicator_table()["code"].tolist()
