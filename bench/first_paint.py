@@ -2,7 +2,7 @@
 
 For each page: a fresh browser context (empty cache) opens the page and the time from navigation start to the
 first Plotly chart drawn with data (or the explorer's first grid row) is taken; then the same context opens it
-again (second visit, warm cache). Median of 3 runs each, with the bytes downloaded on the first visit.
+again (second visit, warm cache). Median of 3 runs each (`--runs`), with the bytes downloaded on the first visit.
 Servers measured one after the other in the same run: with Dash's full plotly.js (WIC_PLOTLY_BUNDLE=stock, the
 state before the small bundle) and the current configuration (the small bundle of `make assets`); the ratios are
 those of each other configuration / current. ``--base DIR`` adds, first, the code of another checkout (e.g.

@@ -18,8 +18,7 @@ PLOTLY = re.compile(r'<script src="/static/plotly\.min\.js\?v=[0-9a-f]+"></scrip
 GRID = re.compile(r'<script src="/_dash-component-suites/dash_ag_grid/[^"]+"></script>')
 
 # page -> (first chart or grid drawn with the layout, as "id.property")
-# (the country trend and the compare lines are drawn with the layout too, and redrawn at load: measured faster)
-FIRST = {"pages.map": ["map-graph.figure"],
+FIRST = {"pages.map": ["map-graph.figure"], "pages.country": ["country-trend.figure"],
          "pages.compare": ["compare-lines.figure"],
          "pages.index": ["index-rank.figure", "index-pillar.figure"],
          "pages.membership": ["membership-counts.figure"],

@@ -121,16 +121,17 @@ def layout(**query: object) -> html.Div:
         components.labelled(t("control.colour", lang), dcc.Dropdown(id=ID.COLOUR, options=colour_options(lang),
                                                                     value=colour, clearable=False), ID.COLOUR),
     ], className="controls")
+    lines = render_lines(places, indicator, scale, mode, base, x, y, size, colour, lang)   # drawn with the page
+    drawn = {"data": lines[4]} if lines[4] is not dash.no_update else {}
     body = html.Div([
         html.H1(t("nav.compare", lang)),
         html.H2(t("compare.over_time", lang)), line_controls,
         components.chart_block(ID.LINES, ID.LINES_CAPTION, ID.LINES_SUMMARY, ID.LINES_TABLE, lang,
-                               initial=components.first_outputs(render_lines(places, indicator, scale, mode, base,
-                                                                             x, y, size, colour, lang))),
+                               initial=components.first_outputs(lines)),
         html.H2(t("compare.two_indicators_at_once", lang)), bubble_controls,
         components.chart_block(ID.BUBBLES, ID.BUBBLES_CAPTION, ID.BUBBLES_SUMMARY, ID.BUBBLES_TABLE, lang,
                                height=760),
-        dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY), dcc.Store(id=ID.LINES_QUERY),
+        dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY), dcc.Store(id=ID.LINES_QUERY, **drawn),
         dcc.Store(id=ID.BUBBLE_YEAR, data=bubble_year),
     ])
     return components.page_frame(PATH, lang, query, body, q.notices())
@@ -141,7 +142,8 @@ def layout(**query: object) -> html.Div:
           Output(f"{ID.LINES}-getdata", "children"), Output(ID.SCALE, "options"),
           Input(ID.COUNTRIES, "value"), Input(ID.INDICATOR, "value"), Input(ID.SCALE, "value"),
           Input(ID.MODE, "value"), Input(ID.BASE, "value"), Input(ID.X, "value"), Input(ID.Y, "value"),
-          Input(ID.SIZE, "value"), Input(ID.COLOUR, "value"), State(ID.LANG, "data"))
+          Input(ID.SIZE, "value"), Input(ID.COLOUR, "value"), State(ID.LANG, "data"),
+          prevent_initial_call=True)   # the layout draws the first chart
 @guarded(chart_fallback(3))
 def render_lines(places: list[str] | None, indicator: str, scale: str, mode: str, base: Any, x: str, y: str,
                  size: str, colour: str, lang: str) -> tuple[Any, ...]:
