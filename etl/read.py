@@ -705,7 +705,7 @@ _COUNTRY_COLUMNS = "c.name_en, c.name_zh, c.wb_region_id, c.wb_region, c.income_
 
 
 def _check_group(group: str | None, db: Warehouse | None) -> None:
-    if group is not None and not _db(db).rows("SELECT 1 FROM group_members WHERE group_code = ? LIMIT 1", [group]):
+    if group is not None and group not in group_sets(db=db):   # the groups with members, kept per generation
         raise UnknownCode("group", group, _suggest(_db(db), "group_members", "group_code", group))
 
 

@@ -12,9 +12,10 @@ import dash_ag_grid as dag
 import flask
 import openpyxl
 import pandas as pd
-from dash import Input, Output, State, callback, clientside_callback, dcc, html
+from dash import Input, Output, State, clientside_callback, dcc, html
 
 from dashboard import components, downloads, i18n
+from dashboard.encoded import callback  # answers orjson writes in one pass
 from dashboard.i18n import t
 from dashboard.safety import guarded, safe_layout
 from dashboard.state import Query

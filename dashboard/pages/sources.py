@@ -9,10 +9,11 @@ from typing import Any
 
 import dash
 import pandas as pd
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, dcc, html
 
 from dashboard import components, i18n
 from dashboard.bundle import PATH as BUNDLE_PATH
+from dashboard.encoded import callback  # answers orjson writes in one pass
 from dashboard.i18n import t
 from dashboard.safety import ERROR_TEXT, guarded, safe_layout
 from dashboard.state import Query
