@@ -613,6 +613,46 @@ def series_rows(indicator: str, codes: Sequence[str], *, db: Warehouse | None = 
            ORDER BY iso3, year""", [indicator, places])))
 
 
+def prime_series(indicators: Sequence[str], codes: Sequence[str], *, db: Warehouse | None = None) -> None:
+    """Keep :func:`series_rows` of every indicator for each code alone, from one query per indicator for all the
+    codes (a page that asks for many, code by code, as the facts do)."""
+    check_countries(list(codes), db=db)
+    check_indicators(list(indicators), db=db)
+    w = _db(db)
+    places = sorted(set(codes))
+    for code in sorted(set(indicators)):
+        wanted = [p for p in places if not w.has(("series_rows", code, (p,)))]
+        if not wanted:
+            continue
+        by_place: dict[str, list[tuple[str, int, float, bool]]] = {p: [] for p in wanted}
+        for row in w.rows("""SELECT iso3, year, value, computed FROM observations
+                             WHERE indicator = ? AND list_contains(?, iso3) ORDER BY iso3, year""", [code, wanted]):
+            by_place[row[0]].append(row)
+        for place, rows in by_place.items():
+            _small(w, ("series_rows", code, (place,)), functools.partial(list, rows))
+
+
+def prime_group_coverage(pairs: Sequence[tuple[str, int]], groups: Sequence[str], *,
+                         db: Warehouse | None = None) -> None:
+    """Keep :func:`group_value_coverage` of each group for each (indicator, year), from one query."""
+    w = _db(db)
+    wanted = [(g, code, int(year)) for code, year in pairs for g in groups
+              if not w.has(("group_value_coverage", g, code, int(year)))]
+    if not wanted:
+        return
+    cur = w._cursor()
+    places, codes = sorted({g for g, _, _ in wanted}), sorted({c for _, c, _ in wanted})
+    rows = cur.execute("""SELECT * FROM aggregate_coverage WHERE list_contains(?, iso3) AND list_contains(?, indicator)
+                          ORDER BY iso3, indicator, year""", [places, codes]).fetchall()
+    names = [d[0] for d in cur.description or []]
+    found: dict[tuple[str, str, int], dict[str, Any]] = {}
+    for row in rows:
+        record = {k: (None if isinstance(v, float) and v != v else v) for k, v in zip(names, row, strict=True)}
+        found[(str(record["iso3"]), str(record["indicator"]), int(record["year"] or 0))] = record
+    for key in wanted:
+        _small(w, ("group_value_coverage", *key), functools.partial(found.get, key))
+
+
 def observation_rows(indicators: Sequence[str], countries: Sequence[str], *, year_from: int | None = None,
                      year_to: int | None = None, db: Warehouse | None = None
                      ) -> list[tuple[str, str, int, float, bool]]:
