@@ -563,6 +563,24 @@ def _country_counts(indicator: str, db: Warehouse | None) -> list[tuple[int, int
            WHERE o.indicator = ? GROUP BY o.year ORDER BY o.year""", [indicator])])
 
 
+def prime_country_counts(indicators: Sequence[str], *, db: Warehouse | None = None) -> None:
+    """Keep :func:`indicator_years` of every indicator, from one query for all of them (a page that asks for many)."""
+    w = _db(db)
+    check_indicators(list(indicators), db=w)
+    wanted = sorted({c for c in indicators if not w.has(("country_counts", c))})
+    if not wanted:
+        return
+    counts: dict[str, list[tuple[int, int]]] = {c: [] for c in wanted}
+    for code, year, n in w.rows(
+            """SELECT o.indicator, o.year, count(*) FROM observations o
+               JOIN countries c ON c.iso3 = o.iso3 AND NOT c.is_aggregate
+               WHERE list_contains(?, o.indicator) GROUP BY o.indicator, o.year ORDER BY o.indicator, o.year""",
+            [wanted]):
+        counts[code].append((int(year), int(n)))
+    for code, pairs in counts.items():
+        w.memo(("country_counts", code), functools.partial(list, pairs))
+
+
 def indicator_years(indicator: str, *, db: Warehouse | None = None) -> list[tuple[int, int]]:
     """(year, countries reporting) of an indicator, oldest first: :func:`country_years` without a DataFrame."""
     return list(_country_counts(indicator, db))

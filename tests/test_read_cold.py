@@ -133,7 +133,7 @@ def test_warm_up_builds_what_the_cold_pages_read_and_again_for_each_new_vintage(
         wait_until(lambda: not any(t.name == "wic-warm-up" for t in threading.enumerate()), "the watcher to stop")
 
 
-def test_priming_many_series_and_group_coverages_keeps_what_each_query_answers(warehouse_path: Path) -> None:
+def test_priming_series_group_coverages_and_country_counts_keeps_what_each_query_answers(warehouse_path: Path) -> None:
     primed, plain = read.Warehouse(warehouse_path), read.Warehouse(warehouse_path)
     groups = ["WIC", "WLD", "HIC", "LIC", "CHN"]
     read.prime_series(CODES, groups, db=primed)
@@ -150,5 +150,9 @@ def test_priming_many_series_and_group_coverages_keeps_what_each_query_answers(w
             assert mine == read.group_value_coverage(g, code, year, db=plain)
             covered += mine is not None
     assert covered > 0   # computed group values among them
+    read.prime_country_counts(CODES, db=primed)
+    assert all(primed.has(("country_counts", code)) for code in CODES)
+    for code in CODES:
+        assert read.indicator_years(code, db=primed) == read.indicator_years(code, db=plain)
     primed.close()
     plain.close()

@@ -96,6 +96,7 @@ def _headline_table(lang: str) -> pd.DataFrame:
     table = read.country_table()
     rows, notes = [], []
     read.prime_series(stats.HEADLINE, GROUPS)   # one query per indicator for the groups the facts read one by one
+    read.prime_country_counts(stats.HEADLINE)   # and one for the years their rank windows rest on
     years: dict[str, int] = {}
     for code in stats.HEADLINE:
         wic_years, world_years = ({y for _, y, _, _ in read.series_rows(code, [g])} for g in ("WIC", "WLD"))
