@@ -176,18 +176,58 @@ def _first_bad_value(con: duckdb.DuckDBPyConnection, ex: Extracted, year: str, v
     return _row_error(ex.files[bad[0]], bad[1], bad[2], field, message, shown)
 
 
-def _short_file(con: duckdb.DuckDBPyConnection, ex: Extracted, rows: str, params: dict) -> InputError | None:
-    """A file DuckDB read fewer (or more) records of than its bytes hold."""
-    counts = dict(con.execute(f"SELECT indicator, count(*) FROM {rows} GROUP BY indicator", params).fetchall())
+def _short_file(ex: Extracted, counts: dict[str, int]) -> InputError | None:
+    """A file DuckDB read fewer (or more) records of than its bytes hold (``counts``: records loaded per code)."""
     for code, got in counts.items():
         if got != ex.records[code]:
             return InputError(ex.files[code], f"{got} records read but the file holds {ex.records[code]}; "
                                               f"the last good row is {got + 1}", row=got + 2)
-    read = set(counts)
-    missing = next((c for c in ex.files if c not in read and ex.records[c]), None)
+    missing = next((c for c in ex.files if c not in counts and ex.records[c]), None)
     if missing:
         return InputError(ex.files[missing], f"no records read but the file holds {ex.records[missing]}", row=2)
     return None
+
+
+# One pass over the loaded rows, grouped by indicator and country, decides whether any check can fail: per
+# indicator, the records loaded and whether a value breaks the year rule or its bounds, a country is unknown or a
+# (country, year) comes twice (fewer distinct years than rows). Only then do the row-level queries find the row.
+SCREEN = f"""
+    SELECT g.indicator, sum(g.n)::BIGINT,
+           bool_or(g.y0 < $low OR g.y1 > $high OR g.n_bad > 0 OR g.lo < b.low OR g.hi > b.high),
+           bool_or(c.iso3 IS NULL), bool_or(g.n_years < g.n)
+    FROM (SELECT indicator, code, count(*) AS n, min(year) AS y0, max(year) AS y1, min(value) AS lo,
+                 max(value) AS hi, count(*) FILTER (WHERE NOT isfinite(value)) AS n_bad,
+                 bit_count(bitstring_agg(least(greatest(year, $low), $high), $low, $high)) AS n_years
+          FROM {LOADED} s GROUP BY indicator, code) g
+    JOIN wdi_bounds b USING (indicator) LEFT JOIN countries c ON c.iso3 = g.code
+    GROUP BY g.indicator"""
+
+
+def _check_loaded(con: duckdb.DuckDBPyConnection, ex: Extracted, dataset: str) -> None:
+    """Reject implausible values, short reads, unknown countries and duplicate keys among the loaded rows."""
+    loaded = {"dataset": dataset}
+    screen = con.execute(SCREEN, {**loaded, "low": YEAR_MIN, "high": year_max()}).fetchall()
+    bad_value, unknown, duplicate = (any(r[k] for r in screen) for k in (2, 3, 4))
+    error = (_first_bad_value(con, ex, "year", "value", LOADED, loaded) if bad_value else None) \
+        or _short_file(ex, {r[0]: r[1] for r in screen})
+    if error:
+        raise error
+    row = con.execute(f"""
+        SELECT indicator, code, CAST(year AS VARCHAR) FROM {LOADED} s
+        WHERE NOT EXISTS (SELECT 1 FROM countries c WHERE c.iso3 = s.code) LIMIT 1""", loaded).fetchone() \
+        if unknown else None
+    if row:
+        raise _row_error(ex.files[row[0]], row[1], row[2], "Country Code", "unknown country or aggregate code",
+                         row[1])
+    dup = con.execute(f"""
+        SELECT indicator, code, year FROM {LOADED} GROUP BY indicator, code, year HAVING count(*) > 1
+        LIMIT 1""", loaded).fetchone() if duplicate else None
+    if dup:
+        path = ex.files[dup[0]]
+        text = decode_csv(path, read_bytes(path))
+        lines = [n for n, line in enumerate(text.splitlines(), start=1) if f",{dup[1]},{dup[2]}," in line]
+        raise InputError(path, f"duplicate key ({dup[1]}, {dup[2]}) on lines {lines}",
+                         row=lines[-1] if lines else None, field="Country Code", value=dup[1])
 
 
 def _parse_error(ex: Extracted, exc: duckdb.Error) -> InputError:
@@ -229,12 +269,15 @@ def transform(con: duckdb.DuckDBPyConnection, ex: Extracted, dataset: str) -> No
     only then are the rows staged again to find the file, row and field at fault. The other checks run on the
     loaded rows; any failure stops the run, and the new warehouse file is discarded.
     """
-    con.execute("CREATE OR REPLACE TEMP TABLE wdi_files (filename VARCHAR, indicator VARCHAR)")
-    con.executemany("INSERT INTO wdi_files VALUES (?, ?)", [[str(p), c] for c, p in ex.files.items()])
-    con.execute("CREATE OR REPLACE TEMP TABLE wdi_bounds (indicator VARCHAR, low DOUBLE, high DOUBLE, rule VARCHAR)")
+    # one statement per table (unnest of lists), not one per file
+    con.execute("CREATE OR REPLACE TEMP TABLE wdi_files AS SELECT unnest(?) AS filename, unnest(?) AS indicator",
+                [[str(p) for p in ex.files.values()], list(ex.files)])
     units = dict(zip(ex.metadata["code"], ex.metadata["unit"], strict=True))
-    con.executemany("INSERT INTO wdi_bounds VALUES (?, ?, ?, ?)",
-                    [[c, b.floor, b.ceiling, b.rule] for c, b in ((c, bounds_for(c, units.get(c))) for c in ex.files)])
+    bounds = [bounds_for(c, units.get(c)) for c in ex.files]
+    con.execute("""CREATE OR REPLACE TEMP TABLE wdi_bounds AS
+                   SELECT unnest(?) AS indicator, unnest(?::DOUBLE[]) AS low, unnest(?::DOUBLE[]) AS high,
+                          unnest(?) AS rule""",
+                [list(ex.files), [b.floor for b in bounds], [b.ceiling for b in bounds], [b.rule for b in bounds]])
     types = {"name": "VARCHAR", "code": "VARCHAR", "year": "SMALLINT", "value": "DOUBLE"}
     try:
         con.execute(f"""INSERT INTO observations
@@ -243,25 +286,7 @@ def transform(con: duckdb.DuckDBPyConnection, ex: Extracted, dataset: str) -> No
                     [dataset, [str(p) for p in ex.files.values()]])
     except duckdb.Error as exc:
         raise _diagnose(con, ex, exc) from exc
-    loaded = {"dataset": dataset}
-    error = _first_bad_value(con, ex, "year", "value", LOADED, loaded) or _short_file(con, ex, LOADED, loaded)
-    if error:
-        raise error
-    unknown = con.execute(f"""
-        SELECT indicator, code, CAST(year AS VARCHAR) FROM {LOADED} s
-        WHERE NOT EXISTS (SELECT 1 FROM countries c WHERE c.iso3 = s.code) LIMIT 1""", loaded).fetchone()
-    if unknown:
-        raise _row_error(ex.files[unknown[0]], unknown[1], unknown[2], "Country Code",
-                         "unknown country or aggregate code", unknown[1])
-    dup = con.execute(f"""
-        SELECT indicator, code, year FROM {LOADED} GROUP BY indicator, code, year HAVING count(*) > 1
-        LIMIT 1""", loaded).fetchone()
-    if dup:
-        path = ex.files[dup[0]]
-        text = decode_csv(path, read_bytes(path))
-        lines = [n for n, line in enumerate(text.splitlines(), start=1) if f",{dup[1]},{dup[2]}," in line]
-        raise InputError(path, f"duplicate key ({dup[1]}, {dup[2]}) on lines {lines}",
-                         row=lines[-1] if lines else None, field="Country Code", value=dup[1])
+    _check_loaded(con, ex, dataset)
 
 
 def load(con: duckdb.DuckDBPyConnection, ex: Extracted, dataset: str) -> None:
