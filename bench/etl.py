@@ -60,11 +60,11 @@ ALL_INPUTS = textwrap.dedent("""
 """)
 
 
-def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str, float]:
+def measure(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, float, str, float]:
     """Wall seconds, peak RSS in MiB, stdout and CPU seconds (user + system, all threads) of one run of ``cmd``
     in a fresh process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     out = proc.stdout.read() if proc.stdout else ""
@@ -82,12 +82,14 @@ def _row(name: str, runs: list[tuple[float, float, str, float]]) -> str:
 
 
 def _etl_runs(code: Path, home: Path, env: dict[str, str], noop: bool) -> list[tuple[float, float, str, float]]:
-    """One forced ETL run (and, with ``noop``, one no-op run) of the checkout ``code`` into ``home``."""
-    env = {**env, "WIC_WAREHOUSE": str(home / "warehouse.duckdb"),
+    """One forced ETL run (and, with ``noop``, one no-op run) of the checkout ``code`` into ``home`` (run from
+    ``code``, which ``-m`` puts first on the path, with this checkout's mirror and members)."""
+    env = {**env, "WIC_WAREHOUSE": str(home / "warehouse.duckdb"), "WIC_MIRROR": str(config.mirror_dir()),
+           "WIC_MEMBERS_DIR": str(config.members_dir()),
            "PYTHONPATH": os.pathsep.join(filter(None, [str(code), os.environ.get("PYTHONPATH")]))}
-    runs = [measure([sys.executable, "-m", "etl.cli", "etl", "--force", "--quiet"], env)]
+    runs = [measure([sys.executable, "-m", "etl.cli", "etl", "--force", "--quiet"], env, cwd=code)]
     if noop:
-        runs.append(measure([sys.executable, "-m", "etl.cli", "etl", "--quiet"], env))
+        runs.append(measure([sys.executable, "-m", "etl.cli", "etl", "--quiet"], env, cwd=code))
     return runs
 
 
@@ -105,7 +107,7 @@ def main() -> None:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         for code in filter(None, [repo, args.base]):   # bytecode caches
             measure([sys.executable, "-c", "import duckdb, pandas, numpy, yaml, etl.build, wic.cli"],
-                    {**env, "PYTHONPATH": str(code)})
+                    {**env, "PYTHONPATH": str(code)}, cwd=code)
         inputs = Path(tmp) / "inputs.json"   # listed here, so that floor 2 only reads
         inputs.write_text(json.dumps(sorted({str(p) for s in discover() for p in s.inputs(Context.default())})))
         home, base_home = Path(tmp) / "etl", Path(tmp) / "base"

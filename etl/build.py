@@ -89,7 +89,8 @@ def plan(steps: list[Step]) -> list[tuple[str, Step]]:
 
 
 class Lane(threading.Thread):
-    """Work on its own cursor of the run's connection, beside the main thread's (DuckDB releases the GIL)."""
+    """Work on its own cursor of the run's connection, beside the main thread's (DuckDB releases the GIL); its few
+    statements commit one by one (a step that catches a failed statement goes on: no transaction is aborted)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, name: str,
                  work: Callable[[duckdb.DuckDBPyConnection], object]) -> None:
@@ -204,6 +205,17 @@ def _create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute((SQL_DIR / "schema.sql").read_text())
 
 
+def _commit(con: duckdb.DuckDBPyConnection) -> None:
+    """Commit the main thread's transaction and begin the next one: what it wrote becomes visible to a lane
+    about to start, and what a lane just committed to it.
+
+    The writes of a run are batched in few transactions because every commit of a persistent DuckDB database
+    syncs its write-ahead log to disk (several milliseconds each); the new file is synced once, before the swap.
+    """
+    con.commit()
+    con.begin()
+
+
 def _copy_step(con: duckdb.DuckDBPyConnection, step: Step) -> None:
     for table, where in step.OWNS:
         con.execute(f"INSERT INTO {table} SELECT * FROM old.{table}" + (f" WHERE {where}" if where else ""))
@@ -289,6 +301,27 @@ def _signals_held() -> Iterator[list[int]]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
+class _NoBar:
+    """The progress bar when none is shown (tqdm is not even imported)."""
+
+    def set_postfix_str(self, text: str) -> None:
+        """Nothing to show."""
+
+    def update(self) -> None:
+        """Nothing to show."""
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+def _progress(total: int, shown: bool) -> _NoBar:
+    if not shown:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="ETL", unit="step", leave=False)   # the same three methods
+
+
 def _log(target: Path, entry: dict) -> None:
     with open(runs_log_path(target), "a", encoding="utf-8") as fh:
         fh.write(json.dumps(entry, default=str) + "\n")
@@ -366,10 +399,6 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                 return report
             reuse = _reusable(steps, prev, version, source, sums) if decides else set()
             import duckdb
-            from tqdm import tqdm
-
-            from etl import aggregates, catalog, changes, derived, index, steps_reuse
-            from etl.inputs import check_finite
 
             con = duckdb.connect(str(tmp))
             lanes: dict[str, Lane] = {}
@@ -377,16 +406,18 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
             try:
                 con.execute("SET preserve_insertion_order = true")
                 con.execute("SET memory_limit = '600MB'")
+                con.begin()
                 _create_schema(con)
                 mark("schema")
                 if reuse:
                     con.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS old (READ_ONLY)")
-                bar = tqdm(total=len(steps) + 3, desc="ETL", unit="step", disable=not ctx.progress, leave=False)
+                bar = _progress(len(steps) + 3, ctx.progress)
                 for kind, step in plan(steps):
                     bar.set_postfix_str(step.NAME)
                     if kind == "join":
                         if step.NAME in lanes:
                             lanes.pop(step.NAME).finish()
+                            _commit(con)
                         mark(f"step:{step.NAME}:done")
                         bar.update()
                         continue
@@ -395,6 +426,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                     if step.NAME in reuse:
                         _copy_step(con, step)
                     elif kind == "start":
+                        _commit(con)
                         lanes[step.NAME] = Lane(con, step.NAME, functools.partial(step.run, ctx=ctx))
                         continue
                     else:
@@ -403,6 +435,10 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                         mark(f"step:{step.NAME}:done")
                         bar.update()
                 report.steps = {s.NAME: report.steps[s.NAME] for s in steps}
+                # imported once the steps are done (pandas and numpy with the index): not before the WDI read
+                from etl import aggregates, catalog, changes, derived, index, steps_reuse
+                from etl.inputs import check_finite
+
                 bar.set_postfix_str("catalog")
                 _wic_group(con)
                 cat = catalog.load_catalog()
@@ -420,6 +456,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                 # Group values read no derived row, and derived rows and the index read countries only, never a
                 # group value: the group values are computed beside them.
                 if "aggregates" not in carry:
+                    _commit(con)
                     lanes["aggregates"] = Lane(con, "aggregates",
                                                functools.partial(aggregates.compute, min_coverage=cat.min_coverage))
                 if "derived" not in carry:
@@ -430,6 +467,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                 mark("index")
                 if "aggregates" in lanes:
                     lanes.pop("aggregates").finish()
+                    _commit(con)
                 mark("aggregates")
                 if carry and prev:
                     report.warnings.extend(steps_reuse.carried_warnings(carry, prev["warnings"]))
@@ -458,6 +496,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                     summary = changes.record(con, run_id, old=False)
                 report.changes = summary["totals"]
                 mark("changes")
+                con.commit()   # a failed copy of the old log below must not abort the run's transaction
                 if target.exists():
                     con.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS old (READ_ONLY)")
                     try:
@@ -466,6 +505,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                         report.warnings.append(f"previous run log not carried over: {exc}")
                     con.execute("DETACH old")
                 mark("runs-carried")
+                con.begin()
                 abs_sums, stats = hashing.result()   # computed while the steps ran, unless they decided reuse
                 sums = _step_sums(inputs, abs_sums, ctx)
                 report.row_counts = _row_counts(con)
@@ -474,6 +514,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                             [run_id, started, finished, source, version, json.dumps(report.steps),
                              json.dumps(report.row_counts), json.dumps(sums), json.dumps(report.warnings),
                              schema.version()])
+                con.commit()
                 mark("run-recorded")
                 con.execute("CHECKPOINT")
                 mark("checkpointed")

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pandas as pd
-from tqdm import tqdm
 
 from etl.errors import InputError, Stopped, stop_requested
 from etl.inputs import (
@@ -22,7 +20,7 @@ from etl.inputs import (
     record_count,
     year_max,
 )
-from etl.steps import ALL_MODES, Context, step_meta
+from etl.steps import ALL_MODES, Context, columns_relation, step_meta
 
 NAME = "wdi"
 DEPENDS: tuple[str, ...] = ("classifications",)
@@ -40,8 +38,13 @@ class Extracted:
     """The files found and each indicator's metadata."""
 
     files: dict[str, Path]          # code -> CSV
-    metadata: pd.DataFrame
+    metadata: list[dict]            # one per indicator, in code order
     records: dict[str, int]         # code -> data records in the file, counted on its bytes
+
+    @property
+    def units(self) -> dict[str, str | None]:
+        """Each indicator's unit, from its title."""
+        return {m["code"]: m["unit"] for m in self.metadata}
 
 
 def inputs(ctx: Context) -> list[Path]:
@@ -96,16 +99,27 @@ def _package(path: Path, code: str) -> dict:
     }
 
 
-def extract(ctx: Context) -> Extracted:
-    """Check every file's encoding and header and read each indicator's metadata."""
+def find_files(ctx: Context) -> dict[str, Path]:
+    """Each indicator's CSV in the WDI folder, by the code its name gives, in code order."""
     folder = ctx.raw / FOLDER
     csvs = sorted(folder.glob("*.csv"))
     if not csvs:
         raise InputError(folder, "no indicator CSV files found")
+    return {path.name[: -len(".csv")]: path for path in csvs}
+
+
+def extract(ctx: Context, found: dict[str, Path] | None = None) -> Extracted:
+    """Check every file's name, encoding, header and length and read each indicator's metadata."""
     files: dict[str, Path] = {}
     records: dict[str, int] = {}
     meta_rows = []
-    for path in tqdm(csvs, desc="WDI files", unit="file", disable=not ctx.progress, leave=False):
+    found = find_files(ctx) if found is None else found
+    paths = found.values()
+    if ctx.progress:
+        from tqdm import tqdm
+
+        paths = tqdm(paths, desc="WDI files", unit="file", leave=False)
+    for path in paths:
         code = path.name[: -len(".csv")]
         if not CODE_RE.match(code):
             raise InputError(path, "file name is not an indicator code such as IT.NET.BBND.P2.csv")
@@ -118,7 +132,7 @@ def extract(ctx: Context) -> Extracted:
             raise InputError(package, f"metadata file missing for {path.name}")
         files[code] = path
         meta_rows.append(_package(package, code))
-    return Extracted(files, pd.DataFrame(meta_rows), records)
+    return Extracted(files, meta_rows, records)
 
 
 READ_CSV = ("read_csv(?, header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
@@ -170,8 +184,7 @@ def _first_bad_value(con: duckdb.DuckDBPyConnection, ex: Extracted, year: str, v
     if field == "Year" and message.endswith("range"):
         message += f" {YEAR_MIN}-{year_max()}"
     if message == "implausible value":
-        units = dict(zip(ex.metadata["code"], ex.metadata["unit"], strict=True))
-        message = f"implausible value: must be {bounds_for(bad[0], units.get(bad[0])).describe()}"
+        message = f"implausible value: must be {bounds_for(bad[0], ex.units.get(bad[0])).describe()}"
     shown = {"Country Code": bad[1], "Year": bad[2], "Value": bad[3]}[field]
     return _row_error(ex.files[bad[0]], bad[1], bad[2], field, message, shown)
 
@@ -261,52 +274,71 @@ def _diagnose(con: duckdb.DuckDBPyConnection, ex: Extracted, exc: duckdb.Error) 
     return error or _parse_error(ex, exc)
 
 
-def transform(con: duckdb.DuckDBPyConnection, ex: Extracted, dataset: str) -> None:
-    """Load every row typed, in one pass from the CSVs into ``observations`` (file by file, in code order), and
-    reject missing codes, non-numeric or implausible values, unknown countries, duplicates and short reads.
-
-    A file DuckDB rejects (a parse error, a missing value) fails the one statement, which leaves nothing behind;
-    only then are the rows staged again to find the file, row and field at fault. The other checks run on the
-    loaded rows; any failure stops the run, and the new warehouse file is discarded.
-    """
-    # one statement per table (unnest of lists), not one per file
+def _insert(con: duckdb.DuckDBPyConnection, files: dict[str, Path], dataset: str) -> duckdb.Error | None:
+    """Load every file's rows typed into ``observations`` in one statement (file by file, in code order); the
+    error DuckDB raised, if any (the statement then leaves nothing behind)."""
     con.execute("CREATE OR REPLACE TEMP TABLE wdi_files AS SELECT unnest(?) AS filename, unnest(?) AS indicator",
-                [[str(p) for p in ex.files.values()], list(ex.files)])
-    units = dict(zip(ex.metadata["code"], ex.metadata["unit"], strict=True))
-    bounds = [bounds_for(c, units.get(c)) for c in ex.files]
-    con.execute("""CREATE OR REPLACE TEMP TABLE wdi_bounds AS
-                   SELECT unnest(?) AS indicator, unnest(?::DOUBLE[]) AS low, unnest(?::DOUBLE[]) AS high,
-                          unnest(?) AS rule""",
-                [list(ex.files), [b.floor for b in bounds], [b.ceiling for b in bounds], [b.rule for b in bounds]])
+                [[str(p) for p in files.values()], list(files)])
     types = {"name": "VARCHAR", "code": "VARCHAR", "year": "SMALLINT", "value": "DOUBLE"}
     try:
         con.execute(f"""INSERT INTO observations
             SELECT s.code, f.indicator, s.year, s.value, ?, false
             FROM {READ_CSV.format(columns=_columns(types))} s JOIN wdi_files f USING (filename)""",
-                    [dataset, [str(p) for p in ex.files.values()]])
+                    [dataset, [str(p) for p in files.values()]])
     except duckdb.Error as exc:
-        raise _diagnose(con, ex, exc) from exc
-    _check_loaded(con, ex, dataset)
+        signum = stop_requested()
+        if signum:
+            raise Stopped(signum) from exc   # a stop that interrupted the read, not bad input
+        return exc
+    return None
+
+
+def _bounds(con: duckdb.DuckDBPyConnection, ex: Extracted) -> None:
+    """The table of each indicator's plausible range (from its unit), which the checks join."""
+    units = ex.units
+    bounds = [bounds_for(c, units.get(c)) for c in ex.files]
+    con.execute("""CREATE OR REPLACE TEMP TABLE wdi_bounds AS
+                   SELECT unnest(?) AS indicator, unnest(?::DOUBLE[]) AS low, unnest(?::DOUBLE[]) AS high,
+                          unnest(?) AS rule""",
+                [list(ex.files), [b.floor for b in bounds], [b.ceiling for b in bounds], [b.rule for b in bounds]])
+
+
+def transform(con: duckdb.DuckDBPyConnection, ctx: Context) -> Extracted:
+    """Load every row typed, in one pass from the CSVs into ``observations``, check every file's bytes, and
+    reject missing codes, non-numeric or implausible values, unknown countries, duplicates and short reads.
+
+    DuckDB's read starts first (it releases the GIL, so the checks of the files' bytes in Python run beside the
+    other steps meanwhile). A file DuckDB rejects (a parse error, a missing value) fails the one statement, which
+    leaves nothing behind; the checks of the bytes then name what they find, else the rows are staged again to
+    find the file, row and field at fault. The other checks run on the loaded rows; any failure stops the run,
+    and the new warehouse file is discarded.
+    """
+    found = find_files(ctx)
+    error = _insert(con, found, ctx.dataset)
+    ex = extract(ctx, found)
+    _bounds(con, ex)
+    if error is not None:
+        raise _diagnose(con, ex, error) from error
+    _check_loaded(con, ex, ctx.dataset)
+    return ex
 
 
 def load(con: duckdb.DuckDBPyConnection, ex: Extracted, dataset: str) -> None:
     """Insert the indicators' metadata."""
     meta = step_meta(NAME)
-    frame = ex.metadata.copy()
-    frame["license"] = frame["license"].fillna(meta["license"])
-    frame["last_updated"] = frame["last_updated"].fillna(meta["vintage"])
-    con.register("wdi_meta", frame)
-    con.execute("""
+    columns = {key: [m[key] for m in ex.metadata]
+               for key in ("code", "title", "unit", "topic", "definition", "source_org")}
+    columns["license"] = [m["license"] or meta["license"] for m in ex.metadata]
+    columns["last_updated"] = [m["last_updated"] or str(meta["vintage"]) for m in ex.metadata]
+    relation, params = columns_relation(columns)
+    con.execute(f"""
         INSERT INTO indicators (code, name_en, title, unit, topic, definition, source_org, dataset, license,
                                 last_updated, in_catalog)
         SELECT code, title, title, unit, topic, definition, source_org, ?, license,
                CAST(last_updated AS DATE), false
-        FROM wdi_meta""", [dataset])
-    con.unregister("wdi_meta")
+        FROM {relation}""", [dataset, *params])
 
 
 def run(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
-    """Extract, transform and load the WDI folder."""
-    ex = extract(ctx)
-    transform(con, ex, ctx.dataset)
-    load(con, ex, ctx.dataset)
+    """Read, check and load the WDI folder."""
+    load(con, transform(con, ctx), ctx.dataset)
