@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -293,6 +294,30 @@ def _insert(con: duckdb.DuckDBPyConnection, files: dict[str, Path], dataset: str
     return None
 
 
+class _Reading(threading.Thread):
+    """:func:`_insert` in a thread (DuckDB releases the GIL), while the files' bytes are checked in Python."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, files: dict[str, Path], dataset: str) -> None:
+        super().__init__(name="etl-wdi-read", daemon=True)
+        self.con, self.files, self.dataset = con, files, dataset
+        self.error: duckdb.Error | None = None
+        self.raised: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self.error = _insert(self.con, self.files, self.dataset)
+        except BaseException as exc:  # noqa: BLE001 - raised by result()
+            self.raised = exc
+
+    def result(self) -> duckdb.Error | None:
+        """Wait for the read; the error DuckDB raised, if any (a stop is raised)."""
+        self.join()
+        if self.raised is not None:
+            raise self.raised
+        return self.error
+
+
 def _bounds(con: duckdb.DuckDBPyConnection, ex: Extracted) -> None:
     """The table of each indicator's plausible range (from its unit), which the checks join."""
     units = ex.units
@@ -307,15 +332,21 @@ def transform(con: duckdb.DuckDBPyConnection, ctx: Context) -> Extracted:
     """Load every row typed, in one pass from the CSVs into ``observations``, check every file's bytes, and
     reject missing codes, non-numeric or implausible values, unknown countries, duplicates and short reads.
 
-    DuckDB's read starts first (it releases the GIL, so the checks of the files' bytes in Python run beside the
-    other steps meanwhile). A file DuckDB rejects (a parse error, a missing value) fails the one statement, which
-    leaves nothing behind; the checks of the bytes then name what they find, else the rows are staged again to
-    find the file, row and field at fault. The other checks run on the loaded rows; any failure stops the run,
-    and the new warehouse file is discarded.
+    DuckDB's read runs in a thread (it releases the GIL) while the files' bytes are checked in Python. A file
+    DuckDB rejects (a parse error, a missing value) fails the one statement, which leaves nothing behind; the
+    checks of the bytes then name what they find, else the rows are staged again to find the file, row and field
+    at fault. The other checks run on the loaded rows; any failure stops the run, and the new warehouse file is
+    discarded.
     """
     found = find_files(ctx)
-    error = _insert(con, found, ctx.dataset)
-    ex = extract(ctx, found)
+    reading = _Reading(con, found, ctx.dataset)
+    try:
+        ex = extract(ctx, found)
+    except BaseException:
+        con.interrupt()   # the files are bad: the read need not finish
+        raise
+    finally:
+        error = reading.result()
     _bounds(con, ex)
     if error is not None:
         raise _diagnose(con, ex, error) from error
