@@ -1,7 +1,8 @@
 """Benchmark the full offline ETL against its floors: one bare DuckDB read_csv of the WDI files into a table
-(the original floor), and a bare DuckDB read of every input file the ETL reads (the WDI CSVs in one read_csv,
-every other CSV in its own read_csv, the JSON metadata files through read_json_objects, the YAML through
-read_text), each into a table of one database file.
+(the original floor; and the same with the ETL's reader options, the columns' types given: the typed floor),
+and a bare DuckDB read of every input file the ETL reads (the WDI CSVs in one read_csv, every other CSV in its
+own read_csv, the JSON metadata files through read_json_objects, the YAML through read_text), each into a table
+of one database file.
 
 Each measurement runs in a fresh process; wall time, CPU time (user + system of all its threads: on a machine
 shared with other work it moves less than wall time) and that process's peak RSS (from wait4) are reported,
@@ -34,10 +35,15 @@ FLOOR = textwrap.dedent("""
     files = sorted(str(p) for p in Path(sys.argv[1]).glob("*.csv"))
     con = duckdb.connect(sys.argv[2])
     con.execute("SET enable_progress_bar = false")
-    con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?)", [files])
+    con.execute("CREATE TABLE t AS SELECT * FROM read_csv(?" + (sys.argv[3] if len(sys.argv) > 3 else "") + ")",
+                [files])
     print(con.execute("SELECT count(*) FROM t").fetchone()[0])
     con.close()
 """)
+# The typed floor: the same read with the ETL's reader options (the four columns' types given, so no file is
+# sniffed), as bench/scale.py measures it too. A stricter floor than the original one, reported beside it.
+TYPED = (", header = true, auto_detect = false, columns = {'Country Name': 'VARCHAR', 'Country Code': 'VARCHAR', "
+         "'Year': 'SMALLINT', 'Value': 'DOUBLE'}")
 
 ALL_INPUTS = textwrap.dedent("""
     import json, sys, duckdb
@@ -113,11 +119,13 @@ def main() -> None:
         home, base_home = Path(tmp) / "etl", Path(tmp) / "base"
         home.mkdir()
         base_home.mkdir()
-        floor, every, etl, noop, base = [], [], [], [], []
+        floor, typed, every, etl, noop, base = [], [], [], [], [], []
         out = ""
         for i in range(args.repeat):
             target = Path(tmp) / f"floor{i}.duckdb"
             floor.append(measure([sys.executable, "-c", FLOOR, str(wdi), str(target)], env))
+            target.unlink()
+            typed.append(measure([sys.executable, "-c", FLOOR, str(wdi), str(target), TYPED], env))
             target.unlink()
             every.append(measure([sys.executable, "-c", ALL_INPUTS, str(wdi), str(target), str(inputs)], env))
             target.unlink()
@@ -140,6 +148,7 @@ def main() -> None:
     print(f"etl output: {out}")
     print(f"{'measurement':48} {'median s':>9} {'runs s':>22} {'CPU s':>7} {'peak MiB':>9}")
     print(_row("floor: bare DuckDB read_csv into a table", floor))
+    print(_row("typed floor: the same with the ETL's types", typed))
     print(_row("floor 2: bare DuckDB read of every input", every))
     if base:
         print(_row(f"base ETL ({args.base}, --force)", base))
@@ -152,6 +161,8 @@ def main() -> None:
     if base:
         b_s, b_c = statistics.median(r[0] for r in base), statistics.median(r[3] for r in base)
         print(f"ratio full ETL / base ETL: {e_s / b_s:.2f}x wall, {e_c / b_c:.2f}x CPU")
+    t_s, t_c = statistics.median(r[0] for r in typed), statistics.median(r[3] for r in typed)
+    print(f"ratio full ETL / typed floor: {e_s / t_s:.2f}x wall, {e_c / t_c:.2f}x CPU")
     print(f"ratio full ETL / floor 2 (every input): {e_s / a_s:.2f}x wall, {e_c / a_c:.2f}x CPU")
     print(f"ratio full ETL / floor: {e_s / f_s:.2f}x wall, {e_c / f_c:.2f}x CPU (target <= 2x); full ETL {e_s:.2f} s; "
           f"peak {e_m:.0f} MiB (target < 1024); no-op {n_s:.2f} s (target < 0.3 s); "
