@@ -13,7 +13,8 @@ its ratio to both floors, peak RSS, the warehouse's size, and on the result the 
 every page callback (as bench/dashboard.py posts them, in-process through the app's test client), cold (the
 first request for an indicator; for the pages without one, the first after a new vintage), warm, first after a
 new vintage and the same once the warm-up has run (as each worker's watcher does on a new vintage), with the
-ratio of the two sizes, and of ``/api/v1/observations`` for a large group (``group=WLD``).
+ratio of the two sizes, and of ``/api/v1/observations`` for a large group (``group=WLD``); cold and warm also in CPU
+time of the process (``cpu``: all its threads, steadier than wall time on a loaded machine).
 ``--keep DIR`` keeps the mirror and both warehouses for repeated measurement.
 Targets (issue #13): ETL <= 2.5x the floor at 10x, peak < 2 GiB, callback p95 < 20 ms at 25 million rows.
 """
@@ -178,7 +179,8 @@ def callback_figures(requests_per_view: int) -> dict[str, Any]:
     for view, f in figures.items():
         out[view] = {"cold_p50": statistics.median(f["cold"]), "cold_p95": pct(f["cold"], 95),
                      "warm_p50": statistics.median(f["warm"]), "warm_p95": pct(f["warm"], 95),
-                     "vintage_p95": pct(f["vintage"], 95), "warmed_p95": pct(f["warmed"], 95)}
+                     "vintage_p95": pct(f["vintage"], 95), "warmed_p95": pct(f["warmed"], 95),
+                     "cold_cpu_p95": pct(f["cold_cpu"], 95), "warm_cpu_p95": pct(f["warm_cpu"], 95)}
     api = []
     for n in range(requests_per_view):
         ind = ORIGINAL[n % len(ORIGINAL)]
@@ -267,7 +269,7 @@ def print_figures(runs: dict[str, dict[str, Any]], callbacks: bool) -> None:
     print(f"{'callback p95, ms (cold: first for an indicator)':44} " + " ".join(f"{n:>14}" for n in names)
           + (f" {'ratio':>8}" if len(names) > 1 else ""))
     for view in first:
-        for kind in ("cold_p95", "warm_p95", "vintage_p95", "warmed_p95"):
+        for kind in ("cold_p95", "warm_p95", "vintage_p95", "warmed_p95", "cold_cpu_p95", "warm_cpu_p95"):
             if kind in first[view]:
                 ratio = f" {last[view][kind] / first[view][kind]:>7.2f}x" if len(names) > 1 else ""
                 print(f"{view + ' ' + kind:44} "

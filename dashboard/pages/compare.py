@@ -7,9 +7,10 @@ from typing import Any
 
 import dash
 import pandas as pd
-from dash import Input, Output, State, callback, clientside_callback, dcc, html
+from dash import Input, Output, State, clientside_callback, dcc, html
 
 from dashboard import components, figures, i18n, stats
+from dashboard.encoded import callback  # answers orjson writes in one pass
 from dashboard.i18n import t
 from dashboard.safety import chart_fallback, guarded, safe_layout
 from dashboard.state import Query
@@ -292,9 +293,9 @@ def render_bubbles(x: str, y: str, size: str, colour: str, places: list[str] | N
     now = frame[frame["year"] == last]
     corr = now["x"].rank().corr(now["y"].rank()) if len(now) > 2 else float("nan")   # Spearman
     summary = t("compare.countries_in_rank_correlation_be", lang, n_now=len(now), last=last, corr=corr)
-    shown = now.sort_values("y", ascending=False).assign(
-        xs=[i18n.fmt(v, lang) for v in now.sort_values("y", ascending=False)["x"]],
-        ys=[i18n.fmt(v, lang) for v in now.sort_values("y", ascending=False)["y"]])
+    ranked = now.sort_values("y", ascending=False)
+    shown = ranked.assign(xs=[i18n.fmt(v, lang) for v in ranked["x"].tolist()],
+                          ys=[i18n.fmt(v, lang) for v in ranked["y"].tolist()])
     table = components.data_table(shown, [("name", t("control.country", lang)), ("xs", i18n.name(mx, lang)),
                                           ("ys", i18n.name(my, lang)), ("colour", t("control.colour", lang))])
     request = components.data_request(list(dict.fromkeys([x, y, size])), group="WLD", year_from=FIRST_BUBBLE_YEAR)

@@ -15,10 +15,11 @@ from typing import Any
 
 import dash
 import numpy as np
-from dash import Input, Output, State, callback, ctx, dcc, html
+from dash import Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard import components, figures, i18n
+from dashboard.encoded import callback  # answers orjson writes in one pass
 from dashboard.i18n import t
 from dashboard.safety import ERROR_TEXT, guarded, safe_layout
 from dashboard.state import Query
