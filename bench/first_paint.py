@@ -2,7 +2,8 @@
 
 For each page: a fresh browser context (empty cache) opens the page and the time from navigation start to the
 first Plotly chart drawn with data (or the explorer's first grid row) is taken; then the same context opens it
-again (second visit, warm cache). Median of 3 runs each, with the bytes downloaded on the first visit.
+again (second visit, warm cache) once the first page is idle. Median of 3 runs each (`--runs`), with the bytes
+downloaded on the first visit.
 Servers measured one after the other in the same run: with Dash's full plotly.js (WIC_PLOTLY_BUNDLE=stock, the
 state before the small bundle) and the current configuration (the small bundle of `make assets`); the ratios are
 those of each other configuration / current. ``--base DIR`` adds, first, the code of another checkout (e.g.
@@ -38,6 +39,7 @@ PAGES = {"overview": "/", "map": "/map", "country": "/country?iso3=BRA", "compar
          "explorer": "/explorer", "membership": "/membership"}
 PAINTED = """() => document.querySelector('.dash-graph .main-svg .trace, .dash-graph .main-svg .choroplethlocation')
     || document.querySelector('.ag-row')"""
+IDLE = "() => new Promise(done => requestIdleCallback(done, {timeout: 3000}))"
 RUNS = 3
 NOCACHE = ("nocache", {"WIC_STATIC_CACHE": "0", "WIC_PLOTLY_BUNDLE": "stock"})
 CONFIGS = (("stock", {"WIC_STATIC_CACHE": "1", "WIC_PLOTLY_BUNDLE": "stock"}),
@@ -84,15 +86,20 @@ def visit(browser: Browser, url: str) -> tuple[float, float, int]:
         page.goto(url, wait_until="commit")
         page.wait_for_function(PAINTED, timeout=30_000, polling="raf")
         times.append(float(page.evaluate("() => performance.now()")))
+        # the reader comes back later: the first page has finished what follows its first chart (later charts,
+        # callbacks), which would otherwise run on the main thread the second visit starts on
+        page.wait_for_load_state("networkidle", timeout=30_000)
+        page.evaluate(IDLE)
     context.close()
     return times[0], times[1], sum(sizes)
 
 
-def measure(browser: Browser, base: str) -> dict[str, tuple[float, float, int]]:
-    """Median first and second visit per page over RUNS fresh contexts."""
+def measure(browser: Browser, base: str, pages: dict[str, str], runs_per_page: int = RUNS
+            ) -> dict[str, tuple[float, float, int]]:
+    """Median first and second visit per page over ``runs_per_page`` fresh contexts."""
     out = {}
-    for name, path in PAGES.items():
-        runs = [visit(browser, base + path) for _ in range(RUNS)]
+    for name, path in pages.items():
+        runs = [visit(browser, base + path) for _ in range(runs_per_page)]
         out[name] = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs),
                      int(statistics.median(r[2] for r in runs)))
     return out
@@ -105,7 +112,13 @@ def main() -> None:
     parser.add_argument("--base", type=Path, metavar="DIR",
                         help="also measure the code of another checkout (the state before), on the same warehouse")
     parser.add_argument("--no-stock", action="store_true", help="do not measure Dash's full plotly.js")
+    parser.add_argument("--pages", help=f"comma-separated pages to measure (default: all of {', '.join(PAGES)})")
+    parser.add_argument("--runs", type=int, default=RUNS, help=f"runs per page and configuration (default {RUNS})")
     args = parser.parse_args()
+    unknown = set((args.pages or "").split(",")) - set(PAGES) - {""}
+    if unknown:
+        parser.error(f"--pages: unknown page {', '.join(sorted(unknown))} (pages: {', '.join(PAGES)})")
+    pages = {name: PAGES[name] for name in (args.pages.split(",") if args.pages else PAGES)}
     env = {"WIC_WAREHOUSE": str(config.warehouse_path())}
     runs: list[tuple[str, dict[str, str], Path | None]] = []
     if args.base:
@@ -119,20 +132,21 @@ def main() -> None:
         for label, extra, tree in runs:
             proc, base = serve({**env, **extra}, tree)
             try:
-                for path in PAGES.values():   # warm the server's caches so every configuration starts equal
+                for path in pages.values():   # warm the server's caches so every configuration starts equal
                     requests.get(base + path, timeout=30)
-                results[label] = measure(browser, base)
+                    requests.get(base + "/_dash-layout", headers={"Referer": base + path}, timeout=30)
+                results[label] = measure(browser, base, pages, args.runs)
                 loads[label] = os.getloadavg()[0]
             finally:
                 proc.terminate()
                 proc.wait(timeout=20)
         browser.close()
     labels = list(results)
-    print(f"time to first chart painted, median of {RUNS} (ms); kB is the compressed transfer of a first visit; "
+    print(f"time to first chart painted, median of {args.runs} (ms); kB is the compressed transfer of a first visit; "
           "ratio: other / current")
     print(f"{'page':<12}" + "".join(f"{lab + ' 1st':>13}{lab + ' 2nd':>13}{lab + ' kB':>12}" for lab in labels)
           + "".join(f"{lab + '/now 1st':>16}{lab + '/now 2nd':>16}" for lab in labels if lab != "current"))
-    for name in PAGES:
+    for name in pages:
         c1, c2, _ = results["current"][name]
         row = "".join(f"{r[name][0]:>13.0f}{r[name][1]:>13.0f}{r[name][2] / 1024:>12.0f}"
                       for r in results.values())
@@ -140,8 +154,8 @@ def main() -> None:
                        for lab in labels if lab != "current")
         print(f"{name:<12}{row}")
     for label in labels:
-        firsts = [results[label][n][0] for n in PAGES]
-        seconds = [results[label][n][1] for n in PAGES]
+        firsts = [results[label][n][0] for n in pages]
+        seconds = [results[label][n][1] for n in pages]
         print(f"{label}: first visit median {statistics.median(firsts):.0f} ms, slowest {max(firsts):.0f} ms "
               f"(goal < 1000); second visit median {statistics.median(seconds):.0f} ms, slowest "
               f"{max(seconds):.0f} ms (goal < 500); load average {loads[label]:.1f} after it")

@@ -13,7 +13,8 @@ its ratio to both floors, peak RSS, the warehouse's size, and on the result the 
 every page callback (as bench/dashboard.py posts them, in-process through the app's test client), cold (the
 first request for an indicator; for the pages without one, the first after a new vintage), warm, first after a
 new vintage and the same once the warm-up has run (as each worker's watcher does on a new vintage), with the
-ratio of the two sizes, and of ``/api/v1/observations`` for a large group (``group=WLD``).
+ratio of the two sizes, and of ``/api/v1/observations`` for a large group (``group=WLD``); cold and warm also in CPU
+time of the process (``cpu``: all its threads, steadier than wall time on a loaded machine).
 ``--keep DIR`` keeps the mirror and both warehouses for repeated measurement.
 Targets (issue #13): ETL <= 2.5x the floor at 10x, peak < 2 GiB, callback p95 < 20 ms at 25 million rows.
 """
@@ -157,10 +158,12 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
-def callback_figures(requests_per_view: int) -> dict[str, Any]:
+def callback_figures(requests_per_view: int, naive: bool = True) -> dict[str, Any]:
     """In this process (``WIC_WAREHOUSE`` set by the caller): p50/p95 of every page callback, cold (the first request
     for an indicator, or after a new vintage for the pages without one; as bench/dashboard.py), warm, first after
-    a new vintage and the same once the warm-up has run, and of the observations API for a large group."""
+    a new vintage and the same once the warm-up has run, and of the observations API for a large group; with
+    ``naive``, the naive version of each (as bench/dashboard.py: the same rows selected from the whole observations
+    table in pandas, plus the warm callback) and its ratio to cold (p50s, wall and CPU time)."""
     spec = importlib.util.spec_from_file_location("bench_dashboard", ROOT / "bench" / "dashboard.py")
     assert spec and spec.loader
     bench = importlib.util.module_from_spec(spec)
@@ -171,14 +174,27 @@ def callback_figures(requests_per_view: int) -> dict[str, Any]:
     os.environ["WIC_RESPONSE_CACHE"] = "0"
     client = app.server.test_client()
     deps = client.get("/_dash-dependencies").get_json()
-    figures = bench.page_figures(client, deps, n_cold=COLD, n_warm=requests_per_view, rng=random.Random(7))
+    from etl import read
+
+    # the naive version's table, as bench/dashboard.py loads it: the whole observations table in pandas
+    full = read.open_warehouse().frame("SELECT iso3, indicator, year, value FROM observations") if naive else None
+    figures = bench.page_figures(client, deps, n_cold=COLD, n_warm=requests_per_view, rng=random.Random(7),
+                                 full=full)
+    del full
     if bench.FAILURES:
         raise SystemExit("callbacks failed: " + "; ".join(bench.FAILURES[:3]))
     out: dict[str, Any] = {}
     for view, f in figures.items():
         out[view] = {"cold_p50": statistics.median(f["cold"]), "cold_p95": pct(f["cold"], 95),
                      "warm_p50": statistics.median(f["warm"]), "warm_p95": pct(f["warm"], 95),
-                     "vintage_p95": pct(f["vintage"], 95), "warmed_p95": pct(f["warmed"], 95)}
+                     "vintage_p95": pct(f["vintage"], 95), "warmed_p95": pct(f["warmed"], 95),
+                     "cold_cpu_p95": pct(f["cold_cpu"], 95), "warm_cpu_p95": pct(f["warm_cpu"], 95)}
+        if f["naive"]:
+            out[view] |= {"naive_p50": statistics.median(f["naive"]),
+                          "naive_over_cold": statistics.median(f["naive"]) / statistics.median(f["cold"]),
+                          "naive_over_cold_cpu": statistics.median(f["naive_cpu"])
+                          / max(statistics.median(f["cold_cpu"]), 1e-9),
+                          "reads_observations": view in bench.READS_OBSERVATIONS}
     api = []
     for n in range(requests_per_view):
         ind = ORIGINAL[n % len(ORIGINAL)]
@@ -195,9 +211,10 @@ COLD = 20   # first requests for an indicator (or after a new vintage), per view
 ORIGINAL = ["IT.NET.USER.ZS", "IT.NET.BBND.P2", "IT.CEL.SETS.P2", "IT.NET.SECR.P6", "GB.XPD.RSDV.GD.ZS"]
 
 
-def _callbacks_in_child(warehouse: Path, requests_per_view: int) -> dict[str, Any]:
+def _callbacks_in_child(warehouse: Path, requests_per_view: int, naive: bool) -> dict[str, Any]:
     env = {**os.environ, "WIC_WAREHOUSE": str(warehouse), "WIC_RESPONSE_CACHE": "0"}
-    proc = subprocess.run([sys.executable, __file__, "--callbacks-only", str(requests_per_view)], env=env,
+    proc = subprocess.run([sys.executable, __file__, "--callbacks-only", str(requests_per_view)]
+                          + ([] if naive else ["--no-naive"]), env=env,
                           capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"callback measurement failed:\n{proc.stderr[-3000:]}")
@@ -267,7 +284,8 @@ def print_figures(runs: dict[str, dict[str, Any]], callbacks: bool) -> None:
     print(f"{'callback p95, ms (cold: first for an indicator)':44} " + " ".join(f"{n:>14}" for n in names)
           + (f" {'ratio':>8}" if len(names) > 1 else ""))
     for view in first:
-        for kind in ("cold_p95", "warm_p95", "vintage_p95", "warmed_p95"):
+        for kind in ("cold_p95", "warm_p95", "vintage_p95", "warmed_p95", "cold_cpu_p95", "warm_cpu_p95",
+                     "naive_p50", "naive_over_cold", "naive_over_cold_cpu"):
             if kind in first[view]:
                 ratio = f" {last[view][kind] / first[view][kind]:>7.2f}x" if len(names) > 1 else ""
                 print(f"{view + ' ' + kind:44} "
@@ -278,8 +296,10 @@ def print_figures(runs: dict[str, dict[str, Any]], callbacks: bool) -> None:
     etl = (f"ETL <= 2.5x floor: {big['etl_s'] / big['floor_s']:.2f}x ({big['etl_s'] / big['typed_s']:.2f}x the typed "
            f"floor); peak < 2048 MiB: {big['etl_mib']:.0f}; "
            if "etl_s" in big else "")
+    naive = min(((v["naive_over_cold"], view) for view, v in last.items() if v.get("reads_observations")), default=None)
     print(f"targets at this size: {etl}callback p95 < 20 ms: {worst[0]:.1f} ms (worst: {worst[1]}; a new vintage "
-          f"is shown apart)")
+          f"is shown apart)" + (f"; cold >= 5x the naive on every page that reads observations: worst "
+                                f"{naive[0]:.1f}x ({naive[1]})" if naive else ""))
 
 
 def main() -> None:
@@ -290,6 +310,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=40, help="warm callback requests per view (plus 20 cold ones)")
     parser.add_argument("--skip-today", action="store_true", help="measure only the synthetic mirror")
     parser.add_argument("--no-callbacks", action="store_true", help="measure only the ETL")
+    parser.add_argument("--no-naive", action="store_true",
+                        help="skip the naive version of each callback (it loads the whole observations table in "
+                             "pandas: about 3 GB at 10x)")
     parser.add_argument("--keep", type=Path, default=None, metavar="DIR",
                         help="keep the mirrors and warehouses in DIR (not a temporary folder) and reuse them on the "
                              "next run: a warehouse already there is measured, not rebuilt (its ETL figures are "
@@ -297,14 +320,14 @@ def main() -> None:
     parser.add_argument("--callbacks-only", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.callbacks_only is not None:
-        print(json.dumps(callback_figures(args.callbacks_only)))
+        print(json.dumps(callback_figures(args.callbacks_only, not args.no_naive)))
         return
     with tempfile.TemporaryDirectory(prefix="wic-scale-") as tmp:
         base = args.keep or Path(tmp)
         runs = prepare(base, args.scale, not args.skip_today, kept=args.keep is not None)
         if not args.no_callbacks:
             for r in runs.values():
-                r["callbacks"] = _callbacks_in_child(r["warehouse"], args.requests)
+                r["callbacks"] = _callbacks_in_child(r["warehouse"], args.requests, not args.no_naive)
         load = os.getloadavg()
         print(f"machine: {os.cpu_count()} cores, load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
         print_figures(runs, not args.no_callbacks)

@@ -17,7 +17,7 @@ from dash import html
 from flask_compress import Compress
 from werkzeug.exceptions import HTTPException
 
-from dashboard import api, bundle, embed_headers, http_errors, i18n, static_cache
+from dashboard import api, bundle, embed_headers, http_errors, i18n, page_layout, static_cache
 from dashboard.briefing import routes as briefing_routes
 from etl import config, read
 
@@ -125,14 +125,21 @@ def _key(path: Path) -> tuple[int, int, int, int] | None:
 
 
 class ObservatoryDash(dash.Dash):
-    """Dash whose served page names its language in ``<html lang>`` (``?lang``; assets/a11y.js keeps it in step)
-    and loads only the big bundles it draws with (static_cache.page_scripts)."""
+    """Dash whose served page names its language in ``<html lang>`` (``?lang``; assets/a11y.js keeps it in step),
+    loads only the big bundles it draws with (static_cache.page_scripts) and comes in ``/_dash-layout`` with the
+    page of its address, preloaded by the HTML (page_layout)."""
+
+    def serve_layout(self) -> Any:
+        """The page container holding the page of the Referer (Dash's empty container without one)."""
+        return page_layout.serve(self) or super().serve_layout()
 
     def interpolate_index(self, *args: Any, **kwargs: Any) -> str:
-        """Dash's page with ``lang`` on its ``<html>`` element and the scripts of its path."""
+        """Dash's page with ``lang`` on its ``<html>`` element, the scripts of its path and the preloads."""
         if flask.has_request_context() and isinstance(kwargs.get("scripts"), str):
             path = "/" + (self.strip_relative_path(flask.request.path) or "")
             kwargs["scripts"] = static_cache.page_scripts(kwargs["scripts"], path, self._chart_pages())
+            kwargs["css"] = page_layout.preload_links(path, self.config.requests_pathname_prefix) + "\n" + str(
+                kwargs.get("css") or "")
         html_text = str(super().interpolate_index(*args, **kwargs))
         lang = i18n.lang_of(flask.request.args.get("lang")) if flask.has_request_context() else i18n.DEFAULT_LANG
         return html_text.replace("<html>", f'<html lang="{i18n.html_lang(lang)}">', 1)

@@ -221,6 +221,17 @@ def bars(frame: pd.DataFrame, *, title: str, note: str, x_title: str, highlight:
                               margin={"l": 10, "r": 20, "b": 50})}
 
 
+def rounded(values: np.ndarray, digits: int) -> np.ndarray:
+    """Python's ``round(v, digits)`` of every value: numpy's rounding, redone by Python where a value lies so close
+    to a tie that numpy's scaling may round it the other way."""
+    scaled = values * 10.0 ** digits
+    out = np.round(values, digits)
+    near = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) <= np.abs(scaled) * 1e-12 + 1e-9)
+    for i in near.tolist():
+        out[i] = round(float(values[i]), digits)
+    return out
+
+
 def bubbles(frame: pd.DataFrame, *, title: str, note: str, x_title: str, y_title: str, log_x: bool,
             log_y: bool, colour_order: Sequence[str], start: int | None = None,
             hovertemplate: str = "%{text}<extra></extra>", highlight: Collection[str] = (),
@@ -232,33 +243,44 @@ def bubbles(frame: pd.DataFrame, *, title: str, note: str, x_title: str, y_title
     years = sorted(int(y) for y in frame["year"].unique())
     max_size = frame["size"].max() if frame["size"].notna().any() else 1
 
-    # Rounded once per column, then split into (year, colour) buckets by position, in the frame's order. Points
-    # stay numpy arrays: the same JSON, which plotly's encoder writes whole instead of walking every element.
-    columns = [np.array(frame["iso3"].tolist(), dtype=str), np.array([round(v, 4) for v in frame["x"].tolist()]),
-               np.array([round(v, 4) for v in frame["y"].tolist()]), np.array(frame["name"].tolist(), dtype=str),
-               np.array([0 if v != v else round(v) for v in frame["size"].tolist()], dtype=np.int64)]
-    positions = frame.groupby([frame["year"].astype(int), frame["colour"]], sort=False).indices
-    buckets = {(int(year), colour): [c[at] for c in columns] for (year, colour), at in positions.items()}
-    empty = [c[:0] for c in columns]
-    chosen = np.array(sorted(highlight), dtype=str)
+    # The points sorted once by (year, colour), keeping the frame's order within each, so that every trace is a
+    # slice. Numbers stay numpy arrays and text is lists: JSON that orjson writes whole, without Plotly's walk.
+    year_of = frame["year"].to_numpy(dtype=np.int64)
+    colour_code, uniques = pd.factorize(frame["colour"])
+    colours = list(uniques)
+    key = (year_of - (year_of.min() if len(year_of) else 0)) * max(len(colours), 1) + colour_code
+    order = np.argsort(key, kind="stable")
+    ids = np.asarray(frame["iso3"].tolist(), dtype=object)[order]
+    xs = rounded(frame["x"].to_numpy(dtype=float), 4)[order]
+    ys = rounded(frame["y"].to_numpy(dtype=float), 4)[order]
+    names = np.asarray(frame["name"].tolist(), dtype=object)[order].tolist()
+    raw_size = frame["size"].to_numpy(dtype=float)
+    sizes = np.where(np.isnan(raw_size), 0, np.rint(raw_size)).astype(np.int64)[order]
+    marked = np.isin(ids.astype(str), np.array(sorted(highlight), dtype=str)) if len(ids) else np.zeros(0, bool)
+    labels = np.where(marked, "%{text}", "").tolist()
+    edges = np.where(marked, "#000000", "white").tolist()
+    widths, opacities = np.where(marked, 2.2, 0.6), np.where(marked, 1.0, 0.8)
+    ids_list = ids.tolist()
+    sorted_key = key[order]
+    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]]).tolist() if len(order) else []
+    buckets = {(int(year_of[order[a]]), colours[colour_code[order[a]]]): (a, b)
+               for a, b in zip(starts, [*starts[1:], len(order)][:len(starts)], strict=True)}
 
     def traces(year: int) -> list[dict[str, Any]]:
         out = []
         for i, group in enumerate(colour_order):
-            ids, xs, ys, names, sizes = buckets.get((year, group), empty)
-            marked = np.isin(ids, chosen)
+            a, b = buckets.get((year, group), (0, 0))
             # One value for the whole trace where no point in it is highlighted (most traces): the same drawing.
-            some = bool(marked.any())
-            out.append({"type": "scatter", "mode": "markers+text", "name": group, "ids": ids, "x": xs, "y": ys,
-                        "text": names, "hovertemplate": hovertemplate,
-                        "texttemplate": np.where(marked, "%{text}", ""), "textposition": "top center",
+            some = bool(marked[a:b].any())
+            out.append({"type": "scatter", "mode": "markers+text", "name": group, "ids": ids_list[a:b],
+                        "x": xs[a:b], "y": ys[a:b], "text": names[a:b], "hovertemplate": hovertemplate,
+                        "texttemplate": labels[a:b], "textposition": "top center",
                         "textfont": {"size": 12, "color": "#1d2733"},
-                        "marker": {"size": sizes, "sizemode": "area", "sizemin": 3,
+                        "marker": {"size": sizes[a:b], "sizemode": "area", "sizemin": 3,
                                    "sizeref": 2.0 * max_size / (46 ** 2), "color": PALETTE[i % len(PALETTE)],
-                                   "line": {"color": np.where(marked, "#000000", "white"),
-                                            "width": np.where(marked, 2.2, 0.6)} if some else
+                                   "line": {"color": edges[a:b], "width": widths[a:b]} if some else
                                            {"color": "white", "width": 0.6},
-                                   "opacity": (np.where(marked, 1.0, 0.8) if some else 0.8) if highlight else 0.85}})
+                                   "opacity": (opacities[a:b] if some else 0.8) if highlight else 0.85}})
         return out
 
     last = start if start in years else (years[-1] if years else None)

@@ -74,24 +74,35 @@ def compute(con: duckdb.DuckDBPyConnection, min_coverage: float, carry_years: in
             SELECT *, CASE WHEN x_year >= year - ? THEN x_raw END AS x,
                       x_year < year AND x_year >= year - ? AS carried
             FROM matched
+        ),
+        -- Each group-year's members in country order, once: the sums below add them in that order, so that a
+        -- rebuild gives the same floating-point result (one ordered aggregate instead of one per sum).
+        listed AS (
+            SELECT group_code, indicator, year, any_value(method) AS method, any_value(weight_code) AS weight_code,
+                   list({'x': x, 'w': weight, 'c': carried} ORDER BY iso3) AS members,
+                   count(x) FILTER (WHERE NOT carried) AS n_reporting,
+                   count(x) FILTER (WHERE carried) AS n_carried,
+                   min(x_year) FILTER (WHERE carried) AS oldest_carried
+            FROM used
+            GROUP BY group_code, indicator, year
+            HAVING count(x) FILTER (WHERE NOT carried) > 0
+        ),
+        sums AS (
+            SELECT *, list_sum([m.x FOR m IN members IF m.x IS NOT NULL]) AS sum_x,
+                      list_sum([m.x * m.w FOR m IN members IF m.x IS NOT NULL]) AS sum_xw,
+                      list_sum([m.w FOR m IN members IF m.x IS NOT NULL]) AS weight_covered,
+                      list_sum([m.w FOR m IN members]) AS weight_all,
+                      list_sum([m.w FOR m IN members IF m.c]) AS weight_carried
+            FROM listed
         )
-        -- Sums are ordered by country so that a rebuild gives the same floating-point result.
         SELECT group_code AS iso3, indicator, year,
-               CASE WHEN any_value(method) = 'sum' THEN sum(x ORDER BY iso3)
-                    ELSE sum(x * weight ORDER BY iso3) FILTER (WHERE x IS NOT NULL)
-                         / sum(weight ORDER BY iso3) FILTER (WHERE x IS NOT NULL) END AS value,
-               count(x) FILTER (WHERE NOT carried) AS n_reporting,
-               count(x) FILTER (WHERE carried) AS n_carried,
-               (SELECT count(*) FROM group_members g WHERE g.group_code = used.group_code) AS n_members,
-               coalesce(sum(weight ORDER BY iso3) FILTER (WHERE x IS NOT NULL), 0)
-                   / sum(weight ORDER BY iso3) AS coverage,
-               coalesce(sum(weight ORDER BY iso3) FILTER (WHERE carried), 0)
-                   / nullif(sum(weight ORDER BY iso3) FILTER (WHERE x IS NOT NULL), 0) AS carried_share,
-               min(x_year) FILTER (WHERE carried) AS oldest_carried,
-               any_value(method) AS method, any_value(weight_code) AS weight
-        FROM used
-        GROUP BY group_code, indicator, year
-        HAVING count(x) FILTER (WHERE NOT carried) > 0
+               CASE WHEN method = 'sum' THEN sum_x ELSE sum_xw / weight_covered END AS value,
+               n_reporting, n_carried,
+               (SELECT count(*) FROM group_members g WHERE g.group_code = sums.group_code) AS n_members,
+               coalesce(weight_covered, 0) / weight_all AS coverage,
+               coalesce(weight_carried, 0) / nullif(weight_covered, 0) AS carried_share,
+               oldest_carried, method, weight_code AS weight
+        FROM sums
     """, [carry_years, carry_years])
     bad = con.execute("""SELECT iso3, indicator, year, value FROM agg_values
                              WHERE coverage >= ? AND NOT isfinite(value) LIMIT 1""", [min_coverage]).fetchone()

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from etl import config, fingerprints, schema, vintages
 from etl.errors import InputError, Stopped, stop_requested
@@ -89,27 +89,30 @@ def plan(steps: list[Step]) -> list[tuple[str, Step]]:
 
 
 class Lane(threading.Thread):
-    """Work on its own cursor of the run's connection, beside the main thread's (DuckDB releases the GIL)."""
+    """Work on its own cursor of the run's connection, beside the main thread's (DuckDB releases the GIL); its few
+    statements commit one by one (a step that catches a failed statement goes on: no transaction is aborted)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, name: str,
-                 work: Callable[[duckdb.DuckDBPyConnection], object]) -> None:
+                 work: Callable[[duckdb.DuckDBPyConnection], Any]) -> None:
         super().__init__(name=f"etl-{name}", daemon=True)
         self.cursor, self.work = con.cursor(), work
         self.error: BaseException | None = None
+        self.result: Any = None
         self.start()
 
     def run(self) -> None:
         try:
-            self.work(self.cursor)
+            self.result = self.work(self.cursor)
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread by finish()
             self.error = exc
 
-    def finish(self) -> None:
-        """Wait for the step (a signal still interrupts the wait); raise what it raised."""
+    def finish(self) -> Any:
+        """Wait for the work (a signal still interrupts the wait); raise what it raised, else return its result."""
         self.join()
         self.cursor.close()
         if self.error is not None:
             raise self.error
+        return self.result
 
     def stop(self) -> None:
         """Interrupt the step's query, if any, and wait for it to end (the run is failing)."""
@@ -204,6 +207,17 @@ def _create_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute((SQL_DIR / "schema.sql").read_text())
 
 
+def _commit(con: duckdb.DuckDBPyConnection) -> None:
+    """Commit the main thread's transaction and begin the next one: what it wrote becomes visible to a lane
+    about to start, and what a lane just committed to it.
+
+    The writes of a run are batched in few transactions because every commit of a persistent DuckDB database
+    syncs its write-ahead log to disk (several milliseconds each); the new file is synced once, before the swap.
+    """
+    con.commit()
+    con.begin()
+
+
 def _copy_step(con: duckdb.DuckDBPyConnection, step: Step) -> None:
     for table, where in step.OWNS:
         con.execute(f"INSERT INTO {table} SELECT * FROM old.{table}" + (f" WHERE {where}" if where else ""))
@@ -239,6 +253,24 @@ def _integrity(con: duckdb.DuckDBPyConnection) -> None:
         row = con.execute(sql).fetchone()
         if row:
             raise InputError("warehouse", f"integrity check failed: {problem}", value=str(row[0]))
+
+
+def _beside_index(con: duckdb.DuckDBPyConnection, *, target: Path, run_id: str, copied: tuple[str, ...],
+                  min_coverage: float | None) -> dict[str, Any]:
+    """Group values (unless carried over: ``min_coverage`` None), the integrity checks and the change log against
+    the served warehouse (``copied``: the observations copied from it); the change summary."""
+    from etl import aggregates, changes
+
+    if min_coverage is not None:
+        aggregates.compute(con, min_coverage=min_coverage)
+    _integrity(con)
+    if not target.exists():
+        return changes.record(con, run_id, old=False)
+    con.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS old (READ_ONLY)")
+    try:
+        return changes.record(con, run_id, old=True, copied=copied)
+    finally:
+        con.execute("DETACH old")
 
 
 def _row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -287,6 +319,27 @@ def _signals_held() -> Iterator[list[int]]:
                 break
             pending.append(info.si_signo)
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+class _NoBar:
+    """The progress bar when none is shown (tqdm is not even imported)."""
+
+    def set_postfix_str(self, text: str) -> None:
+        """Nothing to show."""
+
+    def update(self) -> None:
+        """Nothing to show."""
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+def _progress(total: int, shown: bool) -> _NoBar:
+    if not shown:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="ETL", unit="step", leave=False)   # the same three methods
 
 
 def _log(target: Path, entry: dict) -> None:
@@ -366,10 +419,6 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                 return report
             reuse = _reusable(steps, prev, version, source, sums) if decides else set()
             import duckdb
-            from tqdm import tqdm
-
-            from etl import aggregates, catalog, changes, derived, index, steps_reuse
-            from etl.inputs import check_finite
 
             con = duckdb.connect(str(tmp))
             lanes: dict[str, Lane] = {}
@@ -377,16 +426,18 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
             try:
                 con.execute("SET preserve_insertion_order = true")
                 con.execute("SET memory_limit = '600MB'")
+                con.begin()
                 _create_schema(con)
                 mark("schema")
                 if reuse:
                     con.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS old (READ_ONLY)")
-                bar = tqdm(total=len(steps) + 3, desc="ETL", unit="step", disable=not ctx.progress, leave=False)
+                bar = _progress(len(steps) + 3, ctx.progress)
                 for kind, step in plan(steps):
                     bar.set_postfix_str(step.NAME)
                     if kind == "join":
                         if step.NAME in lanes:
                             lanes.pop(step.NAME).finish()
+                            _commit(con)
                         mark(f"step:{step.NAME}:done")
                         bar.update()
                         continue
@@ -395,6 +446,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                     if step.NAME in reuse:
                         _copy_step(con, step)
                     elif kind == "start":
+                        _commit(con)
                         lanes[step.NAME] = Lane(con, step.NAME, functools.partial(step.run, ctx=ctx))
                         continue
                     else:
@@ -403,6 +455,10 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                         mark(f"step:{step.NAME}:done")
                         bar.update()
                 report.steps = {s.NAME: report.steps[s.NAME] for s in steps}
+                # imported once the steps are done (pandas and numpy with the index): not before the WDI read
+                from etl import catalog, changes, derived, index, steps_reuse
+                from etl.inputs import check_finite
+
                 bar.set_postfix_str("catalog")
                 _wic_group(con)
                 cat = catalog.load_catalog()
@@ -417,47 +473,41 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                     report.computed[phase] = "reused" if phase in carry else "computed"
                     if phase in carry:
                         steps_reuse.copy(con, phase)
-                # Group values read no derived row, and derived rows and the index read countries only, never a
-                # group value: the group values are computed beside them.
-                if "aggregates" not in carry:
-                    lanes["aggregates"] = Lane(con, "aggregates",
-                                               functools.partial(aggregates.compute, min_coverage=cat.min_coverage))
                 if "derived" not in carry:
                     report.warnings.extend(derived.compute(con, strict=not partial))
+                if reuse:
+                    con.execute("DETACH old")
+                _commit(con)
+                # Group values read no derived row and the index writes no observation: the group values, the
+                # integrity checks of the observations and the change log are made beside the index.
+                owned = [*(s.OWNS for s in steps if s.NAME in reuse),
+                         *(steps_reuse.OWNS[p] for p in steps_reuse.PHASES if p in carry)]
+                copied = tuple(where for owns in owned for table, where in owns if table == "observations" and where)
+                lanes["checks"] = Lane(con, "checks", functools.partial(
+                    _beside_index, target=target, run_id=run_id, copied=copied,
+                    min_coverage=None if "aggregates" in carry else cat.min_coverage))
                 mark("derived")
                 if "index" not in carry:
                     report.warnings.extend(index.store(con, strict=not partial))
                 mark("index")
-                if "aggregates" in lanes:
-                    lanes.pop("aggregates").finish()
+                summary = lanes.pop("checks").finish()
+                _commit(con)
                 mark("aggregates")
                 if carry and prev:
                     report.warnings.extend(steps_reuse.carried_warnings(carry, prev["warnings"]))
-                if reuse:
-                    con.execute("DETACH old")
                 bar.update()
                 bar.set_postfix_str("checks")
                 _sources(con, [s.NAME for s in steps], ctx)
                 mark("sources")
-                _integrity(con)
                 check_finite(con)   # no NaN or infinity in any table, index included
                 mark("integrity")
                 con.execute((SQL_DIR / "views.sql").read_text())
                 mark("views")
                 bar.update()
                 bar.close()
-                if target.exists():
-                    con.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS old (READ_ONLY)")
-                    owned = [*(s.OWNS for s in steps if s.NAME in reuse),
-                             *(steps_reuse.OWNS[p] for p in steps_reuse.PHASES if p in carry)]
-                    copied = tuple(where for owns in owned for table, where in owns
-                                   if table == "observations" and where)
-                    summary = changes.record(con, run_id, old=True, copied=copied)
-                    con.execute("DETACH old")
-                else:
-                    summary = changes.record(con, run_id, old=False)
                 report.changes = summary["totals"]
                 mark("changes")
+                con.commit()   # a failed copy of the old log below must not abort the run's transaction
                 if target.exists():
                     con.execute(f"ATTACH '{str(target).replace(chr(39), chr(39) * 2)}' AS old (READ_ONLY)")
                     try:
@@ -466,6 +516,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                         report.warnings.append(f"previous run log not carried over: {exc}")
                     con.execute("DETACH old")
                 mark("runs-carried")
+                con.begin()
                 abs_sums, stats = hashing.result()   # computed while the steps ran, unless they decided reuse
                 sums = _step_sums(inputs, abs_sums, ctx)
                 report.row_counts = _row_counts(con)
@@ -474,6 +525,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                             [run_id, started, finished, source, version, json.dumps(report.steps),
                              json.dumps(report.row_counts), json.dumps(sums), json.dumps(report.warnings),
                              schema.version()])
+                con.commit()
                 mark("run-recorded")
                 con.execute("CHECKPOINT")
                 mark("checkpointed")

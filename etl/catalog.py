@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from etl.config import META_DIR
 from etl.errors import InputError
 from etl.inputs import load_yaml
+from etl.steps import columns_relation
 
 CATALOG_FILE = META_DIR / "catalog.yaml"
 PILLAR_KEYS = ("id", "name_en", "name_zh")
@@ -114,29 +114,28 @@ def apply(con: duckdb.DuckDBPyConnection, catalog: Catalog, *, strict: bool = Tr
                    unit_zh = NULL, higher_is_better = NULL, log_scale = false, agg_method = NULL,
                    agg_weight = NULL, note = NULL, name_en = title
                    WHERE in_catalog""")   # rows a previous catalog marked; others keep their step's names
-    marks = pd.DataFrame(
-        [[order, ind.pillar, ind.name_en, ind.name_zh, ind.unit, ind.unit_zh, ind.higher_is_better, ind.source_org,
-          ind.log_scale, ind.agg_method, ind.agg_weight if ind.agg_weight in known else None, ind.note, ind.code]
-         for order, ind in enumerate(catalog.indicators, start=1)],
-        columns=["catalog_order", "pillar", "name_en", "name_zh", "unit", "unit_zh", "higher_is_better",
-                 "source_org", "log_scale", "agg_method", "agg_weight", "note", "code"])
+    rows = [[order, ind.pillar, ind.name_en, ind.name_zh, ind.unit, ind.unit_zh, ind.higher_is_better,
+             ind.source_org, ind.log_scale, ind.agg_method, ind.agg_weight if ind.agg_weight in known else None,
+             ind.note, ind.code] for order, ind in enumerate(catalog.indicators, start=1)]
+    names = ["catalog_order", "pillar", "name_en", "name_zh", "unit", "unit_zh", "higher_is_better", "source_org",
+             "log_scale", "agg_method", "agg_weight", "note", "code"]
+    marks, marks_params = columns_relation({n: [r[k] for r in rows] for k, n in enumerate(names)})
     table = load_yaml(META_DIR / "names_zh.yaml") or {}
-    names = table.get("indicators") or {}
-    zh = pd.DataFrame(sorted((str(code), str(name)) for code, name in names.items()), columns=["code", "name_zh"])
-    con.register("catalog_marks", marks)
-    con.register("catalog_zh", zh)
-    try:   # one statement each, not one per indicator
-        con.execute("""
-            UPDATE indicators i SET in_catalog = true, catalog_order = m.catalog_order, pillar = m.pillar,
-                   name_en = m.name_en, name_zh = m.name_zh, unit = m.unit, unit_zh = m.unit_zh,
-                   higher_is_better = m.higher_is_better, source_org = coalesce(m.source_org, i.source_org),
-                   log_scale = m.log_scale, agg_method = m.agg_method, agg_weight = m.agg_weight, note = m.note
-            FROM catalog_marks m WHERE i.code = m.code""")
-        con.execute("""UPDATE indicators i SET name_zh = z.name_zh FROM catalog_zh z
-                       WHERE i.code = z.code AND i.name_zh IS NULL""")   # WDI names in Chinese
-    finally:
-        con.unregister("catalog_marks")
-        con.unregister("catalog_zh")
-    con.executemany("UPDATE indicators SET unit_zh = ? WHERE unit = ? AND unit_zh IS NULL",
-                    [[str(z), str(u)] for u, z in sorted((table.get("units") or {}).items())])   # their units
+    zh_names = sorted((str(code), str(name)) for code, name in (table.get("indicators") or {}).items())
+    zh, zh_params = columns_relation({"code": [c for c, _ in zh_names], "name_zh": [n for _, n in zh_names]})
+    units = sorted((str(u), str(z)) for u, z in (table.get("units") or {}).items())
+    unit_zh, unit_params = columns_relation({"unit": [u for u, _ in units], "unit_zh": [z for _, z in units]})
+    # one statement each, not one per indicator
+    con.execute(f"""
+        UPDATE indicators i SET in_catalog = true, catalog_order = m.catalog_order, pillar = m.pillar,
+               name_en = m.name_en, name_zh = m.name_zh, unit = m.unit, unit_zh = m.unit_zh,
+               higher_is_better = m.higher_is_better, source_org = coalesce(m.source_org, i.source_org),
+               log_scale = m.log_scale, agg_method = m.agg_method, agg_weight = m.agg_weight, note = m.note
+        FROM {marks} m WHERE i.code = m.code""", marks_params)
+    if zh_names:   # WDI names in Chinese
+        con.execute(f"""UPDATE indicators i SET name_zh = z.name_zh FROM {zh} z
+                        WHERE i.code = z.code AND i.name_zh IS NULL""", zh_params)
+    if units:   # their units
+        con.execute(f"""UPDATE indicators i SET unit_zh = z.unit_zh FROM {unit_zh} z
+                        WHERE i.unit = z.unit AND i.unit_zh IS NULL""", unit_params)
     return warnings

@@ -563,6 +563,24 @@ def _country_counts(indicator: str, db: Warehouse | None) -> list[tuple[int, int
            WHERE o.indicator = ? GROUP BY o.year ORDER BY o.year""", [indicator])])
 
 
+def prime_country_counts(indicators: Sequence[str], *, db: Warehouse | None = None) -> None:
+    """Keep :func:`indicator_years` of every indicator, from one query for all of them (a page that asks for many)."""
+    w = _db(db)
+    check_indicators(list(indicators), db=w)
+    wanted = sorted({c for c in indicators if not w.has(("country_counts", c))})
+    if not wanted:
+        return
+    counts: dict[str, list[tuple[int, int]]] = {c: [] for c in wanted}
+    for code, year, n in w.rows(
+            """SELECT o.indicator, o.year, count(*) FROM observations o
+               JOIN countries c ON c.iso3 = o.iso3 AND NOT c.is_aggregate
+               WHERE list_contains(?, o.indicator) GROUP BY o.indicator, o.year ORDER BY o.indicator, o.year""",
+            [wanted]):
+        counts[code].append((int(year), int(n)))
+    for code, pairs in counts.items():
+        w.memo(("country_counts", code), functools.partial(list, pairs))
+
+
 def indicator_years(indicator: str, *, db: Warehouse | None = None) -> list[tuple[int, int]]:
     """(year, countries reporting) of an indicator, oldest first: :func:`country_years` without a DataFrame."""
     return list(_country_counts(indicator, db))
@@ -611,6 +629,46 @@ def series_rows(indicator: str, codes: Sequence[str], *, db: Warehouse | None = 
     return list(_small(w, ("series_rows", indicator, tuple(places)), lambda: w.rows(
         """SELECT iso3, year, value, computed FROM observations WHERE indicator = ? AND list_contains(?, iso3)
            ORDER BY iso3, year""", [indicator, places])))
+
+
+def prime_series(indicators: Sequence[str], codes: Sequence[str], *, db: Warehouse | None = None) -> None:
+    """Keep :func:`series_rows` of every indicator for each code alone, from one query per indicator for all the
+    codes (a page that asks for many, code by code, as the facts do)."""
+    check_countries(list(codes), db=db)
+    check_indicators(list(indicators), db=db)
+    w = _db(db)
+    places = sorted(set(codes))
+    for code in sorted(set(indicators)):
+        wanted = [p for p in places if not w.has(("series_rows", code, (p,)))]
+        if not wanted:
+            continue
+        by_place: dict[str, list[tuple[str, int, float, bool]]] = {p: [] for p in wanted}
+        for row in w.rows("""SELECT iso3, year, value, computed FROM observations
+                             WHERE indicator = ? AND list_contains(?, iso3) ORDER BY iso3, year""", [code, wanted]):
+            by_place[row[0]].append(row)
+        for place, rows in by_place.items():
+            _small(w, ("series_rows", code, (place,)), functools.partial(list, rows))
+
+
+def prime_group_coverage(pairs: Sequence[tuple[str, int]], groups: Sequence[str], *,
+                         db: Warehouse | None = None) -> None:
+    """Keep :func:`group_value_coverage` of each group for each (indicator, year), from one query."""
+    w = _db(db)
+    wanted = [(g, code, int(year)) for code, year in pairs for g in groups
+              if not w.has(("group_value_coverage", g, code, int(year)))]
+    if not wanted:
+        return
+    cur = w._cursor()
+    places, codes = sorted({g for g, _, _ in wanted}), sorted({c for _, c, _ in wanted})
+    rows = cur.execute("""SELECT * FROM aggregate_coverage WHERE list_contains(?, iso3) AND list_contains(?, indicator)
+                          ORDER BY iso3, indicator, year""", [places, codes]).fetchall()
+    names = [d[0] for d in cur.description or []]
+    found: dict[tuple[str, str, int], dict[str, Any]] = {}
+    for row in rows:
+        record = {k: (None if isinstance(v, float) and v != v else v) for k, v in zip(names, row, strict=True)}
+        found[(str(record["iso3"]), str(record["indicator"]), int(record["year"] or 0))] = record
+    for key in wanted:
+        _small(w, ("group_value_coverage", *key), functools.partial(found.get, key))
 
 
 def observation_rows(indicators: Sequence[str], countries: Sequence[str], *, year_from: int | None = None,
@@ -705,7 +763,7 @@ _COUNTRY_COLUMNS = "c.name_en, c.name_zh, c.wb_region_id, c.wb_region, c.income_
 
 
 def _check_group(group: str | None, db: Warehouse | None) -> None:
-    if group is not None and not _db(db).rows("SELECT 1 FROM group_members WHERE group_code = ? LIMIT 1", [group]):
+    if group is not None and group not in group_sets(db=db):   # the groups with members, kept per generation
         raise UnknownCode("group", group, _suggest(_db(db), "group_members", "group_code", group))
 
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from etl.errors import InputError
 from etl.inputs import check_header, decode_csv, read_bytes
@@ -28,13 +27,15 @@ def read_records(path: Path, columns: list[str], *, exact: bool = True, allow_bo
         missing = [c for c in columns if c not in header]
         if missing:
             raise InputError(path, f"missing column(s) {missing}", row=1, field=missing[0])
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader, [])
     records = []
-    for record in reader:
-        if None in record or any(v is None for v in record.values()):
-            raise InputError(path, f"expected {len(reader.fieldnames or [])} fields", row=reader.line_num)
-        if strip:
-            record = {k: v.strip() for k, v in record.items()}
+    for row in reader:   # as csv.DictReader reads them (blank lines skipped), in C
+        if not row:
+            continue
+        if len(row) != len(header):
+            raise InputError(path, f"expected {len(header)} fields", row=reader.line_num)
+        record = dict(zip(header, [v.strip() for v in row] if strip else row, strict=True))
         record["_line"] = str(reader.line_num)
         records.append(record)
     return records
@@ -112,6 +113,8 @@ def check_indicators(meta_path: Path, meta: dict) -> dict[str, dict]:
 def load(con: duckdb.DuckDBPyConnection, rows: Rows, meta: dict, specs: dict[str, dict],
          computed: set[str] | frozenset[str] = frozenset()) -> None:
     """Insert the step's observations and its indicators (dataset and source = the step's name)."""
+    import pandas as pd  # here, not at import: the steps are discovered before the WDI read starts
+
     frame = pd.DataFrame(rows.rows, columns=["iso3", "indicator", "year", "value"])
     frame["computed"] = frame["indicator"].isin(computed)
     con.register("step_obs", frame)

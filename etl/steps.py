@@ -113,6 +113,13 @@ def step_meta(name: str) -> dict:
     return load_yaml(SOURCES_DIR / f"{name}.meta.yaml")
 
 
+def columns_relation(columns: dict[str, list]) -> tuple[str, list[list]]:
+    """A relation over Python columns (name -> values, all of one length) for one SQL statement, and its
+    parameters: ``(SELECT unnest(?) AS name, ...)``. Small tables are loaded this way, without pandas."""
+    select = ", ".join(f'unnest(?) AS "{name}"' for name in columns)
+    return f"(SELECT {select})", list(columns.values())
+
+
 def read_csv_records(path: Path, columns: list[str], *, exact: bool = True,
                      allow_bom: bool = False) -> list[dict[str, str]]:
     """Read a small CSV into records after the encoding, header and completeness checks; rows carry ``_line``.
@@ -124,18 +131,24 @@ def read_csv_records(path: Path, columns: list[str], *, exact: bool = True,
     text = decode_csv(path, data, allow_bom=allow_bom)
     expected = record_count(path, data, final_newline=False)
     check_header(path, text, columns, exact=exact)
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records = []
+    good = 0
     old_limit = csv.field_size_limit(FIELD_SIZE_LIMIT)
     try:
-        for record in reader:
-            if None in record or any(v is None for v in record.values()):
-                raise InputError(path, f"expected {len(reader.fieldnames or [])} fields", row=reader.line_num)
-            record = {k: v.strip() for k, v in record.items()}
+        header = next(reader, [])
+        good = reader.line_num   # the last line of the last complete record
+        for row in reader:   # as csv.DictReader reads them (blank lines skipped), in C
+            good = reader.line_num
+            if not row:
+                continue
+            if len(row) != len(header):
+                raise InputError(path, f"expected {len(header)} fields", row=reader.line_num)
+            record = dict(zip(header, [v.strip() for v in row], strict=True))
             record["_line"] = str(reader.line_num)
             records.append(record)
     except csv.Error as exc:
-        line = reader.line_num + 1   # the reader counts the lines of complete records only
+        line = good + 1
         message = (f"field longer than {FIELD_SIZE_LIMIT:,} characters" if "field larger" in str(exc)
                    else f"malformed CSV: {exc}")
         raise InputError(path, message, row=line) from exc

@@ -1,7 +1,8 @@
 """Browser tests in real headless Chromium (Debian's package) against the production server.
 
-Every page loads without console errors; the map draws shapes; the year slider, language switch, deep links
-and back/forward work; no request leaves 127.0.0.1. Screenshots go to artifacts/screenshots/.
+Every page loads without console errors and no modebar covers a chart title; the map draws shapes; the year
+slider, language switch, deep links and back/forward work; the index ranking's headings fit a phone; no request
+leaves 127.0.0.1. Screenshots go to artifacts/screenshots/.
 """
 
 from __future__ import annotations
@@ -54,6 +55,24 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
+# Every chart shown with a modebar: the titles (title and subtitle) its modebar covers, as "graph id: title" (issue 10).
+MODEBAR_OVER_TITLES = """() => { const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom &&
+    b.top < a.bottom;
+  return [...document.querySelectorAll('.dash-graph')].flatMap(g => { const bar = g.querySelector('.modebar');
+    if (!bar || !g.getBoundingClientRect().width) { return []; }   // no modebar, or a chart not shown
+    const m = bar.getBoundingClientRect();
+    if (!m.width || !m.height) { return [g.id + ': the modebar has no box']; }
+    return [...g.querySelectorAll('.gtitle, .gtitle-subtitle')].filter(t => hit(t.getBoundingClientRect(), m))
+      .map(t => g.id + ': ' + t.textContent.slice(0, 40)); }); }"""
+
+
+def modebar_over_titles(page: Page) -> list[str]:
+    """The chart titles a modebar covers on the page; a page with a titled chart has modebars to check."""
+    if page.locator(".dash-graph .gtitle").count():
+        assert page.locator(".dash-graph .modebar").count() > 0, "no chart has a modebar"
+    return list(page.evaluate(MODEBAR_OVER_TITLES))
+
+
 def query(page: Page) -> dict[str, list[str]]:
     return parse_qs(urlsplit(page.url).query)
 
@@ -66,6 +85,7 @@ def test_page_loads_without_console_errors(server: str, watched: Watched, name: 
     ready(watched.page)
     shot(watched.page, f"{name}-{lang}")
     assert watched.errors == []
+    assert modebar_over_titles(watched.page) == []
     assert watched.page.locator(".notice:has-text('could not be drawn')").count() == 0
     assert watched.page.locator("h1").first.inner_text().strip()
     graphs = watched.page.locator(".dash-graph")
@@ -167,14 +187,17 @@ def test_pages_fetch_only_their_bundles_and_no_callback_before_the_first_chart(s
     page.wait_for_selector(".ag-row", timeout=20_000)
     assert not [u for u in urls if "plotly" in u and "plotly_url.js" not in u], "the explorer fetched plotly.js"
     assert any("dash_ag_grid" in u for u in urls)
-    assert sum("_dash-update-component" in u for u in urls) == 1   # Dash's router only: the rows came with it
+    # the page came in /_dash-layout (preloaded: fetched once), the rows with it: no callback, not even the router's
+    assert sum("_dash-update-component" in u for u in urls) == 0
+    assert sum(u == "/_dash-layout" for u in urls) == sum(u == "/_dash-dependencies" for u in urls) == 1
     urls.clear()
-    page.locator("nav a[href^='/map']").click()   # within the page: the map's chart fetches the small bundle
+    page.locator("nav a[href^='/map']").click()   # within the page: the router brings the map, which fetches
     page.wait_for_function("() => document.querySelectorAll('.geo path.choroplethlocation').length > 150",
-                           timeout=20_000)
+                           timeout=20_000)   # the small plotly.js bundle
+    assert sum("_dash-update-component" in u for u in urls) >= 1 and "/_dash-layout" not in urls
     assert [u for u in urls if "plotly.min.js" in u] == [u for u in urls if u.startswith("/static/plotly.min.js?v=")]
     assert any(u.startswith("/static/plotly.min.js?v=") for u in urls)
-    for path, calls in (("/index?lang=en", 1), ("/membership?lang=en", 2)):   # the router (and member views)
+    for path, calls in (("/index?lang=en", 0), ("/membership?lang=en", 1)):   # (the member views)
         urls.clear()
         page.goto(server + path)
         ready(page)
@@ -199,6 +222,8 @@ def test_charts_on_a_phone_are_wide_enough_and_their_texts_fit(server: str, brow
             return [g.id, area ? area.getBoundingClientRect().width : 0]; })""")
         least = {"map-graph": 300, "membership-map": 300, "compare-bubbles": 250}   # were 230 and 70 px (issue 10)
         assert all(width >= least.get(gid, 100) for gid, width in widths), f"{path}: plot areas too narrow: {widths}"
+        if path.startswith("/index"):
+            assert ranking_headings_clash(page) == [], f"{lang}: the ranking's headings on a phone"
         cut += page.evaluate("""() => [...document.querySelectorAll('.dash-graph')].flatMap(g => {
             const box = g.querySelector('.main-svg').getBoundingClientRect();
             return [...g.querySelectorAll('.gtitle, .gtitle-subtitle, .g-xtitle text, .g-ytitle text')]
@@ -207,6 +232,36 @@ def test_charts_on_a_phone_are_wide_enough_and_their_texts_fit(server: str, brow
                 .map(t => g.id + ': ' + t.textContent.slice(0, 40)); })""")
     assert cut == [], f"chart texts cut at the edge of a phone: {cut}"
     context.close()
+
+
+# The ranking's headings (title, subtitle, both panels' axis titles) and its tick rows: each fully inside the chart,
+# none over another; the country labels inside it; and its left margin the one the server measured (Plotly's
+# automargin pushed nothing, so it drew the chart once).
+RANKING_HEADINGS = """() => { const g = document.getElementById('index-rank');
+  const plot = g.querySelector('.js-plotly-plot'), box = g.querySelector('.main-svg').getBoundingClientRect();
+  const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const union = els => els.map(e => e.getBoundingClientRect()).reduce((a, r) => ({left: Math.min(a.left, r.left),
+    right: Math.max(a.right, r.right), top: Math.min(a.top, r.top), bottom: Math.max(a.bottom, r.bottom)}));
+  const all = sel => [...g.querySelectorAll(sel)];
+  const parts = [['title', all('.gtitle')], ['subtitle', all('.gtitle-subtitle')],
+    ['score heading', all('.g-xtitle text')], ['rank heading', all('.g-x2title text')],
+    ['score ticks', all('.xtick text')], ['rank ticks', all('.x2tick text')]]
+    .map(([name, els]) => [name, els.length ? union(els) : null]);
+  const out = parts.filter(([, r]) => !r).map(([name]) => name + ' missing');
+  parts.filter(([, r]) => r && (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1))
+    .forEach(([name]) => out.push(name + ' cut at the edge'));
+  parts.forEach(([a, ra], i) => parts.slice(i + 1).forEach(([b, rb]) => {
+    if (ra && rb && hit(ra, rb)) { out.push(a + ' over ' + b); } }));
+  const labels = all('.ytick text');
+  if (!labels.length || labels.some(t => t.getBoundingClientRect().left < box.left - 1)) {
+    out.push('country labels cut'); }
+  if (plot._fullLayout._size.l !== plot.layout.margin.l) { out.push('automargin pushed the left margin'); }
+  return out; }"""
+
+
+def ranking_headings_clash(page: Page) -> list[str]:
+    """What is wrong with the index ranking's headings as drawn (empty when they are all fully visible)."""
+    return list(page.evaluate(RANKING_HEADINGS))
 
 
 def test_the_share_menu_png_is_an_image_of_the_whole_chart(server: str, watched: Watched) -> None:

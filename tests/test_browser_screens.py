@@ -1,5 +1,6 @@
 """Browser tests of what a reader sees at 1366x768 and on a 390x844 phone, in English and Chinese: no modebar
-button leaves the host, nothing scrolls sideways, the whole brief is visible, the bubble year is in the URL.
+button leaves the host, nothing scrolls sideways, no modebar covers a chart title, the whole brief is visible, the
+bubble year is in the URL.
 Screenshots go to artifacts/screenshots/."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pandas as pd
 import pytest
 from conftest import wait_until
 from playwright.sync_api import Browser
-from test_browser import OUTSIDE, Watched, query, ready, shot
+from test_browser import OUTSIDE, Watched, modebar_over_titles, query, ready, shot
 
 from etl import read
 
@@ -69,7 +70,7 @@ def test_every_modebar_button_stays_on_the_host(server: str, desktop: Watched, p
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_no_page_scrolls_sideways_on_a_phone(server: str, phone: Watched, lang: str) -> None:
     page = phone.page
-    wide = {}
+    wide, covered = {}, []
     for name, path in EVERY_PAGE.items():
         page.goto(url(server, path, lang))
         ready(page)
@@ -77,7 +78,9 @@ def test_no_page_scrolls_sideways_on_a_phone(server: str, phone: Watched, lang: 
         width = page.evaluate("() => document.scrollingElement.scrollWidth")
         if width > PHONE["width"]:
             wide[name] = width
+        covered += modebar_over_titles(page)   # the modebar sits above a chart on a phone, never on its title
     assert wide == {}, f"pages wider than the phone: {wide}"
+    assert covered == [], f"modebars over chart titles on a phone: {covered}"
     assert phone.errors == []
 
 

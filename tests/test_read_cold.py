@@ -131,3 +131,28 @@ def test_warm_up_builds_what_the_cold_pages_read_and_again_for_each_new_vintage(
     finally:
         stop.set()
         wait_until(lambda: not any(t.name == "wic-warm-up" for t in threading.enumerate()), "the watcher to stop")
+
+
+def test_priming_series_group_coverages_and_country_counts_keeps_what_each_query_answers(warehouse_path: Path) -> None:
+    primed, plain = read.Warehouse(warehouse_path), read.Warehouse(warehouse_path)
+    groups = ["WIC", "WLD", "HIC", "LIC", "CHN"]
+    read.prime_series(CODES, groups, db=primed)
+    assert all(primed.has(("series_rows", code, (g,))) for code in CODES for g in groups)
+    pairs = [(code, y) for code in CODES for _, y, _, _ in read.series_rows(code, ["WIC"], db=plain)][-12:]
+    read.prime_group_coverage(pairs, groups, db=primed)
+    covered = 0
+    for code in CODES:
+        for g in groups:
+            assert read.series_rows(code, [g], db=primed) == read.series_rows(code, [g], db=plain)
+    for code, year in pairs:
+        for g in groups:
+            mine = read.group_value_coverage(g, code, year, db=primed)
+            assert mine == read.group_value_coverage(g, code, year, db=plain)
+            covered += mine is not None
+    assert covered > 0   # computed group values among them
+    read.prime_country_counts(CODES, db=primed)
+    assert all(primed.has(("country_counts", code)) for code in CODES)
+    for code in CODES:
+        assert read.indicator_years(code, db=primed) == read.indicator_years(code, db=plain)
+    primed.close()
+    plain.close()

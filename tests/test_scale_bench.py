@@ -68,3 +68,43 @@ def test_the_benches_post_every_page_callback_and_each_answers(client: Any, deps
     assert len(answers["map"]["map-graph"]["figure"]["data"][1]["locations"]) > 100   # drawn, not a fallback
     assert answers["explorer"]["explorer-grid"]["rowData"]
     assert answers["bubbles"]["compare-bubbles"]["figure"]["frames"]
+
+
+def test_every_page_callback_answers_the_json_dash_writes_in_one_orjson_pass(app: Any,
+                                                                             deps: list[dict[str, Any]]) -> None:
+    import random
+    import sys
+
+    import orjson
+    from dash._utils import to_json
+
+    bench = _dashboard_bench()
+    served = 0
+    for view, body in bench.page_requests(deps, "IT.NET.BBND.P2", random.Random(2)).items():
+        func = app.callback_map[body["output"]]["callback"]
+        chain = []
+        while func is not None:
+            chain.append(func)
+            func = getattr(func, "__wrapped__", None)
+        raw = next((f for f in chain if getattr(sys.modules.get(f.__module__), f.__name__, None) is f), None)
+        if raw is None:   # Dash's own page-content callback (the overview and membership pages)
+            continue
+        wrapper = next(f for f in chain if getattr(f, "__wrapped__", None) is raw)
+        args = [i["value"] for i in body["inputs"]] + [s["value"] for s in body["state"]]
+        mine, theirs = wrapper(*args), raw(*args)
+        # what the answer holds is what Dash's own walk of the components writes, and orjson writes it at once
+        assert to_json(list(mine)) == to_json(list(theirs)), view
+        orjson.dumps(list(mine), option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
+        served += 1
+    assert served >= 9
+
+
+def test_rounding_numbers_for_the_bubbles_is_pythons_round() -> None:
+    import numpy as np
+
+    from dashboard import figures
+
+    rng = np.random.default_rng(5)
+    values = np.concatenate([rng.uniform(-1e5, 1e5, 4000), rng.uniform(0, 3, 4000).round(5),
+                             np.array([2.63965, 0.00005, 1.00005, 62105.15425, 123456789.12345, 0.0, -2.5e-5])])
+    assert figures.rounded(values, 4).tolist() == [round(v, 4) for v in values.tolist()]

@@ -7,9 +7,10 @@ from typing import Any
 
 import dash
 import pandas as pd
-from dash import Input, Output, State, callback, clientside_callback, dcc, html
+from dash import Input, Output, State, clientside_callback, dcc, html
 
 from dashboard import components, figures, i18n, stats
+from dashboard.encoded import callback  # answers orjson writes in one pass
 from dashboard.i18n import t
 from dashboard.safety import chart_fallback, guarded, safe_layout
 from dashboard.state import Query
@@ -121,16 +122,17 @@ def layout(**query: object) -> html.Div:
         components.labelled(t("control.colour", lang), dcc.Dropdown(id=ID.COLOUR, options=colour_options(lang),
                                                                     value=colour, clearable=False), ID.COLOUR),
     ], className="controls")
+    lines = render_lines(places, indicator, scale, mode, base, x, y, size, colour, lang)   # drawn with the page
+    drawn = {"data": lines[4]} if lines[4] is not dash.no_update else {}
     body = html.Div([
         html.H1(t("nav.compare", lang)),
         html.H2(t("compare.over_time", lang)), line_controls,
         components.chart_block(ID.LINES, ID.LINES_CAPTION, ID.LINES_SUMMARY, ID.LINES_TABLE, lang,
-                               initial=components.first_outputs(render_lines(places, indicator, scale, mode, base,
-                                                                             x, y, size, colour, lang))),
+                               initial=components.first_outputs(lines)),
         html.H2(t("compare.two_indicators_at_once", lang)), bubble_controls,
         components.chart_block(ID.BUBBLES, ID.BUBBLES_CAPTION, ID.BUBBLES_SUMMARY, ID.BUBBLES_TABLE, lang,
                                height=760),
-        dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY), dcc.Store(id=ID.LINES_QUERY),
+        dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY), dcc.Store(id=ID.LINES_QUERY, **drawn),
         dcc.Store(id=ID.BUBBLE_YEAR, data=bubble_year),
     ])
     return components.page_frame(PATH, lang, query, body, q.notices())
@@ -141,7 +143,8 @@ def layout(**query: object) -> html.Div:
           Output(f"{ID.LINES}-getdata", "children"), Output(ID.SCALE, "options"),
           Input(ID.COUNTRIES, "value"), Input(ID.INDICATOR, "value"), Input(ID.SCALE, "value"),
           Input(ID.MODE, "value"), Input(ID.BASE, "value"), Input(ID.X, "value"), Input(ID.Y, "value"),
-          Input(ID.SIZE, "value"), Input(ID.COLOUR, "value"), State(ID.LANG, "data"))
+          Input(ID.SIZE, "value"), Input(ID.COLOUR, "value"), State(ID.LANG, "data"),
+          prevent_initial_call=True)   # the layout draws the first chart
 @guarded(chart_fallback(3))
 def render_lines(places: list[str] | None, indicator: str, scale: str, mode: str, base: Any, x: str, y: str,
                  size: str, colour: str, lang: str) -> tuple[Any, ...]:
@@ -292,9 +295,9 @@ def render_bubbles(x: str, y: str, size: str, colour: str, places: list[str] | N
     now = frame[frame["year"] == last]
     corr = now["x"].rank().corr(now["y"].rank()) if len(now) > 2 else float("nan")   # Spearman
     summary = t("compare.countries_in_rank_correlation_be", lang, n_now=len(now), last=last, corr=corr)
-    shown = now.sort_values("y", ascending=False).assign(
-        xs=[i18n.fmt(v, lang) for v in now.sort_values("y", ascending=False)["x"]],
-        ys=[i18n.fmt(v, lang) for v in now.sort_values("y", ascending=False)["y"]])
+    ranked = now.sort_values("y", ascending=False)
+    shown = ranked.assign(xs=[i18n.fmt(v, lang) for v in ranked["x"].tolist()],
+                          ys=[i18n.fmt(v, lang) for v in ranked["y"].tolist()])
     table = components.data_table(shown, [("name", t("control.country", lang)), ("xs", i18n.name(mx, lang)),
                                           ("ys", i18n.name(my, lang)), ("colour", t("control.colour", lang))])
     request = components.data_request(list(dict.fromkeys([x, y, size])), group="WLD", year_from=FIRST_BUBBLE_YEAR)

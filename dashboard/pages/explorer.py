@@ -12,9 +12,10 @@ import dash_ag_grid as dag
 import flask
 import openpyxl
 import pandas as pd
-from dash import Input, Output, State, callback, clientside_callback, dcc, html
+from dash import Input, Output, State, clientside_callback, dcc, html
 
-from dashboard import components, downloads, i18n
+from dashboard import components, downloads, encoded, i18n
+from dashboard.encoded import callback  # answers orjson writes in one pass
 from dashboard.i18n import t
 from dashboard.safety import guarded, safe_layout
 from dashboard.state import Query
@@ -492,15 +493,23 @@ def render(indicators: object, countries: object, year_from: object, year_to: ob
     lang = i18n.lang_of(lang)
     codes, places, lo, hi = selection(indicators, countries, year_from, year_to)
     query = {"indicators": codes, "countries": places, "from": lo, "to": hi, "lang": lang}
-    meta = read.indicator_table()
-    about = about_table(meta, codes).assign(dataset_id=[str(meta.loc[c, "dataset"]) for c in codes])
     rows = read.observation_rows(codes, places, year_from=lo, year_to=hi) if codes and places else []
     records = grid_records(rows[:GRID_MAX_ROWS], lang)
     request = components.data_request(codes, countries=places, year_from=lo, year_to=hi)
     views = components.view_links(codes[0], lang, countries=places, year=hi, year_from=lo, year_to=hi,
                                   current="table") if codes else None
-    return (records, count_text(len(rows), len(records), lang), _about_view(about, lang), query,
+    return (records, count_text(len(rows), len(records), lang), kept_about(codes, lang), query,
             [views, components.get_data(request, lang)] if codes and places else None)
+
+
+def kept_about(codes: Sequence[str], lang: str) -> Any:
+    """The selection's indicator notes, kept per generation of the warehouse as the JSON objects they encode to."""
+    def build() -> Any:
+        meta = read.indicator_table()
+        about = about_table(meta, codes).assign(dataset_id=[str(meta.loc[c, "dataset"]) for c in codes])
+        return encoded.plain(_about_view(about, lang))
+
+    return read.open_warehouse().memo(("explorer-about", tuple(codes), lang), build, bounded=True)
 
 
 def _filename(query: Mapping[str, Any], ext: str) -> str:

@@ -10,15 +10,17 @@ from __future__ import annotations
 import functools
 import math
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dash
 import numpy as np
-from dash import Input, Output, State, callback, ctx, dcc, html
+from dash import Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard import components, figures, i18n
+from dashboard.encoded import callback  # answers orjson writes in one pass
 from dashboard.i18n import t
 from dashboard.safety import ERROR_TEXT, guarded, safe_layout
 from dashboard.state import Query
@@ -277,6 +279,36 @@ def index_caption(year: int, norm: str, lang: str) -> str:
 
 # --- pure figure functions --------------------------------------------------------------------------------
 
+# Advance widths (em) of DejaVu Sans, the widest of the fonts "system-ui" resolves to (Segoe UI, San Francisco
+# and Noto Sans are narrower): a margin measured with them holds the country labels, so Plotly's automargin has
+# nothing to push and does not draw the ranking a second time (that pass was half of its first paint).
+EM = {**dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", (
+    .684, .686, .698, .770, .632, .575, .775, .752, .295, .295, .656, .557, .863, .748, .787, .603, .787, .695, .635,
+    .611, .732, .684, .989, .685, .611, .685), strict=True)),
+      **dict(zip("abcdefghijklmnopqrstuvwxyz", (
+    .613, .635, .550, .635, .615, .352, .635, .634, .278, .278, .579, .278, .974, .634, .612, .635, .635, .411, .521,
+    .392, .634, .592, .818, .592, .592, .525), strict=True)),
+      **dict.fromkeys("0123456789", .636), **dict.fromkeys(" .,:;!|", .318), "'": .275, "-": .361, "(": .390,
+      ")": .390, "&": .780, "/": .337}
+WIDE_EM, OTHER_EM = 1.0, 0.8   # CJK and other wide characters; anything else not in the table
+TICK_PAD = 14   # between a y tick label and the plot, and at the left edge
+
+
+def text_px(text: str, size: float) -> float:
+    """The width of ``text`` at ``size`` px in DejaVu Sans (an accented letter as its base letter, CJK at 1 em)."""
+    em = 0.0
+    for ch in text:
+        if unicodedata.east_asian_width(ch) in ("W", "F"):
+            em += WIDE_EM
+        else:
+            em += EM.get(unicodedata.normalize("NFD", ch)[0], OTHER_EM)
+    return em * size
+
+
+def label_margin(labels: Sequence[str], size: float) -> int:
+    """A left margin that holds the widest of ``labels`` as y tick labels at ``size`` px."""
+    return math.ceil(max((text_px(label, size) for label in labels), default=0)) + TICK_PAD
+
 def ranking_figure(rows: Sequence[tuple[str, str, float, float, float, str]],
                    bands: Mapping[str, tuple[float, float, float]], *, n_ranked: int, title: str, note: str,
                    score_title: str, rank_title: str, selected: str | None = None,
@@ -330,7 +362,7 @@ def ranking_figure(rows: Sequence[tuple[str, str, float, float, float, str]],
                 "title": {"font": title_font, "text": rank_title}},
         yaxis={"type": "category", "range": [len(rows) - 0.5, -0.5], "automargin": True, "fixedrange": True,
                "tickfont": {"size": 11}, "categoryorder": "array", "categoryarray": labels},
-        margin={"l": 10, "r": 14, "b": 16})
+        margin={"l": label_margin(labels, 11), "r": 14, "b": 16})
     layout["margin"]["t"] += 96    # the axes' ticks and titles (up to four short lines: a phone) sit above
     layout["title"].update(yref="container", y=1, yanchor="top", pad={"t": 10})
     return {"data": [bars, segments, medians, yours], "layout": layout}

@@ -8,9 +8,10 @@ from typing import Any
 
 import dash
 import pandas as pd
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, dcc, html
 
-from dashboard import components, figures, i18n
+from dashboard import components, encoded, figures, i18n
+from dashboard.encoded import callback  # answers orjson writes in one pass
 from dashboard.i18n import t
 from dashboard.safety import ERROR_TEXT, guarded, safe_layout
 from dashboard.state import Query
@@ -339,6 +340,7 @@ def warm() -> None:
     """Build the page's per-generation data (dashboard.app's warm-up)."""
     for lang in i18n.LANGS:
         map_shapes(lang)
+        views("", "", lang)
 
 
 def member_views(members: pd.DataFrame, category: str, country: str, lang: str) -> tuple[Any, ...]:
@@ -436,7 +438,16 @@ def render(category: object, country: object, lang: str) -> tuple[Any, ...]:
         f"\nmembers = members[({') & ('.join(filters)})]" if filters else "")
     path = "/api/v1/members" + (f"  (then keep {' and '.join(filters)})" if filters else "")
     block = components.get_data((path, python), lang)
-    return (*member_views(members, category, country, lang), query, block, block, block)
+    return (*views(category, country, lang), query, block, block, block)
+
+
+def views(category: str, country: str, lang: str) -> tuple[Any, ...]:
+    """:func:`member_views` of the register, kept per generation of the warehouse as the JSON objects it encodes to
+    (the register's thousands of cells are built and encoded once, not per request)."""
+    return tuple(read.open_warehouse().memo(
+        ("membership-views", category, country, lang),
+        lambda: tuple(encoded.plain(v) for v in member_views(read.members(), category, country, lang)),
+        bounded=True))
 
 
 components.register_url_sync(ID.QUERY)

@@ -95,12 +95,15 @@ def _headline_table(lang: str) -> pd.DataFrame:
     meta = read.indicator_table()
     table = read.country_table()
     rows, notes = [], []
+    read.prime_series(stats.HEADLINE, GROUPS)   # one query per indicator for the groups the facts read one by one
+    read.prime_country_counts(stats.HEADLINE)   # and one for the years their rank windows rest on
+    years: dict[str, int] = {}
     for code in stats.HEADLINE:
         wic_years, world_years = ({y for _, y, _, _ in read.series_rows(code, [g])} for g in ("WIC", "WLD"))
-        both = wic_years & world_years
-        if not both:
-            continue
-        year = int(max(both))
+        if wic_years & world_years:
+            years[code] = int(max(wic_years & world_years))
+    read.prime_group_coverage(list(years.items()), GROUPS)   # and one query for how the group values were made
+    for code, year in years.items():
         m = meta.loc[code]
         row: dict[str, Any] = {"indicator": i18n.name(m, lang), "unit": i18n.unit(m, lang), "year": year}
         group_facts = {g: facts.fact(g, code, year=year) for g in GROUPS}

@@ -9,10 +9,11 @@ from typing import Any
 
 import dash
 import pandas as pd
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, dcc, html
 
-from dashboard import components, i18n
+from dashboard import components, encoded, i18n
 from dashboard.bundle import PATH as BUNDLE_PATH
+from dashboard.encoded import callback  # answers orjson writes in one pass
 from dashboard.i18n import t
 from dashboard.safety import ERROR_TEXT, guarded, safe_layout
 from dashboard.state import Query
@@ -411,7 +412,13 @@ def on_pillar(pillar: object, lang: str) -> tuple[Any, dict[str, Any]]:
     lang = i18n.lang_of(lang)
     known = set(read.pillars()["id"])
     chosen = pillar if isinstance(pillar, str) and pillar in known else ""
-    return catalog_section(chosen, lang), {"pillar": chosen or None, "lang": lang}
+    return kept_catalog(chosen, lang), {"pillar": chosen or None, "lang": lang}
+
+
+def kept_catalog(pillar: str, lang: str) -> Any:
+    """:func:`catalog_section`, kept per generation of the warehouse as the JSON objects it encodes to."""
+    return read.open_warehouse().memo(("sources-catalog", pillar, lang),
+                                      lambda: encoded.plain(catalog_section(pillar, lang)), bounded=True)
 
 
 components.register_url_sync(ID.QUERY)
@@ -420,3 +427,5 @@ components.register_url_sync(ID.QUERY)
 def warm() -> None:
     """Build the page's per-generation data (dashboard.app's warm-up)."""
     kept_computed_groups()
+    for lang in i18n.LANGS:
+        kept_catalog("", lang)

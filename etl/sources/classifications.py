@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import duckdb
-import pandas as pd
 
 from etl.config import META_DIR
 from etl.errors import InputError
 from etl.inputs import load_yaml
-from etl.steps import ALL_MODES, Context, read_csv_records, step_meta
+from etl.steps import ALL_MODES, Context, columns_relation, read_csv_records, step_meta
 
 NAME = "classifications"
 DEPENDS: tuple[str, ...] = ()
@@ -53,8 +52,8 @@ def extract(ctx: Context) -> tuple[list[dict[str, str]], list[dict[str, str]], d
     return wb, iso, names
 
 
-def transform(ctx: Context, wb: list[dict[str, str]], iso: list[dict[str, str]], names: dict) -> pd.DataFrame:
-    """One row per economy, aggregate and ISO territory, with names in English and Chinese."""
+def transform(ctx: Context, wb: list[dict[str, str]], iso: list[dict[str, str]], names: dict) -> list[dict]:
+    """One row per economy, aggregate and ISO territory, with names in English and Chinese, by code."""
     wb_path, iso_path = ctx.raw / WB_FILE, (ctx.iso_raw or ctx.raw) / ISO_FILE
     zh_over = {**(names.get("countries") or {}), **(names.get("aggregates") or {})}
     rows: dict[str, dict] = {}
@@ -115,17 +114,16 @@ def transform(ctx: Context, wb: list[dict[str, str]], iso: list[dict[str, str]],
     missing_zh = sorted(c for c, r in rows.items() if not r.get("name_zh") and r["in_wb_list"])
     if missing_zh:
         ctx.warnings.append(f"no Chinese name for {len(missing_zh)} World Bank codes: {', '.join(missing_zh)}")
-    frame = pd.DataFrame(list(rows.values()))
-    return frame.sort_values("iso3", ignore_index=True)
+    return [rows[code] for code in sorted(rows)]
 
 
-def load(con: duckdb.DuckDBPyConnection, countries: pd.DataFrame) -> None:
+def load(con: duckdb.DuckDBPyConnection, countries: list[dict]) -> None:
     """Insert countries and the standard group memberships (WIC members are added by the members step)."""
-    con.register("countries_df", countries)
     cols = [r[0] for r in con.execute("SELECT name FROM pragma_table_info('countries')").fetchall()]
-    select = ", ".join(c if c in countries.columns else f"NULL AS {c}" for c in cols)
-    con.execute(f"INSERT INTO countries SELECT {select} FROM countries_df")
-    con.unregister("countries_df")
+    given = [c for c in cols if any(c in row for row in countries)]
+    relation, params = columns_relation({c: [row.get(c) for row in countries] for c in given})
+    select = ", ".join(c if c in given else f"NULL AS {c}" for c in cols)
+    con.execute(f"INSERT INTO countries SELECT {select} FROM {relation}", params)
     economies = "FROM countries WHERE in_wb_list AND NOT is_aggregate"
     con.execute(f"INSERT INTO group_members SELECT 'WLD', 'world', iso3 {economies}")
     for kind, _ in GROUP_KINDS.items():

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from etl.errors import InputError
 from etl.inputs import bounds_for, check_value, check_year
 from etl.steps import Context, read_csv_records, step_meta
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 NAME = "gapminder"
 DEPENDS: tuple[str, ...] = ("classifications",)
@@ -51,6 +54,8 @@ def extract(ctx: Context) -> tuple[dict[str, str | None], dict[str, list[dict[st
 def transform(ctx: Context, con: duckdb.DuckDBPyConnection, geo_iso3: dict[str, str | None],
               series: dict[str, list[dict[str, str]]]) -> pd.DataFrame:
     """Tidy rows (iso3, indicator, year, value); geos without an ISO3 code are dropped with a warning."""
+    import pandas as pd  # here, not at import: the steps are discovered before the WDI read starts
+
     meta = step_meta(NAME)
     known = {r[0] for r in con.execute("SELECT iso3 FROM countries").fetchall()}
     out: list[tuple[str, str, int, float]] = []

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from etl.errors import InputError
 from etl.inputs import FIELD_SIZE_LIMIT, check_year
 from etl.steps import ALL_MODES, Context, read_csv_records, step_meta
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 NAME = "members"
 DEPENDS: tuple[str, ...] = ("classifications",)
@@ -60,6 +63,8 @@ def read_register(path: Path) -> list[dict[str, str]]:
     if not path.exists():
         raise InputError(path, "file not found")
     try:
+        import pandas as pd
+
         sheet = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
         raise InputError(path, f"cannot read the workbook: {exc}") from exc
@@ -132,6 +137,8 @@ def transform(ctx: Context, con: duckdb.DuckDBPyConnection, register: list[dict[
             "occasion": rec["occasion"] or None, "source_url": rec["source_url"] or None,
             "source_title": rec["source_title"] or None, "confidence": rec["confidence"] or None,
         })
+    import pandas as pd  # here, not at import: the steps are discovered before the WDI read starts
+
     return pd.DataFrame(members), pd.DataFrame(rows)
 
 

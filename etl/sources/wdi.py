@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pandas as pd
-from tqdm import tqdm
 
 from etl.errors import InputError, Stopped, stop_requested
 from etl.inputs import (
@@ -22,7 +21,7 @@ from etl.inputs import (
     record_count,
     year_max,
 )
-from etl.steps import ALL_MODES, Context, step_meta
+from etl.steps import ALL_MODES, Context, columns_relation, step_meta
 
 NAME = "wdi"
 DEPENDS: tuple[str, ...] = ("classifications",)
@@ -40,8 +39,13 @@ class Extracted:
     """The files found and each indicator's metadata."""
 
     files: dict[str, Path]          # code -> CSV
-    metadata: pd.DataFrame
+    metadata: list[dict]            # one per indicator, in code order
     records: dict[str, int]         # code -> data records in the file, counted on its bytes
+
+    @property
+    def units(self) -> dict[str, str | None]:
+        """Each indicator's unit, from its title."""
+        return {m["code"]: m["unit"] for m in self.metadata}
 
 
 def inputs(ctx: Context) -> list[Path]:
@@ -96,16 +100,27 @@ def _package(path: Path, code: str) -> dict:
     }
 
 
-def extract(ctx: Context) -> Extracted:
-    """Check every file's encoding and header and read each indicator's metadata."""
+def find_files(ctx: Context) -> dict[str, Path]:
+    """Each indicator's CSV in the WDI folder, by the code its name gives, in code order."""
     folder = ctx.raw / FOLDER
     csvs = sorted(folder.glob("*.csv"))
     if not csvs:
         raise InputError(folder, "no indicator CSV files found")
+    return {path.name[: -len(".csv")]: path for path in csvs}
+
+
+def extract(ctx: Context, found: dict[str, Path] | None = None) -> Extracted:
+    """Check every file's name, encoding, header and length and read each indicator's metadata."""
     files: dict[str, Path] = {}
     records: dict[str, int] = {}
     meta_rows = []
-    for path in tqdm(csvs, desc="WDI files", unit="file", disable=not ctx.progress, leave=False):
+    found = find_files(ctx) if found is None else found
+    paths = found.values()
+    if ctx.progress:
+        from tqdm import tqdm
+
+        paths = tqdm(paths, desc="WDI files", unit="file", leave=False)
+    for path in paths:
         code = path.name[: -len(".csv")]
         if not CODE_RE.match(code):
             raise InputError(path, "file name is not an indicator code such as IT.NET.BBND.P2.csv")
@@ -118,7 +133,7 @@ def extract(ctx: Context) -> Extracted:
             raise InputError(package, f"metadata file missing for {path.name}")
         files[code] = path
         meta_rows.append(_package(package, code))
-    return Extracted(files, pd.DataFrame(meta_rows), records)
+    return Extracted(files, meta_rows, records)
 
 
 READ_CSV = ("read_csv(?, header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
@@ -170,24 +185,63 @@ def _first_bad_value(con: duckdb.DuckDBPyConnection, ex: Extracted, year: str, v
     if field == "Year" and message.endswith("range"):
         message += f" {YEAR_MIN}-{year_max()}"
     if message == "implausible value":
-        units = dict(zip(ex.metadata["code"], ex.metadata["unit"], strict=True))
-        message = f"implausible value: must be {bounds_for(bad[0], units.get(bad[0])).describe()}"
+        message = f"implausible value: must be {bounds_for(bad[0], ex.units.get(bad[0])).describe()}"
     shown = {"Country Code": bad[1], "Year": bad[2], "Value": bad[3]}[field]
     return _row_error(ex.files[bad[0]], bad[1], bad[2], field, message, shown)
 
 
-def _short_file(con: duckdb.DuckDBPyConnection, ex: Extracted, rows: str, params: dict) -> InputError | None:
-    """A file DuckDB read fewer (or more) records of than its bytes hold."""
-    counts = dict(con.execute(f"SELECT indicator, count(*) FROM {rows} GROUP BY indicator", params).fetchall())
+def _short_file(ex: Extracted, counts: dict[str, int]) -> InputError | None:
+    """A file DuckDB read fewer (or more) records of than its bytes hold (``counts``: records loaded per code)."""
     for code, got in counts.items():
         if got != ex.records[code]:
             return InputError(ex.files[code], f"{got} records read but the file holds {ex.records[code]}; "
                                               f"the last good row is {got + 1}", row=got + 2)
-    read = set(counts)
-    missing = next((c for c in ex.files if c not in read and ex.records[c]), None)
+    missing = next((c for c in ex.files if c not in counts and ex.records[c]), None)
     if missing:
         return InputError(ex.files[missing], f"no records read but the file holds {ex.records[missing]}", row=2)
     return None
+
+
+# One pass over the loaded rows, grouped by indicator and country, decides whether any check can fail: per
+# indicator, the records loaded and whether a value breaks the year rule or its bounds, a country is unknown or a
+# (country, year) comes twice (fewer distinct years than rows). Only then do the row-level queries find the row.
+SCREEN = f"""
+    SELECT g.indicator, sum(g.n)::BIGINT,
+           bool_or(g.y0 < $low OR g.y1 > $high OR g.n_bad > 0 OR g.lo < b.low OR g.hi > b.high),
+           bool_or(c.iso3 IS NULL), bool_or(g.n_years < g.n)
+    FROM (SELECT indicator, code, count(*) AS n, min(year) AS y0, max(year) AS y1, min(value) AS lo,
+                 max(value) AS hi, count(*) FILTER (WHERE NOT isfinite(value)) AS n_bad,
+                 bit_count(bitstring_agg(least(greatest(year, $low), $high), $low, $high)) AS n_years
+          FROM {LOADED} s GROUP BY indicator, code) g
+    JOIN wdi_bounds b USING (indicator) LEFT JOIN countries c ON c.iso3 = g.code
+    GROUP BY g.indicator"""
+
+
+def _check_loaded(con: duckdb.DuckDBPyConnection, ex: Extracted, dataset: str) -> None:
+    """Reject implausible values, short reads, unknown countries and duplicate keys among the loaded rows."""
+    loaded = {"dataset": dataset}
+    screen = con.execute(SCREEN, {**loaded, "low": YEAR_MIN, "high": year_max()}).fetchall()
+    bad_value, unknown, duplicate = (any(r[k] for r in screen) for k in (2, 3, 4))
+    error = (_first_bad_value(con, ex, "year", "value", LOADED, loaded) if bad_value else None) \
+        or _short_file(ex, {r[0]: r[1] for r in screen})
+    if error:
+        raise error
+    row = con.execute(f"""
+        SELECT indicator, code, CAST(year AS VARCHAR) FROM {LOADED} s
+        WHERE NOT EXISTS (SELECT 1 FROM countries c WHERE c.iso3 = s.code) LIMIT 1""", loaded).fetchone() \
+        if unknown else None
+    if row:
+        raise _row_error(ex.files[row[0]], row[1], row[2], "Country Code", "unknown country or aggregate code",
+                         row[1])
+    dup = con.execute(f"""
+        SELECT indicator, code, year FROM {LOADED} GROUP BY indicator, code, year HAVING count(*) > 1
+        LIMIT 1""", loaded).fetchone() if duplicate else None
+    if dup:
+        path = ex.files[dup[0]]
+        text = decode_csv(path, read_bytes(path))
+        lines = [n for n, line in enumerate(text.splitlines(), start=1) if f",{dup[1]},{dup[2]}," in line]
+        raise InputError(path, f"duplicate key ({dup[1]}, {dup[2]}) on lines {lines}",
+                         row=lines[-1] if lines else None, field="Country Code", value=dup[1])
 
 
 def _parse_error(ex: Extracted, exc: duckdb.Error) -> InputError:
@@ -221,67 +275,101 @@ def _diagnose(con: duckdb.DuckDBPyConnection, ex: Extracted, exc: duckdb.Error) 
     return error or _parse_error(ex, exc)
 
 
-def transform(con: duckdb.DuckDBPyConnection, ex: Extracted, dataset: str) -> None:
-    """Load every row typed, in one pass from the CSVs into ``observations`` (file by file, in code order), and
-    reject missing codes, non-numeric or implausible values, unknown countries, duplicates and short reads.
-
-    A file DuckDB rejects (a parse error, a missing value) fails the one statement, which leaves nothing behind;
-    only then are the rows staged again to find the file, row and field at fault. The other checks run on the
-    loaded rows; any failure stops the run, and the new warehouse file is discarded.
-    """
-    con.execute("CREATE OR REPLACE TEMP TABLE wdi_files (filename VARCHAR, indicator VARCHAR)")
-    con.executemany("INSERT INTO wdi_files VALUES (?, ?)", [[str(p), c] for c, p in ex.files.items()])
-    con.execute("CREATE OR REPLACE TEMP TABLE wdi_bounds (indicator VARCHAR, low DOUBLE, high DOUBLE, rule VARCHAR)")
-    units = dict(zip(ex.metadata["code"], ex.metadata["unit"], strict=True))
-    con.executemany("INSERT INTO wdi_bounds VALUES (?, ?, ?, ?)",
-                    [[c, b.floor, b.ceiling, b.rule] for c, b in ((c, bounds_for(c, units.get(c))) for c in ex.files)])
+def _insert(con: duckdb.DuckDBPyConnection, files: dict[str, Path], dataset: str) -> duckdb.Error | None:
+    """Load every file's rows typed into ``observations`` in one statement (file by file, in code order); the
+    error DuckDB raised, if any (the statement then leaves nothing behind)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE wdi_files AS SELECT unnest(?) AS filename, unnest(?) AS indicator",
+                [[str(p) for p in files.values()], list(files)])
     types = {"name": "VARCHAR", "code": "VARCHAR", "year": "SMALLINT", "value": "DOUBLE"}
     try:
         con.execute(f"""INSERT INTO observations
             SELECT s.code, f.indicator, s.year, s.value, ?, false
             FROM {READ_CSV.format(columns=_columns(types))} s JOIN wdi_files f USING (filename)""",
-                    [dataset, [str(p) for p in ex.files.values()]])
+                    [dataset, [str(p) for p in files.values()]])
     except duckdb.Error as exc:
-        raise _diagnose(con, ex, exc) from exc
-    loaded = {"dataset": dataset}
-    error = _first_bad_value(con, ex, "year", "value", LOADED, loaded) or _short_file(con, ex, LOADED, loaded)
-    if error:
-        raise error
-    unknown = con.execute(f"""
-        SELECT indicator, code, CAST(year AS VARCHAR) FROM {LOADED} s
-        WHERE NOT EXISTS (SELECT 1 FROM countries c WHERE c.iso3 = s.code) LIMIT 1""", loaded).fetchone()
-    if unknown:
-        raise _row_error(ex.files[unknown[0]], unknown[1], unknown[2], "Country Code",
-                         "unknown country or aggregate code", unknown[1])
-    dup = con.execute(f"""
-        SELECT indicator, code, year FROM {LOADED} GROUP BY indicator, code, year HAVING count(*) > 1
-        LIMIT 1""", loaded).fetchone()
-    if dup:
-        path = ex.files[dup[0]]
-        text = decode_csv(path, read_bytes(path))
-        lines = [n for n, line in enumerate(text.splitlines(), start=1) if f",{dup[1]},{dup[2]}," in line]
-        raise InputError(path, f"duplicate key ({dup[1]}, {dup[2]}) on lines {lines}",
-                         row=lines[-1] if lines else None, field="Country Code", value=dup[1])
+        signum = stop_requested()
+        if signum:
+            raise Stopped(signum) from exc   # a stop that interrupted the read, not bad input
+        return exc
+    return None
+
+
+class _Reading(threading.Thread):
+    """:func:`_insert` in a thread (DuckDB releases the GIL), while the files' bytes are checked in Python."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, files: dict[str, Path], dataset: str) -> None:
+        super().__init__(name="etl-wdi-read", daemon=True)
+        self.con, self.files, self.dataset = con, files, dataset
+        self.error: duckdb.Error | None = None
+        self.raised: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self.error = _insert(self.con, self.files, self.dataset)
+        except BaseException as exc:  # noqa: BLE001 - raised by result()
+            self.raised = exc
+
+    def result(self) -> duckdb.Error | None:
+        """Wait for the read; the error DuckDB raised, if any (a stop is raised)."""
+        self.join()
+        if self.raised is not None:
+            raise self.raised
+        return self.error
+
+
+def _bounds(con: duckdb.DuckDBPyConnection, ex: Extracted) -> None:
+    """The table of each indicator's plausible range (from its unit), which the checks join."""
+    units = ex.units
+    bounds = [bounds_for(c, units.get(c)) for c in ex.files]
+    con.execute("""CREATE OR REPLACE TEMP TABLE wdi_bounds AS
+                   SELECT unnest(?) AS indicator, unnest(?::DOUBLE[]) AS low, unnest(?::DOUBLE[]) AS high,
+                          unnest(?) AS rule""",
+                [list(ex.files), [b.floor for b in bounds], [b.ceiling for b in bounds], [b.rule for b in bounds]])
+
+
+def transform(con: duckdb.DuckDBPyConnection, ctx: Context) -> Extracted:
+    """Load every row typed, in one pass from the CSVs into ``observations``, check every file's bytes, and
+    reject missing codes, non-numeric or implausible values, unknown countries, duplicates and short reads.
+
+    DuckDB's read runs in a thread (it releases the GIL) while the files' bytes are checked in Python. A file
+    DuckDB rejects (a parse error, a missing value) fails the one statement, which leaves nothing behind; the
+    checks of the bytes then name what they find, else the rows are staged again to find the file, row and field
+    at fault. The other checks run on the loaded rows; any failure stops the run, and the new warehouse file is
+    discarded.
+    """
+    found = find_files(ctx)
+    reading = _Reading(con, found, ctx.dataset)
+    try:
+        ex = extract(ctx, found)
+    except BaseException:
+        con.interrupt()   # the files are bad: the read need not finish
+        raise
+    finally:
+        error = reading.result()
+    _bounds(con, ex)
+    if error is not None:
+        raise _diagnose(con, ex, error) from error
+    _check_loaded(con, ex, ctx.dataset)
+    return ex
 
 
 def load(con: duckdb.DuckDBPyConnection, ex: Extracted, dataset: str) -> None:
     """Insert the indicators' metadata."""
     meta = step_meta(NAME)
-    frame = ex.metadata.copy()
-    frame["license"] = frame["license"].fillna(meta["license"])
-    frame["last_updated"] = frame["last_updated"].fillna(meta["vintage"])
-    con.register("wdi_meta", frame)
-    con.execute("""
+    columns = {key: [m[key] for m in ex.metadata]
+               for key in ("code", "title", "unit", "topic", "definition", "source_org")}
+    columns["license"] = [m["license"] or meta["license"] for m in ex.metadata]
+    columns["last_updated"] = [m["last_updated"] or str(meta["vintage"]) for m in ex.metadata]
+    relation, params = columns_relation(columns)
+    con.execute(f"""
         INSERT INTO indicators (code, name_en, title, unit, topic, definition, source_org, dataset, license,
                                 last_updated, in_catalog)
         SELECT code, title, title, unit, topic, definition, source_org, ?, license,
                CAST(last_updated AS DATE), false
-        FROM wdi_meta""", [dataset])
-    con.unregister("wdi_meta")
+        FROM {relation}""", [dataset, *params])
 
 
 def run(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
-    """Extract, transform and load the WDI folder."""
-    ex = extract(ctx)
-    transform(con, ex, ctx.dataset)
-    load(con, ex, ctx.dataset)
+    """Read, check and load the WDI folder."""
+    load(con, transform(con, ctx), ctx.dataset)

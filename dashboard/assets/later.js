@@ -1,0 +1,34 @@
+// What a page's first chart does not need comes after it is painted (dashboard/page_layout.py): the charts after
+// the first one and the options of long dropdowns are set once the first chart or grid row is on screen (at the
+// latest after 3 s), so that Plotly and the dropdowns' search indexes do not delay it.
+(function () {
+  'use strict';
+  const DRAWN = '.dash-graph .main-svg .trace, .dash-graph .main-svg .choroplethlocation, ' +
+    '.dash-graph .main-svg .annotation-text, .ag-row';
+  const LONGEST = 3000;
+
+  function painted(wait) {
+    return new Promise(function (resolve) {
+      const start = performance.now();
+      (function check() {
+        if (!wait || document.querySelector(DRAWN) || performance.now() - start > LONGEST) {
+          requestAnimationFrame(function () { setTimeout(resolve, 0); });   // after the frame that shows it
+        } else {
+          requestAnimationFrame(check);
+        }
+      }());
+    });
+  }
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    wic_later: {
+      apply: function (later) {
+        if (!later || !later.props || !Object.keys(later.props).length) { return window.dash_clientside.no_update; }
+        return painted(later.wait).then(function () {
+          Object.keys(later.props).forEach(function (id) { window.dash_clientside.set_props(id, later.props[id]); });
+          return null;
+        });
+      },
+    },
+  });
+}());
