@@ -147,7 +147,8 @@ def serve(app: dash.Dash) -> flask.Response | None:
         log.exception("the page of %s could not be put in the layout", path)
         return None
     with _lock:
-        _chunks[path] = loads
+        if path in _chunks or len(_chunks) < KEPT:   # any address may ask: what is kept stays bounded
+            _chunks[path] = loads
     response = flask.Response(body, mimetype="application/json")
     response.headers["Vary"] = "Referer"
     return response

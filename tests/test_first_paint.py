@@ -183,3 +183,11 @@ def read_indicators() -> list[str]:
     from etl import read
 
     return read.indicator_table()["code"].tolist()
+
+
+def test_the_chunks_learned_per_address_stay_bounded(client: Any) -> None:
+    from dashboard import page_layout
+
+    for n in range(page_layout.KEPT + 10):   # any address may ask for the layout: 404s too
+        layout_of(client, f"http://localhost/nosuchpage{n}")
+    assert len(page_layout._chunks) <= page_layout.KEPT
