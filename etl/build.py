@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from etl import config, fingerprints, schema, vintages
 from etl.errors import InputError, Stopped, stop_requested
 from etl.phases import reached
-from etl.steps import Context, Step, discover, step_meta
+from etl.steps import Context, Step, discover, interrupt_until_done, step_meta
 
 if TYPE_CHECKING:
     import duckdb
@@ -116,9 +116,7 @@ class Lane(threading.Thread):
 
     def stop(self) -> None:
         """Interrupt the step's query, if any, and wait for it to end (the run is failing)."""
-        if self.is_alive():
-            self.cursor.interrupt()
-            self.join()
+        interrupt_until_done(self.cursor, self)
         self.cursor.close()
 
 

@@ -273,3 +273,34 @@ def test_first_build_into_an_empty_folder(tmp_path: Path) -> None:
     assert report.status == "ok" and target.exists() and not build.backup_path(target).exists()
     log = [json.loads(x) for x in build.runs_log_path(target).read_text().splitlines()]
     assert log[-1]["status"] == "ok" and log[-1]["run_id"] == report.run_id
+
+
+def test_an_abandoned_read_is_interrupted_even_if_it_had_not_reached_duckdb_yet() -> None:
+    """A lane stopped (or the WDI read abandoned) while its thread is still in Python: the interrupt that finds
+    no statement running is lost, so it is sent again until the thread has ended."""
+    from etl.steps import interrupt_until_done
+
+    con = duckdb.connect()
+    ready, outcome = threading.Event(), []
+
+    class Sent:
+        """The real connection; its statement starts only once the first interrupt has been sent."""
+
+        def interrupt(self) -> None:
+            con.interrupt()
+            ready.set()
+
+    def work() -> None:
+        ready.wait()   # still in Python when the first interrupt is sent
+        try:
+            con.execute("SELECT sum(a.range * b.range) FROM range(100000000) a, range(100000) b").fetchall()
+            outcome.append("finished")   # minutes of work: only reached if no interrupt arrived in time
+        except duckdb.InterruptException:
+            outcome.append("interrupted")
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    stopper = threading.Thread(target=interrupt_until_done, args=(Sent(), worker), daemon=True)
+    stopper.start()
+    wait_until(lambda: not stopper.is_alive(), "the read to be interrupted", timeout=60)
+    assert outcome == ["interrupted"]

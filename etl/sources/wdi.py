@@ -21,7 +21,7 @@ from etl.inputs import (
     record_count,
     year_max,
 )
-from etl.steps import ALL_MODES, Context, columns_relation, step_meta
+from etl.steps import ALL_MODES, Context, columns_relation, interrupt_until_done, step_meta
 
 NAME = "wdi"
 DEPENDS: tuple[str, ...] = ("classifications",)
@@ -278,10 +278,10 @@ def _diagnose(con: duckdb.DuckDBPyConnection, ex: Extracted, exc: duckdb.Error) 
 def _insert(con: duckdb.DuckDBPyConnection, files: dict[str, Path], dataset: str) -> duckdb.Error | None:
     """Load every file's rows typed into ``observations`` in one statement (file by file, in code order); the
     error DuckDB raised, if any (the statement then leaves nothing behind)."""
-    con.execute("CREATE OR REPLACE TEMP TABLE wdi_files AS SELECT unnest(?) AS filename, unnest(?) AS indicator",
-                [[str(p) for p in files.values()], list(files)])
     types = {"name": "VARCHAR", "code": "VARCHAR", "year": "SMALLINT", "value": "DOUBLE"}
     try:
+        con.execute("CREATE OR REPLACE TEMP TABLE wdi_files AS SELECT unnest(?) AS filename, unnest(?) AS indicator",
+                    [[str(p) for p in files.values()], list(files)])
         con.execute(f"""INSERT INTO observations
             SELECT s.code, f.indicator, s.year, s.value, ?, false
             FROM {READ_CSV.format(columns=_columns(types))} s JOIN wdi_files f USING (filename)""",
@@ -290,6 +290,8 @@ def _insert(con: duckdb.DuckDBPyConnection, files: dict[str, Path], dataset: str
         signum = stop_requested()
         if signum:
             raise Stopped(signum) from exc   # a stop that interrupted the read, not bad input
+        if isinstance(exc, duckdb.InterruptException):
+            raise   # the run abandoned the read (it is failing): not bad input, nothing to diagnose
         return exc
     return None
 
@@ -309,6 +311,10 @@ class _Reading(threading.Thread):
             self.error = _insert(self.con, self.files, self.dataset)
         except BaseException as exc:  # noqa: BLE001 - raised by result()
             self.raised = exc
+
+    def abandon(self) -> None:
+        """Stop the read and drop its outcome (the run fails for another reason, which must be the one raised)."""
+        interrupt_until_done(self.con, self)
 
     def result(self) -> duckdb.Error | None:
         """Wait for the read; the error DuckDB raised, if any (a stop is raised)."""
@@ -343,10 +349,9 @@ def transform(con: duckdb.DuckDBPyConnection, ctx: Context) -> Extracted:
     try:
         ex = extract(ctx, found)
     except BaseException:
-        con.interrupt()   # the files are bad: the read need not finish
+        reading.abandon()   # the files are bad: the read need not finish, and this error is the one to report
         raise
-    finally:
-        error = reading.result()
+    error = reading.result()
     _bounds(con, ex)
     if error is not None:
         raise _diagnose(con, ex, error) from error
