@@ -110,6 +110,36 @@ def check_header(path: Path, text: str, expected: Sequence[str], *, exact: bool 
     return header
 
 
+def csv_records(path: Path, text: str, *, delimiter: str = ",", strict: bool = False,
+                strip: bool = True) -> list[dict[str, str]]:
+    """The records after the header of ``text`` (blank lines skipped, as csv.DictReader reads them), each with its
+    ``_line``; a row with another number of fields, a malformed CSV or a field longer than
+    :data:`FIELD_SIZE_LIMIT` characters stops the run naming its row."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=strict)
+    records = []
+    good = 0   # the last line of the last complete record
+    old_limit = csv.field_size_limit(FIELD_SIZE_LIMIT)
+    try:
+        header = next(reader, [])
+        good = reader.line_num
+        for row in reader:
+            good = reader.line_num
+            if not row:
+                continue
+            if len(row) != len(header):
+                raise InputError(path, f"expected {len(header)} fields", row=reader.line_num)
+            record = dict(zip(header, [v.strip() for v in row] if strip else row, strict=True))
+            record["_line"] = str(reader.line_num)
+            records.append(record)
+    except csv.Error as exc:
+        message = (f"field longer than {FIELD_SIZE_LIMIT:,} characters" if "field larger" in str(exc)
+                   else f"malformed CSV: {exc}")
+        raise InputError(path, message, row=good + 1) from exc
+    finally:
+        csv.field_size_limit(old_limit)
+    return records
+
+
 def checksums(paths: Iterable[Path]) -> dict[str, str]:
     """Map each path (as a string) to its SHA-256 digest."""
     return {str(p): file_digest(p) for p in paths}

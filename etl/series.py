@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from etl.errors import InputError
-from etl.inputs import check_header, decode_csv, read_bytes
+from etl.inputs import check_header, csv_records, decode_csv, read_bytes
 
 INDICATOR_KEYS = ("name_en", "name_zh", "unit", "higher_is_better", "definition")
 
@@ -27,18 +25,7 @@ def read_records(path: Path, columns: list[str], *, exact: bool = True, allow_bo
         missing = [c for c in columns if c not in header]
         if missing:
             raise InputError(path, f"missing column(s) {missing}", row=1, field=missing[0])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader, [])
-    records = []
-    for row in reader:   # as csv.DictReader reads them (blank lines skipped), in C
-        if not row:
-            continue
-        if len(row) != len(header):
-            raise InputError(path, f"expected {len(header)} fields", row=reader.line_num)
-        record = dict(zip(header, [v.strip() for v in row] if strip else row, strict=True))
-        record["_line"] = str(reader.line_num)
-        records.append(record)
-    return records
+    return csv_records(path, text, delimiter=delimiter, strip=strip)
 
 
 def match_country(mapping: dict[str, str], path: Path, rec: dict[str, str], fld: str, what: str) -> str:

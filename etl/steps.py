@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import importlib
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from etl import config
 from etl.errors import InputError
-from etl.inputs import FIELD_SIZE_LIMIT, check_header, decode_csv, load_yaml, read_bytes, record_count
+from etl.inputs import check_header, csv_records, decode_csv, load_yaml, read_bytes, record_count
 
 if TYPE_CHECKING:
     import duckdb
@@ -139,29 +137,7 @@ def read_csv_records(path: Path, columns: list[str], *, exact: bool = True,
     text = decode_csv(path, data, allow_bom=allow_bom)
     expected = record_count(path, data, final_newline=False)
     check_header(path, text, columns, exact=exact)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    records = []
-    good = 0
-    old_limit = csv.field_size_limit(FIELD_SIZE_LIMIT)
-    try:
-        header = next(reader, [])
-        good = reader.line_num   # the last line of the last complete record
-        for row in reader:   # as csv.DictReader reads them (blank lines skipped), in C
-            good = reader.line_num
-            if not row:
-                continue
-            if len(row) != len(header):
-                raise InputError(path, f"expected {len(header)} fields", row=reader.line_num)
-            record = dict(zip(header, [v.strip() for v in row], strict=True))
-            record["_line"] = str(reader.line_num)
-            records.append(record)
-    except csv.Error as exc:
-        line = good + 1
-        message = (f"field longer than {FIELD_SIZE_LIMIT:,} characters" if "field larger" in str(exc)
-                   else f"malformed CSV: {exc}")
-        raise InputError(path, message, row=line) from exc
-    finally:
-        csv.field_size_limit(old_limit)
+    records = csv_records(path, text, strict=True)
     if len(records) != expected:
         last = records[-1]["_line"] if records else "1 (the header)"
         raise InputError(path, f"{len(records)} records read but the file holds {expected}; the last good row "

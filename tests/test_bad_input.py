@@ -317,3 +317,17 @@ def test_every_value_of_the_real_mirror_is_plausible(warehouse_path: Path) -> No
     assert outside == []
     assert bounds_for("IT.NET.USER.ZS", "% of population").high == 100
     assert bounds_for("IQ.CPA.PUBS.XQ", "1=low to 6=high").high == 6
+
+
+def test_an_oversized_field_in_an_index_source_names_its_file_and_row(mirror_copy: Path, own_warehouse: Path) -> None:
+    from etl.steps import step_meta
+
+    path = mirror_copy / step_meta("eu_egov")["file"]
+    lines = path.read_bytes().decode("utf-8").split("\n")
+    lines[2] = lines[2].replace(",", ',"' + "x" * 200_000 + '",', 1)   # past the csv module's own limit too
+    replace_file(path, "\n".join(lines).encode("utf-8"))   # the copy's file is a link to the mirror's: replaced
+    before = _digest(own_warehouse)
+    with pytest.raises(InputError, match="field longer than 10,000 characters") as info:
+        build.run(Context.default(raw=mirror_copy), target=own_warehouse)
+    assert info.value.row == 3 and path.name in str(info.value) and "\n" not in str(info.value)
+    assert _digest(own_warehouse) == before
