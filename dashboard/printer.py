@@ -77,6 +77,7 @@ class Printer:
         self._idle: list[Any] = []
         self._free = asyncio.Semaphore(SLOTS)   # bound to the printer's loop on first use
         self._warming: dict[str | None, asyncio.Future[None]] = {}   # warm-ups asked for, by page
+        self._mark = ""   # a switch only this printer's current browser carries, to find its process by
         self.launches = 0
 
     def _run(self, job: Coroutine[Any, Any, T], timeout: float) -> T:
@@ -101,11 +102,13 @@ class Printer:
 
                 if self._playwright is None:
                     self._playwright = await async_playwright().start()
+                mark = f"--wic-printer={os.getpid()}-{uuid.uuid4().hex}"   # Chromium ignores a switch it lacks
                 try:
                     self._browser = await self._playwright.chromium.launch(executable_path=chromium(),
-                                                                           args=list(ARGS), timeout=60_000)
+                                                                           args=[*ARGS, mark], timeout=60_000)
                 except Exception as exc:   # Playwright's error carries the browser's log: keep its first line
                     raise PrintError(f"Chromium did not start: {str(exc).strip().splitlines()[0]}") from exc
+                self._mark = mark
                 self.launches += 1
             return self._browser
 
@@ -212,7 +215,7 @@ class Printer:
     async def _pid(self) -> int | None:
         if self._browser is None or not self._browser.is_connected():
             return None
-        return _browser_process(os.getpid())
+        return _browser_process(self._mark)
 
     def close(self) -> None:
         """Stop the browser and Playwright (at exit)."""
@@ -239,31 +242,20 @@ async def _local_only(route: Any) -> None:
         await route.abort("blockedbyclient")
 
 
-def _browser_process(ancestor: int) -> int | None:
-    """The main Chromium process (no ``--type=``) among the descendants of ``ancestor`` (from /proc)."""
-    parents: dict[int, int] = {}
-    commands: dict[int, list[str]] = {}
+def _browser_process(mark: str) -> int | None:
+    """The main Chromium process (no ``--type=``) launched with the switch ``mark`` (from /proc).
+
+    Found by its own switch, not as a descendant of this process: a server or ``wic brief`` this process started
+    may run a Chromium of its own."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            stat = (entry / "stat").read_text()
-            commands[int(entry.name)] = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
+            argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
         except OSError:
             continue
-        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
-
-    def descends(pid: int) -> bool:
-        while pid > 1:
-            pid = parents.get(pid, 0)
-            if pid == ancestor:
-                return True
-        return False
-
-    for pid, argv in commands.items():
-        if argv and "chrom" in Path(argv[0]).name and not any(a.startswith("--type=") for a in argv) \
-                and descends(pid):
-            return pid
+        if mark in argv and "chrom" in Path(argv[0]).name and not any(a.startswith("--type=") for a in argv):
+            return int(entry.name)
     return None
 
 

@@ -112,9 +112,8 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(warehouse_path: Path) -> Iterator[str]:
-    """The production server (`wic serve --prod`, two workers) on the session's warehouse, for the browser tests;
-    per module: a server (and any Chromium it starts) left running confuses test_printer's search of this
-    process's children for the printer's browser."""
+    """The production server (`wic serve --prod`, two workers) on the session's warehouse, for the browser tests
+    (one per module)."""
     port = free_port()
     env = {**os.environ, "WIC_WAREHOUSE": str(warehouse_path)}
     proc = subprocess.Popen([sys.executable, "-m", "etl.cli", "serve", "--prod", "--workers", "2", "--port",

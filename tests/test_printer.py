@@ -12,7 +12,7 @@ import pytest
 from conftest import wait_until
 
 from dashboard.briefing import brief_cache, build, pdf, render
-from dashboard.printer import PRINTER
+from dashboard.printer import PRINTER, Printer
 
 
 def _pages(data: bytes, tmp: Path) -> int:
@@ -44,6 +44,22 @@ def test_one_browser_prints_every_brief_and_a_killed_one_is_replaced(warehouse_p
     third = pdf.print_pdf(html)   # the dead browser is noticed and a new one prints
     assert third[:5] == b"%PDF-" and _pages(third, tmp_path) == 2
     assert PRINTER.launches == launches + 1 and PRINTER.browser_pid() not in (None, pid)
+
+
+def test_the_printer_finds_its_own_browser_among_other_chromiums(warehouse_path: Path) -> None:
+    # A server or `wic brief` this process started runs a Chromium of its own, a child of this process too.
+    decoy = subprocess.Popen(["chromium", "600"], executable="/bin/sleep")
+    printer = Printer()
+    try:
+        assert printer.print_pdf(render(build("KEN"), "en"))[:5] == b"%PDF-"
+        pid = printer.browser_pid()
+        assert pid not in (None, decoy.pid)
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        assert "chrom" in Path(argv[0].decode()).name and not any(a.startswith(b"--type=") for a in argv)
+    finally:
+        printer.close()
+        decoy.kill()
+        decoy.wait()
 
 
 def test_the_brief_loads_plotly_from_one_local_file(warehouse_path: Path) -> None:
