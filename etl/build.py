@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from etl import config, fingerprints, schema, vintages
 from etl.errors import InputError, Stopped, stop_requested
 from etl.phases import reached
-from etl.steps import Context, Step, discover, interrupt_until_done, step_meta
+from etl.steps import Context, Step, check_codes, discover, interrupt_until_done, step_meta
 
 if TYPE_CHECKING:
     import duckdb
@@ -400,6 +400,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
         try:
             for stale in target.parent.glob(f".{target.name}.*.tmp*"):
                 stale.unlink(missing_ok=True)   # left by a killed run: we hold the lock, so nobody writes them
+            check_codes(steps, ctx)   # before anything is read or written
             record = fingerprints.load(target)
             inputs = {s.NAME: s.inputs(ctx) for s in steps}
             prev = None if force else previous_run(target)

@@ -46,7 +46,7 @@ class Context:
 
 
 # Attributes every step module declares (see Step).
-STEP_ATTRIBUTES = ("NAME", "DEPENDS", "OWNS", "MODES", "inputs", "run")
+STEP_ATTRIBUTES = ("NAME", "DEPENDS", "OWNS", "MODES", "inputs", "codes", "run")
 ALL_MODES = ("mirror", "worldbank")
 
 
@@ -55,7 +55,8 @@ class Step(Protocol):
 
     ``OWNS`` lists the (table, WHERE clause or None) rows the step writes, so that an unchanged step's rows can
     be copied from the previous warehouse; ``DEPENDS`` the steps whose tables it reads; ``MODES`` the
-    ``wic etl --source`` values it runs for. ``run`` is extract -> transform -> load.
+    ``wic etl --source`` values it runs for; ``codes`` the indicator codes it loads, known before any row is read
+    (no two steps may load one code). ``run`` is extract -> transform -> load.
     """
 
     NAME: str
@@ -64,6 +65,8 @@ class Step(Protocol):
     MODES: tuple[str, ...]
 
     def inputs(self, ctx: Context) -> list[Path]: ...
+
+    def codes(self, ctx: Context) -> dict[str, Path]: ...
 
     def run(self, con: duckdb.DuckDBPyConnection, ctx: Context) -> None: ...
 
@@ -101,6 +104,28 @@ def discover(source: str = "mirror") -> list[Step]:
     return [steps[n] for n in order if source in steps[n].MODES]
 
 
+def first_clash(declared: dict[str, dict[str, Path]]) -> tuple[str, tuple[str, Path], tuple[str, Path]] | None:
+    """The first indicator code two steps declare (step -> code -> file), with the first step and file that
+    declares it and the second, in step order; None if every code has one step."""
+    owner: dict[str, tuple[str, Path]] = {}
+    for step, codes in declared.items():
+        for code, path in codes.items():
+            if code in owner:
+                return code, owner[code], (step, path)
+            owner[code] = (step, path)
+    return None
+
+
+def check_codes(steps: list[Step], ctx: Context) -> None:
+    """Stop the run before anything is written if two steps load one indicator code, naming the code, both steps
+    and the files they take it from (else the two steps' rows would meet only at the warehouse's primary key)."""
+    clash = first_clash({s.NAME: s.codes(ctx) for s in steps})
+    if clash:
+        code, (first, first_path), (second, _) = clash
+        raise InputError(clash[2][1], f"indicator {code} is loaded by two steps: {second} (from this file) and "
+                                      f"{first} (from {first_path}); an indicator code must come from one step")
+
+
 def mirror_raw(ctx: Context) -> Path:
     """The mirror's raw folder, also under ``--source worldbank`` (for sources the API does not serve)."""
     return ctx.iso_raw or ctx.raw
@@ -117,6 +142,12 @@ def interrupt_until_done(cursor: Any, thread: Any) -> None:
 def step_meta(name: str) -> dict:
     """The metadata file beside a step (``etl/sources/<name>.meta.yaml``)."""
     return load_yaml(SOURCES_DIR / f"{name}.meta.yaml")
+
+
+def meta_codes(name: str, path: Path | None = None) -> dict[str, Path]:
+    """The indicators a step's metadata declares (``indicators:``), each with the file its rows come from
+    (``path``), or the metadata file itself when several files hold them."""
+    return dict.fromkeys(step_meta(name).get("indicators") or {}, path or SOURCES_DIR / f"{name}.meta.yaml")
 
 
 def columns_relation(columns: dict[str, list]) -> tuple[str, list[list]]:

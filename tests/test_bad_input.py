@@ -10,11 +10,12 @@ import openpyxl
 import pytest
 from conftest import replace_file
 
-from etl import build, cli, config, read
+from etl import build, cli, config, phases, read
 from etl.errors import InputError
 from etl.steps import Context
 
 WDI_FILE = "datahub-wdi/IT.NET.BBND.P2.csv"
+GTMI_FILE = "wb-gtmi/e_gov.csv"
 
 
 def _digest(path: Path) -> str:
@@ -331,3 +332,38 @@ def test_an_oversized_field_in_an_index_source_names_its_file_and_row(mirror_cop
         build.run(Context.default(raw=mirror_copy), target=own_warehouse)
     assert info.value.row == 3 and path.name in str(info.value) and "\n" not in str(info.value)
     assert _digest(own_warehouse) == before
+
+
+def test_an_indicator_two_steps_load_stops_the_run_before_anything_is_written(
+        mirror_copy: Path, own_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A WDI file named for a Gapminder series: one line naming the code, both steps and both files, before the
+    new warehouse file is even created (it used to fail at commit with DuckDB's bare primary-key message)."""
+    wdi = mirror_copy / "datahub-wdi"
+    for suffix in (".csv", ".datapackage.json"):   # new links to real files: no file of the mirror is written
+        (wdi / f"IT.NET.USER.ZS{suffix}").symlink_to((wdi / f"IT.NET.BBND.P2{suffix}").resolve())
+    trace = tmp_path / "trace"
+    monkeypatch.setenv(phases.TRACE_ENV, str(trace))
+    before = _digest(own_warehouse)
+    with pytest.raises(InputError) as info:
+        build.run(Context.default(raw=mirror_copy), target=own_warehouse, force=True)
+    gapminder = mirror_copy / "gapminder-systema-globalis/ddf--datapoints--internet_users--by--geo--time.csv"
+    assert str(info.value) == (f"{wdi / 'IT.NET.USER.ZS.csv'}: indicator IT.NET.USER.ZS is loaded by two steps: "
+                               f"wdi (from this file) and gapminder (from {gapminder}); an indicator code must "
+                               "come from one step")
+    assert trace.read_text().split() == ["locked"]   # no checksum, no new file, no step
+    assert _digest(own_warehouse) == before
+    assert list(own_warehouse.parent.glob("*.tmp*")) == []
+    assert '"status": "failed"' in build.runs_log_path(own_warehouse).read_text().splitlines()[-1]
+
+
+def test_two_index_sources_declaring_one_code_are_named() -> None:
+    """The check itself, on the real declarations of two index-style sources and one code given to both."""
+    from etl.sources import egdi, gtmi
+    from etl.steps import check_codes, discover, first_clash
+
+    ctx = Context.default()
+    declared = {"egdi": egdi.codes(ctx), "gtmi": {**gtmi.codes(ctx), "UNDESA.EGDI": ctx.raw / GTMI_FILE}}
+    assert first_clash(declared) == ("UNDESA.EGDI", ("egdi", build.PACKAGE_DIR / "sources" / "egdi.meta.yaml"),
+                                     ("gtmi", ctx.raw / GTMI_FILE))
+    assert first_clash({"egdi": egdi.codes(ctx), "gtmi": gtmi.codes(ctx)}) is None
+    check_codes(discover(), ctx)   # the real mirror: every code has one step

@@ -52,6 +52,19 @@ def test_steps_are_discovered_in_dependency_order() -> None:
         assert all(steps.index(f"step:{d}:done") < steps.index(f"step:{step.NAME}:start") for d in step.DEPENDS)
 
 
+def test_every_step_declares_the_indicators_it_loads(db: read.Warehouse) -> None:
+    """``codes`` (checked for clashes before a run writes anything) covers every indicator a step loaded."""
+    ctx = Context.default()
+    loaded: dict[str, set[str]] = {}
+    for code, dataset in db.rows("SELECT code, dataset FROM indicators WHERE dataset <> 'derived'"):
+        loaded.setdefault(dataset, set()).add(code)
+    declared = {s.NAME: set(s.codes(ctx)) for s in discover("mirror")}
+    assert set(loaded) <= set(declared)
+    for step, codes in loaded.items():
+        assert codes <= declared[step], (step, sorted(codes - declared[step])[:5])
+    assert declared["classifications"] == declared["members"] == set()
+
+
 def test_rows_per_source(db: read.Warehouse) -> None:
     counts = dict(db.rows("SELECT source, count(*) FROM observations WHERE source IN "
                           "('egdi', 'gtmi', 'oecd_dgi', 'eu_egov', 'sdg_ict') GROUP BY 1"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 
 from etl.config import META_DIR
@@ -22,6 +24,11 @@ GROUP_KINDS = {"region": "region_id", "income": "income_level_id", "lending": "l
 def inputs(ctx: Context) -> list:
     """Files this step reads."""
     return [ctx.raw / WB_FILE, (ctx.iso_raw or ctx.raw) / ISO_FILE, META_DIR / "names_zh.yaml"]
+
+
+def codes(ctx: Context) -> dict[str, Path]:
+    """No indicator: this step loads countries and groups."""
+    return {}
 
 
 def _float(path, rec: dict[str, str], fld: str) -> float | None:

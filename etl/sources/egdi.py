@@ -9,7 +9,7 @@ import duckdb
 
 from etl import series
 from etl.errors import InputError
-from etl.steps import ALL_MODES, Context, mirror_raw, step_meta
+from etl.steps import ALL_MODES, Context, meta_codes, mirror_raw, step_meta
 
 NAME = "egdi"
 DEPENDS: tuple[str, ...] = ("classifications",)
@@ -31,6 +31,11 @@ def inputs(ctx: Context) -> list[Path]:
     folder = mirror_raw(ctx) / meta["folder"]
     return [p for p, _ in _editions(ctx, meta)] + [folder / meta["names_file"]] + sorted(
         folder.glob(meta["unu_files"]))
+
+
+def codes(ctx: Context) -> dict[str, Path]:
+    """The indicators the metadata declares (every edition holds them all)."""
+    return meta_codes(NAME)
 
 
 def names(ctx: Context, meta: dict) -> dict[str, str]:

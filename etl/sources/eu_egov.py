@@ -9,7 +9,7 @@ import duckdb
 
 from etl import series
 from etl.errors import InputError
-from etl.steps import ALL_MODES, Context, mirror_raw, step_meta
+from etl.steps import ALL_MODES, Context, meta_codes, mirror_raw, step_meta
 
 NAME = "eu_egov"
 DEPENDS: tuple[str, ...] = ("classifications",)
@@ -21,6 +21,11 @@ MODES: tuple[str, ...] = ALL_MODES
 def inputs(ctx: Context) -> list[Path]:
     """The derived CSV."""
     return [mirror_raw(ctx) / step_meta(NAME)["file"]]
+
+
+def codes(ctx: Context) -> dict[str, Path]:
+    """The indicators the metadata declares, all from the derived CSV."""
+    return meta_codes(NAME, inputs(ctx)[0])
 
 
 def extract(ctx: Context) -> list[dict[str, str]]:

@@ -38,6 +38,12 @@ def inputs(ctx: Context) -> list[Path]:
     return [folder / meta["entities"]] + [folder / _datapoints(c) for c in meta["series"]]
 
 
+def codes(ctx: Context) -> dict[str, Path]:
+    """Each configured series' code, with its datapoints file."""
+    series = step_meta(NAME)["series"]
+    return {spec["code"]: ctx.raw / FOLDER / _datapoints(concept) for concept, spec in series.items()}
+
+
 def extract(ctx: Context) -> tuple[dict[str, str | None], dict[str, list[dict[str, str]]]]:
     """Read the geo entity mapping and the datapoints of each configured series."""
     meta = step_meta(NAME)

@@ -8,7 +8,7 @@ import duckdb
 
 from etl import series
 from etl.errors import InputError
-from etl.steps import ALL_MODES, Context, mirror_raw, step_meta
+from etl.steps import ALL_MODES, Context, meta_codes, mirror_raw, step_meta
 
 NAME = "gtmi"
 DEPENDS: tuple[str, ...] = ("classifications",)
@@ -20,6 +20,11 @@ GROUP = "WB.GTMI.GROUP"
 def inputs(ctx: Context) -> list[Path]:
     """The one file this step reads."""
     return [mirror_raw(ctx) / step_meta(NAME)["file"]]
+
+
+def codes(ctx: Context) -> dict[str, Path]:
+    """The indicators the metadata declares, all from the one file."""
+    return meta_codes(NAME, inputs(ctx)[0])
 
 
 def extract(ctx: Context) -> list[dict[str, str]]:

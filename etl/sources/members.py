@@ -27,6 +27,11 @@ def inputs(ctx: Context) -> list[Path]:
     return [ctx.members_file, ctx.counts_file]
 
 
+def codes(ctx: Context) -> dict[str, Path]:
+    """No indicator: this step loads the register and the official counts."""
+    return {}
+
+
 def _date(path: Path, rec: dict[str, str], fld: str) -> dt.date:
     text = rec[fld]
     try:

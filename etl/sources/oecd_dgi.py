@@ -8,7 +8,7 @@ import duckdb
 
 from etl import series
 from etl.errors import InputError
-from etl.steps import ALL_MODES, SOURCES_DIR, Context, mirror_raw, step_meta
+from etl.steps import ALL_MODES, SOURCES_DIR, Context, meta_codes, mirror_raw, step_meta
 
 NAME = "oecd_dgi"
 DEPENDS: tuple[str, ...] = ("classifications",)
@@ -20,6 +20,11 @@ MODES: tuple[str, ...] = ALL_MODES
 def inputs(ctx: Context) -> list[Path]:
     """The two extracted files."""
     return [mirror_raw(ctx) / f for f in step_meta(NAME)["files"].values()]
+
+
+def codes(ctx: Context) -> dict[str, Path]:
+    """The indicators the metadata declares (from either file, as its variable says)."""
+    return meta_codes(NAME)
 
 
 def extract(ctx: Context) -> dict[Path, list[dict[str, str]]]:

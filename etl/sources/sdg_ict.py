@@ -27,6 +27,25 @@ def inputs(ctx: Context) -> list[Path]:
     return files + [folder / meta["geo_file"], mirror_raw(ctx) / meta["m49_file"]]
 
 
+def _suffix(spec: dict, key: str, value: str) -> str:
+    """The code suffix of a disaggregation's value (``key``: skill or split)."""
+    return str(spec[key].get("suffixes", {}).get(value, "." + value.upper()))
+
+
+def codes(ctx: Context) -> dict[str, Path]:
+    """Every code a series' disaggregations can give (the metadata lists their values), with its file."""
+    meta = step_meta(NAME)
+    folder = mirror_raw(ctx) / meta["folder"]
+    out: dict[str, Path] = {}
+    for spec in meta["series"]:
+        variants = [""]
+        for key in ("skill", "split"):
+            if key in spec:
+                variants = [v + _suffix(spec, key, value) for v in variants for value in spec[key]["labels"]]
+        out.update(dict.fromkeys((spec["code"] + v for v in variants), folder / spec["file"]))
+    return out
+
+
 def extract(ctx: Context) -> tuple[dict[str, str], dict[str, str], list[list[dict[str, str]]]]:
     """M49 -> ISO3 of countries, the export's geo names, and each series' records."""
     meta = step_meta(NAME)
@@ -52,7 +71,7 @@ def _variant(path: Path, rec: dict[str, str], spec: dict) -> tuple[str, str, str
         col, value = spec[key]["column"], rec[spec[key]["column"]]
         if value not in spec[key]["labels"]:
             raise InputError(path, f"unknown {col}", row=int(rec["_line"]), field=col, value=value)
-        suffix += spec[key].get("suffixes", {}).get(value, "." + value.upper())
+        suffix += _suffix(spec, key, value)
         if spec[key]["labels"][value]:
             labels.append(spec[key]["labels"][value])
             labels_zh.append((spec[key].get("labels_zh") or {}).get(value) or spec[key]["labels"][value])

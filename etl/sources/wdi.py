@@ -100,13 +100,17 @@ def _package(path: Path, code: str) -> dict:
     }
 
 
-def find_files(ctx: Context) -> dict[str, Path]:
+def codes(ctx: Context) -> dict[str, Path]:
     """Each indicator's CSV in the WDI folder, by the code its name gives, in code order."""
-    folder = ctx.raw / FOLDER
-    csvs = sorted(folder.glob("*.csv"))
-    if not csvs:
-        raise InputError(folder, "no indicator CSV files found")
-    return {path.name[: -len(".csv")]: path for path in csvs}
+    return {path.name[: -len(".csv")]: path for path in sorted((ctx.raw / FOLDER).glob("*.csv"))}
+
+
+def find_files(ctx: Context) -> dict[str, Path]:
+    """:func:`codes`; a folder without any CSV is an error."""
+    found = codes(ctx)
+    if not found:
+        raise InputError(ctx.raw / FOLDER, "no indicator CSV files found")
+    return found
 
 
 def extract(ctx: Context, found: dict[str, Path] | None = None) -> Extracted:
