@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from etl import config, fingerprints, schema, vintages
 from etl.errors import InputError, Stopped, stop_requested
 from etl.phases import reached
-from etl.steps import Context, Step, check_codes, discover, interrupt_until_done, step_meta
+from etl.steps import Context, Step, check_codes, discover, step_meta
+from etl.worker import Worker
 
 if TYPE_CHECKING:
     import duckdb
@@ -88,35 +89,24 @@ def plan(steps: list[Step]) -> list[tuple[str, Step]]:
     return events + [("join", b) for b in running]
 
 
-class Lane(threading.Thread):
+class Lane:
     """Work on its own cursor of the run's connection, beside the main thread's (DuckDB releases the GIL); its few
     statements commit one by one (a step that catches a failed statement goes on: no transaction is aborted)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, name: str,
                  work: Callable[[duckdb.DuckDBPyConnection], Any]) -> None:
-        super().__init__(name=f"etl-{name}", daemon=True)
-        self.cursor, self.work = con.cursor(), work
-        self.error: BaseException | None = None
-        self.result: Any = None
-        self.start()
-
-    def run(self) -> None:
-        try:
-            self.result = self.work(self.cursor)
-        except BaseException as exc:  # noqa: BLE001 - handed to the main thread by finish()
-            self.error = exc
+        self.cursor = con.cursor()
+        self.worker = Worker(f"etl-{name}", functools.partial(work, self.cursor))
 
     def finish(self) -> Any:
         """Wait for the work (a signal still interrupts the wait); raise what it raised, else return its result."""
-        self.join()
+        self.worker.join()
         self.cursor.close()
-        if self.error is not None:
-            raise self.error
-        return self.result
+        return self.worker.result()
 
     def stop(self) -> None:
         """Interrupt the step's query, if any, and wait for it to end (the run is failing)."""
-        interrupt_until_done(self.cursor, self)
+        self.worker.interrupt(self.cursor)
         self.cursor.close()
 
 
@@ -404,7 +394,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
             record = fingerprints.load(target)
             inputs = {s.NAME: s.inputs(ctx) for s in steps}
             prev = None if force else previous_run(target)
-            hashing = fingerprints.Hashing([p for s in steps for p in inputs[s.NAME]], record)
+            hashing = fingerprints.hashing([p for s in steps for p in inputs[s.NAME]], record)
             decides = prev is not None and prev["code_version"] == version and prev["source"] == source
             if decides:
                 abs_sums, stats = hashing.result()   # they decide what is reused

@@ -10,15 +10,16 @@ mtime tick) and is hashed again next time, as git does with its index.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from etl.atomic import write_atomic
 from etl.inputs import file_digest
+from etl.worker import Worker
 
 RACY_SECONDS = 2.0
 Stat = tuple[int, int, int, int]   # device, inode, size, mtime in ns
@@ -66,29 +67,10 @@ def hashes(paths: Iterable[Path], record: dict) -> tuple[dict[str, str], dict[st
     return sums, stats
 
 
-class Hashing(threading.Thread):
-    """:func:`hashes` in a thread (hashlib releases the GIL), for a run that needs the digests only at its end."""
-
-    def __init__(self, paths: list[Path], record: dict) -> None:
-        super().__init__(name="etl-input-hashes", daemon=True)
-        self.paths, self.record = paths, record
-        self.out: tuple[dict[str, str], dict[str, list]] | None = None
-        self.error: BaseException | None = None
-        self.start()
-
-    def run(self) -> None:
-        try:
-            self.out = hashes(self.paths, self.record)
-        except BaseException as exc:  # noqa: BLE001 - raised by result()
-            self.error = exc
-
-    def result(self) -> tuple[dict[str, str], dict[str, list]]:
-        """The digests and stats, once computed; what hashing raised (a missing file) is raised here."""
-        self.join()
-        if self.error is not None:
-            raise self.error
-        assert self.out is not None
-        return self.out
+def hashing(paths: list[Path], record: dict) -> Worker[tuple[dict[str, str], dict[str, list]]]:
+    """:func:`hashes` in a thread (hashlib releases the GIL), for a run that needs the digests only at its end;
+    what hashing raised (a missing file) is raised by the worker's ``result()``."""
+    return Worker("etl-input-hashes", functools.partial(hashes, paths, record))
 
 
 def folders(paths: Iterable[str], roots: Iterable[Path]) -> dict[str, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from etl import config
 from etl.errors import InputError
@@ -129,14 +129,6 @@ def check_codes(steps: list[Step], ctx: Context) -> None:
 def mirror_raw(ctx: Context) -> Path:
     """The mirror's raw folder, also under ``--source worldbank`` (for sources the API does not serve)."""
     return ctx.iso_raw or ctx.raw
-
-
-def interrupt_until_done(cursor: Any, thread: Any) -> None:
-    """Interrupt ``cursor`` until ``thread``, which runs its statements, has ended: an interrupt reaches only a
-    statement already running, so one sent while the thread is in Python, or between statements, would be lost."""
-    while thread.is_alive():
-        cursor.interrupt()
-        thread.join(0.05)   # a bounded wait for the thread's end, not a pause
 
 
 def step_meta(name: str) -> dict:

@@ -278,7 +278,7 @@ def test_first_build_into_an_empty_folder(tmp_path: Path) -> None:
 def test_an_abandoned_read_is_interrupted_even_if_it_had_not_reached_duckdb_yet() -> None:
     """A lane stopped (or the WDI read abandoned) while its thread is still in Python: the interrupt that finds
     no statement running is lost, so it is sent again until the thread has ended."""
-    from etl.steps import interrupt_until_done
+    from etl.worker import interrupt_until_done
 
     con = duckdb.connect()
     ready, outcome = threading.Event(), []
@@ -304,3 +304,33 @@ def test_an_abandoned_read_is_interrupted_even_if_it_had_not_reached_duckdb_yet(
     stopper.start()
     wait_until(lambda: not stopper.is_alive(), "the read to be interrupted", timeout=60)
     assert outcome == ["interrupted"]
+
+
+def test_a_worker_hands_back_its_result_or_what_it_raised() -> None:
+    """The one thread-with-result of the ETL (the WDI read, the lanes, the input hashes): a value is returned, an
+    error or a stop raised in the thread is raised to the waiting thread, and a statement is interrupted."""
+    from etl.errors import Stopped
+    from etl.worker import Worker
+
+    assert Worker("test-value", lambda: 42).result() == 42
+    error = ValueError("bad")
+
+    def fail() -> None:
+        raise error
+
+    with pytest.raises(ValueError) as info:
+        Worker("test-error", fail).result()
+    assert info.value is error
+
+    def stop() -> None:
+        raise Stopped(signal.SIGTERM)
+
+    with pytest.raises(Stopped, match="stopped by SIGTERM"):
+        Worker("test-stop", stop).result()
+    cursor = duckdb.connect().cursor()
+    long = Worker("test-query", lambda: cursor.execute(
+        "SELECT sum(a.range * b.range) FROM range(100000000) a, range(100000) b").fetchall())
+    long.interrupt(cursor)
+    assert not long.thread.is_alive()
+    with pytest.raises(duckdb.InterruptException):
+        long.result()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +21,8 @@ from etl.inputs import (
     record_count,
     year_max,
 )
-from etl.steps import ALL_MODES, Context, columns_relation, interrupt_until_done, step_meta
+from etl.steps import ALL_MODES, Context, columns_relation, step_meta
+from etl.worker import Worker
 
 NAME = "wdi"
 DEPENDS: tuple[str, ...] = ("classifications",)
@@ -300,34 +301,6 @@ def _insert(con: duckdb.DuckDBPyConnection, files: dict[str, Path], dataset: str
     return None
 
 
-class _Reading(threading.Thread):
-    """:func:`_insert` in a thread (DuckDB releases the GIL), while the files' bytes are checked in Python."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, files: dict[str, Path], dataset: str) -> None:
-        super().__init__(name="etl-wdi-read", daemon=True)
-        self.con, self.files, self.dataset = con, files, dataset
-        self.error: duckdb.Error | None = None
-        self.raised: BaseException | None = None
-        self.start()
-
-    def run(self) -> None:
-        try:
-            self.error = _insert(self.con, self.files, self.dataset)
-        except BaseException as exc:  # noqa: BLE001 - raised by result()
-            self.raised = exc
-
-    def abandon(self) -> None:
-        """Stop the read and drop its outcome (the run fails for another reason, which must be the one raised)."""
-        interrupt_until_done(self.con, self)
-
-    def result(self) -> duckdb.Error | None:
-        """Wait for the read; the error DuckDB raised, if any (a stop is raised)."""
-        self.join()
-        if self.raised is not None:
-            raise self.raised
-        return self.error
-
-
 def _bounds(con: duckdb.DuckDBPyConnection, ex: Extracted) -> None:
     """The table of each indicator's plausible range (from its unit), which the checks join."""
     units = ex.units
@@ -349,11 +322,12 @@ def transform(con: duckdb.DuckDBPyConnection, ctx: Context) -> Extracted:
     discarded.
     """
     found = find_files(ctx)
-    reading = _Reading(con, found, ctx.dataset)
+    # the error DuckDB raised, if any, is the read's result (a stop is raised)
+    reading = Worker("etl-wdi-read", functools.partial(_insert, con, found, ctx.dataset))
     try:
         ex = extract(ctx, found)
     except BaseException:
-        reading.abandon()   # the files are bad: the read need not finish, and this error is the one to report
+        reading.interrupt(con)   # the files are bad: the read need not finish, and this error is the one to report
         raise
     error = reading.result()
     _bounds(con, ex)
