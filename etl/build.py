@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from etl import config, fingerprints, schema, vintages
 from etl.errors import InputError, Stopped, stop_requested
 from etl.phases import reached
-from etl.steps import Context, Step, check_codes, discover, step_meta
+from etl.steps import Context, Step, check_codes, copy_owned, discover, step_meta
 from etl.worker import Worker
 
 if TYPE_CHECKING:
@@ -204,11 +204,6 @@ def _commit(con: duckdb.DuckDBPyConnection) -> None:
     """
     con.commit()
     con.begin()
-
-
-def _copy_step(con: duckdb.DuckDBPyConnection, step: Step) -> None:
-    for table, where in step.OWNS:
-        con.execute(f"INSERT INTO {table} SELECT * FROM old.{table}" + (f" WHERE {where}" if where else ""))
 
 
 def _wic_group(con: duckdb.DuckDBPyConnection) -> None:
@@ -433,7 +428,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                     mark(f"step:{step.NAME}:start")
                     report.steps[step.NAME] = "reused" if step.NAME in reuse else "loaded"
                     if step.NAME in reuse:
-                        _copy_step(con, step)
+                        copy_owned(con, step.OWNS)
                     elif kind == "start":
                         _commit(con)
                         lanes[step.NAME] = Lane(con, step.NAME, functools.partial(step.run, ctx=ctx))

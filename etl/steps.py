@@ -131,6 +131,13 @@ def mirror_raw(ctx: Context) -> Path:
     return ctx.iso_raw or ctx.raw
 
 
+def copy_owned(con: duckdb.DuckDBPyConnection, owns: tuple[tuple[str, str | None], ...]) -> None:
+    """Copy the rows ``owns`` names (table, WHERE clause or None) from the attached ``old`` warehouse: the rows of
+    a reused step or a carried computed phase."""
+    for table, where in owns:
+        con.execute(f"INSERT INTO {table} SELECT * FROM old.{table}" + (f" WHERE {where}" if where else ""))
+
+
 def step_meta(name: str) -> dict:
     """The metadata file beside a step (``etl/sources/<name>.meta.yaml``)."""
     return load_yaml(SOURCES_DIR / f"{name}.meta.yaml")

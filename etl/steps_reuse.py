@@ -18,11 +18,10 @@ from etl.derived import DATASET as DERIVED
 from etl.derived import load_derived
 from etl.index.config import load_config
 from etl.index.tables import INDEX_SQL
+from etl.steps import Step, copy_owned
 
 if TYPE_CHECKING:
     import duckdb
-
-    from etl.steps import Step
 
 PHASES = ("aggregates", "derived", "index")
 OWNS: dict[str, tuple[tuple[str, str | None], ...]] = {
@@ -78,8 +77,7 @@ def copy(con: duckdb.DuckDBPyConnection, phase: str) -> None:
     """Copy a phase's rows from the attached ``old`` warehouse."""
     if phase == "index":
         con.execute(INDEX_SQL.read_text())
-    for table, where in OWNS[phase]:
-        con.execute(f"INSERT INTO {table} SELECT * FROM old.{table}" + (f" WHERE {where}" if where else ""))
+    copy_owned(con, OWNS[phase])
 
 
 def carried_warnings(phases: set[str], previous: list[str]) -> list[str]:
