@@ -446,19 +446,20 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                 bar.set_postfix_str("catalog")
                 _wic_group(con)
                 cat = catalog.load_catalog()
+                definitions, index_config = derived.load_derived(), index.load_config()   # parsed once a run
                 report.warnings.extend(catalog.apply(con, cat, strict=not partial))
                 mark("catalog")
                 bar.update()
                 bar.set_postfix_str("aggregates")
                 # Group values, derived indicators and the index are carried over when no step they read changed.
-                carry = steps_reuse.reusable(steps_reuse.inputs(con, steps, cat), reuse) \
+                carry = steps_reuse.reusable(steps_reuse.inputs(con, steps, cat, definitions, index_config), reuse) \
                     if reuse and not partial else set()
                 for phase in steps_reuse.PHASES:
                     report.computed[phase] = "reused" if phase in carry else "computed"
                     if phase in carry:
                         steps_reuse.copy(con, phase)
                 if "derived" not in carry:
-                    report.warnings.extend(derived.compute(con, strict=not partial))
+                    report.warnings.extend(derived.compute(con, strict=not partial, definitions=definitions))
                 if reuse:
                     con.execute("DETACH old")
                 _commit(con)
@@ -472,7 +473,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                     min_coverage=None if "aggregates" in carry else cat.min_coverage))
                 mark("derived")
                 if "index" not in carry:
-                    report.warnings.extend(index.store(con, strict=not partial))
+                    report.warnings.extend(index.store(con, strict=not partial, config=index_config))
                 mark("index")
                 summary = lanes.pop("checks").finish()
                 _commit(con)

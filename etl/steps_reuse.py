@@ -13,15 +13,16 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from etl.catalog import Catalog
 from etl.derived import DATASET as DERIVED
-from etl.derived import load_derived
-from etl.index.config import load_config
 from etl.index.tables import INDEX_SQL
 from etl.steps import Step, copy_owned
 
 if TYPE_CHECKING:
     import duckdb
+
+    from etl.catalog import Catalog
+    from etl.derived import Derived
+    from etl.index.config import IndexConfig
 
 PHASES = ("aggregates", "derived", "index")
 OWNS: dict[str, tuple[tuple[str, str | None], ...]] = {
@@ -45,17 +46,17 @@ def owners(con: duckdb.DuckDBPyConnection, steps: list[Step]) -> dict[str, str]:
     return out
 
 
-def inputs(con: duckdb.DuckDBPyConnection, steps: list[Step], catalog: Catalog) -> dict[str, set[str]]:
-    """The steps (and computed phases) each computed phase reads."""
+def inputs(con: duckdb.DuckDBPyConnection, steps: list[Step], catalog: Catalog, derived: list[Derived],
+           index_config: IndexConfig) -> dict[str, set[str]]:
+    """The steps (and computed phases) each computed phase reads, from the configurations the run parsed."""
     own = owners(con, steps)
-    derived = load_derived()
     derived_codes = {d.code for d in derived}
 
     def of(codes: set[str]) -> set[str]:
         return {own.get(c, UNKNOWN) for c in codes}
 
     agg_codes = {i.code for i in catalog.indicators} | {i.agg_weight for i in catalog.indicators if i.agg_weight}
-    index_codes = set(load_config().codes)
+    index_codes = set(index_config.codes)
     return {
         "aggregates": {"classifications", "members"} | of(agg_codes),
         "derived": {"classifications"} | of({c for d in derived for c in (d.numerator, d.denominator)}),

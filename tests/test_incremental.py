@@ -117,6 +117,22 @@ def test_computed_phases_follow_the_steps_they_read() -> None:
     assert steps_reuse.reusable(needs | {"derived": {"classifications", "?"}}, everything) == {"aggregates"}
 
 
+def test_computed_phases_read_the_configurations_the_run_parsed(warehouse_path: Path) -> None:
+    """``steps_reuse.inputs`` reads the derived and index configurations the run parsed once, not the files again."""
+    from etl.catalog import load_catalog
+    from etl.derived import load_derived
+    from etl.index import load_config
+
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    steps, cat, definitions, config = discover(), load_catalog(), load_derived(), load_config()
+    needs = steps_reuse.inputs(con, steps, cat, definitions, config)
+    assert {"wdi", "egdi", "gtmi"} <= needs["index"] and "derived" in needs["index"] and "wdi" in needs["derived"]
+    assert needs["aggregates"] >= {"classifications", "members", "wdi", "gapminder"}
+    none = steps_reuse.inputs(con, steps, cat, [], config)   # no derived indicator: they read only the countries
+    assert none["derived"] == {"classifications"} and "derived" not in none["index"]
+    con.close()
+
+
 def test_a_source_no_computed_table_reads_leaves_them_as_they_were(own_warehouse: Path, mirror_copy: Path) -> None:
     """The SDG series are in neither the catalog nor the index: group values, derived rows and the index tables are
     copied row for row, in their order, and the change is still logged."""
