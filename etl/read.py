@@ -2,7 +2,8 @@
 
 Every function takes an optional ``db`` (a :class:`Warehouse`); by default the configured warehouse is used.
 Connections are read-only and parameters are always bound. When the ETL swaps in a new file, the next call
-sees it: each generation of the file gets its own in-memory DuckDB instance that attaches it read-only.
+sees it: each generation of the file gets its own in-memory DuckDB instance that attaches it read-only. A server
+warms a new generation first (:meth:`Warehouse.switch_warm`); until then its requests read the previous one.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,7 @@ class UnknownVintage(ValueError):
 class _Generation:
     key: tuple[int, int, int, int]
     con: duckdb.DuckDBPyConnection
+    memo: dict[Any, Any] = field(default_factory=dict)
 
 
 class Warehouse:
@@ -70,39 +72,79 @@ class Warehouse:
         self.path = Path(path) if path else config.warehouse_path()
         self._lock = threading.Lock()
         self._gen: _Generation | None = None
-        self._memo: dict[Any, Any] = {}
+        self._preparing: tuple[int, int, int, int] | None = None   # the file a warm-up is opening (switch_warm)
         self._local = threading.local()
 
-    def _current(self) -> duckdb.DuckDBPyConnection:
+    def _key(self) -> tuple[int, int, int, int]:
         try:
             st = os.stat(self.path)
         except FileNotFoundError as exc:
             raise WarehouseMissing(f"no warehouse at {self.path}; build it with `wic etl`") from exc
-        key = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+        return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def _open(self, key: tuple[int, int, int, int]) -> _Generation:
+        con = duckdb.connect(":memory:")
+        quoted = str(self.path).replace("'", "''")
+        con.execute("SET python_enable_replacements = false")
+        con.execute(f"ATTACH '{quoted}' AS wh (READ_ONLY)")
+        # Once the file is attached nothing else is reachable: no files (COPY, ATTACH, read_*),
+        # no extensions, and no SET can turn that back on.
+        for setting in ("autoinstall_known_extensions = false", "autoload_known_extensions = false",
+                        "enable_external_access = false", "lock_configuration = true"):
+            con.execute(f"SET {setting}")
+        _check_schema(con, self.path)
+        return _Generation(key, con)
+
+    def _generation(self) -> _Generation:
+        staged: _Generation | None = getattr(self._local, "staged", None)
+        if staged is not None:
+            return staged
+        key = self._key()
         with self._lock:
             if self._gen is None or self._gen.key != key:
-                con = duckdb.connect(":memory:")
-                quoted = str(self.path).replace("'", "''")
-                con.execute("SET python_enable_replacements = false")
-                con.execute(f"ATTACH '{quoted}' AS wh (READ_ONLY)")
-                # Once the file is attached nothing else is reachable: no files (COPY, ATTACH, read_*),
-                # no extensions, and no SET can turn that back on.
-                for setting in ("autoinstall_known_extensions = false", "autoload_known_extensions = false",
-                                "enable_external_access = false", "lock_configuration = true"):
-                    con.execute(f"SET {setting}")
-                _check_schema(con, self.path)
+                if self._gen is not None and key == self._preparing:
+                    return self._gen   # the new file is being warmed (switch_warm): the previous one serves meanwhile
                 # The previous generation is not closed here: other threads may still be reading from it;
                 # it is freed when the last cursor on it is dropped.
-                self._gen = _Generation(key, con)
-                self._memo = {}
-            return self._gen.con
+                self._gen = self._open(key)
+            return self._gen
+
+    def _current(self) -> duckdb.DuckDBPyConnection:
+        return self._generation().con
+
+    def generation_key(self) -> tuple[int, int, int, int]:
+        """The identity (device, inode, mtime, size) of the file generation that serves this thread now."""
+        return self._generation().key
+
+    def switch_warm(self, warm: Callable[[], Any]) -> bool:
+        """Open the new file after a swap and run ``warm`` on it in this thread, while every other thread goes on
+        reading the previous generation; then serve the new one. False (nothing done) when no generation is
+        served yet or the file has not changed. An error in ``warm`` is raised after the switch."""
+        key = self._key()
+        with self._lock:
+            if self._gen is None or self._gen.key == key or self._preparing is not None:
+                return False
+            self._preparing = key
+        gen: _Generation | None = None
+        try:
+            gen = self._open(key)   # WarehouseStale is raised here; the requests then report it themselves
+            self._local.staged = gen
+            try:
+                warm()
+            finally:
+                self._local.staged = None
+        finally:
+            with self._lock:
+                self._preparing = None
+                if gen is not None:   # if the file was swapped again meanwhile, the next read opens that one
+                    self._gen = gen
+        return True
 
     def memo(self, key: Any, compute: Callable[[], Any], *, bounded: bool = False, pool: str = "_lru",
              limit: int = 64) -> Any:
         """A value computed once per generation of the file; ``bounded`` ones share the ``pool`` of ``limit``
         entries (the oldest one out first)."""
-        self._current()
-        memo = self._memo
+        memo = self._generation().memo
         if key not in memo:
             memo[key] = compute()
             if bounded:
@@ -114,8 +156,7 @@ class Warehouse:
 
     def has(self, key: Any) -> bool:
         """Whether a value of ``key`` is kept for the current generation of the file."""
-        self._current()
-        return key in self._memo
+        return key in self._generation().memo
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         """This thread's cursor on the current generation (DuckDB connections are not shared across threads)."""
