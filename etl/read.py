@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import itertools
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from etl import config, schema
@@ -171,6 +173,10 @@ class Warehouse:
     def frame(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         """Run a named query of this module with bound parameters; a DataFrame."""
         return self._cursor().execute(sql, list(params or [])).df()
+
+    def arrays(self, sql: str, params: Sequence[Any] | None = None) -> dict[str, Any]:
+        """Run a named query of this module with bound parameters; its columns as numpy arrays."""
+        return dict(self._cursor().execute(sql, list(params or [])).fetchnumpy())
 
     def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
         """Run a named query of this module with bound parameters; a list of tuples."""
@@ -567,16 +573,43 @@ def group_sets(*, db: Warehouse | None = None) -> dict[str, frozenset[str]]:
 def scatter_values(x: str, y: str, size: str, *, group: str, year_from: int, db: Warehouse | None = None
                    ) -> pd.DataFrame:
     """One row per country of ``group`` and year from ``year_from`` with values of both ``x`` and ``y``:
-    ``iso3, year, x, y, size`` (``size`` NaN where missing), by iso3 then year."""
+    ``iso3, year, x, y, size`` (``size`` NaN where missing), by iso3 then year.
+
+    Each indicator's rows are one pruned query, kept per generation (the common ``y`` and ``size`` are read once),
+    joined here on (country, year)."""
     check_indicators([x, y, size], db=db)
     _check_group(group, db)
-    return _cached(_db(db), """
-        SELECT o.iso3, o.year, max(o.value) FILTER (WHERE o.indicator = ?) AS x,
-               max(o.value) FILTER (WHERE o.indicator = ?) AS y, max(o.value) FILTER (WHERE o.indicator = ?) AS size
-        FROM observations o JOIN group_members g ON g.iso3 = o.iso3 AND g.group_code = ?
-        WHERE list_contains(?, o.indicator) AND o.year >= ?
-        GROUP BY o.iso3, o.year HAVING x IS NOT NULL AND y IS NOT NULL ORDER BY o.iso3, o.year""",
-                         [x, y, size, group, [x, y, size], year_from])
+    w = _db(db)
+    members = sorted(group_sets(db=w).get(group, frozenset()))
+    xs, ys, ss = (_group_series(w, code, group, year_from, members) for code in (x, y, size))
+    both, at_x, at_y = np.intersect1d(xs[0], ys[0], return_indices=True)
+    at_s = np.searchsorted(ss[0], both)
+    found = at_s < len(ss[0])
+    found[found] = ss[0][at_s[found]] == both[found]
+    sizes = np.full(len(both), np.nan)
+    sizes[found] = ss[1][at_s[found]]
+    return pd.DataFrame({"iso3": np.asarray(members, dtype=object)[both // _YEARS], "year": both % _YEARS,
+                         "x": xs[1][at_x], "y": ys[1][at_y], "size": sizes})
+
+
+_YEARS = 10_000   # (country, year) as one sortable integer: the country's index x _YEARS + year
+
+
+def _group_series(w: Warehouse, code: str, group: str, year_from: int, members: list[str]
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted (country, year) keys, values) of one indicator for the countries of ``group`` (hot path)."""
+    def fetch() -> tuple[np.ndarray, np.ndarray]:
+        got = w.arrays("SELECT iso3, year, value FROM observations WHERE indicator = ? AND year >= ?",
+                       [code, year_from])   # pruned to the indicator's row groups; a join on the group is not
+        index = {c: i for i, c in enumerate(members)}
+        places = np.fromiter(map(index.get, got["iso3"].tolist(), itertools.repeat(-1)), dtype=np.int64,
+                             count=len(got["iso3"]))
+        keep = places >= 0
+        keys = places[keep] * _YEARS + np.asarray(got["year"], dtype=np.int64)[keep]
+        order = np.argsort(keys, kind="stable")
+        return keys[order], np.asarray(got["value"], dtype=float)[keep][order]
+    result: tuple[np.ndarray, np.ndarray] = _small(w, ("group_series", code, group, year_from), fetch)
+    return result
 
 
 def country_values(indicator: str, year: int, *, db: Warehouse | None = None) -> pd.DataFrame:
