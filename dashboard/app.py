@@ -67,8 +67,8 @@ def _routes(server: flask.Flask) -> None:
 def warm_up(*, watch: float | None = None) -> threading.Event | None:
     """Build what the cold paths read once per warehouse generation (lookups, display names, the pages' ``warm()``:
     the overview's facts, the index's matrices) before serving; with ``watch`` seconds, a daemon thread builds them
-    again whenever a new generation of the file appears, before the first request after a swap has to (setting the
-    returned event stops it)."""
+    again whenever a new generation of the file appears, on that generation, and only then serves it: requests
+    meanwhile read the previous one (setting the returned event stops the thread)."""
     _warm()
     if not watch:
         return None
@@ -87,17 +87,13 @@ def _stop(stop: threading.Event, thread: threading.Thread) -> None:
 
 
 def _warm() -> tuple[int, int, int, int] | None:
-    """Warm the current generation; its file key (None when there is no warehouse yet)."""
+    """Warm the served generation, or a new one before it is served (the requests meanwhile read the previous
+    one); its file key (None when there is no warehouse yet)."""
     try:
-        key = _key(read.open_warehouse().path)
-        read.indicator_table(), read.country_table(), read.group_sets(), read.group_table(), read.aggregate_codes()
-        read.indicators(), read.membership_counts(), read.members()
-        for lang in i18n.LANGS:
-            read.display_names(lang)
-        for info in dash.page_registry.values():
-            warm = getattr(sys.modules.get(str(info.get("module"))), "warm", None)
-            if callable(warm):
-                warm()
+        w = read.open_warehouse()
+        key = _key(w.path)
+        if not w.switch_warm(_build):   # nothing served yet, or the file is the one served: warm that
+            _build()
     except read.WarehouseMissing:
         log.warning("no warehouse yet: nothing to warm up")
         return None
@@ -107,8 +103,20 @@ def _warm() -> tuple[int, int, int, int] | None:
     return key
 
 
+def _build() -> None:
+    """What the cold paths read once per generation: lookups, display names, each page's ``warm()``."""
+    read.indicator_table(), read.country_table(), read.group_sets(), read.group_table(), read.aggregate_codes()
+    read.indicators(), read.membership_counts(), read.members()
+    for lang in i18n.LANGS:
+        read.display_names(lang)
+    for info in dash.page_registry.values():
+        warm = getattr(sys.modules.get(str(info.get("module"))), "warm", None)
+        if callable(warm):
+            warm()
+
+
 def _watch(path: Path, every: float, stop: threading.Event) -> None:
-    """Poll the warehouse file's identity; warm each new generation once, until ``stop`` is set."""
+    """Poll the warehouse file's identity; warm each new generation once, before it is served, until ``stop``."""
     warmed = _key(path)
     while not stop.wait(every):   # polling a file for a swap, not waiting on a result
         key = _key(path)

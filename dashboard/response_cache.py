@@ -1,22 +1,22 @@
 """A per-worker cache of whole answers to API GETs and Dash callbacks, per generation of the warehouse file.
 
 Every answer of ``/api/v1`` and of ``/_dash-update-component`` is a pure function of the request and of the
-warehouse file; the file only changes by an atomic swap. So a successful answer is kept under (the file's
-identity, the request line, the body's hash, the headers that change the answer) and replayed byte for byte; a
-swapped file has another identity, so nothing is served from an older one. Bounded in bytes (LRU).
+warehouse file; the file only changes by an atomic swap. So a successful answer is kept under (the identity of
+the file generation serving the request, the request line, the body's hash, the headers that change the answer)
+and replayed byte for byte; a swapped file has another identity, so nothing is served from an older one. Bounded
+in bytes (LRU).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from etl import config
+from etl import read
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 MAX_BYTES = 16 * 1024 * 1024      # per worker (a worker holds about 330 MiB)
@@ -27,11 +27,11 @@ VARY = ("HTTP_HOST", "HTTP_ACCEPT", "HTTP_ACCEPT_ENCODING", "HTTP_IF_NONE_MATCH"
 
 
 def _generation() -> tuple[int, int, int, int] | None:
+    """The generation of the warehouse that serves requests now (while a new file warms, the previous one)."""
     try:
-        st = os.stat(config.warehouse_path())
-    except OSError:
+        return read.open_warehouse().generation_key()
+    except OSError:   # no warehouse, or one of another schema: nothing is kept
         return None
-    return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 class ResponseCache:

@@ -2,22 +2,25 @@
 
 Every function takes an optional ``db`` (a :class:`Warehouse`); by default the configured warehouse is used.
 Connections are read-only and parameters are always bound. When the ETL swaps in a new file, the next call
-sees it: each generation of the file gets its own in-memory DuckDB instance that attaches it read-only.
+sees it: each generation of the file gets its own in-memory DuckDB instance that attaches it read-only. A server
+warms a new generation first (:meth:`Warehouse.switch_warm`); until then its requests read the previous one.
 """
 
 from __future__ import annotations
 
 import contextvars
 import functools
+import itertools
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from etl import config, schema
@@ -61,6 +64,7 @@ class UnknownVintage(ValueError):
 class _Generation:
     key: tuple[int, int, int, int]
     con: duckdb.DuckDBPyConnection
+    memo: dict[Any, Any] = field(default_factory=dict)
 
 
 class Warehouse:
@@ -70,39 +74,79 @@ class Warehouse:
         self.path = Path(path) if path else config.warehouse_path()
         self._lock = threading.Lock()
         self._gen: _Generation | None = None
-        self._memo: dict[Any, Any] = {}
+        self._preparing: tuple[int, int, int, int] | None = None   # the file a warm-up is opening (switch_warm)
         self._local = threading.local()
 
-    def _current(self) -> duckdb.DuckDBPyConnection:
+    def _key(self) -> tuple[int, int, int, int]:
         try:
             st = os.stat(self.path)
         except FileNotFoundError as exc:
             raise WarehouseMissing(f"no warehouse at {self.path}; build it with `wic etl`") from exc
-        key = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+        return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def _open(self, key: tuple[int, int, int, int]) -> _Generation:
+        con = duckdb.connect(":memory:")
+        quoted = str(self.path).replace("'", "''")
+        con.execute("SET python_enable_replacements = false")
+        con.execute(f"ATTACH '{quoted}' AS wh (READ_ONLY)")
+        # Once the file is attached nothing else is reachable: no files (COPY, ATTACH, read_*),
+        # no extensions, and no SET can turn that back on.
+        for setting in ("autoinstall_known_extensions = false", "autoload_known_extensions = false",
+                        "enable_external_access = false", "lock_configuration = true"):
+            con.execute(f"SET {setting}")
+        _check_schema(con, self.path)
+        return _Generation(key, con)
+
+    def _generation(self) -> _Generation:
+        staged: _Generation | None = getattr(self._local, "staged", None)
+        if staged is not None:
+            return staged
+        key = self._key()
         with self._lock:
             if self._gen is None or self._gen.key != key:
-                con = duckdb.connect(":memory:")
-                quoted = str(self.path).replace("'", "''")
-                con.execute("SET python_enable_replacements = false")
-                con.execute(f"ATTACH '{quoted}' AS wh (READ_ONLY)")
-                # Once the file is attached nothing else is reachable: no files (COPY, ATTACH, read_*),
-                # no extensions, and no SET can turn that back on.
-                for setting in ("autoinstall_known_extensions = false", "autoload_known_extensions = false",
-                                "enable_external_access = false", "lock_configuration = true"):
-                    con.execute(f"SET {setting}")
-                _check_schema(con, self.path)
+                if self._gen is not None and key == self._preparing:
+                    return self._gen   # the new file is being warmed (switch_warm): the previous one serves meanwhile
                 # The previous generation is not closed here: other threads may still be reading from it;
                 # it is freed when the last cursor on it is dropped.
-                self._gen = _Generation(key, con)
-                self._memo = {}
-            return self._gen.con
+                self._gen = self._open(key)
+            return self._gen
+
+    def _current(self) -> duckdb.DuckDBPyConnection:
+        return self._generation().con
+
+    def generation_key(self) -> tuple[int, int, int, int]:
+        """The identity (device, inode, mtime, size) of the file generation that serves this thread now."""
+        return self._generation().key
+
+    def switch_warm(self, warm: Callable[[], Any]) -> bool:
+        """Open the new file after a swap and run ``warm`` on it in this thread, while every other thread goes on
+        reading the previous generation; then serve the new one. False (nothing done) when no generation is
+        served yet or the file has not changed. An error in ``warm`` is raised after the switch."""
+        key = self._key()
+        with self._lock:
+            if self._gen is None or self._gen.key == key or self._preparing is not None:
+                return False
+            self._preparing = key
+        gen: _Generation | None = None
+        try:
+            gen = self._open(key)   # WarehouseStale is raised here; the requests then report it themselves
+            self._local.staged = gen
+            try:
+                warm()
+            finally:
+                self._local.staged = None
+        finally:
+            with self._lock:
+                self._preparing = None
+                if gen is not None:   # if the file was swapped again meanwhile, the next read opens that one
+                    self._gen = gen
+        return True
 
     def memo(self, key: Any, compute: Callable[[], Any], *, bounded: bool = False, pool: str = "_lru",
              limit: int = 64) -> Any:
         """A value computed once per generation of the file; ``bounded`` ones share the ``pool`` of ``limit``
         entries (the oldest one out first)."""
-        self._current()
-        memo = self._memo
+        memo = self._generation().memo
         if key not in memo:
             memo[key] = compute()
             if bounded:
@@ -114,8 +158,7 @@ class Warehouse:
 
     def has(self, key: Any) -> bool:
         """Whether a value of ``key`` is kept for the current generation of the file."""
-        self._current()
-        return key in self._memo
+        return key in self._generation().memo
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         """This thread's cursor on the current generation (DuckDB connections are not shared across threads)."""
@@ -130,6 +173,10 @@ class Warehouse:
     def frame(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         """Run a named query of this module with bound parameters; a DataFrame."""
         return self._cursor().execute(sql, list(params or [])).df()
+
+    def arrays(self, sql: str, params: Sequence[Any] | None = None) -> dict[str, Any]:
+        """Run a named query of this module with bound parameters; its columns as numpy arrays."""
+        return dict(self._cursor().execute(sql, list(params or [])).fetchnumpy())
 
     def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
         """Run a named query of this module with bound parameters; a list of tuples."""
@@ -526,16 +573,43 @@ def group_sets(*, db: Warehouse | None = None) -> dict[str, frozenset[str]]:
 def scatter_values(x: str, y: str, size: str, *, group: str, year_from: int, db: Warehouse | None = None
                    ) -> pd.DataFrame:
     """One row per country of ``group`` and year from ``year_from`` with values of both ``x`` and ``y``:
-    ``iso3, year, x, y, size`` (``size`` NaN where missing), by iso3 then year."""
+    ``iso3, year, x, y, size`` (``size`` NaN where missing), by iso3 then year.
+
+    Each indicator's rows are one pruned query, kept per generation (the common ``y`` and ``size`` are read once),
+    joined here on (country, year)."""
     check_indicators([x, y, size], db=db)
     _check_group(group, db)
-    return _cached(_db(db), """
-        SELECT o.iso3, o.year, max(o.value) FILTER (WHERE o.indicator = ?) AS x,
-               max(o.value) FILTER (WHERE o.indicator = ?) AS y, max(o.value) FILTER (WHERE o.indicator = ?) AS size
-        FROM observations o JOIN group_members g ON g.iso3 = o.iso3 AND g.group_code = ?
-        WHERE list_contains(?, o.indicator) AND o.year >= ?
-        GROUP BY o.iso3, o.year HAVING x IS NOT NULL AND y IS NOT NULL ORDER BY o.iso3, o.year""",
-                         [x, y, size, group, [x, y, size], year_from])
+    w = _db(db)
+    members = sorted(group_sets(db=w).get(group, frozenset()))
+    xs, ys, ss = (_group_series(w, code, group, year_from, members) for code in (x, y, size))
+    both, at_x, at_y = np.intersect1d(xs[0], ys[0], return_indices=True)
+    at_s = np.searchsorted(ss[0], both)
+    found = at_s < len(ss[0])
+    found[found] = ss[0][at_s[found]] == both[found]
+    sizes = np.full(len(both), np.nan)
+    sizes[found] = ss[1][at_s[found]]
+    return pd.DataFrame({"iso3": np.asarray(members, dtype=object)[both // _YEARS], "year": both % _YEARS,
+                         "x": xs[1][at_x], "y": ys[1][at_y], "size": sizes})
+
+
+_YEARS = 10_000   # (country, year) as one sortable integer: the country's index x _YEARS + year
+
+
+def _group_series(w: Warehouse, code: str, group: str, year_from: int, members: list[str]
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted (country, year) keys, values) of one indicator for the countries of ``group`` (hot path)."""
+    def fetch() -> tuple[np.ndarray, np.ndarray]:
+        got = w.arrays("SELECT iso3, year, value FROM observations WHERE indicator = ? AND year >= ?",
+                       [code, year_from])   # pruned to the indicator's row groups; a join on the group is not
+        index = {c: i for i, c in enumerate(members)}
+        places = np.fromiter(map(index.get, got["iso3"].tolist(), itertools.repeat(-1)), dtype=np.int64,
+                             count=len(got["iso3"]))
+        keep = places >= 0
+        keys = places[keep] * _YEARS + np.asarray(got["year"], dtype=np.int64)[keep]
+        order = np.argsort(keys, kind="stable")
+        return keys[order], np.asarray(got["value"], dtype=float)[keep][order]
+    result: tuple[np.ndarray, np.ndarray] = _small(w, ("group_series", code, group, year_from), fetch)
+    return result
 
 
 def country_values(indicator: str, year: int, *, db: Warehouse | None = None) -> pd.DataFrame:

@@ -112,23 +112,96 @@ WARMED = [("overview", "headline", "en"), ("overview", "laggards", "zh"), ("inde
           ("index-page", ("filters", "zh"))]
 
 
+def _next_vintage(live: Path, tmp: Path, code: str, year: int, delta: float) -> None:
+    """Swap in a copy of ``live`` whose CHN value of ``code`` in ``year`` is ``delta`` higher, as the ETL swaps."""
+    new = tmp / "next.duckdb"
+    shutil.copyfile(live, new)
+    con = duckdb.connect(str(new))
+    con.execute("UPDATE observations SET value = value + ? WHERE indicator = ? AND iso3 = 'CHN' AND year = ?",
+                [delta, code, year])
+    con.close()
+    os.replace(new, live)
+
+
+def test_a_new_generation_is_served_only_once_warmed(own_warehouse: Path, tmp_path: Path) -> None:
+    code = "IT.NET.USER.ZS"
+    wh = read.Warehouse(own_warehouse)
+    year, value, _ = read.latest_by_country(code, db=wh)["CHN"]
+    old_key = wh.generation_key()
+    assert not wh.switch_warm(lambda: None)   # the file served is the file on disk: nothing to do
+    _next_vintage(own_warehouse, tmp_path, code, year, 1000)
+
+    entered, release, seen = threading.Event(), threading.Event(), []
+
+    def warm() -> None:
+        seen.append(read.latest_by_country(code, db=wh)["CHN"][1])   # the warm-up reads the new file
+        wh.memo("warmed", lambda: True)
+        entered.set()
+        release.wait(60)
+
+    switching = threading.Thread(target=wh.switch_warm, args=(warm,))
+    switching.start()
+    try:
+        wait_until(entered.is_set, "the warm-up to open the new file")
+        # meanwhile every other thread reads the previous generation, all of it
+        assert read.latest_by_country(code, db=wh)["CHN"][1] == value and wh.generation_key() == old_key
+        assert not wh.has("warmed")
+    finally:
+        release.set()
+        switching.join(60)
+    assert seen == [value + 1000]
+    assert wh.generation_key() != old_key and wh.has("warmed")   # served now, with what the warm-up built
+    assert read.latest_by_country(code, db=wh)["CHN"][1] == value + 1000
+    wh.close()
+
+
+def test_a_failed_warm_up_still_switches(own_warehouse: Path, tmp_path: Path) -> None:
+    code = "IT.NET.USER.ZS"
+    wh = read.Warehouse(own_warehouse)
+    year, value, _ = read.latest_by_country(code, db=wh)["CHN"]
+    _next_vintage(own_warehouse, tmp_path, code, year, 1000)
+
+    def fail() -> None:
+        raise RuntimeError("warm-up broke")
+
+    with pytest.raises(RuntimeError, match="warm-up broke"):
+        wh.switch_warm(fail)
+    assert read.latest_by_country(code, db=wh)["CHN"][1] == value + 1000
+    wh.close()
+
+
 def test_warm_up_builds_what_the_cold_pages_read_and_again_for_each_new_vintage(
         app: Any, own_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from dashboard.app import warm_up
+    from dashboard import app as shell
 
     monkeypatch.setenv("WIC_WAREHOUSE", str(own_warehouse))
     wh = read.open_warehouse()
     assert wh.path == own_warehouse and not any(wh.has(k) for k in WARMED)
-    stop = warm_up(watch=0.05)
+    stop = shell.warm_up(watch=0.05)
     assert stop is not None
+    entered, release = threading.Event(), threading.Event()
+    build = shell._build
+
+    def held() -> None:   # the watcher's warm-up of the new file, held open until the checks below are done
+        entered.set()
+        release.wait(60)
+        build()
+
+    monkeypatch.setattr(shell, "_build", held)
     try:
         assert all(wh.has(k) for k in WARMED)
+        old_key = wh.generation_key()
         new = tmp_path / "next.duckdb"
         shutil.copyfile(own_warehouse, new)
-        os.replace(new, own_warehouse)   # a new vintage: the next request opens a new generation, nothing kept
-        wait_until(lambda: all(wh.has(k) for k in WARMED), "the watcher to warm the new generation")
+        os.replace(new, own_warehouse)   # a new vintage
+        wait_until(entered.is_set, "the watcher to notice the new file")
+        assert wh.generation_key() == old_key and all(wh.has(k) for k in WARMED)   # the old one serves meanwhile
+        release.set()
+        wait_until(lambda: wh.generation_key() != old_key, "the watcher to serve the new generation")
+        assert all(wh.has(k) for k in WARMED)   # built before it was served
         assert read.series_rows("IT.NET.USER.ZS", ["WLD"])
     finally:
+        release.set()
         stop.set()
         wait_until(lambda: not any(t.name == "wic-warm-up" for t in threading.enumerate()), "the watcher to stop")
 

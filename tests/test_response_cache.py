@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
 import dash
 import duckdb
 import pytest
+from conftest import wait_until
 from dash_payloads import payload
 from werkzeug.test import Client
 
@@ -85,3 +87,39 @@ def test_the_cache_is_bounded(app: dash.Dash, deps: list[dict[str, Any]]) -> Non
         client.post("/_dash-update-component", json=_map_body(deps, year))
         assert cache.size <= 150_000
     assert cache.size > 0
+
+
+
+def test_an_answer_read_while_a_new_file_warms_is_not_replayed_once_it_is_served(
+        app: dash.Dash, own_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from etl import read
+
+    monkeypatch.setenv("WIC_WAREHOUSE", str(own_warehouse))
+    client = Client(ResponseCache(app.server.wsgi_app))
+    wh = read.open_warehouse()
+    assert {r["iso3"] for r in json.loads(client.get(API).data)["data"]} == {"CHN", "USA"}
+    swapped = tmp_path / "next.duckdb"
+    shutil.copyfile(own_warehouse, swapped)
+    con = duckdb.connect(str(swapped))
+    con.execute("DELETE FROM observations WHERE indicator = 'IT.NET.USER.ZS' AND iso3 = 'USA'")
+    con.close()
+    os.replace(swapped, own_warehouse)
+    entered, release = threading.Event(), threading.Event()
+    later = API.replace("year_from=2015", "year_from=2016")   # a request not asked before
+
+    def warm() -> None:   # a server's watcher warming the new file, held open
+        entered.set()
+        release.wait(60)
+
+    switching = threading.Thread(target=wh.switch_warm, args=(warm,))
+    switching.start()
+    try:
+        wait_until(entered.is_set, "the warm-up to open the new file")
+        during = client.get(later)   # answered by the previous generation, and kept as its answer
+        assert during.headers["X-Cache"] == "miss"
+        assert {r["iso3"] for r in json.loads(during.data)["data"]} == {"CHN", "USA"}
+    finally:
+        release.set()
+        switching.join(60)
+    after = client.get(later)
+    assert after.headers["X-Cache"] == "miss" and {r["iso3"] for r in json.loads(after.data)["data"]} == {"CHN"}

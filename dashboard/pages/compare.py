@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import dash
+import numpy as np
 import pandas as pd
 from dash import Input, Output, State, clientside_callback, dcc, html
 
@@ -234,23 +235,36 @@ clientside_callback(
 
 def bubble_frame(x: str, y: str, size: str, colour: str, lang: str) -> pd.DataFrame:
     """One row per country and year with x, y and size values in that year (countries only)."""
-    table = read.country_table()
-    # World Bank economies, as the API's group=WLD; pivoted by DuckDB, not pandas
+    # World Bank economies, as the API's group=WLD
     frame = read.scatter_values(x, y, size, group="WLD", year_from=FIRST_BUBBLE_YEAR)
-    frame["year"] = frame["year"].astype(int)
-    lookup = read.display_names(lang)
     codes = frame["iso3"].tolist()
-    if colour == "wic":
-        members = read.group_sets()["WIC"]
-        labels = [t("compare.wic_member_country", lang), t("compare.other", lang)]
-        frame["colour"] = [labels[0] if c in members else labels[1] for c in codes]
-    else:
-        column = "wb_region_id" if colour == "region" else "income_id"
-        group_of = dict(zip(table["iso3"].tolist(), table[column].tolist(), strict=True))
-        other = t("compare.not_classified", lang)
-        frame["colour"] = [lookup.get(g, other) if isinstance(g, str) else other for g in map(group_of.get, codes)]
-    frame["name"] = [lookup.get(c, c) for c in codes]
-    return frame
+    colours, names = bubble_labels(colour, lang)
+    # plain Python strings (object columns): pandas' Arrow strings cost more to make and to read back per point
+    return pd.DataFrame({"iso3": pd.Series(codes, dtype=object), "year": frame["year"].astype(int),
+                         "x": frame["x"], "y": frame["y"], "size": frame["size"],
+                         "colour": pd.Series(list(map(colours.__getitem__, codes)), dtype=object),
+                         "name": pd.Series(list(map(names.__getitem__, codes)), dtype=object)})
+
+
+def bubble_labels(colour: str, lang: str) -> tuple[dict[str, str], dict[str, str]]:
+    """iso3 -> colour group label and iso3 -> display name of every World Bank economy (once per generation)."""
+    def build() -> tuple[dict[str, str], dict[str, str]]:
+        table = read.country_table()
+        lookup = read.display_names(lang)
+        codes = sorted(read.group_sets()["WLD"])
+        if colour == "wic":
+            members = read.group_sets()["WIC"]
+            labels = [t("compare.wic_member_country", lang), t("compare.other", lang)]
+            colours = {c: labels[0] if c in members else labels[1] for c in codes}
+        else:
+            column = "wb_region_id" if colour == "region" else "income_id"
+            group_of = dict(zip(table.index.tolist(), table[column].tolist(), strict=True))
+            other = t("compare.not_classified", lang)
+            colours = {c: lookup.get(g, other) if isinstance(g, str) else other for c in codes
+                       for g in [group_of.get(c)]}
+        return colours, {c: lookup.get(c, c) for c in codes}
+    labels: tuple[dict[str, str], dict[str, str]] = read.open_warehouse().memo(("bubble-labels", colour, lang), build)
+    return labels
 
 
 @callback(Output(ID.BUBBLES, "figure"), Output(ID.BUBBLES_CAPTION, "children"),
@@ -265,8 +279,7 @@ def render_bubbles(x: str, y: str, size: str, colour: str, places: list[str] | N
     lang = i18n.lang_of(lang)
     read.check_indicators([x, y, size])
     colour = colour if colour in COLOUR_BY else "region"
-    meta = read.indicator_table()
-    mx, my, ms = meta.loc[x], meta.loc[y], meta.loc[size]
+    mx, my, ms = (read.indicator_meta(code) for code in (x, y, size))
     frame = bubble_frame(x, y, size, colour, lang)
     if frame.empty:
         text = t("compare.no_country_has_both_values", lang)
@@ -282,10 +295,10 @@ def render_bubbles(x: str, y: str, size: str, colour: str, places: list[str] | N
              years=years,
              v2=components.source_text(mx, lang),
              v3=components.source_text(my, lang))
-    order = sorted(frame["colour"].unique())
-    counts = frame.groupby("year").size()
-    last = int(counts[counts >= counts.max() / 2].index.max())   # latest year with broad coverage
-    if isinstance(year, int) and year in counts.index:
+    order = sorted(set(frame["colour"].tolist()))
+    years_of, counts = np.unique(frame["year"].to_numpy(), return_counts=True)
+    last = int(years_of[counts >= counts.max() / 2].max())   # latest year with broad coverage
+    if isinstance(year, int) and year in set(years_of.tolist()):
         last = year    # the year the reader was on (from the URL)
     selected = {p for p in (places or []) if isinstance(p, str)}
     fig = figures.bubbles(frame, title=f"{i18n.name(my, lang)} × {i18n.name(mx, lang)}", note=note,
@@ -296,10 +309,10 @@ def render_bubbles(x: str, y: str, size: str, colour: str, places: list[str] | N
     corr = now["x"].rank().corr(now["y"].rank()) if len(now) > 2 else float("nan")   # Spearman
     summary = t("compare.countries_in_rank_correlation_be", lang, n_now=len(now), last=last, corr=corr)
     ranked = now.sort_values("y", ascending=False)
-    shown = ranked.assign(xs=[i18n.fmt(v, lang) for v in ranked["x"].tolist()],
-                          ys=[i18n.fmt(v, lang) for v in ranked["y"].tolist()])
-    table = components.data_table(shown, [("name", t("control.country", lang)), ("xs", i18n.name(mx, lang)),
-                                          ("ys", i18n.name(my, lang)), ("colour", t("control.colour", lang))])
+    table = components.table_rows(
+        list(zip(ranked["name"].tolist(), [i18n.fmt(v, lang) for v in ranked["x"].tolist()],
+                 [i18n.fmt(v, lang) for v in ranked["y"].tolist()], ranked["colour"].tolist(), strict=True)),
+        [t("control.country", lang), i18n.name(mx, lang), i18n.name(my, lang), t("control.colour", lang)])
     request = components.data_request(list(dict.fromkeys([x, y, size])), group="WLD", year_from=FIRST_BUBBLE_YEAR)
     return fig, note, summary, table, components.get_data(request, lang)
 

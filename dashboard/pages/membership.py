@@ -240,27 +240,26 @@ def layout(**query: object) -> html.Div:
     """The membership page (filters in the URL)."""
     q = Query.parse(query)
     lang = q.lang
-    members = read.members()
-    counts = read.membership_counts()
-    category = q.choice("category", "", set(members["category"].dropna()))
-    country = q.country("country", "", set(members["country_iso3"].dropna())) or ""
+    kept = page_data(lang)
+    category = q.choice("category", "", kept["category_codes"])
+    country = q.country("country", "", kept["country_codes"]) or ""
     labels: dict[str, Any] = {"labels": components.dropdown_labels(lang)}
     controls = html.Div([
         components.labelled(i18n.t("membership.category", lang), dcc.Dropdown(
-            id=ID.CATEGORY, options=category_options(members, lang), value=category, clearable=False, **labels),
+            id=ID.CATEGORY, options=kept["categories"], value=category, clearable=False, **labels),
             ID.CATEGORY),
         components.labelled(i18n.t("membership.country_of_the_member", lang), dcc.Dropdown(
-            id=ID.COUNTRY, options=country_options(members, lang), value=country, clearable=False, **labels),
+            id=ID.COUNTRY, options=kept["countries"], value=country, clearable=False, **labels),
             ID.COUNTRY),
     ], className="controls")
     body = html.Div([
         html.H1(i18n.t("membership.wic_membership", lang)),
-        html.P(html.Strong(members_note(members, counts, lang)), className="notice", role="note",
+        html.P(html.Strong(kept["note"]), className="notice", role="note",
                style={"fontSize": "16px"}),
         html.P(i18n.t("membership.the_register_below_names_only", lang), className="lead"),
         html.H2(i18n.t("membership.official_counts_over_time", lang)),
         components.chart_block(ID.COUNTS, ID.COUNTS_CAPTION, ID.COUNTS_SUMMARY, ID.COUNTS_TABLE, lang, height=420,
-                               initial=render_counts(lang)),
+                               initial=kept["counts"]),
         html.H2(i18n.t("membership.publicly_named_members_a4e0d1", lang)),
         controls,
         # the other three charts come from one callback while the first is drawn: with the layout they would
@@ -277,6 +276,18 @@ def layout(**query: object) -> html.Div:
         dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY),
     ])
     return components.page_frame(PATH, lang, query, body, q.notices())
+
+
+def page_data(lang: str) -> dict[str, Any]:
+    """The page's filter options, notice and counts chart in ``lang``, once per generation of the warehouse."""
+    def build() -> dict[str, Any]:
+        members = read.members()
+        return {"category_codes": set(members["category"].dropna()),
+                "country_codes": set(members["country_iso3"].dropna()),
+                "categories": category_options(members, lang), "countries": country_options(members, lang),
+                "note": members_note(members, read.membership_counts(), lang), "counts": render_counts(lang)}
+    data: dict[str, Any] = read.open_warehouse().memo(("membership-page", "data", lang), build)
+    return data
 
 
 def counts_summary(table: pd.DataFrame, lang: str) -> str:
@@ -340,6 +351,7 @@ def warm() -> None:
     """Build the page's per-generation data (dashboard.app's warm-up)."""
     for lang in i18n.LANGS:
         map_shapes(lang)
+        page_data(lang)
         views("", "", lang)
 
 
