@@ -385,7 +385,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
         try:
             for stale in target.parent.glob(f".{target.name}.*.tmp*"):
                 stale.unlink(missing_ok=True)   # left by a killed run: we hold the lock, so nobody writes them
-            check_codes(steps, ctx)   # before anything is read or written
+            check_codes(steps, ctx)   # before any input is hashed or read, or anything written
             record = fingerprints.load(target)
             inputs = {s.NAME: s.inputs(ctx) for s in steps}
             prev = None if force else previous_run(target)
