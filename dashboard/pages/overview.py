@@ -27,6 +27,13 @@ GAP_INDICATOR = "IT.NET.USER.ZS"
 
 def membership_cards(lang: str) -> list[html.Div]:
     """The latest official total, its growth since the founding, and the publicly named members."""
+    texts = _kept(("cards", lang), lambda: _card_texts(lang))
+    return [html.Div([html.Div(label, className="label"), html.Div(value, className="value"),
+                      html.Div(meta, className="meta")], className="card") for label, value, meta in texts]
+
+
+def _card_texts(lang: str) -> list[tuple[str, str, str]]:
+    """(label, value, detail) of each card in :func:`membership_cards` (once per generation)."""
     counts = read.membership_counts()
     first, last = counts.iloc[0], counts.iloc[-1]
     named = read.members()
@@ -38,22 +45,13 @@ def membership_cards(lang: str) -> list[html.Div]:
         return i18n.qualified(int(row["members"]), str(row["members_qualifier"]), lang)
 
     return [
-        html.Div([html.Div(t("overview.wic_members_official_total", lang),
-                           className="label"),
-                  html.Div(total(last), className="value"),
-                  html.Div(t("overview.countries_and_regions", lang,
-                             last=last['as_of'],
-                             v=i18n.qualifier(last['countries_qualifier'], lang),
-                             last2=last['countries_and_regions']), className="meta")],
-                 className="card"),
-        html.Div([html.Div(t("overview.growth_since_the_founding", lang), className="label"),
-                  html.Div(f"{total(first)} → {total(last)}", className="value"),
-                  html.Div(t("overview.to", lang, first=first['as_of'], last=last['as_of']), className="meta")],
-                 className="card"),
-        html.Div([html.Div(t("overview.publicly_named_members", lang), className="label"),
-                  html.Div(str(len(named)), className="value"),
-                  html.Div(spread + t("overview.not_the_full_register", lang), className="meta")],
-                 className="card"),
+        (t("overview.wic_members_official_total", lang), total(last),
+         t("overview.countries_and_regions", lang, last=last['as_of'],
+           v=i18n.qualifier(last['countries_qualifier'], lang), last2=last['countries_and_regions'])),
+        (t("overview.growth_since_the_founding", lang), f"{total(first)} → {total(last)}",
+         t("overview.to", lang, first=first['as_of'], last=last['as_of'])),
+        (t("overview.publicly_named_members", lang), str(len(named)),
+         spread + t("overview.not_the_full_register", lang)),
     ]
 
 
@@ -180,8 +178,9 @@ def layout(**query: object) -> html.Div:
     lang = q.lang
     table = headline_table(lang)
     names = table.attrs.get("names", {})
-    counts_fig, counts_note = counts_figure(lang)
-    gap_fig, gap_note = gap_figure(table, lang)
+    # figures are plain data: kept once per generation, copied per request (the components around them are not kept)
+    counts_fig, counts_note = copy.deepcopy(_kept(("counts-figure", lang), lambda: counts_figure(lang)))
+    gap_fig, gap_note = copy.deepcopy(_kept(("gap-figure", lang), lambda: gap_figure(headline_table(lang), lang)))
     lag_fig, lag_note, lag_summary, lag_table = laggards(lang)
     counts = read.membership_counts()
     columns = [("indicator", t("control.indicator", lang)), ("year", t("control.year", lang))] + [
@@ -240,5 +239,4 @@ def static_chart(graph_id: str, fig: dict[str, Any], note: str, summary: str, ta
 def warm() -> None:
     """Compute the page's data for the current generation of the warehouse, in every language (dashboard.app)."""
     for lang in i18n.LANGS:
-        headline_table(lang)
-        laggards(lang)
+        layout(lang=lang)   # what it keeps: the headline table, laggards, cards and figures
