@@ -188,7 +188,8 @@ def callback_figures(requests_per_view: int, naive: bool = True) -> dict[str, An
         out[view] = {"cold_p50": statistics.median(f["cold"]), "cold_p95": pct(f["cold"], 95),
                      "warm_p50": statistics.median(f["warm"]), "warm_p95": pct(f["warm"], 95),
                      "vintage_p95": pct(f["vintage"], 95), "warmed_p95": pct(f["warmed"], 95),
-                     "cold_cpu_p95": pct(f["cold_cpu"], 95), "warm_cpu_p95": pct(f["warm_cpu"], 95)}
+                     "cold_cpu_p95": pct(f["cold_cpu"], 95), "warm_cpu_p95": pct(f["warm_cpu"], 95),
+                     "by_vintage": view in bench.BY_VINTAGE}
         if f["naive"]:
             out[view] |= {"naive_p50": statistics.median(f["naive"]),
                           "naive_over_cold": statistics.median(f["naive"]) / statistics.median(f["cold"]),
@@ -291,15 +292,21 @@ def print_figures(runs: dict[str, dict[str, Any]], callbacks: bool) -> None:
                 print(f"{view + ' ' + kind:44} "
                       + " ".join(f"{runs[n]['callbacks'][view][kind]:>14.1f}" for n in names) + ratio)
     big = runs[names[-1]]
-    worst = max(((v[k], f"{view} {k}") for view, v in last.items() for k in ("cold_p95", "warm_p95") if k in v),
-                default=(0.0, ""))
+    # What a server answers: the first request for an indicator (cold), any later one (warm), and for the pages
+    # without an indicator the first after a new vintage, which a server serves only once warmed (warmed_p95;
+    # read.Warehouse.switch_warm): their cold_p95, with nothing warmed, is a process without a watcher (a notebook).
+    served = {view: ("warmed_p95" if v.get("by_vintage") else "cold_p95", "warm_p95") for view, v in last.items()}
+    worst = max(((v[k], f"{view} {k}") for view, v in last.items() if not view.startswith("api_")
+                 for k in served[view] if k in v), default=(0.0, ""))
     etl = (f"ETL <= 2.5x floor: {big['etl_s'] / big['floor_s']:.2f}x ({big['etl_s'] / big['typed_s']:.2f}x the typed "
            f"floor); peak < 2048 MiB: {big['etl_mib']:.0f}; "
            if "etl_s" in big else "")
     naive = min(((v["naive_over_cold"], view) for view, v in last.items() if v.get("reads_observations")), default=None)
-    print(f"targets at this size: {etl}callback p95 < 20 ms: {worst[0]:.1f} ms (worst: {worst[1]}; a new vintage "
-          f"is shown apart)" + (f"; cold >= 5x the naive on every page that reads observations: worst "
-                                f"{naive[0]:.1f}x ({naive[1]})" if naive else ""))
+    print(f"targets at this size: {etl}callback p95 < 20 ms as a server answers: {worst[0]:.1f} ms (worst: "
+          f"{worst[1]}; the pages without an indicator after a new vintage once warmed, as a server serves it; "
+          f"unwarmed, as in a notebook, shown apart)"
+          + (f"; cold >= 5x the naive on every page that reads observations: worst {naive[0]:.1f}x ({naive[1]})"
+             if naive else ""))
 
 
 def main() -> None:

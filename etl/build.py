@@ -419,8 +419,9 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                 for kind, step in plan(steps):
                     bar.set_postfix_str(step.NAME)
                     if kind == "join":
-                        if step.NAME in lanes:
-                            lanes.pop(step.NAME).finish()
+                        if step.NAME in lanes:   # kept in lanes until it ended: a stop meanwhile reaches it
+                            lanes[step.NAME].finish()
+                            del lanes[step.NAME]
                             _commit(con)
                         mark(f"step:{step.NAME}:done")
                         bar.update()
@@ -475,7 +476,8 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                 if "index" not in carry:
                     report.warnings.extend(index.store(con, strict=not partial, config=index_config))
                 mark("index")
-                summary = lanes.pop("checks").finish()
+                summary = lanes["checks"].finish()
+                del lanes["checks"]
                 _commit(con)
                 mark("aggregates")
                 if carry and prev:

@@ -318,3 +318,12 @@ def render_bubbles(x: str, y: str, size: str, colour: str, places: list[str] | N
 
 
 components.register_url_sync(ID.QUERY)
+
+
+def warm() -> None:
+    """Build what the bubbles read once per generation (dashboard.app's warm-up): each colouring's labels and the
+    default indicators' rows, so the first bubbles after a new vintage read only the indicator asked for."""
+    for lang in i18n.LANGS:
+        for colour in COLOUR_BY:
+            bubble_labels(colour, lang)
+    bubble_frame(str(DEFAULTS["x"]), str(DEFAULTS["y"]), str(DEFAULTS["size"]), "region", i18n.DEFAULT_LANG)
