@@ -292,10 +292,12 @@ def print_figures(runs: dict[str, dict[str, Any]], callbacks: bool) -> None:
                 print(f"{view + ' ' + kind:44} "
                       + " ".join(f"{runs[n]['callbacks'][view][kind]:>14.1f}" for n in names) + ratio)
     big = runs[names[-1]]
-    # What a server answers: the first request for an indicator (cold), any later one (warm), and for the pages
-    # without an indicator the first after a new vintage, which a server serves only once warmed (warmed_p95;
-    # read.Warehouse.switch_warm): their cold_p95, with nothing warmed, is a process without a watcher (a notebook).
-    served = {view: ("warmed_p95" if v.get("by_vintage") else "cold_p95", "warm_p95") for view, v in last.items()}
+    # What a server answers: the first request for an indicator (cold), any later one (warm), and the first after a
+    # new vintage, which a server serves only once warmed (warmed_p95; read.Warehouse.switch_warm). For the pages
+    # without an indicator cold_p95 is that first request with nothing warmed: a process without a watcher (a
+    # notebook), shown apart.
+    served = {view: ("warmed_p95", "warm_p95", *(() if v.get("by_vintage") else ("cold_p95",)))
+              for view, v in last.items()}
     worst = max(((v[k], f"{view} {k}") for view, v in last.items() if not view.startswith("api_")
                  for k in served[view] if k in v), default=(0.0, ""))
     etl = (f"ETL <= 2.5x floor: {big['etl_s'] / big['floor_s']:.2f}x ({big['etl_s'] / big['typed_s']:.2f}x the typed "
