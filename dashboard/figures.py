@@ -321,3 +321,33 @@ def bubbles(frame: pd.DataFrame, *, title: str, note: str, x_title: str, y_title
                                    "args": [[None], {"mode": "immediate", "frame": {"duration": 0}}]}]}])
     return {"data": traces(last) if last is not None else [], "frames": frames,
             "layout": layout}
+
+
+FIRST_ROWS = "first-rows"   # layout.meta of a figure cut by first_rows (assets/later.js draws the whole one after)
+
+
+def first_rows(figure: Mapping[str, Any], rows: int) -> dict[str, Any]:
+    """The first ``rows`` rows of a chart on a category y axis (its ``categoryarray``, top down), as high as they
+    need: the part a scrolling box shows first, drawn before the whole chart (Plotly's first draw of a page grows
+    with the rows). Marked ``layout.meta.wic_part``; a figure with no more rows than that is returned as it is."""
+    layout = figure["layout"]
+    order = list(layout["yaxis"]["categoryarray"])
+    if len(order) <= rows:
+        return dict(figure)
+    kept = set(order[:rows])
+    data = []
+    for trace in figure["data"]:
+        ys = trace["y"]   # a None ends a line segment: kept after a kept row
+        at = [i for i, y in enumerate(ys) if y in kept or (y is None and i and ys[i - 1] in kept)]
+        part = {k: [v[i] for i in at] if isinstance(v, list) and len(v) == len(trace["y"]) else v
+                for k, v in trace.items()}
+        marker = trace.get("marker")
+        if isinstance(marker, dict) and isinstance(marker.get("color"), list):
+            part["marker"] = {**marker, "color": [marker["color"][i] for i in at]}
+        data.append(part)
+    margin = layout["margin"]
+    row = (layout["height"] - margin["t"] - margin["b"]) / len(order)
+    return {**figure, "data": data,
+            "layout": {**layout, "height": round(margin["t"] + margin["b"] + row * rows),
+                       "yaxis": {**layout["yaxis"], "categoryarray": order[:rows], "range": [rows - 0.5, -0.5]},
+                       "meta": {"wic_part": FIRST_ROWS}}}

@@ -48,6 +48,8 @@ def ready(page: Page) -> None:
     page.wait_for_function("""() => [...document.querySelectorAll('.dash-graph')]
         .every(g => g.querySelector('.main-svg'))""", timeout=20_000)
     page.wait_for_load_state("networkidle", timeout=20_000)
+    page.wait_for_function("""() => ![...document.querySelectorAll('.js-plotly-plot')]
+        .some(p => p.layout && p.layout.meta && p.layout.meta.wic_part)""", timeout=20_000)   # no chart left in part
 
 
 def shot(page: Page, name: str) -> None:
@@ -262,6 +264,35 @@ RANKING_HEADINGS = """() => { const g = document.getElementById('index-rank');
 def ranking_headings_clash(page: Page) -> list[str]:
     """What is wrong with the index ranking's headings as drawn (empty when they are all fully visible)."""
     return list(page.evaluate(RANKING_HEADINGS))
+
+
+# Every Plotly.react of the ranking, with its number of rows (Plotly is hooked as soon as its script defines it).
+RANKING_DRAWS = """(() => { window.__draws = [];
+  const hook = setInterval(() => { if (!window.Plotly) { return; } clearInterval(hook); const react = Plotly.react;
+    Plotly.react = function (gd, figure, ...rest) {
+      if (gd && gd.closest && gd.closest('#index-rank') && figure && figure.data && figure.data.length) {
+        window.__draws.push(figure.data[0].y.length); }
+      return react.call(this, gd, figure, ...rest); }; }, 1); })()"""
+
+
+def test_the_index_draws_the_rows_its_box_shows_first_then_the_whole_ranking(server: str, watched: Watched,
+                                                                             app: object) -> None:
+    from dashboard.pages import index  # registered with the app
+
+    page = watched.page
+    page.add_init_script(RANKING_DRAWS)
+    page.goto(f"{server}/index?lang=en")
+    ready(page)
+    ranked = page.evaluate("""() => { const p = document.querySelector('#index-rank .js-plotly-plot');
+        return p.layout.yaxis.categoryarray.length; }""")
+    assert ranked > index.FIRST_ROWS
+    assert page.evaluate("() => window.__draws") == [index.FIRST_ROWS, ranked]
+    assert page.locator("#index-rank .trace.bars .point").count() == ranked
+    # drawn whole (or redrawn by a callback): the deferred figure is not set over it
+    kept = page.evaluate("""() => { window.dash_clientside.callback_context = {outputs_list: {id: 'index-rank'}};
+        return window.dash_clientside.wic_later.whole({data: [], layout: {}})
+          .then(r => r === window.dash_clientside.no_update); }""")
+    assert kept is True and watched.errors == []
 
 
 def test_the_share_menu_png_is_an_image_of_the_whole_chart(server: str, watched: Watched) -> None:

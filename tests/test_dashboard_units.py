@@ -112,3 +112,23 @@ def test_bubbles_draw_every_point_of_the_frame_once_per_year_in_its_colour() -> 
     assert africa["texttemplate"] == [""] and africa["marker"]["line"] == {"color": "white", "width": 0.6}
     assert africa["marker"]["opacity"] == 0.8 and asia["marker"]["opacity"] == [1.0]
     assert "customdata" not in asia   # sizes are shown from marker.size
+
+
+def test_first_rows_keeps_the_top_rows_of_every_trace_and_marks_the_part() -> None:
+    rows = [f"{i}. C{i}" for i in range(1, 11)]
+    lines_y = [v for r in rows for v in (r, r, None)]
+    figure = {"data": [{"type": "bar", "y": rows, "x": list(range(10)), "text": [str(i) for i in range(10)],
+                        "marker": {"color": ["a"] * 9 + ["b"]}, "hovertemplate": "%{y}"},
+                       {"type": "scatter", "mode": "lines", "y": lines_y, "x": list(range(30))}],
+              "layout": {"height": 1100, "margin": {"t": 80, "b": 20}, "title": {"text": "T"},
+                         "yaxis": {"type": "category", "categoryarray": rows, "range": [9.5, -0.5]}}}
+    part = figures.first_rows(figure, 3)
+    bars, lines = part["data"]
+    assert bars["y"] == rows[:3] and bars["x"] == [0, 1, 2] and bars["text"] == ["0", "1", "2"]
+    assert bars["marker"]["color"] == ["a"] * 3 and bars["hovertemplate"] == "%{y}"
+    assert lines["y"] == lines_y[:9] and lines["x"] == list(range(9))   # each kept segment with its end
+    assert part["layout"]["yaxis"] == {"type": "category", "categoryarray": rows[:3], "range": [2.5, -0.5]}
+    assert part["layout"]["height"] == 80 + 20 + 3 * 100 and part["layout"]["title"] == {"text": "T"}
+    assert part["layout"]["meta"] == {"wic_part": figures.FIRST_ROWS}
+    assert figure["data"][0]["y"] == rows and "meta" not in figure["layout"]   # the whole figure is not changed
+    assert figures.first_rows(figure, 10) == figure   # nothing to cut

@@ -1,6 +1,7 @@
 // What a page's first chart does not need comes after it is painted (dashboard/page_layout.py): the charts after
 // the first one and the options of long dropdowns are set once the first chart or grid row is on screen (at the
-// latest after 3 s), so that Plotly and the dropdowns' search indexes do not delay it.
+// latest after 3 s), so that Plotly and the dropdowns' search indexes do not delay it. A chart drawn first in part
+// (dashboard/figures.py first_rows) gets its whole figure then.
 (function () {
   'use strict';
   const DRAWN = '.dash-graph .main-svg .trace, .dash-graph .main-svg .choroplethlocation, ' +
@@ -27,6 +28,15 @@
         return painted(later.wait).then(function () {
           Object.keys(later.props).forEach(function (id) { window.dash_clientside.set_props(id, later.props[id]); });
           return null;
+        });
+      },
+      whole: function (figure) {
+        const id = window.dash_clientside.callback_context.outputs_list.id;
+        return painted(true).then(function () {
+          const plot = document.querySelector('#' + CSS.escape(id) + ' .js-plotly-plot');
+          const meta = plot && plot.layout && plot.layout.meta;
+          // only over the part drawn first: a callback's answer that came meanwhile stays
+          return figure && meta && meta.wic_part === 'first-rows' ? figure : window.dash_clientside.no_update;
         });
       },
     },

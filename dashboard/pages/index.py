@@ -16,7 +16,7 @@ from typing import Any
 
 import dash
 import numpy as np
-from dash import Input, Output, State, ctx, dcc, html
+from dash import ClientsideFunction, Input, Output, State, clientside_callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 from dashboard import components, figures, i18n
@@ -34,6 +34,7 @@ dash.register_page(__name__, path=PATH, title=components.page_title("nav.index")
 WIC = "WIC"
 ROW_PX = 19              # height of one country row in the ranking chart
 SCROLL_HEIGHT = "72vh"   # the ranking chart scrolls inside a box of this height
+FIRST_ROWS = 32           # the ranking's rows drawn first: more than that box shows on a 1080-pixel-high screen
 
 
 @functools.lru_cache(maxsize=1)
@@ -55,6 +56,7 @@ class ID:
     RESET = "index-reset"
     SHARES = "index-shares"
     RANK = "index-rank"
+    RANK_WHOLE = "index-rank-whole"
     RANK_CAPTION = "index-rank-caption"
     RANK_SUMMARY = "index-rank-summary"
     RANK_TABLE = "index-rank-table"
@@ -633,8 +635,10 @@ def layout(**query: object) -> html.Div:
     # both charts come with the page: no callback round trip before they are drawn
     ranking = render(*weights, norm, agg, group, country, lang)
     breakdown = render_country(country, norm, lang)
+    # its first rows are drawn first (what the scrolling box shows), the whole ranking right after (assets/later.js)
     block = components.chart_block(ID.RANK, ID.RANK_CAPTION, ID.RANK_SUMMARY, ID.RANK_TABLE, lang,
-                                   initial=[*ranking[:4], ranking[8]], style=ranking[4])
+                                   initial=[figures.first_rows(ranking[0], FIRST_ROWS), *ranking[1:4], ranking[8]],
+                                   style=ranking[4])
     # the ranking is tall (one row per country): it scrolls in its own box so the breakdown stays close
     block.children[0] = html.Div(block.children[0], style={"maxHeight": SCROLL_HEIGHT, "overflowY": "auto"},
                                  tabIndex="0", **components.aria(label=t("index.ranking_chart", lang)))
@@ -664,6 +668,7 @@ def layout(**query: object) -> html.Div:
         html.H2(t("index.internal_coherence", lang)),
         coherence_section(lang),
         dcc.Store(id=ID.LANG, data=lang), *components.url_sync(ID.QUERY, ranking[7]),
+        dcc.Store(id=ID.RANK_WHOLE, data=ranking[0]),
     ])
     return components.page_frame(PATH, lang, query, body, q.notices())
 
@@ -937,5 +942,9 @@ def indicator_table(country: str, year: int, norm: str, lang: str) -> Any:
         t("index.value_used", lang), t("index.observed_in", lang),
         t("index.carried_forward", lang)])
 
+
+clientside_callback(   # the whole ranking, once its first rows are on screen (unless a callback redrew it first)
+    ClientsideFunction("wic_later", "whole"), Output(ID.RANK, "figure", allow_duplicate=True),
+    Input(ID.RANK_WHOLE, "data"), prevent_initial_call="initial_duplicate")
 
 components.register_url_sync(ID.QUERY)
