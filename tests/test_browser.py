@@ -295,6 +295,19 @@ def test_the_index_draws_the_rows_its_box_shows_first_then_the_whole_ranking(ser
     assert kept is True and watched.errors == []
 
 
+def test_a_deferred_figure_is_not_set_over_a_chart_a_callback_drew(server: str, watched: Watched) -> None:
+    page = watched.page
+    page.goto(f"{server}/country?iso3=BRA&lang=en")
+    ready(page)
+    traces = "() => document.querySelector('#country-trend .js-plotly-plot').data.length"
+    drawn = page.evaluate(traces)
+    assert drawn > 0
+    page.evaluate("""() => window.dash_clientside.wic_later.apply(
+        {wait: false, props: {'country-trend': {figure: {data: [], layout: {}}}}})""")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate(traces) == drawn and watched.errors == []
+
+
 def test_the_share_menu_png_is_an_image_of_the_whole_chart(server: str, watched: Watched) -> None:
     import struct
 

@@ -26,7 +26,14 @@
       apply: function (later) {
         if (!later || !later.props || !Object.keys(later.props).length) { return window.dash_clientside.no_update; }
         return painted(later.wait).then(function () {
-          Object.keys(later.props).forEach(function (id) { window.dash_clientside.set_props(id, later.props[id]); });
+          Object.keys(later.props).forEach(function (id) {
+            const props = Object.assign({}, later.props[id]);
+            const plot = document.querySelector('#' + CSS.escape(id) + ' .js-plotly-plot');
+            if ('figure' in props && plot && plot.data && plot.data.length) {
+              delete props.figure;   // a callback drew this chart meanwhile: its answer is newer
+            }
+            if (Object.keys(props).length) { window.dash_clientside.set_props(id, props); }
+          });
           return null;
         });
       },
