@@ -73,8 +73,9 @@ def warm_up(*, watch: float | None = None) -> threading.Event | None:
     if not watch:
         return None
     stop = threading.Event()
-    thread = threading.Thread(target=_watch, args=(read.open_warehouse().path, watch, stop), name="wic-warm-up",
-                              daemon=True)
+    served = read.open_warehouse()
+    served.defer_swaps()   # the watcher opens each new file and warms it before it is served
+    thread = threading.Thread(target=_watch, args=(served.path, watch, stop), name="wic-warm-up", daemon=True)
     thread.start()
     # A daemon thread still inside DuckDB when the interpreter finalizes aborts the process: let it finish first.
     atexit.register(_stop, stop, thread)

@@ -75,6 +75,8 @@ class Warehouse:
         self._lock = threading.Lock()
         self._gen: _Generation | None = None
         self._preparing: tuple[int, int, int, int] | None = None   # the file a warm-up is opening (switch_warm)
+        self._deferred = False   # a new file is opened by switch_warm only, not by the next read (defer_swaps)
+        self._unopened: tuple[int, int, int, int] | None = None   # a file switch_warm could not open
         self._local = threading.local()
 
     def _key(self) -> tuple[int, int, int, int]:
@@ -104,8 +106,8 @@ class Warehouse:
         key = self._key()
         with self._lock:
             if self._gen is None or self._gen.key != key:
-                if self._gen is not None and key == self._preparing:
-                    return self._gen   # the new file is being warmed (switch_warm): the previous one serves meanwhile
+                if self._gen is not None and (key == self._preparing or self._deferred and key != self._unopened):
+                    return self._gen   # switch_warm warms the new file (or will): the previous one serves meanwhile
                 # The previous generation is not closed here: other threads may still be reading from it;
                 # it is freed when the last cursor on it is dropped.
                 self._gen = self._open(key)
@@ -118,6 +120,11 @@ class Warehouse:
         """The identity (device, inode, mtime, size) of the file generation that serves this thread now."""
         return self._generation().key
 
+    def defer_swaps(self) -> None:
+        """From now on a swapped-in file is served only once :meth:`switch_warm` has opened and warmed it (a server's
+        watcher calls it); a file it cannot open is then opened by the next read, which reports why."""
+        self._deferred = True
+
     def switch_warm(self, warm: Callable[[], Any]) -> bool:
         """Open the new file after a swap and run ``warm`` on it in this thread, while every other thread goes on
         reading the previous generation; then serve the new one. False (nothing done) when no generation is
@@ -129,7 +136,11 @@ class Warehouse:
             self._preparing = key
         gen: _Generation | None = None
         try:
-            gen = self._open(key)   # WarehouseStale is raised here; the requests then report it themselves
+            try:
+                gen = self._open(key)
+            except Exception:   # e.g. WarehouseStale: the next read opens it and reports it
+                self._unopened = key
+                raise
             self._local.staged = gen
             try:
                 warm()

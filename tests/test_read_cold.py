@@ -155,6 +155,30 @@ def test_a_new_generation_is_served_only_once_warmed(own_warehouse: Path, tmp_pa
     wh.close()
 
 
+def test_with_swaps_deferred_a_new_file_waits_for_its_warm_up_unless_it_cannot_be_opened(own_warehouse: Path,
+                                                                                        tmp_path: Path) -> None:
+    code = "IT.NET.USER.ZS"
+    wh = read.Warehouse(own_warehouse)
+    wh.defer_swaps()   # as a server's watcher does
+    year, value, _ = read.latest_by_country(code, db=wh)["CHN"]
+    _next_vintage(own_warehouse, tmp_path, code, year, 1000)
+    assert read.latest_by_country(code, db=wh)["CHN"][1] == value   # not opened by a read: not warmed yet
+    assert wh.switch_warm(lambda: None)
+    assert read.latest_by_country(code, db=wh)["CHN"][1] == value + 1000
+
+    stale = tmp_path / "stale.duckdb"   # a file of another schema: the warm-up cannot open it, a read reports it
+    shutil.copyfile(own_warehouse, stale)
+    con = duckdb.connect(str(stale))
+    con.execute("UPDATE etl_runs SET schema_version = 'other'")
+    con.close()
+    os.replace(stale, own_warehouse)
+    with pytest.raises(read.WarehouseStale):
+        wh.switch_warm(lambda: None)
+    with pytest.raises(read.WarehouseStale):
+        read.latest_by_country(code, db=wh)
+    wh.close()
+
+
 def test_a_failed_warm_up_still_switches(own_warehouse: Path, tmp_path: Path) -> None:
     code = "IT.NET.USER.ZS"
     wh = read.Warehouse(own_warehouse)
@@ -194,6 +218,7 @@ def test_warm_up_builds_what_the_cold_pages_read_and_again_for_each_new_vintage(
         new = tmp_path / "next.duckdb"
         shutil.copyfile(own_warehouse, new)
         os.replace(new, own_warehouse)   # a new vintage
+        assert wh.generation_key() == old_key   # not served before it is warmed, even before the watcher notices
         wait_until(entered.is_set, "the watcher to notice the new file")
         assert wh.generation_key() == old_key and all(wh.has(k) for k in WARMED)   # the old one serves meanwhile
         release.set()
