@@ -7,6 +7,7 @@ leaves 127.0.0.1. Screenshots go to artifacts/screenshots/.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -277,7 +278,7 @@ RANKING_DRAWS = """(() => { window.__draws = [];
 
 def test_the_index_draws_the_rows_its_box_shows_first_then_the_whole_ranking(server: str, watched: Watched,
                                                                              app: object) -> None:
-    from dashboard.pages import index  # registered with the app
+    index = sys.modules["pages.index"]   # the page module as the app registered it
 
     page = watched.page
     page.add_init_script(RANKING_DRAWS)
