@@ -108,13 +108,17 @@ def _build() -> None:
     """What the cold paths read once per generation: lookups, display names, each page's ``warm()``."""
     read.indicator_table(), read.country_table(), read.group_sets(), read.group_table(), read.aggregate_codes()
     read.indicators(), read.membership_counts(), read.members()
-    read.indicator_meta(str(read.indicators()["code"].iloc[0]))   # every indicator's metadata as dicts, once
+    for code in read.indicators()["code"][:1]:
+        read.indicator_meta(str(code))   # builds every indicator's metadata as dicts, once
     for lang in i18n.LANGS:
         read.display_names(lang)
     for info in dash.page_registry.values():
         warm = getattr(sys.modules.get(str(info.get("module"))), "warm", None)
         if callable(warm):
-            warm()
+            try:
+                warm()
+            except Exception:   # one page's failure does not keep the others cold
+                log.exception("warm-up of %s failed", info.get("module"))
 
 
 def _watch(path: Path, every: float, stop: threading.Event) -> None:

@@ -619,7 +619,9 @@ def _group_series(w: Warehouse, code: str, group: str, year_from: int, members: 
         keys = places[keep] * _YEARS + np.asarray(got["year"], dtype=np.int64)[keep]
         order = np.argsort(keys, kind="stable")
         return keys[order], np.asarray(got["value"], dtype=float)[keep][order]
-    result: tuple[np.ndarray, np.ndarray] = _small(w, ("group_series", code, group, year_from), fetch)
+    # arrays of up to (countries x years) points each: a pool of their own, smaller than the small results'
+    result: tuple[np.ndarray, np.ndarray] = w.memo(("group_series", code, group, year_from), fetch, bounded=True,
+                                                   pool="_series", limit=256)
     return result
 
 

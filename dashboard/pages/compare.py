@@ -326,4 +326,6 @@ def warm() -> None:
     for lang in i18n.LANGS:
         for colour in COLOUR_BY:
             bubble_labels(colour, lang)
-    bubble_frame(str(DEFAULTS["x"]), str(DEFAULTS["y"]), str(DEFAULTS["size"]), "region", i18n.DEFAULT_LANG)
+    x, y, size = (str(DEFAULTS[k]) for k in ("x", "y", "size"))
+    if {x, y, size} <= read.indicator_codes():   # (a partial warehouse may lack one)
+        bubble_frame(x, y, size, "region", i18n.DEFAULT_LANG)
