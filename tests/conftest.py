@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.request import urlopen
@@ -202,3 +203,24 @@ def wait_until(condition: Callable[[], object], what: str, timeout: float = 120.
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
         _POLL.wait(0.01)
+
+
+@contextmanager
+def warming(wh: read.Warehouse, work: Callable[[], object] = lambda: None) -> Iterator[None]:
+    """``wh.switch_warm`` in a thread of its own, held inside its warm-up (after ``work``, run on the new file)
+    for the block: as a server's watcher warming a swapped-in file while requests go on."""
+    entered, release = threading.Event(), threading.Event()
+
+    def warm() -> None:
+        work()
+        entered.set()
+        release.wait(60)
+
+    switching = threading.Thread(target=wh.switch_warm, args=(warm,))
+    switching.start()
+    try:
+        wait_until(entered.is_set, "the warm-up to open the new file")
+        yield
+    finally:
+        release.set()
+        switching.join(60)

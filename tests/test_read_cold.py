@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pytest
-from conftest import wait_until
+from conftest import wait_until, warming
 
 from etl import facts, read
 
@@ -131,24 +131,16 @@ def test_a_new_generation_is_served_only_once_warmed(own_warehouse: Path, tmp_pa
     assert not wh.switch_warm(lambda: None)   # the file served is the file on disk: nothing to do
     _next_vintage(own_warehouse, tmp_path, code, year, 1000)
 
-    entered, release, seen = threading.Event(), threading.Event(), []
+    seen: list[float] = []
 
-    def warm() -> None:
+    def work() -> None:
         seen.append(read.latest_by_country(code, db=wh)["CHN"][1])   # the warm-up reads the new file
         wh.memo("warmed", lambda: True)
-        entered.set()
-        release.wait(60)
 
-    switching = threading.Thread(target=wh.switch_warm, args=(warm,))
-    switching.start()
-    try:
-        wait_until(entered.is_set, "the warm-up to open the new file")
+    with warming(wh, work):
         # meanwhile every other thread reads the previous generation, all of it
         assert read.latest_by_country(code, db=wh)["CHN"][1] == value and wh.generation_key() == old_key
         assert not wh.has("warmed")
-    finally:
-        release.set()
-        switching.join(60)
     assert seen == [value + 1000]
     assert wh.generation_key() != old_key and wh.has("warmed")   # served now, with what the warm-up built
     assert read.latest_by_country(code, db=wh)["CHN"][1] == value + 1000

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import threading
 from pathlib import Path
 from typing import Any
 
 import dash
 import duckdb
 import pytest
-from conftest import wait_until
+from conftest import warming
 from dash_payloads import payload
 from werkzeug.test import Client
 
@@ -24,6 +23,16 @@ API = "/api/v1/observations?indicator=IT.NET.USER.ZS&country=CHN,USA&year_from=2
 def _map_body(deps: list[dict[str, Any]], year: int) -> dict[str, Any]:
     render = next(d for d in deps if "map-graph.figure" in d["output"])
     return payload(render, ["IT.NET.USER.ZS", year, "linear", "", ["outline"]], ["en"])
+
+
+def _swap_in_without_usa(live: Path, tmp: Path) -> None:
+    """Swap in, as the ETL does, a copy of ``live`` without the USA's Internet use."""
+    swapped = tmp / "next.duckdb"
+    shutil.copyfile(live, swapped)
+    con = duckdb.connect(str(swapped))
+    con.execute("DELETE FROM observations WHERE indicator = 'IT.NET.USER.ZS' AND iso3 = 'USA'")
+    con.close()
+    os.replace(swapped, live)
 
 
 @pytest.fixture
@@ -68,12 +77,7 @@ def test_nothing_is_replayed_after_a_swap(app: dash.Dash, own_warehouse: Path, t
     client = Client(ResponseCache(app.server.wsgi_app))
     before = client.get(API)
     assert client.get(API).headers["X-Cache"] == "hit"
-    swapped = tmp_path / "next.duckdb"
-    shutil.copyfile(own_warehouse, swapped)
-    con = duckdb.connect(str(swapped))
-    con.execute("DELETE FROM observations WHERE indicator = 'IT.NET.USER.ZS' AND iso3 = 'USA'")
-    con.close()
-    os.replace(swapped, own_warehouse)
+    _swap_in_without_usa(own_warehouse, tmp_path)
     after = client.get(API)
     assert after.headers["X-Cache"] == "miss"
     assert {r["iso3"] for r in json.loads(after.data)["data"]} == {"CHN"}
@@ -98,28 +102,11 @@ def test_an_answer_read_while_a_new_file_warms_is_not_replayed_once_it_is_served
     client = Client(ResponseCache(app.server.wsgi_app))
     wh = read.open_warehouse()
     assert {r["iso3"] for r in json.loads(client.get(API).data)["data"]} == {"CHN", "USA"}
-    swapped = tmp_path / "next.duckdb"
-    shutil.copyfile(own_warehouse, swapped)
-    con = duckdb.connect(str(swapped))
-    con.execute("DELETE FROM observations WHERE indicator = 'IT.NET.USER.ZS' AND iso3 = 'USA'")
-    con.close()
-    os.replace(swapped, own_warehouse)
-    entered, release = threading.Event(), threading.Event()
+    _swap_in_without_usa(own_warehouse, tmp_path)
     later = API.replace("year_from=2015", "year_from=2016")   # a request not asked before
-
-    def warm() -> None:   # a server's watcher warming the new file, held open
-        entered.set()
-        release.wait(60)
-
-    switching = threading.Thread(target=wh.switch_warm, args=(warm,))
-    switching.start()
-    try:
-        wait_until(entered.is_set, "the warm-up to open the new file")
+    with warming(wh):   # a server's watcher warming the new file
         during = client.get(later)   # answered by the previous generation, and kept as its answer
         assert during.headers["X-Cache"] == "miss"
         assert {r["iso3"] for r in json.loads(during.data)["data"]} == {"CHN", "USA"}
-    finally:
-        release.set()
-        switching.join(60)
     after = client.get(later)
     assert after.headers["X-Cache"] == "miss" and {r["iso3"] for r in json.loads(after.data)["data"]} == {"CHN"}
