@@ -120,7 +120,13 @@ class Printer:
                 await asyncio.shield(warming)
         for attempt in (1, 2):
             browser = await self._ready()
-            page = await self._page(browser)
+            try:
+                page = await self._page(browser)
+            except Error as exc:   # a browser that died a moment ago may not be known as disconnected yet
+                if attempt == 2:
+                    raise PrintError(f"Chromium could not open a page: {str(exc).strip().splitlines()[0]}") from exc
+                await self._discard(browser)   # start a new one, print once more
+                continue
             try:
                 data = await self._print_with(page, html)
             except Error as exc:
@@ -128,8 +134,9 @@ class Printer:
                 if attempt == 2:
                     raise PrintError(f"Chromium could not print the brief: {str(exc).strip().splitlines()[0]}"
                                      ) from exc
-                if not browser.is_connected():   # it died under this print: start a new one, print once more
-                    await self._discard(browser)
+                # it died under this print (Playwright's TargetClosedError is not in its public API here)
+                if type(exc).__name__ == "TargetClosedError" or not browser.is_connected():
+                    await self._discard(browser)   # start a new one, print once more
                 continue
             self._idle.append(page)
             self._free.release()

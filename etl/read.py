@@ -149,7 +149,7 @@ class Warehouse:
         finally:
             with self._lock:
                 self._preparing = None
-                if gen is not None:   # if the file was swapped again meanwhile, the next read opens that one
+                if gen is not None:   # a file swapped in meanwhile follows (next read, or the watcher's next turn)
                     self._gen = gen
         return True
 

@@ -62,6 +62,22 @@ def test_the_printer_finds_its_own_browser_among_other_chromiums(warehouse_path:
         decoy.wait()
 
 
+def test_a_browser_that_died_a_moment_ago_is_replaced_before_playwright_reports_it(warehouse_path: Path) -> None:
+    html = render(build("KEN"), "en")
+    printer = Printer()
+    try:
+        assert printer.print_pdf(html)[:5] == b"%PDF-"
+        pid = printer.browser_pid()
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)
+        wait_until(lambda: not _alive(pid), "the killed browser to exit", timeout=30)
+        # right after a crash Playwright may still call the browser connected: its disconnect event comes later
+        printer._browser.is_connected = lambda: True
+        assert printer.print_pdf(html)[:5] == b"%PDF-" and printer.launches == 2
+    finally:
+        printer.close()
+
+
 def test_the_brief_loads_plotly_from_one_local_file(warehouse_path: Path) -> None:
     from dashboard.briefing import template
 
