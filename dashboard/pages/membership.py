@@ -279,7 +279,10 @@ def layout(**query: object) -> html.Div:
 
 
 def page_data(lang: str) -> dict[str, Any]:
-    """The page's filter options, notice and counts chart in ``lang``, once per generation of the warehouse."""
+    """The page's filter options, notice and counts chart in ``lang``, once per generation of the warehouse.
+
+    Its components are leaves that every request's tree shares and nothing changes (an embed takes a chart block,
+    which each request builds anew, out of its own tree)."""
     def build() -> dict[str, Any]:
         members = read.members()
         return {"category_codes": set(members["category"].dropna()),
