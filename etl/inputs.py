@@ -32,6 +32,7 @@ _OPEN_QUOTE = re.compile(rb'"[^"]*"?')
 _STRAY_QUOTE = re.compile(rb'[^,\n"]"[^,\r\n"]')     # a quote inside an unquoted field
 _BLANK_LINE = re.compile(rb"(?:^|\n)\r?(?=\n)")
 _BARE_CR = re.compile(rb"\r(?!\n)")
+_BLANK_TEST = re.compile(rb"\n\r?\n")   # one scan that finds a blank line; faster than two `in` tests
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml's safe loader: the same documents, 10x faster
 
 
@@ -79,7 +80,7 @@ def decode_csv(path: Path, data: bytes, *, allow_bom: bool = False) -> str:
             raise InputError(path, "file starts with a UTF-8 byte-order mark (BOM); save it as UTF-8 without BOM",
                              row=1)
         data = data[len(BOM):]
-    bare_cr = _BARE_CR.search(data)
+    bare_cr = _BARE_CR.search(data) if b"\r" in data else None   # the membership test is a fast byte scan
     if bare_cr:
         raise InputError(path, "line breaks must be LF or CRLF, found a bare CR (classic Mac line endings?); "
                                "re-save the file with LF or CRLF line endings",
@@ -174,14 +175,14 @@ def record_count(path: Path, data: bytes, *, final_newline: bool = True) -> int:
         raise InputError(path, f"a quoted field is never closed: the file is cut short or a quote is missing; "
                                f"the last good row is {line - 1}", row=line)
     # inside quotes are the odd pieces between quote characters (an escaped "" adds an empty piece)
-    in_quotes = sum(piece.count(b"\n") for piece in data.split(b'"')[1::2]) if quotes else 0
+    in_quotes = b"".join(data.split(b'"')[1::2]).count(b"\n") if quotes else 0
     lines = data.count(b"\n") - in_quotes
     if data and not data.endswith(b"\n"):
         if final_newline:
             raise InputError(path, f"the file does not end with a line break: it may be cut short; the last good "
                                    f"row is {lines}", row=lines + 1)
         lines += 1
-    if b"\n\n" in data or b"\n\r\n" in data or data.startswith((b"\n", b"\r\n")):
+    if data.startswith((b"\n", b"\r\n")) or _BLANK_TEST.search(data):
         lines -= len(_BLANK_LINE.findall(data))
     return max(lines - 1, 0)
 

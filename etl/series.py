@@ -100,14 +100,9 @@ def check_indicators(meta_path: Path, meta: dict) -> dict[str, dict]:
 def load(con: duckdb.DuckDBPyConnection, rows: Rows, meta: dict, specs: dict[str, dict],
          computed: set[str] | frozenset[str] = frozenset()) -> None:
     """Insert the step's observations and its indicators (dataset and source = the step's name)."""
-    import pandas as pd  # here, not at import: the steps are discovered before the WDI read starts
+    from etl.steps import insert_observations
 
-    frame = pd.DataFrame(rows.rows, columns=["iso3", "indicator", "year", "value"])
-    frame["computed"] = frame["indicator"].isin(computed)
-    con.register("step_obs", frame)
-    con.execute("""INSERT INTO observations SELECT iso3, indicator, CAST(year AS SMALLINT), value, ?, computed
-                   FROM step_obs ORDER BY indicator, iso3, year""", [rows.source])
-    con.unregister("step_obs")
+    insert_observations(con, rows.rows, rows.source, computed)
     for code, spec in specs.items():
         definition = " ".join(str(spec["definition"]).split())
         con.execute("""

@@ -156,6 +156,24 @@ def columns_relation(columns: dict[str, list]) -> tuple[str, list[list]]:
     return f"(SELECT {select})", list(columns.values())
 
 
+def insert_observations(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str, int, float]], source: str,
+                        computed: set[str] | frozenset[str] = frozenset()) -> None:
+    """Insert a step's (iso3, indicator, year, value) rows into ``observations``, sorted as the table is, through
+    numpy columns (DuckDB scans them without a copy; pandas, which the index imports later, is not needed yet)."""
+    import numpy as np
+
+    iso3, indicator, year, value = zip(*rows, strict=True) if rows else ((), (), (), ())
+    frame = {"iso3": np.array(iso3, dtype=object), "indicator": np.array(indicator, dtype=object),
+             "year": np.array(year, dtype=np.int16), "value": np.array(value, dtype=np.float64),
+             "computed": np.array([code in computed for code in indicator], dtype=bool)}
+    con.register("step_obs", frame)
+    try:
+        con.execute("""INSERT INTO observations SELECT iso3, indicator, year, value, ?, computed
+                       FROM step_obs ORDER BY indicator, iso3, year""", [source])
+    finally:
+        con.unregister("step_obs")
+
+
 def read_csv_records(path: Path, columns: list[str], *, exact: bool = True,
                      allow_bom: bool = False) -> list[dict[str, str]]:
     """Read a small CSV into records after the encoding, header and completeness checks; rows carry ``_line``.

@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING
 
 from etl.derived import DATASET as DERIVED
-from etl.index.tables import INDEX_SQL
+from etl.index.config import INDEX_SQL
 from etl.steps import Step, copy_owned
 
 if TYPE_CHECKING:

@@ -10,14 +10,31 @@ The method is configuration (``etl/meta/index.yaml``); the steps are pure functi
 - :mod:`etl.index.coherence`    correlations, Cronbach's alpha, wrong-direction flags
 - :mod:`etl.index.reweight`     fast re-weighting for the dashboard
 - :mod:`etl.index.tables`       the one module with SQL: read observations, write the ``index_*`` tables
+
+The names below are imported when first used, so that reading the configuration does not import pandas (the ETL
+reads it while its other work runs, and imports pandas only once the index is computed).
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from etl.index.config import IndexConfig, load_config
-from etl.index.reweight import Precomputed, precompute, rescore
-from etl.index.scores import IndexResult, compute
-from etl.index.tables import store
+
+if TYPE_CHECKING:
+    from etl.index.reweight import Precomputed, precompute, rescore
+    from etl.index.scores import IndexResult, compute
+    from etl.index.tables import store
 
 __all__ = ["IndexConfig", "IndexResult", "Precomputed", "compute", "load_config", "precompute", "rescore",
            "store"]
+_LAZY = {"Precomputed": "reweight", "precompute": "reweight", "rescore": "reweight", "IndexResult": "scores",
+         "compute": "scores", "store": "tables"}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a name of :data:`__all__` from its module on first use."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"etl.index.{_LAZY[name]}"), name)

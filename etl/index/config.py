@@ -13,6 +13,7 @@ from etl.errors import InputError
 from etl.inputs import load_yaml
 
 INDEX_FILE = META_DIR / "index.yaml"
+INDEX_SQL = Path(__file__).resolve().parent.parent / "sql" / "index.sql"   # the index tables' DDL
 NORMALIZATIONS = ("minmax", "zscore")
 AGGREGATIONS = ("arithmetic", "geometric")
 

@@ -7,7 +7,6 @@ the pure functions and writes their results.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -15,12 +14,10 @@ import pandas as pd
 
 from etl.errors import InputError
 from etl.index.coherence import coherence
-from etl.index.config import INDEX_FILE, IndexConfig, IndicatorSpec, load_config
+from etl.index.config import INDEX_FILE, INDEX_SQL, IndexConfig, IndicatorSpec, load_config
 from etl.index.scores import IndexResult, compute
 from etl.index.transform import shape, transform
 from etl.index.uncertainty import Uncertainty, analyse
-
-INDEX_SQL = Path(__file__).resolve().parent.parent / "sql" / "index.sql"
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 
 from etl.errors import InputError
 from etl.inputs import bounds_for, check_value, check_year
-from etl.steps import Context, read_csv_records, step_meta
-
-if TYPE_CHECKING:
-    import pandas as pd
+from etl.steps import Context, insert_observations, read_csv_records, step_meta
 
 NAME = "gapminder"
 DEPENDS: tuple[str, ...] = ("classifications",)
@@ -58,10 +54,8 @@ def extract(ctx: Context) -> tuple[dict[str, str | None], dict[str, list[dict[st
 
 
 def transform(ctx: Context, con: duckdb.DuckDBPyConnection, geo_iso3: dict[str, str | None],
-              series: dict[str, list[dict[str, str]]]) -> pd.DataFrame:
+              series: dict[str, list[dict[str, str]]]) -> list[tuple[str, str, int, float]]:
     """Tidy rows (iso3, indicator, year, value); geos without an ISO3 code are dropped with a warning."""
-    import pandas as pd  # here, not at import: the steps are discovered before the WDI read starts
-
     meta = step_meta(NAME)
     known = {r[0] for r in con.execute("SELECT iso3 FROM countries").fetchall()}
     out: list[tuple[str, str, int, float]] = []
@@ -93,16 +87,13 @@ def transform(ctx: Context, con: duckdb.DuckDBPyConnection, geo_iso3: dict[str, 
         if dropped:
             ctx.warnings.append(f"{path.name}: {len(dropped)} geos without an ISO3 code left out "
                                 f"({', '.join(sorted(dropped))})")
-    return pd.DataFrame(out, columns=["iso3", "indicator", "year", "value"])
+    return out
 
 
-def load(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> None:
+def load(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str, int, float]]) -> None:
     """Insert the observations and the two series' metadata."""
     meta = step_meta(NAME)
-    con.register("gm_obs", frame)
-    con.execute("""INSERT INTO observations SELECT iso3, indicator, CAST(year AS SMALLINT), value, 'gapminder', false
-                   FROM gm_obs ORDER BY indicator, iso3, year""")
-    con.unregister("gm_obs")
+    insert_observations(con, rows, NAME)
     for spec in meta["series"].values():
         title = spec["title"]
         unit = _unit(title)

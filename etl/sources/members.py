@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 
 from etl.errors import InputError
 from etl.inputs import FIELD_SIZE_LIMIT, check_year
-from etl.steps import ALL_MODES, Context, read_csv_records, step_meta
-
-if TYPE_CHECKING:
-    import pandas as pd
+from etl.steps import ALL_MODES, Context, columns_relation, read_csv_records, step_meta
 
 NAME = "members"
 DEPENDS: tuple[str, ...] = ("classifications",)
@@ -99,7 +95,7 @@ def extract(ctx: Context) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
 
 
 def transform(ctx: Context, con: duckdb.DuckDBPyConnection, register: list[dict[str, str]],
-              counts: list[dict[str, str]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+              counts: list[dict[str, str]]) -> tuple[list[dict], list[dict]]:
     """Validate categories, dates, countries and qualifiers; one row per member and per count."""
     meta = step_meta(NAME)
     known = {r[0] for r in con.execute("SELECT iso3 FROM countries WHERE NOT is_aggregate").fetchall()}
@@ -142,19 +138,21 @@ def transform(ctx: Context, con: duckdb.DuckDBPyConnection, register: list[dict[
             "occasion": rec["occasion"] or None, "source_url": rec["source_url"] or None,
             "source_title": rec["source_title"] or None, "confidence": rec["confidence"] or None,
         })
-    import pandas as pd  # here, not at import: the steps are discovered before the WDI read starts
-
-    return pd.DataFrame(members), pd.DataFrame(rows)
+    return members, rows
 
 
-def load(con: duckdb.DuckDBPyConnection, members: pd.DataFrame, counts: pd.DataFrame) -> None:
+def _insert(con: duckdb.DuckDBPyConnection, table: str, records: list[dict]) -> None:
+    """Insert ``records`` (dicts whose keys are the table's columns, in its order) into ``table``."""
+    if not records:
+        return
+    relation, params = columns_relation({key: [r[key] for r in records] for key in records[0]})
+    con.execute(f"INSERT INTO {table} SELECT * FROM {relation}", params)
+
+
+def load(con: duckdb.DuckDBPyConnection, members: list[dict], counts: list[dict]) -> None:
     """Insert members and counts."""
-    con.register("members_df", members)
-    con.execute("INSERT INTO members SELECT * FROM members_df")
-    con.unregister("members_df")
-    con.register("counts_df", counts)
-    con.execute("INSERT INTO membership_counts SELECT * FROM counts_df")
-    con.unregister("counts_df")
+    _insert(con, "members", members)
+    _insert(con, "membership_counts", counts)
 
 
 def run(con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
