@@ -129,7 +129,7 @@ def csv_records(path: Path, text: str, *, delimiter: str = ",", strict: bool = F
                 continue
             if len(row) != len(header):
                 raise InputError(path, f"expected {len(header)} fields", row=reader.line_num)
-            record = dict(zip(header, [v.strip() for v in row] if strip else row, strict=True))
+            record = dict(zip(header, map(str.strip, row) if strip else row, strict=True))
             record["_line"] = str(reader.line_num)
             records.append(record)
     except csv.Error as exc:
@@ -192,13 +192,17 @@ def year_max() -> int:
     return dt.datetime.now(dt.UTC).year + 1
 
 
+_YEAR_TEXT = re.compile(r"[+-]?\d{1,9}")
+_YEAR_SURE = year_max()   # a year up to this one is plausible now and later: no clock reading for it
+
+
 def check_year(source: str | Path, text: object, *, row: int | None, field: str) -> int:
     """The one year rule of every step: a whole number from :data:`YEAR_MIN` to :func:`year_max`."""
     shown = str(text).strip()
-    if isinstance(text, bool) or not re.fullmatch(r"[+-]?\d{1,9}", shown):
+    if isinstance(text, bool) or not _YEAR_TEXT.fullmatch(shown):
         raise InputError(source, "not a year (a whole number such as 2020)", row=row, field=field, value=shown)
     year = int(shown)
-    if not YEAR_MIN <= year <= year_max():
+    if not YEAR_MIN <= year <= _YEAR_SURE and not YEAR_MIN <= year <= year_max():
         raise InputError(source, f"year out of the plausible range {YEAR_MIN}-{year_max()}", row=row, field=field,
                          value=shown)
     return year
@@ -226,7 +230,11 @@ class Bounds:
 
     def allows(self, value: float) -> bool:
         """Whether ``value`` is finite and inside the range."""
-        return math.isfinite(value) and self.floor <= value <= self.ceiling
+        return math.isfinite(value) and self._span[0] <= value <= self._span[1]
+
+    @functools.cached_property
+    def _span(self) -> tuple[float, float]:
+        return self.floor, self.ceiling
 
     def describe(self) -> str:
         """The range in words, e.g. 'between 0 and 100 (a share of a whole)'."""

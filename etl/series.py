@@ -100,18 +100,26 @@ def check_indicators(meta_path: Path, meta: dict) -> dict[str, dict]:
 def load(con: duckdb.DuckDBPyConnection, rows: Rows, meta: dict, specs: dict[str, dict],
          computed: set[str] | frozenset[str] = frozenset()) -> None:
     """Insert the step's observations and its indicators (dataset and source = the step's name)."""
-    from etl.steps import insert_observations
+    from etl.steps import columns_relation, insert_observations
 
     insert_observations(con, rows.rows, rows.source, computed)
-    for code, spec in specs.items():
-        definition = " ".join(str(spec["definition"]).split())
-        con.execute("""
-            INSERT INTO indicators (code, name_en, name_zh, title, unit, unit_zh, topic, definition, source_org,
-                                    dataset, license, last_updated, in_catalog, higher_is_better, note)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS DATE), false, ?, ?)""",
-                    [code, spec["name_en"], spec["name_zh"], spec.get("title", spec["name_en"]), spec["unit"],
-                     spec.get("unit_zh"), meta.get("topic"), definition, meta.get("publisher"), rows.source,
-                     meta["license"], str(meta["last_updated"]), spec["higher_is_better"], spec.get("note")])
+    if not specs:
+        return
+    relation, params = columns_relation({
+        "code": list(specs), "name_en": [s["name_en"] for s in specs.values()],
+        "name_zh": [s["name_zh"] for s in specs.values()],
+        "title": [s.get("title", s["name_en"]) for s in specs.values()], "unit": [s["unit"] for s in specs.values()],
+        "unit_zh": [s.get("unit_zh") for s in specs.values()],
+        "definition": [" ".join(str(s["definition"]).split()) for s in specs.values()],
+        "higher_is_better": [s["higher_is_better"] for s in specs.values()],
+        "note": [s.get("note") for s in specs.values()]})
+    con.execute(f"""
+        INSERT INTO indicators (code, name_en, name_zh, title, unit, unit_zh, topic, definition, source_org,
+                                dataset, license, last_updated, in_catalog, higher_is_better, note)
+        SELECT code, name_en, name_zh, title, unit, unit_zh, ?, definition, ?, ?, ?, CAST(? AS DATE), false,
+               higher_is_better, note
+        FROM {relation}""", [meta.get("topic"), meta.get("publisher"), rows.source, meta["license"],
+                             str(meta["last_updated"]), *params])
 
 
 def load_step(con: duckdb.DuckDBPyConnection, rows: Rows, name: str) -> None:

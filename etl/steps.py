@@ -138,9 +138,22 @@ def copy_owned(con: duckdb.DuckDBPyConnection, owns: tuple[tuple[str, str | None
         con.execute(f"INSERT INTO {table} SELECT * FROM old.{table}" + (f" WHERE {where}" if where else ""))
 
 
+_META: dict[Path, tuple[tuple[int, int, int], dict]] = {}
+
+
 def step_meta(name: str) -> dict:
-    """The metadata file beside a step (``etl/sources/<name>.meta.yaml``)."""
-    return load_yaml(SOURCES_DIR / f"{name}.meta.yaml")
+    """The metadata file beside a step (``etl/sources/<name>.meta.yaml``), parsed again only when the file changes
+    (a step reads it in each of its parts); callers must not modify it."""
+    path = SOURCES_DIR / f"{name}.meta.yaml"
+    try:
+        st = path.stat()
+        key = (st.st_ino, st.st_size, st.st_mtime_ns)
+    except OSError:
+        return load_yaml(path)   # names the missing file
+    cached = _META.get(path)
+    if cached is None or cached[0] != key:
+        cached = _META[path] = (key, load_yaml(path))
+    return cached[1]
 
 
 def meta_codes(name: str, path: Path | None = None) -> dict[str, Path]:
