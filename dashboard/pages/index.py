@@ -580,10 +580,10 @@ def coherence_section(lang: str) -> html.Div:
                                          t("index.closest_other_pillar_r", lang),
                                          t("index.flags", lang)]),
         html.H3(t("index.cronbach_s_alpha", lang)),
-        rows_table(alpha_rows, ["", t("index.items", lang), t("index.countries", lang),
+        rows_table(alpha_rows, [t("index.items_scale", lang), t("index.items", lang), t("index.countries", lang),
                                            "α", t("index.r_with_index", lang)]),
         html.H3(t("index.correlations_of_pillars_and_inde", lang)),
-        rows_table(matrix, ["", *labels]),
+        rows_table(matrix, [t("index.pillar_or_index", lang), *labels]),
     ])
 
 
