@@ -193,6 +193,8 @@ def callback_figures(requests_per_view: int, naive: bool = True) -> dict[str, An
         if f["naive"]:
             out[view] |= {"naive_p50": statistics.median(f["naive"]),
                           "naive_over_cold": statistics.median(f["naive"]) / statistics.median(f["cold"]),
+                          # the most naive_over_cold could be: a cold request is no faster than a warm one
+                          "naive_over_warm": statistics.median(f["naive"]) / statistics.median(f["warm"]),
                           "naive_over_cold_cpu": statistics.median(f["naive_cpu"])
                           / max(statistics.median(f["cold_cpu"]), 1e-9),
                           "reads_observations": view in bench.READS_OBSERVATIONS}
@@ -286,7 +288,7 @@ def print_figures(runs: dict[str, dict[str, Any]], callbacks: bool) -> None:
           + (f" {'ratio':>8}" if len(names) > 1 else ""))
     for view in first:
         for kind in ("cold_p95", "warm_p95", "vintage_p95", "warmed_p95", "cold_cpu_p95", "warm_cpu_p95",
-                     "naive_p50", "naive_over_cold", "naive_over_cold_cpu"):
+                     "naive_p50", "naive_over_cold", "naive_over_warm", "naive_over_cold_cpu"):
             if kind in first[view]:
                 ratio = f" {last[view][kind] / first[view][kind]:>7.2f}x" if len(names) > 1 else ""
                 print(f"{view + ' ' + kind:44} "
