@@ -80,6 +80,7 @@ def _child(request: dict, out: IO[str]) -> None:
 def serve() -> None:
     """Answer requests until stdin closes (the fork server's main loop)."""
     from etl import aggregates, build, catalog, changes, derived, index, steps_reuse  # noqa: F401 - imported once
+    from etl.index import tables  # noqa: F401 - etl.index imports its pandas modules lazily: import them here
     from wic import cli  # noqa: F401
 
     build._steps_for("mirror")   # imports every step's module
