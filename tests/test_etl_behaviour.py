@@ -334,3 +334,21 @@ def test_a_worker_hands_back_its_result_or_what_it_raised() -> None:
     assert not long.thread.is_alive()
     with pytest.raises(duckdb.InterruptException):
         long.result()
+
+
+def test_a_step_metadata_file_edited_on_disk_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A step's metadata is parsed once while its file is unchanged, again once it is edited; a removed file is an
+    error naming it."""
+    from etl import steps
+    from etl.errors import InputError
+
+    monkeypatch.setattr(steps, "SOURCES_DIR", tmp_path)
+    meta = tmp_path / "demo.meta.yaml"
+    meta.write_text("license: CC-BY-4.0\n", encoding="utf-8")
+    first = steps.step_meta("demo")
+    assert first == {"license": "CC-BY-4.0"} and steps.step_meta("demo") is first
+    meta.write_text("license: CC-BY-SA-4.0\n", encoding="utf-8")
+    assert steps.step_meta("demo") == {"license": "CC-BY-SA-4.0"}
+    meta.unlink()
+    with pytest.raises(InputError, match=r"demo\.meta\.yaml"):
+        steps.step_meta("demo")
