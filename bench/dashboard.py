@@ -246,8 +246,9 @@ def cold_per_page(app: Any, full: Any, rng: random.Random) -> None:
               f"{pct(f['vintage'], 95):12.1f} {pct(f['warmed'], 95):10.1f} {nv:10.1f} {nv / c:10.1f}x "
               f"{nv / statistics.median(f['warm']):10.1f}x"
               + ("" if view in READS_OBSERVATIONS else "  (reads no observations: naive = its small tables)"))
-    print("naive/warm: the most naive/cold could reach, a cold request being no faster than a warm one (the naive "
-          "version is the same warm callback plus the pandas filter)")
+    print("naive/warm: what naive/cold would be if the first request for an indicator cost what a repeated one does "
+          "(the naive version is the warm callback plus the pandas filter; the warm and cold requests ask for "
+          "different indicators, so a page's cold p50 can be below its warm one)")
     print("the same in CPU time of this process (all its threads; steadier than wall time on a loaded machine), ms:")
     print(f"{'page callback':18} {'cold p50':>9} {'cold p95':>9} {'warm p50':>9} {'naive p50':>10} {'naive/cold':>11}")
     for view, f in figures.items():

@@ -193,7 +193,7 @@ def callback_figures(requests_per_view: int, naive: bool = True) -> dict[str, An
         if f["naive"]:
             out[view] |= {"naive_p50": statistics.median(f["naive"]),
                           "naive_over_cold": statistics.median(f["naive"]) / statistics.median(f["cold"]),
-                          # the most naive_over_cold could be: a cold request is no faster than a warm one
+                          # naive_over_cold if a first request cost what a repeated one does
                           "naive_over_warm": statistics.median(f["naive"]) / statistics.median(f["warm"]),
                           "naive_over_cold_cpu": statistics.median(f["naive_cpu"])
                           / max(statistics.median(f["cold_cpu"]), 1e-9),
