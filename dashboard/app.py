@@ -108,8 +108,7 @@ def _build() -> None:
     """What the cold paths read once per generation: lookups, display names, each page's ``warm()``."""
     read.indicator_table(), read.country_table(), read.group_sets(), read.group_table(), read.aggregate_codes()
     read.indicators(), read.membership_counts(), read.members()
-    for code in read.indicators()["code"][:1]:
-        read.indicator_meta(str(code))   # builds every indicator's metadata as dicts, once
+    read.indicator_dicts()
     for lang in i18n.LANGS:
         read.display_names(lang)
     for info in dash.page_registry.values():

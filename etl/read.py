@@ -682,12 +682,18 @@ def default_year(indicator: str, *, db: Warehouse | None = None) -> int | None:
     return max(y for y, n in years if n >= best / 2)
 
 
-def indicator_meta(code: str, *, db: Warehouse | None = None) -> dict[str, Any]:
-    """One indicator's metadata as a plain dict (cached; :class:`UnknownCode` if unknown)."""
-    check_indicators([code], db=db)
+def indicator_dicts(*, db: Warehouse | None = None) -> dict[str, dict[str, Any]]:
+    """Every indicator's metadata as plain dicts by code, built once per generation (do not modify them)."""
     w = _db(db)
-    table = w.memo("indicator_dicts", lambda: {r["code"]: r for r in indicators(db=w).to_dict("records")})
-    return dict(table[code])
+    table: dict[str, dict[str, Any]] = w.memo(
+        "indicator_dicts", lambda: {r["code"]: r for r in indicators(db=w).to_dict("records")})
+    return table
+
+
+def indicator_meta(code: str, *, db: Warehouse | None = None) -> dict[str, Any]:
+    """One indicator's metadata as a plain dict (a copy; :class:`UnknownCode` if unknown)."""
+    check_indicators([code], db=db)
+    return dict(indicator_dicts(db=db)[code])
 
 
 # The hot path: small results of one query each on one indicator's rows (the table's order lets DuckDB skip the

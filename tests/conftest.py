@@ -10,12 +10,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.request import urlopen
 
+import duckdb
 import pytest
 
 from etl import config, read
@@ -224,3 +225,13 @@ def warming(wh: read.Warehouse, work: Callable[[], object] = lambda: None) -> It
     finally:
         release.set()
         switching.join(60)
+
+
+def swap_in_edited(live: Path, tmp: Path, sql: str, params: Sequence[Any] = ()) -> None:
+    """Swap in, as the ETL does (``os.replace``), a copy of the warehouse ``live`` changed by ``sql``."""
+    new = tmp / f"next-{time.monotonic_ns()}.duckdb"
+    shutil.copyfile(live, new)
+    con = duckdb.connect(str(new))
+    con.execute(sql, list(params))
+    con.close()
+    os.replace(new, live)

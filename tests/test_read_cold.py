@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 import pytest
-from conftest import wait_until, warming
+from conftest import swap_in_edited, wait_until, warming
 
 from etl import facts, read
 
@@ -109,18 +109,13 @@ def test_a_new_vintage_replaces_everything_kept(own_warehouse: Path, tmp_path: P
 
 
 WARMED = [("overview", "headline", "en"), ("overview", "laggards", "zh"), ("index-page", "pre"),
-          ("index-page", ("filters", "zh"))]
+          ("index-page", ("filters", "zh")), "indicator_dicts"]
 
 
 def _next_vintage(live: Path, tmp: Path, code: str, year: int, delta: float) -> None:
     """Swap in a copy of ``live`` whose CHN value of ``code`` in ``year`` is ``delta`` higher, as the ETL swaps."""
-    new = tmp / "next.duckdb"
-    shutil.copyfile(live, new)
-    con = duckdb.connect(str(new))
-    con.execute("UPDATE observations SET value = value + ? WHERE indicator = ? AND iso3 = 'CHN' AND year = ?",
-                [delta, code, year])
-    con.close()
-    os.replace(new, live)
+    swap_in_edited(live, tmp, "UPDATE observations SET value = value + ? WHERE indicator = ? AND iso3 = 'CHN' "
+                              "AND year = ?", [delta, code, year])
 
 
 def test_a_new_generation_is_served_only_once_warmed(own_warehouse: Path, tmp_path: Path) -> None:
@@ -158,12 +153,8 @@ def test_with_swaps_deferred_a_new_file_waits_for_its_warm_up_unless_it_cannot_b
     assert wh.switch_warm(lambda: None)
     assert read.latest_by_country(code, db=wh)["CHN"][1] == value + 1000
 
-    stale = tmp_path / "stale.duckdb"   # a file of another schema: the warm-up cannot open it, a read reports it
-    shutil.copyfile(own_warehouse, stale)
-    con = duckdb.connect(str(stale))
-    con.execute("UPDATE etl_runs SET schema_version = 'other'")
-    con.close()
-    os.replace(stale, own_warehouse)
+    # a file of another schema: the warm-up cannot open it, a read reports it
+    swap_in_edited(own_warehouse, tmp_path, "UPDATE etl_runs SET schema_version = 'other'")
     with pytest.raises(read.WarehouseStale):
         wh.switch_warm(lambda: None)
     with pytest.raises(read.WarehouseStale):

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
 import dash
-import duckdb
 import pytest
-from conftest import warming
+from conftest import swap_in_edited, warming
 from dash_payloads import payload
 from werkzeug.test import Client
 
@@ -27,12 +24,7 @@ def _map_body(deps: list[dict[str, Any]], year: int) -> dict[str, Any]:
 
 def _swap_in_without_usa(live: Path, tmp: Path) -> None:
     """Swap in, as the ETL does, a copy of ``live`` without the USA's Internet use."""
-    swapped = tmp / "next.duckdb"
-    shutil.copyfile(live, swapped)
-    con = duckdb.connect(str(swapped))
-    con.execute("DELETE FROM observations WHERE indicator = 'IT.NET.USER.ZS' AND iso3 = 'USA'")
-    con.close()
-    os.replace(swapped, live)
+    swap_in_edited(live, tmp, "DELETE FROM observations WHERE indicator = 'IT.NET.USER.ZS' AND iso3 = 'USA'")
 
 
 @pytest.fixture
@@ -91,7 +83,6 @@ def test_the_cache_is_bounded(app: dash.Dash, deps: list[dict[str, Any]]) -> Non
         client.post("/_dash-update-component", json=_map_body(deps, year))
         assert cache.size <= 150_000
     assert cache.size > 0
-
 
 
 def test_an_answer_read_while_a_new_file_warms_is_not_replayed_once_it_is_served(
