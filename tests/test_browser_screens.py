@@ -1,6 +1,6 @@
 """Browser tests of what a reader sees at 1366x768 and on a 390x844 phone, in English and Chinese: no modebar
-button leaves the host, nothing scrolls sideways, no modebar covers a chart title, the whole brief is visible, the
-bubble year is in the URL.
+button leaves the host, the whole brief is visible on a phone, the bubble year is in the URL, downloads hold what
+is drawn (nothing scrolling sideways and no modebar over a title, on every page: test_every_page.py).
 Screenshots go to artifacts/screenshots/."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from conftest import wait_until
 from playwright.sync_api import Browser
-from test_browser import OUTSIDE, Watched, modebar_over_titles, query, ready, shot
+from test_browser import OUTSIDE, Watched, query, ready, shot
 
 from etl import read
 
@@ -65,23 +65,6 @@ def test_every_modebar_button_stays_on_the_host(server: str, desktop: Watched, p
         page.wait_for_load_state("networkidle")
     assert OUTSIDE[before:] == [] and page.url.startswith(server)
     assert desktop.errors == []
-
-
-@pytest.mark.parametrize("lang", ["en", "zh"])
-def test_no_page_scrolls_sideways_on_a_phone(server: str, phone: Watched, lang: str) -> None:
-    page = phone.page
-    wide, covered = {}, []
-    for name, path in EVERY_PAGE.items():
-        page.goto(url(server, path, lang))
-        ready(page)
-        shot(page, f"{name}-phone-{lang}")
-        width = page.evaluate("() => document.scrollingElement.scrollWidth")
-        if width > PHONE["width"]:
-            wide[name] = width
-        covered += modebar_over_titles(page)   # the modebar sits above a chart on a phone, never on its title
-    assert wide == {}, f"pages wider than the phone: {wide}"
-    assert covered == [], f"modebars over chart titles on a phone: {covered}"
-    assert phone.errors == []
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
