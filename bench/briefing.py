@@ -4,7 +4,8 @@ long-lived Playwright Chromium, plotly.js loaded from its local file), measured 
 Against the configured warehouse (``WIC_WAREHOUSE``), with a fresh PDF cache per pass so nothing is reused. For
 each path: an empty page (the printer's fixed cost), one brief (data, HTML and its size, the print), one brief
 through a new process (``wic brief`` for the new path), every WIC member country's brief one after the other and
-``--workers`` at a time, and the page count of every brief. ``--only new`` skips the old path.
+``--workers`` at a time (and, for the new path, all of them through one new process: ``wic brief --members``),
+and the page count of every brief. ``--only new`` skips the old path.
 """
 
 from __future__ import annotations
@@ -141,25 +142,33 @@ def main() -> int:
         cli = timed(lambda: subprocess.run([sys.executable, "-m", "etl.cli", "brief", "USA", "--lang", args.lang,
                                             "--out", str(out / "USA-new.pdf")], check=True, capture_output=True,
                                            env=env))
+        members_dir = out / "members-cli"
+        members_dir.mkdir()
+        env_all = {**os.environ, "WIC_CACHE": str(out / "members-cli-cache")}
+        cli_all = timed(lambda: subprocess.run([sys.executable, "-m", "etl.cli", "brief", "--members", "--lang",
+                                                args.lang, "--out-dir", str(members_dir)], check=True,
+                                               capture_output=True, env=env_all))
+        counts["new-cli"] = {p.name.split("-")[1]: pages(p) for p in sorted(members_dir.glob("brief-*.pdf"))}
         seq, par = passes("new", lambda c, p: pdf.write_brief(c, args.lang, p))
         os.environ["WIC_CACHE"] = str(out / "new-seq" / "cache")
         cached = timed(lambda: pdf.write_brief("CHN", args.lang, out / "CHN-cached.pdf"))
         figures["new"] = {"empty": empty, "one": one, "cli": cli, "seq": seq, "par": par, "html": len(page) / 1e6,
-                          "first": first, "cached": cached}
+                          "first": first, "cached": cached, "cli_all": cli_all}
 
     n = len(members)
     print()
-    print(f"{'':52} {'old':>9} {'new':>9}")
+    print(f"{'':64} {'old':>9} {'new':>9}")
     for label, value in rows:
-        print(f"{label:52} {value:>9}")
+        print(f"{label:64} {value:>9}")
     lines = [("HTML of one brief (MB)", "html", "{:9.2f}"), ("printing an empty page (s)", "empty", "{:9.2f}"),
              ("one brief: print (warm for new) (s)", "one", "{:9.2f}"),
              ("one brief in a new process (s)", "cli", "{:9.2f}"),
              (f"all {n} member briefs, one at a time (s)", "seq", "{:9.2f}"),
-             (f"all {n} member briefs, {args.workers} at a time (s)", "par", "{:9.2f}")]
+             (f"all {n} member briefs, {args.workers} at a time (s)", "par", "{:9.2f}"),
+             (f"all {n} member briefs in a new process (wic brief --members) (s)", "cli_all", "{:9.2f}")]
     for label, key, fmt in lines:
-        cells = [fmt.format(figures[p][key]) if p in figures else f"{'-':>9}" for p in ("old", "new")]
-        print(f"{label:52} {cells[0]} {cells[1]}")
+        cells = [fmt.format(figures[p][key]) if key in figures.get(p, {}) else f"{'-':>9}" for p in ("old", "new")]
+        print(f"{label:64} {cells[0]} {cells[1]}")
     for p, f in figures.items():
         print(f"{p}: {args.workers} at a time is {f['seq'] / f['par']:.2f}x faster than one at a time; "
               f"one brief is {f['one'] / f['empty']:.2f}x its empty page")
@@ -172,7 +181,8 @@ def main() -> int:
               f"all members {o['seq'] / w['seq']:.2f}x (one at a time), {o['par'] / w['par']:.2f}x "
               f"({args.workers} at a time); HTML {o['html'] / w['html']:.0f}x smaller")
     print(f"pages per brief: {counts[next(iter(counts))]}")
-    print(f"every pass printed two pages for every member: {all(set(c.values()) == {2} for c in counts.values())}")
+    print(f"every pass printed two pages for every member: "
+          f"{all(set(c.values()) == {2} and len(c) == n for c in counts.values())}")
     print(load())
     if not args.keep:
         shutil.rmtree(cache, ignore_errors=True)

@@ -119,6 +119,33 @@ def test_cli_writes_a_pdf(pdf_cache: Path, tmp_path: Path, capsys: pytest.Captur
     assert cached[0].parent.name == run.replace("/", "_")
 
 
+def test_cli_writes_the_briefs_of_every_member_and_the_codes_given(pdf_cache: Path, tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """``wic brief --members KEN,CHN``: every WIC member country's brief and Kenya's, each printed once (two at a
+    time), each the subject's own brief; a bad code among several stops the command before anything is written."""
+    from dashboard.briefing import brief_cache
+
+    folder = tmp_path / "council"
+    folder.mkdir()
+    assert cli.main(["brief", "--members", "KEN,chn", "--lang", "zh", "--out-dir", str(folder)]) == 0
+    subjects = ["KEN", "CHN"] + [c for c in read.group_members("WIC") if c not in ("KEN", "CHN")]
+    written = [folder / f"brief-{code}-zh.pdf" for code in subjects]
+    assert capsys.readouterr().out.splitlines() == [f"wrote {p} ({p.stat().st_size:,} bytes)" for p in written]
+    assert sorted(folder.iterdir()) == sorted(written) and len(written) == 16
+    names = read.display_names("zh")
+    for code, pdf in zip(subjects, written, strict=True):   # each file is its subject's brief (its title)
+        assert names[code] in "".join(text_of(pdf, 1).split()), code
+    run = str(read.data_vintage()["run_id"]).replace("/", "_")
+    printed = [str(p["file"]) for p in brief_cache.prints(pdf_cache / "briefings" / run) if "-zh-" in str(p["file"])]
+    assert len(printed) == len(set(printed)) and {f.split("-")[0] for f in printed} >= set(subjects)   # each once
+    other = tmp_path / "none"
+    other.mkdir()
+    assert cli.main(["brief", "CHN", "XXX", "--out-dir", str(other)]) == 1
+    assert "unknown country or group 'XXX'" in capsys.readouterr().err and list(other.iterdir()) == []
+    assert cli.main(["brief", "CHN", "KEN", "--out", str(other / "b.pdf")]) == 2
+    assert "--out names the file of one brief" in capsys.readouterr().err
+
+
 def test_pdf_route(pdf_cache: Path, dash_app: Any) -> None:
     client = dash_app.server.test_client()
     response = client.get("/briefing/pdf?country=WIC&lang=zh")

@@ -471,29 +471,67 @@ def notebook(port: int, root: Path | None, no_browser: bool) -> None:
 
 @main.command(context_settings=CONTEXT,
               epilog=_examples("wic brief CHN", "wic brief KEN --lang zh --out kenya-zh.pdf",
-                               "wic brief WIC --out wic.pdf",
+                               "wic brief WIC --out wic.pdf", "wic brief --members --lang zh --out-dir council/",
+                               "wic brief CHN,KEN WIC --out-dir briefs/",
                                "wic brief CHN --vintage 20261201T100347Z-23da45 --out chn-then.pdf"))
-@click.argument("code", metavar="ISO3")
+@click.argument("codes", metavar="[ISO3]...", nargs=-1)
+@click.option("--members", is_flag=True, help="the brief of every WIC member country too (as the WIC group lists them)")
 @click.option("--lang", default="en", metavar="en|zh", show_default=True, help="language: en or zh")
 @click.option("--out", type=click.Path(path_type=Path), metavar="PATH",
-              help="the PDF to write (default: brief-ISO3-LANG.pdf)")
+              help="the PDF to write, for one brief (default: brief-ISO3-LANG.pdf)")
+@click.option("--out-dir", type=click.Path(path_type=Path), metavar="DIR",
+              help="the folder to write brief-ISO3-LANG.pdf files to (default: the current folder)")
 @VINTAGE_OPTION
 @_reported("brief")
-def brief(code: str, lang: str, out: Path | None, vintage: str | None) -> None:
-    """Write the printable A4 PDF brief of a country or group.
+def brief(codes: tuple[str, ...], members: bool, lang: str, out: Path | None, out_dir: Path | None,
+          vintage: str | None) -> None:
+    """Write the printable A4 PDF brief of a country or group, or of several.
 
     The two-page council brief of a country or a group (a World Bank region, an income group, WLD or WIC),
     in English or Chinese, from the same template as the dashboard's /briefing page (printed by headless
-    Chromium). ISO3 is a country or group code, e.g. CHN, XKX, EAS, HIC, WIC. With --vintage, the brief as
-    of a kept past run (its footer cites that run).
+    Chromium). ISO3 is a country or group code, e.g. CHN, XKX, EAS, HIC, WIC; give several (or commas) or
+    --members for a set, printed two or more at a time. Every code is checked before anything is printed.
+    With --vintage, the briefs as of a kept past run (their footers cite that run).
     """
     from dashboard.printer import PRINTER, script_page
     from etl import config
 
+    wanted = _codes(codes)
+    if not wanted and not members:
+        raise click.UsageError("give an ISO3 code (or several), or --members")
+    if out is not None and (members or len(wanted) > 1 or out_dir is not None):
+        raise click.UsageError("--out names the file of one brief: use --out-dir for several")
     # the browser starts and compiles plotly.js while the brief's modules load and its data is gathered
     PRINTER.warm(script_page(config.brief_plotly_path()))
-    from dashboard.briefing import write_brief
+    from dashboard.briefing import check_subject, write_brief
+    from dashboard.briefing.pdf import check_lang
+    from etl import read
 
     with _at(vintage):
-        written = write_brief(code, lang, out)
-    click.echo(f"wrote {written} ({written.stat().st_size:,} bytes)")
+        lang = check_lang(lang)
+        subjects = list(dict.fromkeys([check_subject(c) for c in wanted]
+                                      + (read.group_members("WIC") if members else [])))
+        if out_dir is not None and not out_dir.is_dir():
+            raise click.UsageError(f"--out-dir {out_dir}: no such folder")
+        targets = [out if out is not None else (out_dir or Path()) / f"brief-{c}-{lang}.pdf" for c in subjects]
+        for written in _print_all(write_brief, subjects, lang, targets):
+            click.echo(f"wrote {written} ({written.stat().st_size:,} bytes)")
+
+
+def _print_all(write: Callable[[str, str, Path], Path], subjects: list[str], lang: str,
+               targets: list[Path]) -> Iterator[Path]:
+    """Write each subject's brief to its target, as many at a time as the printer prints (files in order)."""
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dashboard.printer import SLOTS
+
+    if len(subjects) == 1:
+        yield write(subjects[0], lang, targets[0])
+        return
+    with ThreadPoolExecutor(min(SLOTS, len(subjects)), thread_name_prefix="wic-brief") as pool:
+        # each task reads what this thread reads (a --vintage is a context variable)
+        jobs = [pool.submit(contextvars.copy_context().run, write, code, lang, target)
+                for code, target in zip(subjects, targets, strict=True)]
+        for job in jobs:
+            yield job.result()
