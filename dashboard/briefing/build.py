@@ -297,8 +297,9 @@ def trends(code: str, peers: list[str]) -> list[Trend]:
     if len(chosen) < TREND_CHARTS:
         chosen += [c for c in order if counts.get(c, 0) == 1][:TREND_CHARTS - len(chosen)]
     chosen = [c for c in order if c in chosen]
-    roles = {code: "subject", WORLD: "world", WIC: "wic"}
     table = read.country_table()
+    roles = {table.loc[code, "wb_region_id"]: "region", table.loc[code, "income_id"]: "income", code: "subject",
+             WORLD: "world", WIC: "wic"}
     out = []
     for ind in chosen:
         rows = read.series_rows(ind, [code, *peers])
@@ -306,9 +307,7 @@ def trends(code: str, peers: list[str]) -> list[Trend]:
         for key, year, value, computed in rows:
             if year < SINCE or _num(value) is None:
                 continue
-            kind = roles.get(key) or ("region" if key == table.loc[code, "wb_region_id"] else
-                                      "income" if key == table.loc[code, "income_id"] else "peer")
-            s = grouped.setdefault(key, Series(key, kind, [], [], False))
+            s = grouped.setdefault(key, Series(key, roles.get(key, "peer"), [], [], False))
             s.years.append(int(year))
             s.values.append(float(value))
             s.computed = s.computed or bool(computed)
@@ -324,6 +323,17 @@ def _quartiles(values: pd.Series) -> tuple[float, float, float] | None:
     if clean.empty:
         return None
     return float(clean.median()), float(clean.quantile(0.25)), float(clean.quantile(0.75))
+
+
+def _group_quartiles(year: int, group: str, ranked_ps: pd.DataFrame,
+                     inside: Any) -> dict[str, tuple[float, float, float] | None]:
+    """Per pillar, the median and quartiles of a group's ranked countries in ``year`` (once per warehouse run:
+    every country of the group shares them)."""
+    def compute() -> dict[str, tuple[float, float, float] | None]:
+        part = ranked_ps[ranked_ps["iso3"].isin(inside)]
+        return {pid: _quartiles(rows["score"]) for pid, rows in part.groupby("pillar", sort=False)}
+
+    return dict(read.open_warehouse().memo(("briefing-pillar-quartiles", year, group), compute))
 
 
 def index_info(code: str, kind: str, row: dict[str, Any]) -> IndexInfo | None:
@@ -362,8 +372,7 @@ def index_info(code: str, kind: str, row: dict[str, Any]) -> IndexInfo | None:
             if pid in sens.index and _num(sens.loc[pid, "pillar_rank_p5"]) is not None:
                 pr.p5, pr.p95 = int(sens.loc[pid, "pillar_rank_p5"]), int(sens.loc[pid, "pillar_rank_p95"])
             for ref in refs:
-                part = ranked_ps[(ranked_ps["pillar"] == pid) & ranked_ps["iso3"].isin(sets[ref])]
-                pr.references[ref] = _quartiles(part["score"])
+                pr.references[ref] = _group_quartiles(year, ref, ranked_ps, sets[ref]).get(pid)
             info.pillars.append(pr)
             if pr.available * 2 < pr.size:
                 info.failing.append(pr)
