@@ -533,5 +533,10 @@ def _print_all(write: Callable[[str, str, Path], Path], subjects: list[str], lan
         # each task reads what this thread reads (a --vintage is a context variable)
         jobs = [pool.submit(contextvars.copy_context().run, write, code, lang, target)
                 for code, target in zip(subjects, targets, strict=True)]
-        for job in jobs:
-            yield job.result()
+        try:
+            for job in jobs:
+                yield job.result()
+        except BaseException:   # a failed brief or Ctrl-C: the briefs not started yet are not printed
+            for job in jobs:
+                job.cancel()
+            raise

@@ -333,7 +333,7 @@ def _group_quartiles(year: int, group: str, ranked_ps: pd.DataFrame,
         part = ranked_ps[ranked_ps["iso3"].isin(inside)]
         return {pid: _quartiles(rows["score"]) for pid, rows in part.groupby("pillar", sort=False)}
 
-    return dict(read.open_warehouse().memo(("briefing-pillar-quartiles", year, group), compute))
+    return dict(read.open_warehouse().memo(("briefing-pillar-quartiles", "minmax", year, group), compute))
 
 
 def index_info(code: str, kind: str, row: dict[str, Any]) -> IndexInfo | None:
