@@ -2,9 +2,9 @@
 
 The browser is started on first use, shared by every thread (its own event loop runs in a background thread, so
 several briefs print at once, each on a page of its own that is kept between briefs), and started again if it has
-died. The page is a
-private local file; every request that is not ``file:`` or ``data:`` is aborted, and the launch flags switch off
-Chromium's own network services.
+died. A page that has run a brief's scripts (plotly.js) gets the next brief swapped in, without a new load. The
+page is a private local file; every request that is not ``file:`` or ``data:`` is aborted, and the launch flags
+switch off Chromium's own network services.
 """
 
 from __future__ import annotations
@@ -41,6 +41,39 @@ ARGS = ("--no-sandbox", "--disable-gpu", *OFFLINE, "--disable-dev-shm-usage", "-
 LOCAL = ("file:", "data:", "about:")
 # A brief sets data-charts on <html> once plotly.js has drawn every chart; any other page is ready when loaded.
 DRAWN = "!document.getElementById('brief-charts') || document.documentElement.hasAttribute('data-charts')"
+# Before a document's own scripts: keep what they add to the window (listeners, timers), so that a document swapped
+# in later (SWAP) is not redrawn by the one before it (a brief redraws its charts on resize).
+TRACK = """(() => { const added = [], timers = [];
+  const listen = window.addEventListener.bind(window), later = window.setTimeout;
+  window.addEventListener = (type, fn, opts) => { added.push([type, fn, opts]); return listen(type, fn, opts); };
+  window.setTimeout = (...args) => { const id = later(...args); timers.push(id); return id; };
+  window.__wicForget = () => {
+    for (const [type, fn, opts] of added.splice(0)) { window.removeEventListener(type, fn, opts); }
+    for (const id of timers.splice(0)) { clearTimeout(id); } }; })();"""
+# After a load: the external scripts the page ran, and the head elements its scripts added (plotly.js's style
+# sheet), which stay when another document is swapped in.
+RAN = """(html) => { const own = new Set([...new DOMParser().parseFromString(html, 'text/html').head.children]
+                                     .map(e => e.outerHTML));
+  for (const e of document.head.children) { if (!own.has(e.outerHTML)) { e.setAttribute('data-wic-kept', ''); } }
+  window.__wicRan = [...document.querySelectorAll('script[src]')].map(s => s.getAttribute('src')); }"""
+# Put a document in place of the page's one without a navigation, if the page has run every external script it
+# names (plotly.js: loading and compiling it again is a third of a brief's print); true if it did. The document's
+# inline scripts run in order, as they would on a load.
+SWAP = """(html) => { const doc = new DOMParser().parseFromString(html, 'text/html');
+  const srcs = d => [...d.querySelectorAll('script[src]')].map(s => s.getAttribute('src'));
+  if (!window.__wicForget || !window.__wicRan || srcs(doc).some(s => !window.__wicRan.includes(s))) { return false; }
+  if (window.Plotly) { document.querySelectorAll('.js-plotly-plot').forEach(g => Plotly.purge(g)); }
+  window.__wicForget();
+  const root = document.documentElement, head = document.head;
+  for (const a of [...root.attributes]) { root.removeAttribute(a.name); }
+  for (const a of [...doc.documentElement.attributes]) { root.setAttribute(a.name, a.value); }
+  // the kept elements stay where they are: a style sheet that is moved loses the rules its script inserted
+  for (const e of [...head.children]) { if (!e.hasAttribute('data-wic-kept')) { e.remove(); } }
+  head.prepend(...[...doc.head.childNodes].map(n => document.adoptNode(n)));
+  document.body.replaceWith(document.adoptNode(doc.body));
+  for (const s of document.querySelectorAll('script:not([src])')) {
+    if (!s.type || s.type === 'text/javascript') { (0, eval)(s.textContent); } }
+  return true; }"""
 
 
 def script_page(script: Path) -> str:
@@ -79,6 +112,7 @@ class Printer:
         self._warming: dict[str | None, asyncio.Future[None]] = {}   # warm-ups asked for, by page
         self._mark = ""   # a switch only this printer's current browser carries, to find its process by
         self.launches = 0
+        self.swaps = 0   # documents printed without a page load (see SWAP)
 
     def _run(self, job: Coroutine[Any, Any, T], timeout: float) -> T:
         with self._guard:
@@ -152,6 +186,7 @@ class Printer:
                 return page
         try:
             context = await browser.new_context(viewport=VIEWPORT)
+            await context.add_init_script(TRACK)
             page = await context.new_page()
             await page.route("**/*", _local_only)
         except Exception:
@@ -177,8 +212,13 @@ class Printer:
         source = self._folder / f"{uuid.uuid4().hex}.html"
         source.write_text(html, encoding="utf-8")
         try:
-            # The same page each time: Chromium keeps plotly.js compiled between briefs.
-            await page.goto(source.as_uri(), wait_until="load")
+            # The same page each time: the brief is swapped in where the page has run its scripts (plotly.js),
+            # loaded otherwise (the page's first brief, or a document with other scripts).
+            if await page.evaluate(SWAP, html):
+                self.swaps += 1
+            else:
+                await page.goto(source.as_uri(), wait_until="load")
+                await page.evaluate(RAN, html)
             await page.wait_for_function(DRAWN, timeout=30_000)
             if not pdf:
                 return b""

@@ -3,6 +3,7 @@ brief once and logs each print."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
@@ -44,6 +45,33 @@ def test_one_browser_prints_every_brief_and_a_killed_one_is_replaced(warehouse_p
     third = pdf.print_pdf(html)   # the dead browser is noticed and a new one prints
     assert third[:5] == b"%PDF-" and _pages(third, tmp_path) == 2
     assert PRINTER.launches == launches + 1 and PRINTER.browser_pid() not in (None, pid)
+
+
+def _raster(data: bytes, tmp: Path, name: str) -> list[str]:
+    """A digest of each page of a PDF's grey-scale pixels (pdftoppm at 60 dpi)."""
+    (tmp / f"{name}.pdf").write_bytes(data)
+    subprocess.run(["pdftoppm", "-gray", "-r", "60", str(tmp / f"{name}.pdf"), str(tmp / name)], check=True)
+    return [hashlib.sha256(p.read_bytes()).hexdigest()[:16] for p in sorted(tmp.glob(f"{name}-*.pgm"))]
+
+
+def test_a_brief_swapped_into_a_used_page_prints_as_on_a_fresh_one(warehouse_path: Path, tmp_path: Path) -> None:
+    """A brief put in place of the one before it (no page load) prints pixel for pixel as one loaded on a new
+    page: its own styles and charts, plotly.js's style sheet kept, the previous brief's redraws gone."""
+    chn, wic = render(build("CHN"), "en"), render(build("WIC"), "zh")
+    fresh, used = Printer(), Printer()
+    try:
+        alone = fresh.print_pdf(wic)            # a new page: loaded
+        assert fresh.swaps == 0
+        first = used.print_pdf(chn)
+        after = used.print_pdf(wic)             # swapped in where the CHN brief was
+        again = used.print_pdf(chn)
+        assert used.swaps == 2
+    finally:
+        fresh.close()
+        used.close()
+    assert len(_raster(alone, tmp_path, "alone")) == 2
+    assert _raster(after, tmp_path, "after") == _raster(alone, tmp_path, "alone")
+    assert _raster(again, tmp_path, "again") == _raster(first, tmp_path, "first")
 
 
 def test_the_printer_finds_its_own_browser_among_other_chromiums(warehouse_path: Path) -> None:
