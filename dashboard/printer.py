@@ -210,13 +210,13 @@ class Printer:
     async def _print_with(self, page: Any, html: str, *, pdf: bool = True) -> bytes:
         assert self._folder is not None
         source = self._folder / f"{uuid.uuid4().hex}.html"
-        source.write_text(html, encoding="utf-8")
         try:
             # The same page each time: the brief is swapped in where the page has run its scripts (plotly.js),
             # loaded otherwise (the page's first brief, or a document with other scripts).
             if await page.evaluate(SWAP, html):
                 self.swaps += 1
             else:
+                source.write_text(html, encoding="utf-8")
                 await page.goto(source.as_uri(), wait_until="load")
                 await page.evaluate(RAN, html)
             await page.wait_for_function(DRAWN, timeout=30_000)
