@@ -79,11 +79,10 @@ lint: install
 ## the whole suite: lint, types, tests (browser tests included); bytecode is cached even where the environment
 ## says not to (PYTHONDONTWRITEBYTECODE), or every run and every process it starts compiles each module again.
 ## Tests run on TEST_WORKERS pytest-xdist workers (0: in this process), a file's tests on one worker (they share
-## its server and browser), the longest files first (tests/conftest.py: LONGEST_FIRST); the run fails if a collected
-## test reports no result (tests/count_check.py).
+## its server and browser); the run fails if a collected test reports no result (tests/count_check.py).
 TEST_WORKERS ?= 2
 test: lint assets system-deps
-	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 bench: install assets
 	$(BIN)/python bench/etl.py

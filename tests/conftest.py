@@ -31,19 +31,6 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--disable-dev-shm-usage"]
 OUTSIDE: list[str] = []   # every request a browser test saw leave 127.0.0.1 (test_browser.Watched records them)
-# The files whose tests take longest (seconds summed by `--durations=0`, 125 to 13 s on a 2-core machine), run
-# first so that no worker is left alone with one of them at the end: `make test` passes --no-loadscope-reorder,
-# without which pytest-xdist would hand out the files with the most tests first. Only the order changes.
-LONGEST_FIRST = ("test_every_page.py", "test_etl_behaviour.py", "test_bad_input.py", "test_browser.py",
-                 "test_browser_screens.py", "test_briefing_pdf.py", "test_briefing.py", "test_serve.py",
-                 "test_scaleout.py", "test_incremental.py", "test_worldbank_etl.py", "test_export.py",
-                 "test_facts.py", "test_printer.py", "test_source_govt.py", "test_install.py")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The files of :data:`LONGEST_FIRST` first, in that order; each file's tests keep their order."""
-    rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 # A machine may set PYTHONDONTWRITEBYTECODE: then every process of the suite (and every ETL, server and worker it
 # starts) compiles each module it imports from source again, about a second per new process. Cache bytecode.
