@@ -2,7 +2,8 @@
 long-lived Playwright Chromium, plotly.js loaded from its local file), measured in the same run.
 
 Against the configured warehouse (``WIC_WAREHOUSE``), with a fresh PDF cache per pass so nothing is reused. For
-each path: an empty page (the printer's fixed cost), one brief (data, HTML and its size, the print), one brief
+each path: an empty page (the printer's fixed cost; the new printer swaps it into its page, see
+``dashboard.printer.SWAP``), one brief (data, HTML and its size, the print), one brief
 through a new process (``wic brief`` for the new path), every WIC member country's brief one after the other and
 ``--workers`` at a time (and, for the new path, all of them through one new process: ``wic brief --members``),
 and the page count of every brief. ``--only new`` skips the old path.

@@ -121,8 +121,8 @@ def test_cli_writes_a_pdf(pdf_cache: Path, tmp_path: Path, capsys: pytest.Captur
 
 def test_cli_writes_the_briefs_of_every_member_and_the_codes_given(pdf_cache: Path, tmp_path: Path,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    """``wic brief --members KEN,CHN``: every WIC member country's brief and Kenya's, each printed once (two at a
-    time), each the subject's own brief; a bad code among several stops the command before anything is written."""
+    """``wic brief --members KEN,CHN``: every WIC member country's brief and Kenya's, in order, each printed once
+    and each the subject's own brief; a bad code among several stops the command before anything is written."""
     from dashboard.briefing import brief_cache
 
     folder = tmp_path / "council"

@@ -56,9 +56,9 @@ def _raster(data: bytes, tmp: Path, name: str) -> list[str]:
 
 
 def test_a_brief_swapped_into_a_used_page_prints_as_on_a_fresh_one(warehouse_path: Path, tmp_path: Path) -> None:
-    """A brief put in place of the page's document (no load: after the warm-up page, or after another brief)
-    prints pixel for pixel as one loaded on a new page: its own styles, fonts and charts, plotly.js's style sheet
-    kept, the previous brief's redraws gone."""
+    """A brief put in place of the page's document (no load: after the warm-up page, or after another brief in
+    the other language) prints pixel for pixel as one loaded on a new page (its own styles, fonts and charts;
+    plotly.js's style sheet kept)."""
     chn, wic = render(build("CHN"), "en"), render(build("WIC"), "zh")
     alone = {}
     for name, html in (("chn", chn), ("wic", wic)):
