@@ -504,16 +504,17 @@ def brief(codes: tuple[str, ...], members: bool, lang: str, out: Path | None, ou
     # the browser starts and compiles plotly.js while the brief's modules load and its data is gathered
     PRINTER.warm(script_page(config.brief_plotly_path()))
     from dashboard.briefing import check_subject, write_brief
-    from dashboard.briefing.pdf import check_lang
+    from dashboard.briefing.build import WIC
+    from dashboard.briefing.pdf import check_lang, default_name
     from etl import read
 
     with _at(vintage):
         lang = check_lang(lang)
         subjects = list(dict.fromkeys([check_subject(c) for c in wanted]
-                                      + (read.group_members("WIC") if members else [])))
+                                      + (read.group_members(WIC) if members else [])))
         if out_dir is not None and not out_dir.is_dir():
             raise click.UsageError(f"--out-dir {out_dir}: no such folder")
-        targets = [out if out is not None else (out_dir or Path()) / f"brief-{c}-{lang}.pdf" for c in subjects]
+        targets = [out if out is not None else (out_dir or Path()) / default_name(c, lang) for c in subjects]
         for written in _print_all(write_brief, subjects, lang, targets):
             click.echo(f"wrote {written} ({written.stat().st_size:,} bytes)")
 

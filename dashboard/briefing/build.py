@@ -326,7 +326,7 @@ def _quartiles(values: pd.Series) -> tuple[float, float, float] | None:
 
 
 def _group_quartiles(year: int, group: str, ranked_ps: pd.DataFrame,
-                     inside: Any) -> dict[str, tuple[float, float, float] | None]:
+                     inside: frozenset[str]) -> dict[str, tuple[float, float, float] | None]:
     """Per pillar, the median and quartiles of a group's ranked countries in ``year`` (once per warehouse run:
     every country of the group shares them)."""
     def compute() -> dict[str, tuple[float, float, float] | None]:

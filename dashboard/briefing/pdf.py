@@ -80,11 +80,16 @@ def check_output(out: Path) -> Path:
     return out
 
 
+def default_name(code: str, lang: str) -> str:
+    """The file name a brief is written to when none is given: ``brief-CODE-LANG.pdf``."""
+    return f"brief-{code}-{lang}.pdf"
+
+
 def write_brief(code: str, lang: str = "en", out: Path | None = None) -> Path:
     """Write the brief of ``code`` in ``lang`` to ``out`` (default ``brief-CODE-LANG.pdf``); the path written."""
     lang = check_lang(lang)
     code = check_subject(code)
-    target = check_output(out if out is not None else Path(f"brief-{code}-{lang}.pdf"))
+    target = check_output(out if out is not None else Path(default_name(code, lang)))
     source = cached_pdf(code, lang)
     try:
         copy_atomic(source, target)
