@@ -440,7 +440,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
                         mark(f"step:{step.NAME}:done")
                         bar.update()
                 report.steps = {s.NAME: report.steps[s.NAME] for s in steps}
-                # imported once the steps are done (pandas and numpy with the index): not before the WDI read
+                # imported once the steps are done (the index's modules with them): not before the WDI read
                 from etl import catalog, changes, derived, index, steps_reuse
                 from etl.inputs import check_finite
 

@@ -172,7 +172,7 @@ def columns_relation(columns: dict[str, list]) -> tuple[str, list[list]]:
 def insert_observations(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str, int, float]], source: str,
                         computed: set[str] | frozenset[str] = frozenset()) -> None:
     """Insert a step's (iso3, indicator, year, value) rows into ``observations``, sorted as the table is, through
-    numpy columns (DuckDB scans them without a copy; pandas, which the index imports later, is not needed yet)."""
+    numpy columns (DuckDB scans them without a copy; pandas is not needed)."""
     import numpy as np
 
     iso3, indicator, year, value = zip(*rows, strict=True) if rows else ((), (), (), ())

@@ -1,8 +1,9 @@
 """The Digital Development Index: a transparent composite of open indicators (OECD/JRC Handbook method).
 
-The method is configuration (``etl/meta/index.yaml``); the steps are pure functions on pandas/numpy:
+The method is configuration (``etl/meta/index.yaml``); the steps are pure functions on numpy:
 
 - :mod:`etl.index.config`       load and check the configuration
+- :mod:`etl.index.columns`      tables as numpy columns (pandas DataFrames on demand)
 - :mod:`etl.index.transform`    carry-forward imputation, log transform, goalposts, min-max and z-score
 - :mod:`etl.index.aggregate`    pillar means, the eligibility rule, arithmetic/geometric aggregation, ranks
 - :mod:`etl.index.scores`       the country x year x indicator panel and the scores of every year
@@ -11,8 +12,9 @@ The method is configuration (``etl/meta/index.yaml``); the steps are pure functi
 - :mod:`etl.index.reweight`     fast re-weighting for the dashboard
 - :mod:`etl.index.tables`       the one module with SQL: read observations, write the ``index_*`` tables
 
-The names below are imported when first used, so that reading the configuration does not import pandas (the ETL
-reads it while its other work runs, and imports pandas only once the index is computed).
+The names below are imported when first used, so that reading the configuration does not import numpy (the ETL
+reads it while its other work runs). The ETL computes and writes the index without pandas; the tables' pandas
+forms (``IndexResult.scores`` and the like) import it when first asked for.
 """
 
 from __future__ import annotations

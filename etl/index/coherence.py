@@ -1,15 +1,20 @@
 """Internal coherence (OECD/JRC Handbook, step 4 "multivariate analysis"): correlations of indicators within
-and across pillars, Cronbach's alpha, and indicators that point the wrong way. Pure pandas/numpy.
+and across pillars, Cronbach's alpha, and indicators that point the wrong way. Pure numpy (:func:`coherence` takes
+and gives pandas frames).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
+from etl.index.columns import Columns, frame, from_rows, text
 from etl.index.transform import FloatArray
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def cronbach_alpha(items: pd.DataFrame | FloatArray) -> tuple[float, int]:
@@ -38,7 +43,7 @@ def pearson(a: FloatArray, b: FloatArray) -> tuple[float, int]:
         return float("nan"), n
     x, y = x[ok] - x[ok].mean(), y[ok] - y[ok].mean()
     denom = np.sqrt((x * x).sum() * (y * y).sum())
-    return (float((x * y).sum() / denom) if denom > 0 else float("nan")), n
+    return (float(np.clip((x * y).sum() / denom, -1.0, 1.0)) if denom > 0 else float("nan")), n
 
 
 def _row_means(x: FloatArray) -> FloatArray:
@@ -57,33 +62,51 @@ def _best_other(x: FloatArray, pillars: Mapping[str, FloatArray], own: str) -> t
     return best, rs[best]
 
 
-def correlations(frame: pd.DataFrame) -> pd.DataFrame:
-    """Pairwise-complete Pearson correlations of every pair of columns, long: a, b, r, n."""
-    cols = list(frame.columns)
-    notna = frame.notna().to_numpy(dtype=float)
-    counts = notna.T @ notna
-    r = frame.corr(min_periods=3).reindex(index=cols, columns=cols)
-    a, b = np.meshgrid(np.arange(len(cols)), np.arange(len(cols)), indexing="ij")
-    return pd.DataFrame({"a": np.array(cols)[a.ravel()], "b": np.array(cols)[b.ravel()],
-                         "r": r.to_numpy()[a.ravel(), b.ravel()], "n": counts[a.ravel(), b.ravel()].astype(int)})
+def correlations(x: FloatArray, names: Sequence[str]) -> Columns:
+    """Pairwise-complete Pearson correlations of every pair of the columns of ``x`` (rows x ``names``), long:
+    a, b, r, n (r NaN below three rows or for a constant column)."""
+    x = np.asarray(x, dtype=float)
+    have = (~np.isnan(x)).astype(float)
+    counts = have.T @ have
+    m = len(names)
+    r = np.full((m, m), np.nan)
+    for i in range(m):
+        for j in range(i, m):
+            r[i, j] = r[j, i] = pearson(x[:, i], x[:, j])[0]
+    a, b = np.meshgrid(np.arange(m), np.arange(m), indexing="ij")
+    cols = text(names)
+    return {"a": cols[a.ravel()], "b": cols[b.ravel()], "r": r[a.ravel(), b.ravel()],
+            "n": counts[a.ravel(), b.ravel()].astype(np.int64)}
 
 
 def coherence(indicators: pd.DataFrame, pillar_of: Mapping[str, str], pillars: pd.DataFrame, index: pd.Series,
               pillar_order: Sequence[str], weak: float = 0.3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`coherence_tables` of frames (countries x indicator codes, countries x pillar ids, the index), as
+    frames."""
+    stats, corr = coherence_tables(indicators.to_numpy(dtype=float), list(indicators.columns), pillar_of,
+                                   pillars[list(pillar_order)].to_numpy(dtype=float), index.to_numpy(dtype=float),
+                                   pillar_order, weak)
+    return frame(stats), frame(corr)
+
+
+def coherence_tables(indicators: FloatArray, codes: Sequence[str], pillar_of: Mapping[str, str],
+                     pillars: FloatArray, index: FloatArray, pillar_order: Sequence[str],
+                     weak: float = 0.3) -> tuple[Columns, Columns]:
     """Coherence statistics of one year's ranked countries.
 
-    ``indicators`` (countries x indicator codes) are normalised, direction-adjusted scores (higher = better),
-    NaN where missing; ``pillars`` (countries x pillar ids) and ``index`` are the scores built from them.
+    ``indicators`` (countries x ``codes``) are normalised, direction-adjusted scores (higher = better), NaN where
+    missing; ``pillars`` (countries x ``pillar_order``) and ``index`` are the scores built from them.
     Returns (statistics, correlations). Per indicator: ``r_pillar`` is the correlation with the mean of the
     other indicators of its pillar (corrected item-total), ``r_index`` with the index, ``best_other_pillar``
     the other pillar it correlates with most. It points the wrong way if ``r_pillar`` (or, in a pillar of
     one, ``r_index``) is negative; it is weak below ``weak``. Per pillar and for the index: Cronbach's alpha
     of their items over complete rows.
     """
-    codes = list(indicators.columns)
-    ind = indicators.to_numpy(dtype=float)
-    pil = {q: pillars[q].to_numpy(dtype=float) for q in pillar_order}
-    idx = index.to_numpy(dtype=float)
+    codes = list(codes)
+    ind = np.asarray(indicators, dtype=float)
+    pillars = np.asarray(pillars, dtype=float)
+    pil = {q: pillars[:, n] for n, q in enumerate(pillar_order)}
+    idx = np.asarray(index, dtype=float)
     rows = []
     for k, code in enumerate(codes):
         pid = pillar_of[code]
@@ -114,12 +137,11 @@ def coherence(indicators: pd.DataFrame, pillar_of: Mapping[str, str], pillars: p
                      "cronbach_alpha": alpha, "wrong_direction": bool(not np.isnan(r_i) and r_i < 0),
                      "weak": bool(not np.isnan(r_i) and r_i < weak),
                      "note": "Cronbach's alpha over complete rows" if len(cols) > 1 else "one indicator"})
-    for level, frame, note in (("index", pillars[list(pillar_order)], "alpha of the pillars"),
-                               ("all_indicators", indicators, "alpha of all indicators, complete rows only")):
-        alpha, n = cronbach_alpha(frame)
-        rows.append({"level": level, "id": level, "pillar": None, "n_countries": n, "n_items": frame.shape[1],
+    for level, items, note in (("index", pillars, "alpha of the pillars"),
+                               ("all_indicators", ind, "alpha of all indicators, complete rows only")):
+        alpha, n = cronbach_alpha(items)
+        rows.append({"level": level, "id": level, "pillar": None, "n_countries": n, "n_items": items.shape[1],
                      "r_pillar": np.nan, "r_index": np.nan, "best_other_pillar": None, "r_best_other": np.nan,
                      "cronbach_alpha": alpha, "wrong_direction": False, "weak": False, "note": note})
-    stats = pd.DataFrame(rows)
-    together = pd.concat([indicators, pillars[list(pillar_order)], index.rename("index")], axis=1)
-    return stats, correlations(together)
+    together = np.column_stack([ind, pillars, idx])
+    return from_rows(rows), correlations(together, [*codes, *pillar_order, "index"])

@@ -1,16 +1,19 @@
 """Index scores for every year: assemble the country x year x indicator panel, impute, transform, normalise,
-average into pillars, apply the eligibility rule, aggregate and rank. Pure pandas/numpy, no I/O.
+average into pillars, apply the eligibility rule, aggregate and rank. Pure numpy, no I/O: the tables come as
+numpy columns (:mod:`etl.index.columns`), and as pandas DataFrames on demand.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from etl.index.aggregate import aggregate, eligible, pillar_counts, pillar_means, rank_desc, reason
+from etl.index.columns import Columns, concat, frame, full, labels, positions
 from etl.index.config import NORMALIZATIONS, IndexConfig
 from etl.index.transform import (
     BoolArray,
@@ -22,6 +25,9 @@ from etl.index.transform import (
     normalize,
     transform,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 OBS_COLUMNS = ("iso3", "indicator", "year", "value")
 
@@ -36,16 +42,19 @@ class Panel:
     values: FloatArray
 
 
-def build_panel(obs: pd.DataFrame, iso3: Sequence[str], years: Sequence[int], codes: Sequence[str]) -> Panel:
+Observations = Mapping[str, Any]   # columns iso3, indicator, year, value: numpy columns or a pandas DataFrame
+
+
+def build_panel(obs: Observations, iso3: Sequence[str], years: Sequence[int], codes: Sequence[str]) -> Panel:
     """The dense panel of ``obs`` (columns iso3, indicator, year, value); rows outside the axes are ignored."""
     iso3, years, codes = list(iso3), [int(y) for y in years], list(codes)
     values = np.full((len(iso3), len(years), len(codes)), np.nan)
-    if len(obs):
-        c = pd.Index(iso3).get_indexer(obs["iso3"])
-        y = pd.Index(years).get_indexer(obs["year"].astype(int))
-        i = pd.Index(codes).get_indexer(obs["indicator"])
+    if len(obs["value"]):
+        c = positions(obs["iso3"], iso3)
+        y = positions(np.asarray(obs["year"]).astype(int), years)
+        i = positions(obs["indicator"], codes)
         keep = (c >= 0) & (y >= 0) & (i >= 0)
-        values[c[keep], y[keep], i[keep]] = obs["value"].to_numpy(dtype=float)[keep]
+        values[c[keep], y[keep], i[keep]] = np.asarray(obs["value"], dtype=float)[keep]
     return Panel(iso3, years, codes, values)
 
 
@@ -82,15 +91,15 @@ class Prepared:
         return self.panel.years.index(int(year))
 
 
-def prepare(obs: pd.DataFrame, iso3: Sequence[str], config: IndexConfig) -> Prepared:
+def prepare(obs: Observations, iso3: Sequence[str], config: IndexConfig) -> Prepared:
     """Build the panel from observations and fix the goalposts and z-score parameters over all years."""
     codes = config.codes
-    rel = obs[obs["indicator"].isin(codes)]
+    rel = positions(obs["indicator"], codes) >= 0
     windows = (config.carry_forward_years, *config.monte_carlo.carry_forward_years)
     start = config.first_year - max(windows)
-    last = int(rel["year"].max()) if len(rel) else config.first_year
+    last = int(np.asarray(obs["year"])[rel].max()) if rel.any() else config.first_year
     years = list(range(start, max(last, config.first_year) + 1))
-    panel = build_panel(rel, iso3, years, codes)
+    panel = build_panel(obs, iso3, years, codes)
     in_range = np.array(years) >= config.first_year
     scalings, normalized = [], {m: np.full(panel.values.shape, np.nan) for m in NORMALIZATIONS}
     for k, spec in enumerate(config.indicators):
@@ -111,15 +120,36 @@ def prepare(obs: pd.DataFrame, iso3: Sequence[str], config: IndexConfig) -> Prep
 
 @dataclass(frozen=True)
 class IndexResult:
-    """Scores of every published year with the default settings, as tidy frames."""
+    """Scores of every published year with the default settings, as tidy tables (numpy columns; the properties
+    give them as pandas DataFrames)."""
 
     prepared: Prepared
     years: list[int]                 # published index years
     latest_year: int | None
-    indicator_scores: pd.DataFrame   # iso3, year, indicator, pillar, value, source_year, imputed, minmax, zscore
-    pillar_scores: pd.DataFrame      # iso3, year, pillar, normalization, score, rank, n_available, ...
-    scores: pd.DataFrame             # iso3, year, score, rank, ranked, reason, ...
-    year_summary: pd.DataFrame       # year, n_with_data, n_ranked, imputed_share, published, latest
+    indicator_table: Columns         # iso3, year, indicator, pillar, value, source_year, imputed, minmax, zscore
+    pillar_table: Columns            # iso3, year, pillar, normalization, score, rank, n_available, ...
+    score_table: Columns             # iso3, year, score, rank, ranked, reason, ...
+    summary_table: Columns           # year, n_with_data, n_ranked, imputed_share, published, latest
+
+    @cached_property
+    def indicator_scores(self) -> pd.DataFrame:
+        """:attr:`indicator_table` as a DataFrame."""
+        return frame(self.indicator_table)
+
+    @cached_property
+    def pillar_scores(self) -> pd.DataFrame:
+        """:attr:`pillar_table` as a DataFrame."""
+        return frame(self.pillar_table)
+
+    @cached_property
+    def scores(self) -> pd.DataFrame:
+        """:attr:`score_table` as a DataFrame."""
+        return frame(self.score_table)
+
+    @cached_property
+    def year_summary(self) -> pd.DataFrame:
+        """:attr:`summary_table` as a DataFrame."""
+        return frame(self.summary_table)
 
 
 def _ranked_mask(prep: Prepared, window: int) -> tuple[BoolArray, IntArray]:
@@ -127,7 +157,7 @@ def _ranked_mask(prep: Prepared, window: int) -> tuple[BoolArray, IntArray]:
     return eligible(count, prep.n_indicators, prep.config.min_share_per_pillar), count
 
 
-def compute(obs: pd.DataFrame, iso3: Sequence[str], config: IndexConfig) -> IndexResult:
+def compute(obs: Observations, iso3: Sequence[str], config: IndexConfig) -> IndexResult:
     """Scores, ranks and reasons for every year the data allow, with the configured default method."""
     prep = prepare(obs, iso3, config)
     window, method, agg = config.carry_forward_years, config.normalization, config.aggregation
@@ -152,19 +182,13 @@ def compute(obs: pd.DataFrame, iso3: Sequence[str], config: IndexConfig) -> Inde
                  & (imputed_share <= config.max_imputed_share))
     pub_years = [int(y) for y in years[published]]
     latest = max(pub_years) if pub_years else None
-    summary = pd.DataFrame({"year": years[out_years].astype(int), "n_with_data": with_data[out_years],
-                            "n_ranked": n_ranked[out_years], "imputed_share": imputed_share[out_years],
-                            "published": published[out_years]})
-    summary["latest"] = summary["year"] == latest
+    summary = {"year": years[out_years].astype(int), "n_with_data": with_data[out_years],
+               "n_ranked": n_ranked[out_years], "imputed_share": imputed_share[out_years],
+               "published": published[out_years], "latest": years[out_years] == (-1 if latest is None else latest)}
     yi = np.flatnonzero(published)
     return IndexResult(prep, pub_years, latest, _indicator_frame(prep, window, yi),
                        _pillar_frame(prep, pillars, count, window, ranked, yi),
                        _score_frame(prep, index, ranks, ranked, count, window, yi), summary)
-
-
-def _labels(positions: np.ndarray, names: Sequence[str]) -> pd.Categorical:
-    """Names by position, as a categorical (cheap to build and to hand to DuckDB)."""
-    return pd.Categorical.from_codes(np.asarray(positions, dtype=np.int64), categories=pd.Index(list(names)))
 
 
 def _grid(prep: Prepared, yi: IntArray) -> tuple[np.ndarray, np.ndarray]:
@@ -172,7 +196,7 @@ def _grid(prep: Prepared, yi: IntArray) -> tuple[np.ndarray, np.ndarray]:
     return c.ravel(), y.ravel()
 
 
-def _indicator_frame(prep: Prepared, window: int, yi: IntArray) -> pd.DataFrame:
+def _indicator_frame(prep: Prepared, window: int, yi: IntArray) -> Columns:
     raw, age = carry_forward(prep.panel.values, window, axis=1)
     mm, _ = prep.filled("minmax", window)
     zs, _ = prep.filled("zscore", window)
@@ -181,17 +205,17 @@ def _indicator_frame(prep: Prepared, window: int, yi: IntArray) -> pd.DataFrame:
     c, y, i = np.nonzero(have)
     years = np.array(prep.panel.years)[yi][y]
     a = age[sel][c, y, i]
-    return pd.DataFrame({
-        "iso3": _labels(c, prep.panel.iso3), "year": years.astype(np.int16),
-        "indicator": _labels(i, prep.panel.codes),
-        "pillar": _labels(np.asarray(prep.membership)[i], prep.config.pillar_ids),
+    return {
+        "iso3": labels(c, prep.panel.iso3), "year": years.astype(np.int16),
+        "indicator": labels(i, prep.panel.codes),
+        "pillar": labels(np.asarray(prep.membership)[i], prep.config.pillar_ids),
         "value": raw[sel][c, y, i], "source_year": (years - a).astype(np.int16), "imputed": a > 0,
         "minmax": mm[sel][c, y, i], "zscore": zs[sel][c, y, i],
-    })
+    }
 
 
 def _pillar_frame(prep: Prepared, pillars: dict[str, FloatArray], count: IntArray, window: int,
-                  ranked: BoolArray, yi: IntArray) -> pd.DataFrame:
+                  ranked: BoolArray, yi: IntArray) -> Columns:
     _, age = prep.filled("minmax", window)
     n_imputed = pillar_counts(age > 0, prep.membership, len(prep.n_indicators))
     frames = []
@@ -199,19 +223,20 @@ def _pillar_frame(prep: Prepared, pillars: dict[str, FloatArray], count: IntArra
         sub = arr[:, yi, :]
         rk = np.stack([rank_desc(sub[:, :, p], ranked[:, yi]) for p in range(sub.shape[-1])], axis=-1)
         c, y, p = np.nonzero(~np.isnan(sub))
-        frames.append(pd.DataFrame({
-            "iso3": _labels(c, prep.panel.iso3), "year": np.array(prep.panel.years)[yi][y].astype(np.int16),
-            "pillar": _labels(p, prep.config.pillar_ids), "normalization": method, "score": sub[c, y, p],
+        frames.append({
+            "iso3": labels(c, prep.panel.iso3), "year": np.array(prep.panel.years)[yi][y].astype(np.int16),
+            "pillar": labels(p, prep.config.pillar_ids), "normalization": full(method, c.size),
+            "score": sub[c, y, p],
             "rank": rk[c, y, p],
             "ranked": ranked[:, yi][c, y], "n_available": count[:, yi, :][c, y, p].astype(np.int32),
             "n_indicators": np.array(prep.n_indicators, dtype=np.int32)[p],
             "n_imputed": n_imputed[:, yi, :][c, y, p].astype(np.int32),
-        }))
-    return pd.concat(frames, ignore_index=True)
+        })
+    return concat(frames)
 
 
 def _score_frame(prep: Prepared, index: FloatArray, ranks: FloatArray, ranked: BoolArray, count: IntArray,
-                 window: int, yi: IntArray) -> pd.DataFrame:
+                 window: int, yi: IntArray) -> Columns:
     cfg = prep.config
     _, age = prep.filled(cfg.normalization, window)
     n_imp = (age > 0).sum(axis=-1)
@@ -219,10 +244,11 @@ def _score_frame(prep: Prepared, index: FloatArray, ranks: FloatArray, ranked: B
     reasons = np.full(c.size, None, dtype=object)
     for k in np.flatnonzero(~ranked[c, y]):
         reasons[k] = reason(count[c[k], y[k]], prep.n_indicators, cfg.pillar_ids, cfg.min_share_per_pillar)
-    return pd.DataFrame({
-        "iso3": _labels(c, prep.panel.iso3), "year": np.array(prep.panel.years)[y].astype(np.int16),
+    return {
+        "iso3": labels(c, prep.panel.iso3), "year": np.array(prep.panel.years)[y].astype(np.int16),
         "score": index[c, y], "rank": ranks[c, y], "ranked": ranked[c, y], "reason": reasons,
         "n_available": count[c, y].sum(axis=-1).astype(np.int32),
-        "n_indicators": np.int32(sum(prep.n_indicators)), "n_imputed": n_imp[c, y].astype(np.int32),
-        "normalization": cfg.normalization, "aggregation": cfg.aggregation,
-    })
+        "n_indicators": np.full(c.size, sum(prep.n_indicators), dtype=np.int32),
+        "n_imputed": n_imp[c, y].astype(np.int32),
+        "normalization": full(cfg.normalization, c.size), "aggregation": full(cfg.aggregation, c.size),
+    }

@@ -1,29 +1,30 @@
 """Compute the index from the warehouse's observations and write its tables (DDL in ``etl/sql/index.sql``).
 
-The only module of the package that touches the database: it reads observations, hands pandas frames to
-the pure functions and writes their results.
+The only module of the package that touches the database: it reads observations as numpy columns, hands them
+to the pure functions and writes their results (numpy columns too, which DuckDB scans: pandas is not imported).
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import duckdb
 import numpy as np
-import pandas as pd
 
 from etl.errors import InputError
-from etl.index.coherence import coherence
+from etl.index.coherence import coherence_tables
+from etl.index.columns import Columns, from_rows, length, pivot, positions, text
 from etl.index.config import INDEX_FILE, INDEX_SQL, IndexConfig, IndicatorSpec, load_config
 from etl.index.scores import IndexResult, compute
 from etl.index.transform import shape, transform
 from etl.index.uncertainty import Uncertainty, analyse
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    if frame.empty:
+def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: Columns) -> None:
+    if not length(columns):
         return
-    con.register("index_frame", frame)
+    con.register("index_frame", columns)
     try:
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM index_frame")
     finally:
@@ -42,11 +43,12 @@ def observation_params(config: IndexConfig) -> list:
             config.first_year - max(config.carry_forward_years, *config.monte_carlo.carry_forward_years)]
 
 
-def load_observations(con: duckdb.DuckDBPyConnection, config: IndexConfig) -> tuple[pd.DataFrame, list[str]]:
-    """Country observations of the configured indicators (from the earliest year a window can reach), and
-    the countries with at least one of them, sorted."""
-    obs = con.execute(OBSERVATIONS_SQL, observation_params(config)).df()
-    return obs, sorted(obs["iso3"].unique().tolist())
+def load_observations(con: duckdb.DuckDBPyConnection, config: IndexConfig) -> tuple[Columns, list[str]]:
+    """Country observations of the configured indicators (from the earliest year a window can reach), as numpy
+    columns, and the countries with at least one of them, sorted."""
+    obs = {k: np.ma.getdata(v) for k, v in
+           con.execute(OBSERVATIONS_SQL, observation_params(config)).fetchnumpy().items()}
+    return obs, sorted(set(obs["iso3"].tolist()))
 
 
 def untransform(value: float, spec: IndicatorSpec) -> float:
@@ -54,7 +56,7 @@ def untransform(value: float, spec: IndicatorSpec) -> float:
     return float(10 ** value - spec.log_shift) if spec.log else float(value)
 
 
-def indicator_table(result: IndexResult) -> pd.DataFrame:
+def indicator_table(result: IndexResult) -> Columns:
     """Per indicator: the method's settings, the fixed goalposts and z-score parameters, and its shape."""
     prep = result.prepared
     cfg = prep.config
@@ -70,30 +72,36 @@ def indicator_table(result: IndexResult) -> pd.DataFrame:
                      "lower_value": untransform(sc.lower, spec), "upper_value": untransform(sc.upper, spec),
                      "mean": sc.mean, "sd": sc.sd, "n_obs": sc.n, "skewness": skew, "kurtosis": kurt,
                      "skewness_transformed": skew_t, "kurtosis_transformed": kurt_t})
-    return pd.DataFrame(rows)
+    return from_rows(rows)
 
 
-def coherence_inputs(result: IndexResult, year: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
-    """Wide indicator scores, pillar scores and index of the ranked countries in ``year`` (default method)."""
+def coherence_inputs(result: IndexResult, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The ranked countries in ``year`` and their indicator scores (countries x codes), pillar scores (countries x
+    pillars) and index, with the default method."""
     cfg = result.prepared.config
-    ranked = result.scores[(result.scores["year"] == year) & result.scores["ranked"]]
-    keep = ranked["iso3"]
-    ind = result.indicator_scores[result.indicator_scores["year"] == year]
-    wide = ind.pivot(index="iso3", columns="indicator", values=cfg.normalization).reindex(index=keep,
-                                                                                          columns=cfg.codes)
-    ps = result.pillar_scores
-    ps = ps[(ps["year"] == year) & (ps["normalization"] == cfg.normalization)]
-    pillars = ps.pivot(index="iso3", columns="pillar", values="score").reindex(index=keep,
-                                                                               columns=cfg.pillar_ids)
-    return wide, pillars, ranked.set_index("iso3")["score"]
+    s = result.score_table
+    keep = s["iso3"][(s["year"] == year) & s["ranked"]]
+    ind = _rows(result.indicator_table, result.indicator_table["year"] == year)
+    ps = result.pillar_table
+    ps = _rows(ps, (ps["year"] == year) & (ps["normalization"] == cfg.normalization))
+    in_year = _rows(s, s["year"] == year)
+    return (keep, pivot(ind, "iso3", "indicator", cfg.normalization, keep, cfg.codes),
+            pivot(ps, "iso3", "pillar", "score", keep, cfg.pillar_ids),
+            np.asarray(in_year["score"], dtype=float)[positions(keep, in_year["iso3"])])
+
+
+def _rows(columns: Columns, mask: Any) -> Columns:
+    return {k: v[mask] for k, v in columns.items()}
 
 
 def uncertainty(result: IndexResult, year: int) -> Uncertainty:
     """The Monte Carlo and leave-one-out analysis of ``year`` over the countries ranked in it."""
     prep = result.prepared
-    s = result.scores[result.scores["year"] == year].set_index("iso3").reindex(prep.panel.iso3)
-    universe = s["ranked"].fillna(False).to_numpy(dtype=bool)
-    return analyse(prep, year, universe, s["rank"].to_numpy(dtype=float))
+    s = _rows(result.score_table, result.score_table["year"] == year)
+    at = positions(prep.panel.iso3, s["iso3"])   # each panel country's row of the year, -1 if none
+    universe = np.where(at >= 0, s["ranked"][at], False).astype(bool)
+    rank = np.where(at >= 0, np.asarray(s["rank"], dtype=float)[at], np.nan)
+    return analyse(prep, year, universe, rank)
 
 
 def store(con: duckdb.DuckDBPyConnection, *, strict: bool = True, config: IndexConfig | None = None) -> list[str]:
@@ -113,31 +121,29 @@ def store(con: duckdb.DuckDBPyConnection, *, strict: bool = True, config: IndexC
     obs, iso3 = load_observations(con, cfg)
     result = compute(obs, iso3, cfg)
     weights = cfg.weights
-    _insert(con, "index_pillars", pd.DataFrame([
+    _insert(con, "index_pillars", from_rows([
         {"id": p.id, "position": n, "name_en": p.name_en, "name_zh": p.name_zh, "description_en": p.description_en,
          "description_zh": p.description_zh, "wic_dimension": p.wic_dimension, "weight": weights[p.id],
          "n_indicators": len(p.indicators)} for n, p in enumerate(cfg.pillars, start=1)]))
     _insert(con, "index_indicators", indicator_table(result))
-    _insert(con, "index_years", result.year_summary)
-    _insert(con, "index_indicator_scores", result.indicator_scores)
-    _insert(con, "index_pillar_scores", result.pillar_scores)
-    _insert(con, "index_scores", result.scores)
+    _insert(con, "index_years", result.summary_table)
+    _insert(con, "index_indicator_scores", result.indicator_table)
+    _insert(con, "index_pillar_scores", result.pillar_table)
+    _insert(con, "index_scores", result.score_table)
     warnings = []
     if result.latest_year is None:
         warnings.append("index: no year has enough ranked countries to publish")
     else:
         unc = uncertainty(result, result.latest_year)
-        _insert(con, "index_uncertainty", unc.countries)
-        _insert(con, "index_sensitivity", unc.pillars)
-        wide, pillars, index = coherence_inputs(result, result.latest_year)
-        stats, corr = coherence(wide, {i.code: i.pillar for i in cfg.indicators}, pillars, index,
-                                cfg.pillar_ids, cfg.weak_correlation)
-        stats.insert(0, "year", np.int16(result.latest_year))
-        corr.insert(0, "year", np.int16(result.latest_year))
-        _insert(con, "index_coherence", stats)
-        _insert(con, "index_correlations", corr)
+        _insert(con, "index_uncertainty", unc.country_table)
+        _insert(con, "index_sensitivity", unc.pillar_table)
+        _, wide, pillars, index = coherence_inputs(result, result.latest_year)
+        stats, corr = coherence_tables(wide, cfg.codes, {i.code: i.pillar for i in cfg.indicators}, pillars, index,
+                                       cfg.pillar_ids, cfg.weak_correlation)
+        for table, columns in (("index_coherence", stats), ("index_correlations", corr)):
+            _insert(con, table, {"year": np.full(length(columns), result.latest_year, dtype=np.int16), **columns})
     meta = {"config": cfg.raw, "latest_year": result.latest_year, "first_year": cfg.first_year,
             "years": result.years, "not_covered": list(cfg.not_covered)}
-    _insert(con, "index_meta", pd.DataFrame({"key": list(meta),
-                                             "value": [json.dumps(v, ensure_ascii=False) for v in meta.values()]}))
+    _insert(con, "index_meta", {"key": text(meta),
+                                "value": text(json.dumps(v, ensure_ascii=False) for v in meta.values())})
     return warnings

@@ -1,6 +1,6 @@
 """Uncertainty and sensitivity analysis of the ranking (OECD/JRC Handbook, steps 7-8): a seeded Monte Carlo
 over pillar weights, normalisation, aggregation and the carry-forward window; and leave-one-pillar-out ranks.
-Pure numpy/pandas, vectorised over draws.
+Pure numpy, vectorised over draws.
 """
 
 from __future__ import annotations
@@ -8,14 +8,19 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from etl.index.aggregate import Weights, aggregate, eligible, normalized_weights, ordinal_ranks, rank_desc
+from etl.index.columns import Columns, frame
 from etl.index.config import MonteCarloSpec
 from etl.index.scores import Prepared
 from etl.index.transform import BoolArray, FloatArray, IntArray
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -137,13 +142,23 @@ def leave_one_out(pillars: FloatArray, ok: BoolArray, base_weights: Weights, agg
 
 @dataclass(frozen=True)
 class Uncertainty:
-    """Summary frames of the uncertainty analysis for one year."""
+    """Summary tables of the uncertainty analysis for one year (numpy columns; the properties give DataFrames)."""
 
     year: int
     iso3: list[str]             # the universe, in the order of the Monte Carlo's rows
-    countries: pd.DataFrame     # iso3, rank, median_rank, p5_rank, p95_rank, share_ranked, most_influential_...
-    pillars: pd.DataFrame       # iso3, pillar, weight_rank_corr, rank_without_pillar, pillar_rank (+ interval)
+    country_table: Columns      # iso3, rank, median_rank, p5_rank, p95_rank, share_ranked, most_influential_...
+    pillar_table: Columns       # iso3, pillar, weight_rank_corr, rank_without_pillar, pillar_rank (+ interval)
     monte_carlo: MonteCarlo
+
+    @cached_property
+    def countries(self) -> pd.DataFrame:
+        """:attr:`country_table` as a DataFrame."""
+        return frame(self.country_table)
+
+    @cached_property
+    def pillars(self) -> pd.DataFrame:
+        """:attr:`pillar_table` as a DataFrame."""
+        return frame(self.pillar_table)
 
 
 def analyse(prep: Prepared, year: int, universe: BoolArray, default_rank: FloatArray,
@@ -171,17 +186,17 @@ def analyse(prep: Prepared, year: int, universe: BoolArray, default_rank: FloatA
     absolute = np.where(np.isnan(corr), -1.0, np.abs(corr))
     best = absolute.argmax(axis=1)
     has_best = absolute.max(axis=1) >= 0
-    ids = np.array(cfg.pillar_ids)
-    iso3 = np.array(prep.panel.iso3)[idx]
+    ids = np.array(cfg.pillar_ids, dtype=object)
+    iso3 = np.array(prep.panel.iso3, dtype=object)[idx]
     rank = np.asarray(default_rank, dtype=float)[idx]
-    countries = pd.DataFrame({
-        "iso3": iso3, "year": np.int16(year), "rank": rank,
+    countries = {
+        "iso3": iso3, "year": np.full(idx.size, year, dtype=np.int16), "rank": rank,
         "median_rank": q[:, 1], "p5_rank": q[:, 0], "p95_rank": q[:, 2],
         "share_ranked": (~np.isnan(mc.ranks)).mean(axis=1),
         "most_influential_pillar": np.where(has_best, ids[best], None),
         "influence": np.where(has_best, corr[np.arange(idx.size), best], np.nan),
-        "draws": np.int32(spec.draws),
-    })
+        "draws": np.full(idx.size, spec.draws, dtype=np.int32),
+    }
     default_x = pillars[(cfg.carry_forward_years, cfg.normalization)]
     ok = elig[cfg.carry_forward_years]
     loo = leave_one_out(default_x, ok, base, cfg.aggregation, cfg.geometric_floor)
@@ -189,10 +204,10 @@ def analyse(prep: Prepared, year: int, universe: BoolArray, default_rank: FloatA
     p_rank = np.stack([rank_desc(np.nan_to_num(default_x[:, p]), ok) for p in range(ids.size)], axis=-1)
     cc, pp = np.meshgrid(np.arange(idx.size), np.arange(ids.size), indexing="ij")
     c, p = cc.ravel(), pp.ravel()
-    per_pillar = pd.DataFrame({
-        "iso3": iso3[c], "year": np.int16(year), "pillar": ids[p],
+    per_pillar = {
+        "iso3": iso3[c], "year": np.full(c.size, year, dtype=np.int16), "pillar": ids[p],
         "weight_rank_corr": corr[c, p], "rank_without_pillar": loo[c, p],
         "rank_shift_without_pillar": loo[c, p] - rank[c],
         "pillar_rank": p_rank[c, p], "pillar_rank_p5": pq[c, p, 0], "pillar_rank_p95": pq[c, p, 1],
-    })
+    }
     return Uncertainty(year, iso3.tolist(), countries, per_pillar, mc)
