@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -136,6 +140,37 @@ def test_recomputing_from_observations_gives_the_same_tables(db: read.Warehouse,
     for col in ("rank", "median_rank", "p5_rank", "p95_rank", "share_ranked", "influence"):
         np.testing.assert_array_equal(mine[col], stored_unc[col])    # same seed, same draws, same result
     assert (mine["most_influential_pillar"] == stored_unc["most_influential_pillar"]).all()
+
+
+WITHOUT_PANDAS = textwrap.dedent("""
+    import sys, duckdb
+    from etl.index import store
+    con = duckdb.connect()
+    con.execute("ATTACH '" + sys.argv[1].replace("'", "''") + "' AS w (READ_ONLY)")
+    for table in ("countries", "indicators", "observations"):
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM w.{table}")
+    store(con)
+    print(sorted({m.split(".")[0] for m in sys.modules} & {"pandas", "pyarrow"}))
+    for (table,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'memory' "
+                                "AND table_name LIKE 'index%' ORDER BY 1").fetchall():
+        rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        differ = con.execute(f"SELECT count(*) FROM ((SELECT * FROM {table} EXCEPT ALL SELECT * FROM w.{table}) "
+                             f"UNION ALL (SELECT * FROM w.{table} EXCEPT ALL SELECT * FROM {table}))").fetchone()[0]
+        print(table, rows, differ)
+""")
+
+
+def test_the_index_is_computed_and_stored_without_pandas(warehouse_path: Path, db: read.Warehouse) -> None:
+    """The ETL hands the index numpy columns and DuckDB scans its numpy columns: a process that stores the index
+    from the session's observations never imports pandas (0.2 s of every run) and writes the very tables the
+    session's ETL wrote."""
+    out = subprocess.run([sys.executable, "-c", WITHOUT_PANDAS, str(warehouse_path)], capture_output=True,
+                         text=True, check=True).stdout.splitlines()
+    assert out[0] == "[]", f"imported {out[0]}"
+    tables = {line.split()[0]: (int(line.split()[1]), int(line.split()[2])) for line in out[1:]}
+    stored = db.rows("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'index%'")
+    assert set(tables) == {r[0] for r in stored}
+    assert all(rows > 0 and differ == 0 for rows, differ in tables.values()), tables
 
 
 def test_uncertainty_and_sensitivity(db: read.Warehouse, latest: int) -> None:
