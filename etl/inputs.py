@@ -73,7 +73,7 @@ def read_bytes(path: Path) -> bytes:
 
 def decode_csv(path: Path, data: bytes, *, allow_bom: bool = False) -> str:
     """Decode CSV bytes as strict UTF-8, rejecting empty files, a byte-order mark and other encodings."""
-    if not data.strip():
+    if not data or data.isspace():   # not data.strip(), which copies the file's bytes
         raise InputError(path, "file is empty")
     if data.startswith(BOM):
         if not allow_bom:
