@@ -79,7 +79,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; {ranked} countries ranked in {read.index_latest_year()}")
     print(f"live re-ranking callback (HTTP, Flask test client), {args.sets} random weight sets and methods: "
           f"p50 {live:.1f} ms, p95 {pct(times, 95):.1f} ms, max {max(times):.1f} ms (target p95 < 150 ms)")
-    print(f"naive: recompute the index from {len(obs):,} observations in memory, {args.naive} runs: "
+    print(f"naive: recompute the index from {len(obs['value']):,} observations in memory, {args.naive} runs: "
           f"median {statistics.median(naive):.0f} ms; live is {statistics.median(naive) / live:.0f}x faster")
 
 

@@ -7,6 +7,7 @@ of a run); :func:`frame` makes a pandas DataFrame of one for notebooks and tests
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -54,13 +55,10 @@ def from_rows(rows: Sequence[Mapping[str, Any]]) -> Columns:
 
 
 def positions(values: Any, axis: Sequence[Any] | np.ndarray) -> np.ndarray:
-    """Each value's position in ``axis`` (-1 where it is not on it), looked up once per distinct value."""
-    arr = np.asarray(values)
-    if arr.size == 0:
-        return np.zeros(0, dtype=np.int64)
+    """Each value's position in ``axis`` (-1 where it is not on it), by a hash lookup (as pandas' get_indexer)."""
+    items = np.asarray(values).tolist()
     where = {v: n for n, v in enumerate(axis.tolist() if isinstance(axis, np.ndarray) else axis)}
-    distinct, inverse = np.unique(arr, return_inverse=True)
-    return np.array([where.get(v, -1) for v in distinct.tolist()], dtype=np.int64)[inverse.ravel()]
+    return np.fromiter(map(where.get, items, repeat(-1)), dtype=np.int64, count=len(items))
 
 
 def pivot(rows: Mapping[str, np.ndarray], index: str, columns: str, values: str,
