@@ -7,6 +7,7 @@ of a run); :func:`frame` makes a pandas DataFrame of one for notebooks and tests
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cached_property
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
@@ -77,3 +78,12 @@ def frame(columns: Mapping[str, np.ndarray]) -> pd.DataFrame:
     import pandas as pd
 
     return pd.DataFrame(dict(columns))
+
+
+def frame_of(name: str) -> cached_property[pd.DataFrame]:
+    """A class attribute: the instance's numpy columns ``name`` as a pandas DataFrame, made when first read."""
+    def get(self: Any) -> pd.DataFrame:
+        return frame(getattr(self, name))
+
+    get.__doc__ = f":attr:`{name}` as a pandas DataFrame."
+    return cached_property(get)

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from etl.index.aggregate import aggregate, eligible, pillar_counts, pillar_means, rank_desc, reason
-from etl.index.columns import Columns, concat, frame, full, labels, positions
+from etl.index.columns import Columns, concat, frame_of, full, labels, positions
 from etl.index.config import NORMALIZATIONS, IndexConfig
 from etl.index.transform import (
     BoolArray,
@@ -25,9 +24,6 @@ from etl.index.transform import (
     normalize,
     transform,
 )
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 OBS_COLUMNS = ("iso3", "indicator", "year", "value")
 
@@ -131,25 +127,10 @@ class IndexResult:
     score_table: Columns             # iso3, year, score, rank, ranked, reason, ...
     summary_table: Columns           # year, n_with_data, n_ranked, imputed_share, published, latest
 
-    @cached_property
-    def indicator_scores(self) -> pd.DataFrame:
-        """:attr:`indicator_table` as a DataFrame."""
-        return frame(self.indicator_table)
-
-    @cached_property
-    def pillar_scores(self) -> pd.DataFrame:
-        """:attr:`pillar_table` as a DataFrame."""
-        return frame(self.pillar_table)
-
-    @cached_property
-    def scores(self) -> pd.DataFrame:
-        """:attr:`score_table` as a DataFrame."""
-        return frame(self.score_table)
-
-    @cached_property
-    def year_summary(self) -> pd.DataFrame:
-        """:attr:`summary_table` as a DataFrame."""
-        return frame(self.summary_table)
+    indicator_scores = frame_of("indicator_table")   # the same tables as pandas DataFrames (not dataclass fields)
+    pillar_scores = frame_of("pillar_table")
+    scores = frame_of("score_table")
+    year_summary = frame_of("summary_table")
 
 
 def _ranked_mask(prep: Prepared, window: int) -> tuple[BoolArray, IntArray]:

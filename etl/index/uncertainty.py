@@ -8,19 +8,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from etl.index.aggregate import Weights, aggregate, eligible, normalized_weights, ordinal_ranks, rank_desc
-from etl.index.columns import Columns, frame
+from etl.index.columns import Columns, frame_of
 from etl.index.config import MonteCarloSpec
 from etl.index.scores import Prepared
 from etl.index.transform import BoolArray, FloatArray, IntArray
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -150,15 +145,8 @@ class Uncertainty:
     pillar_table: Columns       # iso3, pillar, weight_rank_corr, rank_without_pillar, pillar_rank (+ interval)
     monte_carlo: MonteCarlo
 
-    @cached_property
-    def countries(self) -> pd.DataFrame:
-        """:attr:`country_table` as a DataFrame."""
-        return frame(self.country_table)
-
-    @cached_property
-    def pillars(self) -> pd.DataFrame:
-        """:attr:`pillar_table` as a DataFrame."""
-        return frame(self.pillar_table)
+    countries = frame_of("country_table")   # the same tables as pandas DataFrames (not dataclass fields)
+    pillars = frame_of("pillar_table")
 
 
 def analyse(prep: Prepared, year: int, universe: BoolArray, default_rank: FloatArray,
