@@ -26,9 +26,9 @@ def text(values: Iterable[Any]) -> np.ndarray:
     return np.array(list(values), dtype=object)
 
 
-def labels(positions: np.ndarray, names: Sequence[str]) -> np.ndarray:
-    """Names by position (an object array)."""
-    return text(names)[np.asarray(positions, dtype=np.int64)]
+def labels(at: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """The names at positions ``at`` (an object array)."""
+    return text(names)[np.asarray(at, dtype=np.int64)]
 
 
 def full(value: Any, n: int) -> np.ndarray:

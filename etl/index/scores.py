@@ -165,7 +165,8 @@ def compute(obs: Observations, iso3: Sequence[str], config: IndexConfig) -> Inde
     latest = max(pub_years) if pub_years else None
     summary = {"year": years[out_years].astype(int), "n_with_data": with_data[out_years],
                "n_ranked": n_ranked[out_years], "imputed_share": imputed_share[out_years],
-               "published": published[out_years], "latest": years[out_years] == (-1 if latest is None else latest)}
+               "published": published[out_years],
+               "latest": years[out_years] == latest if latest is not None else np.zeros(out_years.sum(), bool)}
     yi = np.flatnonzero(published)
     return IndexResult(prep, pub_years, latest, _indicator_frame(prep, window, yi),
                        _pillar_frame(prep, pillars, count, window, ranked, yi),

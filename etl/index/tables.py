@@ -75,9 +75,9 @@ def indicator_table(result: IndexResult) -> Columns:
     return from_rows(rows)
 
 
-def coherence_inputs(result: IndexResult, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The ranked countries in ``year`` and their indicator scores (countries x codes), pillar scores (countries x
-    pillars) and index, with the default method."""
+def coherence_inputs(result: IndexResult, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The indicator scores (countries x codes), pillar scores (countries x pillars) and index of the countries
+    ranked in ``year``, with the default method."""
     cfg = result.prepared.config
     s = result.score_table
     keep = s["iso3"][(s["year"] == year) & s["ranked"]]
@@ -85,7 +85,7 @@ def coherence_inputs(result: IndexResult, year: int) -> tuple[np.ndarray, np.nda
     ps = result.pillar_table
     ps = _rows(ps, (ps["year"] == year) & (ps["normalization"] == cfg.normalization))
     in_year = _rows(s, s["year"] == year)
-    return (keep, pivot(ind, "iso3", "indicator", cfg.normalization, keep, cfg.codes),
+    return (pivot(ind, "iso3", "indicator", cfg.normalization, keep, cfg.codes),
             pivot(ps, "iso3", "pillar", "score", keep, cfg.pillar_ids),
             np.asarray(in_year["score"], dtype=float)[positions(keep, in_year["iso3"])])
 
@@ -137,7 +137,7 @@ def store(con: duckdb.DuckDBPyConnection, *, strict: bool = True, config: IndexC
         unc = uncertainty(result, result.latest_year)
         _insert(con, "index_uncertainty", unc.country_table)
         _insert(con, "index_sensitivity", unc.pillar_table)
-        _, wide, pillars, index = coherence_inputs(result, result.latest_year)
+        wide, pillars, index = coherence_inputs(result, result.latest_year)
         stats, corr = coherence_tables(wide, cfg.codes, {i.code: i.pillar for i in cfg.indicators}, pillars, index,
                                        cfg.pillar_ids, cfg.weak_correlation)
         for table, columns in (("index_coherence", stats), ("index_correlations", corr)):
