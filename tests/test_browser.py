@@ -8,6 +8,8 @@ the helpers here). Screenshots go to artifacts/screenshots/.
 from __future__ import annotations
 
 import sys
+import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -20,12 +22,52 @@ REPO = Path(__file__).resolve().parent.parent
 SHOTS = REPO / "artifacts" / "screenshots"
 
 
+QUIET_MS = 150   # how long Dash's callbacks and the network must stay idle for a page to count as settled
+# Dash's own record of its callbacks (dash-renderer's redux store, window.store): none requested, queued, running
+# or waiting to be applied, and no component loading, for ``quiet`` ms on end (counted across the polls).
+SETTLED = """(quiet) => { const s = window.store && window.store.getState();
+  const c = s && s.callbacks;
+  const busy = !c || ['requested', 'prioritized', 'blocked', 'executing', 'watched', 'executed', 'stored']
+    .some(k => (c[k] || []).length) || document.querySelector('[data-dash-is-loading="true"]');
+  if (busy) { window.__wicQuietSince = undefined; return false; }
+  if (window.__wicQuietSince === undefined) { window.__wicQuietSince = performance.now(); }
+  return performance.now() - window.__wicQuietSince >= quiet; }"""
+
+
+class Network:
+    """A page's requests in flight (every request Chromium makes: fetches, scripts, fonts, images) and when one
+    last started or ended."""
+
+    def __init__(self, page: Page):
+        self.flying: set[object] = set()
+        self.last = time.monotonic()
+        page.on("request", self._start)
+        page.on("requestfinished", self._end)
+        page.on("requestfailed", self._end)
+
+    def _start(self, request: object) -> None:
+        self.flying.add(request)
+        self.last = time.monotonic()
+
+    def _end(self, request: object) -> None:
+        self.flying.discard(request)
+        self.last = time.monotonic()
+
+    def quiet(self, seconds: float) -> bool:
+        """No request in flight, none for ``seconds``."""
+        return not self.flying and time.monotonic() - self.last >= seconds
+
+
+NETWORK: weakref.WeakKeyDictionary[Page, Network] = weakref.WeakKeyDictionary()
+
+
 class Watched:
-    """A page with its console errors recorded."""
+    """A page with its console errors and its requests in flight recorded."""
 
     def __init__(self, page: Page):
         self.page = page
         self.errors: list[str] = []
+        NETWORK[page] = Network(page)
         page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: self.errors.append(str(e)))
         page.on("request", lambda r: OUTSIDE.append(r.url)
@@ -46,9 +88,24 @@ def ready(page: Page) -> None:
     page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=20_000)
     page.wait_for_function("""() => [...document.querySelectorAll('.dash-graph')]
         .every(g => g.querySelector('.main-svg'))""", timeout=20_000)
-    page.wait_for_load_state("networkidle", timeout=20_000)
+    settled(page)
     page.wait_for_function("""() => ![...document.querySelectorAll('.js-plotly-plot')]
         .some(p => p.layout && p.layout.meta && p.layout.meta.wic_part)""", timeout=20_000)   # no chart left in part
+
+
+def settled(page: Page, timeout: float = 20.0) -> None:
+    """Wait until Dash has run every callback and no request is in flight, both for :data:`QUIET_MS` on end (a
+    condition, where Playwright's "networkidle" always waits 500 ms after the last request)."""
+    network = NETWORK[page]   # a page made by Watched: its requests are counted from the start
+    deadline = time.monotonic() + timeout
+    while True:
+        page.evaluate("() => { window.__wicQuietSince = undefined; }")
+        page.wait_for_function(SETTLED, arg=QUIET_MS, timeout=max(deadline - time.monotonic(), 0.001) * 1000)
+        if network.quiet(QUIET_MS / 1000):
+            return
+        if time.monotonic() > deadline:
+            flying = sorted(map(str, network.flying))[:5]
+            raise AssertionError(f"Dash or the network still busy after {timeout:g} s; in flight: {flying}")
 
 
 def shot(page: Page, name: str) -> None:
@@ -182,7 +239,7 @@ def test_pages_fetch_only_their_bundles_and_no_callback_before_the_first_chart(s
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_charts_on_a_phone_are_wide_enough_and_their_texts_fit(server: str, browser: Browser, lang: str) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    page = context.new_page()
+    page = Watched(context.new_page()).page
     cut: list[str] = []
     for path in ("/map", "/compare?countries=CHN,USA,IND", "/index?country=SGP", "/membership"):
         page.goto(f"{server}{path}{'&' if '?' in path else '?'}lang={lang}")
