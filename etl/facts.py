@@ -31,7 +31,7 @@ from etl import read
 from etl.config import META_DIR
 from etl.errors import InputError
 from etl.inputs import load_yaml
-from etl.locale import joined, langs, localized, rule
+from etl.locale import joined, langs, localized, rule, t
 from etl.numbers import fmt, fmt_delta, ordinal
 from etl.steps import SOURCES_DIR, step_meta
 
@@ -579,16 +579,33 @@ def short_labels(f: Fact, lang: str) -> list[str]:
     return out
 
 
-def index_sources(lang: str, *, db: read.Warehouse | None = None) -> str:
-    """The sources the Digital Development Index is computed from, named as the sources table names them."""
-    w = read.open_warehouse() if db is None else db
-
-    def build() -> dict[str, str]:
-        datasets = {"wdi" if d == "derived" else str(d) for d in read.index_indicators(db=w)["dataset"]}
+def _index_datasets(w: read.Warehouse) -> dict[str, dict[str, str]]:
+    """The index's sources per language: ``names`` (their titles joined) and ``credits`` (each title with its
+    licence in the source's own words, as chart captions quote one), read once per warehouse."""
+    def build() -> dict[str, dict[str, str]]:
+        datasets = sorted({"wdi" if d == "derived" else str(d) for d in read.index_indicators(db=w)["dataset"]})
         table = read.sources(db=w).set_index("id")
         rows = {d: table.loc[d].to_dict() for d in datasets if d in table.index}
-        return {code: joined([localized(rows[d], "title", code) if d in rows else d for d in sorted(datasets)], code)
-                for code in langs()}
 
-    names: dict[str, str] = w.memo("facts-index-sources", build)
+        def credit(d: str, code: str) -> str:
+            title = localized(rows[d], "title", code) if d in rows else d
+            licence = str(rows[d].get("license") or "") if d in rows else ""
+            return t("chart.source_dataset", code, via=title, license=licence) if licence else title
+
+        return {"names": {code: joined([localized(rows[d], "title", code) if d in rows else d for d in datasets],
+                                       code) for code in langs()},
+                "credits": {code: joined([credit(d, code) for d in datasets], code, "clause") for code in langs()}}
+
+    return w.memo("facts-index-sources", build)
+
+
+def index_sources(lang: str, *, db: read.Warehouse | None = None) -> str:
+    """The sources the Digital Development Index is computed from, named as the sources table names them."""
+    names = _index_datasets(read.open_warehouse() if db is None else db)["names"]
     return names.get(lang) or names[langs()[0]]
+
+
+def index_credits(lang: str, *, db: read.Warehouse | None = None) -> str:
+    """The index's sources each with its licence ('Title (licence); …'), for the index charts' captions."""
+    credits = _index_datasets(read.open_warehouse() if db is None else db)["credits"]
+    return credits.get(lang) or credits[langs()[0]]

@@ -334,3 +334,24 @@ def test_the_page_callbacks_survive_fuzzed_payloads(client: FlaskClient, deps: l
         assert b"Traceback" not in response.data and b"could not be drawn" not in response.data
 
     check()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_index_charts_credit_every_source_with_its_own_licence(client: FlaskClient, deps: list[dict[str, Any]],
+                                                               lang: str) -> None:
+    """The ranking and pillar charts' captions name every source the index reads, each with its licence as the
+    sources table states it (EGDI's is no Creative Commons licence), and their subtitles name the sources too."""
+    used = set(read.index_indicators()["dataset"].replace("derived", "wdi"))
+    table = read.sources().set_index("id").loc[sorted(used)]
+    titles = [str(r["title_zh"] or r["title"]) if lang == "zh" else str(r["title"]) for _, r in table.iterrows()]
+    assert {"egdi", "gtmi", "wdi"} <= used and "Creative Commons" in str(table.loc["egdi", "license"])
+    rank = ranking(client, deps, [20, 20, 20, 20, 20], lang=lang)
+    pillar = breakdown(client, deps, "CHN", lang=lang)
+    for out, graph, caption in ((rank, "index-rank", "index-rank-caption"),
+                                (pillar, "index-pillar", "index-pillar-caption")):
+        text = out[caption]["children"]
+        for title, licence in zip(titles, table["license"], strict=True):
+            assert title in text and str(licence) in text, (caption, title)
+        subtitle = out[graph]["figure"]["layout"]["title"]["subtitle"]["text"].replace("<br>", "")
+        assert all(title.replace(" ", "") in subtitle.replace(" ", "") for title in titles), subtitle
+        assert "World Bank (computed here from WDI" not in text + subtitle

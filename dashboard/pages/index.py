@@ -272,11 +272,12 @@ def score_unit(norm: str, lang: str) -> str:
     return t("index.score_0_100_fixed_goalposts", lang)
 
 
-def index_caption(year: int, norm: str, lang: str) -> str:
-    """Caption of the index charts: unit, year, source."""
-    meta = {"unit": score_unit(norm, lang), "source_org": "World Bank",
-            "dataset": "derived", "license": "CC BY 4.0"}
-    return components.caption(meta, lang, str(year))
+def index_caption(year: int, norm: str, lang: str, *, licences: bool = True) -> str:
+    """Caption of the index charts: unit, year and the sources it is computed from, each with its licence (without
+    them, ``licences=False``, for the chart's own subtitle: a phone-width chart cannot hold them all)."""
+    sources = facts.index_credits(lang) if licences else facts.index_sources(lang)
+    return "  ·  ".join([t("chart.unit", lang, unit=score_unit(norm, lang)), t("chart.year", lang, year=year),
+                         t("chart.source", lang, source=t("index.computed_from", lang, sources=sources))])
 
 
 # --- pure figure functions --------------------------------------------------------------------------------
@@ -750,7 +751,8 @@ def render(*args: Any) -> tuple[Any, ...]:
         title += " · " + next((o["label"] for o in filter_options(lang) if o["value"] == group), group)
     mc = config().monte_carlo
     fig = ranking_figure(
-        rows, bands, n_ranked=len(p.iso3), title=title, note=note, selected=country or None,
+        rows, bands, n_ranked=len(p.iso3), title=title, note=index_caption(p.year, norm, lang, licences=False),
+        selected=country or None,
         score_title=t("index.score_br_vs_br_published", lang),
         rank_title=t("index.rank_1_best_br_5", lang), lang=lang)
     summary = ranking_summary(rows, bands, len(p.iso3), weights, norm, agg, lang, mc.draws)
@@ -889,7 +891,8 @@ def render_country(country: Any, norm: Any, lang: Any) -> tuple[Any, ...]:
                    min_share_per_pillar=config().min_share_per_pillar)
     median_name = t("index.median_of_ranked_countries", lang)
     if labels:
-        fig = pillar_figure(labels, values, texts, hovers, meds, note=note, median_name=median_name,
+        fig = pillar_figure(labels, values, texts, hovers, meds, note=index_caption(p.year, norm, lang, licences=False),
+                            median_name=median_name,
                             title=t("index.pillar_scores", lang, name=name, year=p.year),
                             x_title=t("index.t_score_50_mean", lang) if norm == "zscore"
                             else t("index.score_0_100", lang))
