@@ -230,7 +230,8 @@ INDICATOR_COLUMNS = (
     Column("log_scale", B, "Best shown on a log scale", nullable=False),
     Column("topic", S, "The source's topic"),
     Column("source_org", S, "Source organization"),
-    Column("dataset", S, "Dataset it was loaded from: wdi, gapminder or worldbank-api", nullable=False),
+    Column("dataset", S, "Dataset it was loaded from: its source's id in /api/v1/sources (worldbank-api when the "
+           "WDI came through the live API; derived when computed here)", nullable=False),
     Column("license", S, "License"),
     Column("last_updated", "date", "When the source last updated the series"),
     Column("definition", S, "Definition"),
