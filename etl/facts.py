@@ -22,7 +22,7 @@ Definitions (the window and the change span are in ``etl/meta/facts.yaml``):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
 from typing import Any
@@ -579,33 +579,47 @@ def short_labels(f: Fact, lang: str) -> list[str]:
     return out
 
 
-def _index_datasets(w: read.Warehouse) -> dict[str, dict[str, str]]:
-    """The index's sources per language: ``names`` (their titles joined) and ``credits`` (each title with its
-    licence in the source's own words, as chart captions quote one), read once per warehouse."""
+def _sources_of(datasets: Iterable[object], w: read.Warehouse) -> dict[str, dict[str, str]]:
+    """Sources per language, from the datasets indicators came through ('derived' is computed here from the
+    WDI): ``names`` (their titles joined) and ``credits`` (each title with its licence in the source's own words,
+    as a chart caption quotes it), as the sources table states them; read once per warehouse and set."""
+    ids = tuple(sorted({"wdi" if d == "derived" else str(d) for d in datasets}))
+
     def build() -> dict[str, dict[str, str]]:
-        datasets = sorted({"wdi" if d == "derived" else str(d) for d in read.index_indicators(db=w)["dataset"]})
         table = read.sources(db=w).set_index("id")
-        rows = {d: table.loc[d].to_dict() for d in datasets if d in table.index}
+        rows = {d: table.loc[d].to_dict() for d in ids if d in table.index}
 
         def credit(d: str, code: str) -> str:
             title = localized(rows[d], "title", code) if d in rows else d
             licence = str(rows[d].get("license") or "") if d in rows else ""
             return t("chart.source_dataset", code, via=title, license=licence) if licence else title
 
-        return {"names": {code: joined([localized(rows[d], "title", code) if d in rows else d for d in datasets],
-                                       code) for code in langs()},
-                "credits": {code: joined([credit(d, code) for d in datasets], code, "clause") for code in langs()}}
+        return {"names": {code: joined([localized(rows[d], "title", code) if d in rows else d for d in ids], code)
+                          for code in langs()},
+                "credits": {code: joined([credit(d, code) for d in ids], code, "clause") for code in langs()}}
 
-    return w.memo("facts-index-sources", build)
+    return w.memo(("facts-sources", ids), build, bounded=True)
+
+
+def source_credits(indicators: Iterable[str], lang: str, *, db: read.Warehouse | None = None) -> str:
+    """The sources of these indicators, each with its licence ('Title (licence); …'), for a chart's caption."""
+    w = read.open_warehouse() if db is None else db
+    meta = read.indicator_table(db=w)
+    credits = _sources_of(meta.loc[[c for c in indicators if c in meta.index], "dataset"], w)["credits"]
+    return credits.get(lang) or credits[langs()[0]]
+
+
+def _index_sources_of(w: read.Warehouse) -> dict[str, dict[str, str]]:
+    return _sources_of(read.index_indicators(db=w)["dataset"], w)
 
 
 def index_sources(lang: str, *, db: read.Warehouse | None = None) -> str:
     """The sources the Digital Development Index is computed from, named as the sources table names them."""
-    names = _index_datasets(read.open_warehouse() if db is None else db)["names"]
+    names = _index_sources_of(read.open_warehouse() if db is None else db)["names"]
     return names.get(lang) or names[langs()[0]]
 
 
 def index_credits(lang: str, *, db: read.Warehouse | None = None) -> str:
     """The index's sources each with its licence ('Title (licence); …'), for the index charts' captions."""
-    credits = _index_datasets(read.open_warehouse() if db is None else db)["credits"]
+    credits = _index_sources_of(read.open_warehouse() if db is None else db)["credits"]
     return credits.get(lang) or credits[langs()[0]]

@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from dashboard.briefing import build, narrative, render
 from etl import cli, facts, read
 from etl.errors import InputError
+from etl.locale import t
 
 
 @pytest.fixture(scope="module")
@@ -347,6 +348,24 @@ def test_the_index_names_every_source_it_is_computed_from(P: SimpleNamespace, db
         assert named in _texts(P.country.layout(iso3="CHN", lang=lang))
         assert named in " ".join(_strip(render(build("CHN"), lang)))
     assert {"egdi", "gtmi"} <= datasets
+
+
+def test_a_chart_credits_the_sources_of_what_it_draws_with_their_licences(P: SimpleNamespace,
+                                                                         db: read.Warehouse) -> None:
+    """The overview's members-against-the-world chart names the source of each indicator it draws (Internet use
+    comes through Gapminder, the others through the WDI) with its licence, as the sources table states it."""
+    meta, table = read.indicator_table(db=db), read.sources(db=db).set_index("id")
+    for lang in ("en", "zh"):
+        frame = P.overview.headline_table(lang)
+        drawn = frame.dropna(subset=["gap"])["code"]
+        used = set(meta.loc[drawn, "dataset"])
+        assert {"wdi", "gapminder"} <= used
+        fig, note = P.overview.gap_figure(frame, lang)
+        assert note == t("overview.wic_member_countries_computed_he", lang,
+                         sources=facts.source_credits(drawn, lang, db=db))
+        for d in used:
+            title = str(table.loc[d, "title_zh"] or table.loc[d, "title"]) if lang == "zh" else table.loc[d, "title"]
+            assert title in note and str(table.loc[d, "license"]) in note, (d, note)
 
 
 # --- values for a year: the nearest earlier edition within the source's window --------------------------

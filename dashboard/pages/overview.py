@@ -127,7 +127,7 @@ def gap_figure(frame: pd.DataFrame, lang: str) -> tuple[dict[str, Any], str]:
     data["key"], data["label"], data["value"] = data["code"], data["indicator"], data["gap"]
     data["hover"] = [f"{lbl} ({y}): {v:.0f}" for lbl, y, v in zip(data["label"], data["year"], data["gap"],
                                                                   strict=True)]
-    note = t("overview.wic_member_countries_computed_he", lang)
+    note = t("overview.wic_member_countries_computed_he", lang, sources=facts.source_credits(data["code"], lang))
     fig = figures.bars(data, title=t("overview.member_countries_against_the_wor", lang), note=note,
                        x_title=t("overview.world_100", lang),
                        highlight=list(data.loc[data["gap"] < 100, "key"]))
