@@ -518,6 +518,8 @@ def build(code: str) -> Brief:
 
 def _build(code: str) -> Brief:
     kind = subjects()[code]
+    # the years each catalog indicator's ranks and comparisons rest on, from one query instead of one each
+    read.prime_country_counts(list(read.indicators(catalog_only=True)["code"]))
     row = read.country_table().loc[code].to_dict()
     sets = read.group_sets()
     peers = _peer_groups(code, kind, row)
