@@ -338,15 +338,19 @@ def test_the_register_says_what_its_country_is(P: SimpleNamespace, db: read.Ware
 
 
 def test_the_index_names_every_source_it_is_computed_from(P: SimpleNamespace, db: read.Warehouse) -> None:
-    """Profile and brief name the index's sources from one function, and it names the non-WDI ones too."""
+    """Profile and brief name the index's sources from one function (the profile with their licences), and it
+    names the non-WDI ones too."""
     datasets = set(read.index_indicators(db=db)["dataset"]) - {"derived"}
     titles = read.sources(db=db).set_index("id")
     for lang in ("en", "zh"):
         named = facts.index_sources(lang, db=db)
         column = "title_zh" if lang == "zh" else "title"
         assert all(str(titles.loc[d, column] or titles.loc[d, "title"]) in named for d in datasets), named
-        assert named in _texts(P.country.layout(iso3="CHN", lang=lang))
         assert named in " ".join(_strip(render(build("CHN"), lang)))
+        # the profile's index caption (embedded with its chart) quotes each licence too
+        profile = _texts(P.country.layout(iso3="CHN", lang=lang))
+        assert facts.index_credits(lang, db=db) in profile
+        assert all(str(titles.loc[d, "license"]) in profile for d in datasets)
     assert {"egdi", "gtmi"} <= datasets
 
 

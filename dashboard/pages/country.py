@@ -170,7 +170,8 @@ def index_block(iso3: str, name: str, lang: str) -> html.Section:
     scores = read.index_scores(year) if year else None
     mine = scores[scores["iso3"] == iso3] if scores is not None else None
     sources = facts.index_sources(lang)
-    method = t("country.digital_development_index_comput", lang, sources=sources)
+    # the caption (which an embed of the chart carries too) quotes each source's licence; the chart names them
+    method = t("country.digital_development_index_comput", lang, sources=facts.index_credits(lang))
     link = dcc.Link(t("country.change_the_weights_on_the", lang),
                     href=href("/index", {"country": iso3, "lang": lang}))
     if mine is None or mine.empty or not bool(mine["ranked"].iloc[0]):
