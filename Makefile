@@ -92,6 +92,7 @@ bench: install assets
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/first_paint.py
 	$(BIN)/python bench/scaleout.py
+	$(BIN)/python bench/worldbank_api.py
 
 ## the fault campaigns: every known bad input through the ETL, crafted requests against a real server
 faults: install assets

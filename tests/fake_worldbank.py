@@ -38,7 +38,7 @@ INVALID_VALUE = {"id": "120", "key": "Invalid value", "value": "The provided par
 FIXTURES = "wb-api-examples/m-muecke-worldbank-fixtures"
 FAULT_KINDS = frozenset(
     {"status", "timeout", "api_error", "truncate", "disconnect", "update_data", "drop_row", "trickle", "redirect",
-     "header"}
+     "header", "gather"}
 )
 
 
@@ -53,7 +53,8 @@ class Fault:
     null rows and ``lastupdated`` moves on), ``drop_row`` (the page loses its first row, header unchanged).
     ``trickle`` (announce the full length, send the first ``trickle_bytes`` bytes one every ``delay`` s, then the
     rest), ``redirect`` (HTTP 302 to ``location``; a path keeps the fake's own host), ``header`` (the page
-    header's fields are replaced by ``header``, e.g. ``{"pages": 10**9}``).
+    header's fields are replaced by ``header``, e.g. ``{"pages": 10**9}``), ``gather`` (each request is held
+    until ``count`` are held at once, then every one goes on and ``gathered`` is set; or after ``delay`` s).
     ``times`` is how many matching requests are hit (None: all of them).
     """
 
@@ -68,7 +69,10 @@ class Fault:
     trickle_bytes: int = 10
     location: str = ""
     header: dict[str, Any] = field(default_factory=dict)
+    count: int = 2
     hits: int = 0
+    gathered: bool = False
+    held: int = 0
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -180,6 +184,7 @@ class FakeWorldBank:
         self.requests: list[RecordedRequest] = []
         self._datasets: dict[str, _Dataset] = {}
         self._lock = threading.RLock()
+        self._gate = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -235,6 +240,16 @@ class FakeWorldBank:
         with self._lock:
             self.faults.clear()
             self.requests.clear()
+
+    def _gather(self, fault: Fault) -> None:
+        """Hold a request until ``fault.count`` requests are held at once (or ``fault.delay`` s have passed)."""
+        with self._gate:
+            fault.held += 1
+            if fault.held >= fault.count:
+                fault.gathered = True
+                self._gate.notify_all()
+            self._gate.wait_for(lambda: fault.gathered, timeout=fault.delay)
+            fault.held -= 1
 
     def requests_to(self, path_part: str) -> list[RecordedRequest]:
         """Recorded requests whose path contains ``path_part``."""
@@ -475,6 +490,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault is not None and fault.kind == "timeout":
             time.sleep(fault.delay)
+        if fault is not None and fault.kind == "gather":
+            fake._gather(fault)
         if fault is not None and fault.kind == "api_error":
             self._send_json(200, [{"message": [dict(fault.error)]}])
             return

@@ -348,6 +348,43 @@ def test_lower_case_code_gets_canonical_file_name(
     assert got == fake.mirror_rows(SMALL) and len(got) == 178
 
 
+def test_indicators_download_a_few_at_a_time_into_the_files_one_at_a_time_writes(
+    make_client: ClientFactory, fake: FakeWorldBank, tmp_path: Path
+) -> None:
+    """By default several indicators are downloaded at once (the fake holds indicator requests until two are
+    waiting together: one at a time never gets there); the files, reports and warnings are those of one at a time,
+    byte for byte and in the order asked."""
+    codes = [SMALL, BROADBAND, "IT.CEL.SETS.P2", BIG]
+    one = extract(codes, tmp_path / "one", client=make_client(cache_dir=tmp_path / "cache1"), downloads=1)
+    gate = fake.add_fault("gather", "/indicator/", count=2, delay=20, times=None)
+    many = extract(codes, tmp_path / "many", client=make_client(cache_dir=tmp_path / "cache2"))
+    assert gate.gathered and gate.hits == 2 * len(codes)   # metadata and data requests, all through the gate
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+    assert files(tmp_path / "one") == files(tmp_path / "many") and len(files(tmp_path / "one")) == 1 + 2 * len(codes)
+    assert list(many.indicators) == codes and many.warnings == one.warnings
+    for code in codes:
+        a, b = one.indicators[code], many.indicators[code]
+        assert (a.rows, a.lastupdated, a.null_rows, a.skipped_rows, a.pages_fetched) == \
+            (b.rows, b.lastupdated, b.null_rows, b.skipped_rows, b.pages_fetched), code
+    with pytest.raises(ValueError, match="downloads must be >= 1"):
+        extract(codes, tmp_path / "none", client=make_client(), downloads=0)
+
+
+def test_a_failed_download_leaves_the_files_of_the_indicators_before_it(
+    make_client: ClientFactory, fake: FakeWorldBank, tmp_path: Path
+) -> None:
+    """The second of three fails while the others download beside it: the first one's files are written, neither
+    the failed one's nor those of the one after it (as one at a time: nothing after a failure is written)."""
+    fake.add_fault("status", f"all/indicator/{BROADBAND}", status=500, times=None)
+    out = tmp_path / "out"
+    with pytest.raises(SourceError, match="HTTP 500"):
+        extract([SMALL, BROADBAND, "IT.CEL.SETS.P2"], out, client=make_client(max_retries=1))
+    assert sorted(p.name for p in (out / "datahub-wdi").iterdir()) == [f"{SMALL}.csv", f"{SMALL}.datapackage.json"]
+
+
 def test_interrupted_run_resumes_from_cache(
     make_client: ClientFactory, fake: FakeWorldBank, tmp_path: Path
 ) -> None:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import wait_until
 from fake_worldbank import DEFAULT_LASTUPDATED, FakeWorldBank
 
 from etl import cli, read
+from etl.snapshot.worldbank.mirror import DOWNLOADS
 
 
 @pytest.fixture
@@ -58,4 +64,24 @@ def test_api_error_fails_cleanly(fake_api: FakeWorldBank, tmp_path: Path, monkey
     assert cli.main(["etl", "--source", "worldbank", "--indicators", "NOT.A.CODE", "--quiet"]) == 1
     err = capsys.readouterr().err
     assert "NOT.A.CODE" in err and "Invalid value" in err
+    assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_a_stop_is_not_held_up_by_the_downloads_in_flight(fake_api: FakeWorldBank, tmp_path: Path) -> None:
+    """Ctrl-C while four indicators' requests hang on the server: the run stops at once, as it was, with the
+    downloads in flight abandoned (they would hold the server's answers for 120 s)."""
+    gate = fake_api.add_fault("gather", "/indicator/", count=10**6, delay=120, times=None)   # never let through
+    env = {**os.environ, "WIC_WAREHOUSE": str(tmp_path / "warehouse.duckdb"), "WIC_CACHE": str(tmp_path / "cache"),
+           "WIC_WORLDBANK_URL": fake_api.base_url}
+    proc = subprocess.Popen([sys.executable, "-m", "etl.cli", "etl", "--source", "worldbank", "--quiet"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: gate.held >= DOWNLOADS or proc.poll() is not None, "four downloads to hang")
+        assert gate.held == DOWNLOADS, gate.held   # four at a time, no more
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)   # well before any held answer
+    finally:
+        proc.kill()
+    assert proc.returncode == 128 + signal.SIGINT, err
+    assert err.strip() == "wic etl: stopped by SIGINT; the warehouse is as it was"
     assert not (tmp_path / "warehouse.duckdb").exists()

@@ -8,22 +8,30 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
-from collections.abc import Iterable
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tqdm import tqdm
 
 from etl import config
 from etl.atomic import write_atomic
-from etl.snapshot.worldbank.http import WorldBankClient
+from etl.snapshot.worldbank.http import IndicatorData, WorldBankClient
 from etl.snapshot.worldbank.parse import IndicatorMeta, Observation, check_code
 
 WDI_SUBDIR = "datahub-wdi"
 COUNTRY_SUBDIR = "wb-country-metadata"
 COUNTRY_FILE = "wb_api_country_list_2024-06.csv"
+# Indicators downloaded at a time. One at a time, every request's round trip is waited for in turn; the API's
+# "429 Too Many Requests" answers, should a few at a time be too many, are retried after their Retry-After.
+DOWNLOADS = 4
+T = TypeVar("T")
 WDI_COLUMNS = ("Country Name", "Country Code", "Year", "Value")
 COUNTRY_COLUMNS = (
     "iso3",
@@ -93,11 +101,18 @@ def extract(
     client: WorldBankClient | None = None,
     progress: bool = False,
     date: str | None = None,
+    downloads: int = DOWNLOADS,
 ) -> ExtractResult:
-    """Download ``codes`` and the country list into ``out_dir`` in the offline mirror's file layout."""
+    """Download ``codes`` and the country list into ``out_dir`` in the offline mirror's file layout.
+
+    ``downloads`` indicators are fetched at a time (each one's pages in order); their files are written in the
+    order of ``codes``, so a failure leaves the files of the indicators before it, as one at a time would.
+    """
     wanted = list(dict.fromkeys(codes))
     for code in wanted:
         check_code(code)
+    if downloads < 1:
+        raise ValueError(f"downloads must be >= 1, got {downloads}")
     if client is not None and (base_url is not None or cache_dir is not None):
         raise ValueError("pass either client or base_url/cache_dir, not both")
     own = client is None
@@ -107,6 +122,13 @@ def extract(
         )
     out_dir = Path(out_dir)
     result = ExtractResult(out_dir=out_dir)
+    api = client
+
+    def fetch(code: str) -> tuple[IndicatorMeta, IndicatorData]:
+        return api.indicator_metadata(code), api.indicator_data(code, date=date)
+
+    slots = threading.BoundedSemaphore(downloads)
+    jobs: deque[Future[tuple[IndicatorMeta, IndicatorData]]] = deque()
     try:
         countries = client.countries()
         result.country_csv = out_dir / COUNTRY_SUBDIR / COUNTRY_FILE
@@ -115,43 +137,74 @@ def extract(
         result.country_pages_fetched = countries.pages_fetched
         result.country_pages_cached = countries.pages_cached
         written: set[Path] = set()
-        bar = tqdm(wanted, desc="World Bank API", unit="indicator", disable=not progress)
-        for code in bar:
+        # a window of downloads ahead of the one written next: at most that many indicators are held in memory
+        ahead = iter(wanted)
+        jobs.extend(_start(fetch, code, slots) for code in itertools.islice(ahead, 2 * downloads))
+        bar = tqdm(total=len(wanted), desc="World Bank API", unit="indicator", disable=not progress)
+        for code in wanted:
             bar.set_postfix_str(code)
-            meta = client.indicator_metadata(code)
-            data = client.indicator_data(code, date=date)
-            result.warnings.extend(data.warnings)
-            # name files by the API's spelling of the code (the loader wants e.g. IT.NET.BBND.P2.csv)
-            file_code = meta.id if meta.id.upper() == code.upper() else code
-            csv_path: Path | None = out_dir / WDI_SUBDIR / f"{file_code}.csv"
-            pkg_path: Path | None = out_dir / WDI_SUBDIR / f"{file_code}.datapackage.json"
-            if data.observations:
-                assert csv_path is not None and pkg_path is not None
-                write_atomic(csv_path, _wdi_csv(data.observations))
-                write_atomic(pkg_path, _datapackage(file_code, meta, data.lastupdated))
-            else:
-                # the loader rejects a header-only CSV, so an empty indicator gets no files at all
-                result.warnings.append(f"{code}: no data (API total {data.total}); no files written")
-                csv_path = pkg_path = None
-            written.update(p for p in (csv_path, pkg_path) if p is not None)
-            result.indicators[code] = IndicatorReport(
-                code=code,
-                name=meta.name,
-                rows=len(data.observations),
-                lastupdated=data.lastupdated,
-                skipped_rows=data.skipped_rows,
-                null_rows=data.null_rows,
-                pages_fetched=data.pages_fetched + meta.pages_fetched,
-                pages_cached=data.pages_cached + meta.pages_cached,
-                restarts=data.restarts,
-                csv_path=csv_path,
-                datapackage_path=pkg_path,
-            )
+            meta, data = jobs.popleft().result()
+            jobs.extend(_start(fetch, c, slots) for c in itertools.islice(ahead, 1))
+            written.update(_write_indicator(result, out_dir, code, meta, data))
+            bar.update()
+        bar.close()
         _remove_stale(out_dir / WDI_SUBDIR, written)
     finally:
+        for job in jobs:   # after a failure or a stop: the downloads not started never are
+            job.cancel()
         if own:
             client.close()
     return result
+
+
+def _start(fetch: Callable[[str], T], code: str, slots: threading.BoundedSemaphore) -> Future[T]:
+    """``fetch(code)`` on a daemon thread once one of the ``slots`` is free: a stop is not held up by a download
+    in flight, as it would be by a thread pool's threads, which the interpreter waits for at exit."""
+    future: Future[T] = Future()
+
+    def work() -> None:
+        with slots:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(fetch(code))
+            except BaseException as exc:  # noqa: BLE001 - handed to the thread that writes the files
+                future.set_exception(exc)
+
+    threading.Thread(target=work, name=f"worldbank-api-{code}", daemon=True).start()
+    return future
+
+
+def _write_indicator(result: ExtractResult, out_dir: Path, code: str, meta: IndicatorMeta,
+                     data: IndicatorData) -> list[Path]:
+    """Write one downloaded indicator's files (none when it has no data) and record it; the paths written."""
+    result.warnings.extend(data.warnings)
+    # name files by the API's spelling of the code (the loader wants e.g. IT.NET.BBND.P2.csv)
+    file_code = meta.id if meta.id.upper() == code.upper() else code
+    csv_path: Path | None = out_dir / WDI_SUBDIR / f"{file_code}.csv"
+    pkg_path: Path | None = out_dir / WDI_SUBDIR / f"{file_code}.datapackage.json"
+    if data.observations:
+        assert csv_path is not None and pkg_path is not None
+        write_atomic(csv_path, _wdi_csv(data.observations))
+        write_atomic(pkg_path, _datapackage(file_code, meta, data.lastupdated))
+    else:
+        # the loader rejects a header-only CSV, so an empty indicator gets no files at all
+        result.warnings.append(f"{code}: no data (API total {data.total}); no files written")
+        csv_path = pkg_path = None
+    result.indicators[code] = IndicatorReport(
+        code=code,
+        name=meta.name,
+        rows=len(data.observations),
+        lastupdated=data.lastupdated,
+        skipped_rows=data.skipped_rows,
+        null_rows=data.null_rows,
+        pages_fetched=data.pages_fetched + meta.pages_fetched,
+        pages_cached=data.pages_cached + meta.pages_cached,
+        restarts=data.restarts,
+        csv_path=csv_path,
+        datapackage_path=pkg_path,
+    )
+    return [p for p in (csv_path, pkg_path) if p is not None]
 
 
 def _remove_stale(folder: Path, written: set[Path]) -> None:
