@@ -355,3 +355,17 @@ def test_index_charts_credit_every_source_with_its_own_licence(client: FlaskClie
         subtitle = out[graph]["figure"]["layout"]["title"]["subtitle"]["text"].replace("<br>", "")
         assert all(title.replace(" ", "") in subtitle.replace(" ", "") for title in titles), subtitle
         assert "World Bank (computed here from WDI" not in text + subtitle
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_pillar_chart_keeps_room_for_its_rows_whatever_its_caption_takes(client: FlaskClient,
+                                                                            deps: list[dict[str, Any]],
+                                                                            page: ModuleType, lang: str) -> None:
+    """The chart's box is as tall as its figure, and the figure gives each pillar its row beside the caption's
+    lines above (a longer source list once squeezed five pillars into the room of three)."""
+    out = breakdown(client, deps, "CHN", lang=lang)
+    layout = out["index-pillar"]["figure"]["layout"]
+    rows = len(out["index-pillar"]["figure"]["data"][0]["y"])
+    assert rows == 5 and layout["title"]["subtitle"]["text"].count("<br>") >= 3
+    assert layout["height"] - layout["margin"]["t"] - layout["margin"]["b"] == page.PILLAR_ROW_PX * rows
+    assert out["index-pillar"]["style"] == {"height": f"{layout['height']}px"}

@@ -33,6 +33,7 @@ dash.register_page(__name__, path=PATH, title=components.page_title("nav.index")
 
 WIC = "WIC"
 ROW_PX = 19              # height of one country row in the ranking chart
+PILLAR_ROW_PX = 40       # and of one pillar (its name and its score line) in a country's pillar chart
 SCROLL_HEIGHT = "72vh"   # the ranking chart scrolls inside a box of this height
 FIRST_ROWS = 32           # the ranking's rows drawn first: more than that box shows on a 1080-pixel-high screen
 
@@ -386,13 +387,16 @@ def pillar_figure(labels: Sequence[str], values: Sequence[float], texts: Sequenc
     median = {"type": "scatter", "mode": "markers", "y": list(labels), "x": [round(m, 3) for m in medians],
               "name": median_name, "hovertemplate": f"{median_name}: %{{x:.1f}}<extra></extra>",
               "marker": {"symbol": "line-ns-open", "size": 22, "color": "#000", "line": {"width": 2.5}}}
-    return {"data": [bars, median], "layout": figures._layout(
-        title, note, height=max(260, 62 * len(labels) + 150), bargap=0.35,
+    layout = figures._layout(
+        title, note, bargap=0.35,
         xaxis={"title": {"text": x_title}, "range": [0, 102], "tickvals": [0, 25, 50, 75, 100], "gridcolor": "#eee"},
         yaxis={"autorange": "reversed", "automargin": True, "tickmode": "array", "tickvals": list(labels),
                "ticktext": [f"<b>{label}</b><br>{text}" for label, text in zip(labels, texts, strict=True)]},
         legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"},
-        margin={"l": 10, "r": 20, "b": 96})}
+        margin={"l": 10, "r": 20, "b": 96})
+    # the rows' room, whatever the caption above them takes (a longer source list is more lines, not less plot)
+    layout["height"] = layout["margin"]["t"] + layout["margin"]["b"] + PILLAR_ROW_PX * len(labels)
+    return {"data": [bars, median], "layout": layout}
 
 
 # --- layout -----------------------------------------------------------------------------------------------
@@ -826,7 +830,7 @@ def on_reset(_clicks: Any) -> tuple[Any, ...]:
     return (*default_weights(), config().normalization, config().aggregation)
 
 
-PILLAR_HEIGHT = 380
+PILLAR_HEIGHT = 380   # the chart's box for a message; a country's chart sets its own height
 SHOWN = {"height": f"{PILLAR_HEIGHT}px"}
 HIDDEN = {"display": "none"}   # no country chosen: no empty chart, the prompt says what to do
 
@@ -915,8 +919,9 @@ def render_country(country: Any, norm: Any, lang: Any) -> tuple[Any, ...]:
                f"from etl import read\npillars = read.index_pillar_scores({p.year}, normalization={norm!r})\n"
                f"pillars = pillars[pillars.iso3 == {country!r}]\n"
                f"indicators = read.index_indicator_scores({country!r}, {p.year})")
+    box = {"height": f"{fig['layout']['height']}px"} if "height" in fig["layout"] else SHOWN
     return (fig, note, summary, pillar_table, indicator_table(country, p.year, norm, lang), status,
-            components.get_data(request, lang), SHOWN)
+            components.get_data(request, lang), box)
 
 
 def indicator_table(country: str, year: int, norm: str, lang: str) -> Any:
