@@ -11,7 +11,7 @@ import flask
 import pandas as pd
 from dash import dcc, html
 
-from dashboard import embeds, i18n, static_cache
+from dashboard import embeds, figures, i18n, static_cache
 from dashboard.i18n import t
 from dashboard.urls import href
 from etl import citation, facts, read
@@ -281,6 +281,12 @@ def caption(meta: Mapping[str, Any], lang: str, years: str, computed: bool = Fal
              t("chart.source", lang, source=source_text(meta, lang))]
     text = "  ·  ".join(parts)
     return text + ("  ·  " + t("chart.computed", lang, method=facts.method_of(dict(meta), lang)) if computed else "")
+
+
+def credited(figure: dict[str, Any], credits: str, lang: str) -> dict[str, Any]:
+    """``figure`` whose downloaded PNG and SVG add 'Sources and their licences: ``credits``' below the chart (its
+    subtitle names the sources only: a phone-width chart cannot hold every licence)."""
+    return figures.credited(figure, t("chart.licences", lang, credits=credits))
 
 
 def quoted(text: str, lang: str, source_lang: str = i18n.DEFAULT_LANG) -> Any:

@@ -75,6 +75,14 @@ def _layout(title: str, note: str, **extra: Any) -> dict[str, Any]:
     return layout
 
 
+def credited(figure: dict[str, Any], credits: str) -> dict[str, Any]:
+    """``figure`` with ``credits`` (each source with its licence) in ``layout.meta``, for a chart whose subtitle
+    names its sources only: the share menu's PNG and SVG draw them below the chart (assets/share.js)."""
+    layout = figure.setdefault("layout", {})
+    layout["meta"] = {**(layout.get("meta") or {}), "credits": credits}
+    return figure
+
+
 def message(text: str) -> dict[str, Any]:
     """An empty figure that says why it is empty."""
     return {"data": [], "layout": {"xaxis": {"visible": False}, "yaxis": {"visible": False}, "font": FONT,
@@ -350,4 +358,4 @@ def first_rows(figure: Mapping[str, Any], rows: int) -> dict[str, Any]:
     return {**figure, "data": data,
             "layout": {**layout, "height": round(margin["t"] + margin["b"] + row * rows),
                        "yaxis": {**layout["yaxis"], "categoryarray": order[:rows], "range": [rows - 0.5, -0.5]},
-                       "meta": {"wic_part": FIRST_ROWS}}}
+                       "meta": {**(layout.get("meta") or {}), "wic_part": FIRST_ROWS}}}

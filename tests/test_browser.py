@@ -18,6 +18,9 @@ import pytest
 from conftest import OUTSIDE
 from playwright.sync_api import Browser, Page
 
+from dashboard import i18n
+from etl import facts, read
+
 REPO = Path(__file__).resolve().parent.parent
 SHOTS = REPO / "artifacts" / "screenshots"
 
@@ -347,3 +350,43 @@ def test_the_share_menu_png_is_an_image_of_the_whole_chart(server: str, watched:
     box = page.locator("#map-graph").bounding_box()
     assert box and width >= box["width"] and height >= box["height"]   # the title, notes and source inside it
     assert info.value.suggested_filename.endswith(".png") and watched.errors == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_downloaded_index_chart_carries_every_source_with_its_licence(server: str, watched: Watched,
+                                                                         db: read.Warehouse, lang: str) -> None:
+    import re
+    import struct
+    import xml.etree.ElementTree as ET
+
+    page = watched.page
+    page.goto(f"{server}/index?country=KEN&lang={lang}")
+    ready(page)
+    # the chart's subtitle names the sources only (a phone-width chart cannot hold every licence) ...
+    credits = facts.index_credits(lang, db=db)
+    subtitle = page.evaluate("() => document.querySelector('#index-rank .js-plotly-plot').layout.title.subtitle.text")
+    assert "UN E-Government Knowledgebase" not in subtitle and "CC BY" not in subtitle
+    for graph in ("index-rank", "index-pillar"):
+        with page.expect_download(timeout=20_000) as info:
+            page.locator(f"#{graph}-share-svg").click()
+        root = ET.fromstring(Path(info.value.path()).read_text(encoding="utf-8"))
+        drawn = "".join(root.itertext())
+        unspaced = re.sub(r"\s+", "", drawn)
+        for text in (credits, "UN E-Government Knowledgebase", "CC BY 4.0"):
+            assert re.sub(r"\s+", "", text) in unspaced, f"{graph} ({lang}): {text!r} is not in the image"
+        box = page.locator(f"#{graph}").bounding_box()
+        height = float(root.get("height", "0"))
+        assert box and height > box["height"] + 30, (graph, height, box)   # the credits below the chart, not over it
+    # the share menu's PNG and Plotly's camera in the modebar give the same image, credits below the chart
+    box = page.locator("#index-pillar").bounding_box()
+    images = []
+    camera = "Download plot as a PNG" if lang == "en" else i18n.t("plotly.05", lang)   # its title in Plotly's locale
+    for button in ("#index-pillar-share-png", f"#index-pillar .modebar-btn[data-title='{camera}']"):
+        with page.expect_download(timeout=20_000) as info:
+            page.locator(button).click()
+        data = Path(info.value.path()).read_bytes()
+        images.append((struct.unpack(">II", data[16:24]), info.value.suggested_filename))
+    (width, height), name = images[0]
+    assert box and height >= 2 * (box["height"] + 30) and width >= 2 * box["width"] - 2   # scale 2
+    assert images == [((width, height), "index-pillar.png")] * 2
+    assert watched.errors == []

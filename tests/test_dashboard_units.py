@@ -132,3 +132,7 @@ def test_first_rows_keeps_the_top_rows_of_every_trace_and_marks_the_part() -> No
     assert part["layout"]["meta"] == {"wic_part": figures.FIRST_ROWS}
     assert figure["data"][0]["y"] == rows and "meta" not in figure["layout"]   # the whole figure is not changed
     assert figures.first_rows(figure, 10) == figure   # nothing to cut
+    credited = figures.credited(figure, "Sources and their licences: A (CC BY 4.0)")
+    assert credited["layout"]["meta"] == {"credits": "Sources and their licences: A (CC BY 4.0)"}
+    assert figures.first_rows(credited, 3)["layout"]["meta"] == {   # the part shown first downloads with them too
+        "credits": "Sources and their licences: A (CC BY 4.0)", "wic_part": figures.FIRST_ROWS}

@@ -206,6 +206,7 @@ def index_block(iso3: str, name: str, lang: str) -> html.Section:
     fig = figures.bars(frame, title=t("country.index_pillars", lang, name=name), note=note,
                        x_title=t("country.score_0_100", lang))
     fig["layout"]["xaxis"]["range"] = [0, 100]
+    components.credited(fig, facts.index_credits(lang), lang)
     inputs = facts.index_fact(iso3)
     rests_on = (" " + facts.index_text(inputs, lang) + t("country.text", lang)) if inputs else ""
     summary = t("country.digital_development_index_rank_o", lang,

@@ -759,6 +759,7 @@ def render(*args: Any) -> tuple[Any, ...]:
         selected=country or None,
         score_title=t("index.score_br_vs_br_published", lang),
         rank_title=t("index.rank_1_best_br_5", lang), lang=lang)
+    components.credited(fig, facts.index_credits(lang), lang)
     summary = ranking_summary(rows, bands, len(p.iso3), weights, norm, agg, lang, mc.draws)
     headers = ["#", t("control.country", lang), "ISO3", t("index.score", lang),
                t("index.change", lang), t("index.published_rank", lang),
@@ -900,6 +901,7 @@ def render_country(country: Any, norm: Any, lang: Any) -> tuple[Any, ...]:
                             title=t("index.pillar_scores", lang, name=name, year=p.year),
                             x_title=t("index.t_score_50_mean", lang) if norm == "zscore"
                             else t("index.score_0_100", lang))
+        components.credited(fig, facts.index_credits(lang), lang)
         best = max(zip(values, labels, strict=True))
         worst = min(zip(values, labels, strict=True))
         summary = t("index.strongest_pillar_weakest_under_e", lang,
