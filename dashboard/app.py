@@ -109,6 +109,7 @@ def _build() -> None:
     read.indicator_table(), read.country_table(), read.group_sets(), read.group_table(), read.aggregate_codes()
     read.indicators(), read.membership_counts(), read.members()
     read.indicator_dicts()
+    read.prime_country_counts(list(read.indicators()["code"]))   # the years of every indicator, from one query
     for lang in i18n.LANGS:
         read.display_names(lang)
     for info in dash.page_registry.values():
