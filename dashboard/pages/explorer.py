@@ -215,11 +215,16 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
-def about_table(meta: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
-    """Per-indicator metadata for the 'about' sheet and the page: one row per selected indicator."""
+ABOUT_COLUMNS = ["indicator", "name_en", "name_zh", "unit", "unit_zh", "source_organization", "dataset", "license",
+                 "last_updated", "group_values_computed_as", "definition", "note", "dataset_id"]
+
+
+def about_rows(metas: Mapping[str, Mapping[str, Any]], codes: Sequence[str]) -> list[dict[str, Any]]:
+    """Per-indicator metadata for the 'about' sheet and the page: one dict (:data:`ABOUT_COLUMNS`) per selected
+    indicator, from each indicator's metadata by code."""
     rows = []
     for code in codes:
-        m = meta.loc[code].to_dict()
+        m = metas[code]
         updated = m.get("last_updated")
         rows.append({
             "indicator": code, "name_en": m.get("name_en"), "name_zh": _text(m.get("name_zh")),
@@ -229,10 +234,14 @@ def about_table(meta: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
             "last_updated": "" if updated is None or pd.isna(updated) else str(updated)[:10],
             "group_values_computed_as": aggregation(m),
             "definition": _text(m.get("definition")), "note": _text(m.get("note")),
+            "dataset_id": str(m.get("dataset")),
         })
-    return pd.DataFrame(rows, columns=["indicator", "name_en", "name_zh", "unit", "unit_zh", "source_organization",
-                                       "dataset", "license", "last_updated", "group_values_computed_as", "definition",
-                                       "note"])
+    return rows
+
+
+def about_table(meta: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
+    """:func:`about_rows` as a DataFrame, from the metadata indexed by code."""
+    return pd.DataFrame(about_rows({c: meta.loc[c].to_dict() for c in codes}, codes), columns=ABOUT_COLUMNS)
 
 
 def citation(about: pd.DataFrame, sources: pd.DataFrame, built: Any, url: str, lang: str) -> str:
@@ -438,21 +447,19 @@ def layout(**query: object) -> html.Div:
     return components.page_frame(PATH, lang, query, body, q.notices())
 
 
-def _about_view(about: pd.DataFrame, lang: str) -> Any:
-    if about.empty:
+def _about_view(about: Sequence[Mapping[str, Any]], lang: str) -> Any:
+    if not about:
         return None
-    about = about.assign(group_values_computed_as=[aggregation_label(x, lang)
-                                                   for x in about["group_values_computed_as"]])
-    records = about.to_dict("records")
-    shown = about.assign(name=[i18n.name(r, lang) for r in records], unit=[i18n.unit(r, lang) for r in records],
-                         source_organization=[read.publisher(r["source_organization"], lang) for r in records],
-                         dataset=[components.dataset_name(r["dataset_id"], lang) for r in records])
-    table = components.data_table(shown, [
-        ("indicator", t("explorer.code", lang)), ("name", t("control.indicator", lang)),
-        ("unit", t("explorer.unit", lang)), ("source_organization", t("explorer.source", lang)),
-        ("dataset", t("explorer.dataset", lang)), ("license", t("explorer.license", lang)),
-        ("last_updated", t("explorer.last_updated", lang)),
-        ("group_values_computed_as", t("explorer.group_values_computed_as", lang))])
+    columns = [("indicator", t("explorer.code", lang)), ("name", t("control.indicator", lang)),
+               ("unit", t("explorer.unit", lang)), ("source_organization", t("explorer.source", lang)),
+               ("dataset", t("explorer.dataset", lang)), ("license", t("explorer.license", lang)),
+               ("last_updated", t("explorer.last_updated", lang)),
+               ("group_values_computed_as", t("explorer.group_values_computed_as", lang))]
+    shown = [{**r, "name": i18n.name(r, lang), "unit": i18n.unit(r, lang),
+              "source_organization": read.publisher(r["source_organization"], lang),
+              "dataset": components.dataset_name(r["dataset_id"], lang),
+              "group_values_computed_as": aggregation_label(r["group_values_computed_as"], lang)} for r in about]
+    table = components.table_rows([[r[key] for key, _ in columns] for r in shown], [label for _, label in columns])
     return html.Div(table, style={"minWidth": "760px"})
 
 
@@ -462,7 +469,7 @@ def build(indicators: object, countries: object, year_from: object, year_to: obj
     codes, places, lo, hi = selection(indicators, countries, year_from, year_to)
     query = {"indicators": codes, "countries": places, "from": lo, "to": hi, "lang": lang}
     meta = read.indicator_table()
-    about = about_table(meta, codes).assign(dataset_id=[str(meta.loc[c, "dataset"]) for c in codes])
+    about = pd.DataFrame(about_rows(read.indicator_dicts(), codes), columns=ABOUT_COLUMNS)
     if not codes or not places:
         return tidy_rows(pd.DataFrame(), meta, read.country_table(), lang), about, query
     obs = read.observations(codes, places, year_from=lo, year_to=hi, with_flags=True)
@@ -505,9 +512,7 @@ def render(indicators: object, countries: object, year_from: object, year_to: ob
 def kept_about(codes: Sequence[str], lang: str) -> Any:
     """The selection's indicator notes, kept per generation of the warehouse as the JSON objects they encode to."""
     def build() -> Any:
-        meta = read.indicator_table()
-        about = about_table(meta, codes).assign(dataset_id=[str(meta.loc[c, "dataset"]) for c in codes])
-        return encoded.plain(_about_view(about, lang))
+        return encoded.plain(_about_view(about_rows(read.indicator_dicts(), codes), lang))
 
     return read.open_warehouse().memo(("explorer-about", tuple(codes), lang), build, bounded=True)
 
