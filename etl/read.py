@@ -712,35 +712,56 @@ def year_values(indicator: str, year: int, *, db: Warehouse | None = None) -> li
         [indicator, year])))
 
 
+@dataclass(frozen=True)
+class _IndicatorRows:
+    """Every row of one indicator by iso3 then year, as columns, with each code's slice of them."""
+    slices: dict[str, tuple[int, int]]
+    years: np.ndarray
+    values: np.ndarray
+    computed: np.ndarray
+
+    def of(self, places: Sequence[str]) -> list[tuple[str, int, float, bool]]:
+        """(iso3, year, value, computed) of each of ``places`` (sorted codes), by code then year."""
+        out: list[tuple[str, int, float, bool]] = []
+        for place in places:
+            if (span := self.slices.get(place)) is not None:
+                lo, hi = span
+                out += zip(itertools.repeat(place), self.years[lo:hi].tolist(), self.values[lo:hi].tolist(),
+                           self.computed[lo:hi].tolist())
+        return out
+
+
+def _indicator_rows(w: Warehouse, indicator: str) -> _IndicatorRows:
+    """An indicator's rows from one query (pruned by the table's order), kept per generation in a pool of their own
+    (about 11 bytes a row, so a new set of places asks nothing of the database)."""
+    def load() -> _IndicatorRows:
+        a = w.arrays("""SELECT iso3, year, value, computed FROM observations WHERE indicator = ?
+                        ORDER BY iso3, year""", [indicator])
+        iso = a["iso3"]
+        cut = (np.flatnonzero(iso[1:] != iso[:-1]) + 1).tolist() if len(iso) else []
+        starts, ends = [0, *cut], [*cut, len(iso)]
+        slices = {str(iso[lo]): (lo, hi) for lo, hi in zip(starts, ends, strict=True)} if len(iso) else {}
+        return _IndicatorRows(slices, np.asarray(a["year"]), np.asarray(a["value"]), np.asarray(a["computed"]))
+
+    rows: _IndicatorRows = w.memo(("indicator_rows", indicator), load, bounded=True, pool="_rows", limit=256)
+    return rows
+
+
 def series_rows(indicator: str, codes: Sequence[str], *, db: Warehouse | None = None
                 ) -> list[tuple[str, int, float, bool]]:
     """(iso3, year, value, computed) of ``indicator`` for ``codes``, by code then year (hot path: no DataFrame)."""
     check_countries(list(codes), db=db)
     check_indicators([indicator], db=db)
-    w = _db(db)
-    places = sorted(set(codes))
-    return list(_small(w, ("series_rows", indicator, tuple(places)), lambda: w.rows(
-        """SELECT iso3, year, value, computed FROM observations WHERE indicator = ? AND list_contains(?, iso3)
-           ORDER BY iso3, year""", [indicator, places])))
+    return _indicator_rows(_db(db), indicator).of(sorted(set(codes)))
 
 
 def prime_series(indicators: Sequence[str], codes: Sequence[str], *, db: Warehouse | None = None) -> None:
-    """Keep :func:`series_rows` of every indicator for each code alone, from one query per indicator for all the
-    codes (a page that asks for many, code by code, as the facts do)."""
+    """Keep the rows :func:`series_rows` reads of every indicator (one query each), for a page that asks for many."""
     check_countries(list(codes), db=db)
     check_indicators(list(indicators), db=db)
     w = _db(db)
-    places = sorted(set(codes))
     for code in sorted(set(indicators)):
-        wanted = [p for p in places if not w.has(("series_rows", code, (p,)))]
-        if not wanted:
-            continue
-        by_place: dict[str, list[tuple[str, int, float, bool]]] = {p: [] for p in wanted}
-        for row in w.rows("""SELECT iso3, year, value, computed FROM observations
-                             WHERE indicator = ? AND list_contains(?, iso3) ORDER BY iso3, year""", [code, wanted]):
-            by_place[row[0]].append(row)
-        for place, rows in by_place.items():
-            _small(w, ("series_rows", code, (place,)), functools.partial(list, rows))
+        _indicator_rows(w, code)
 
 
 def prime_group_coverage(pairs: Sequence[tuple[str, int]], groups: Sequence[str], *,
