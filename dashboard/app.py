@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import gc
 import logging
 import os
 import sys
@@ -68,7 +69,8 @@ def warm_up(*, watch: float | None = None) -> threading.Event | None:
     """Build what the cold paths read once per warehouse generation (lookups, display names, the pages' ``warm()``:
     the overview's facts, the index's matrices) before serving; with ``watch`` seconds, a daemon thread builds them
     again whenever a new generation of the file appears, on that generation, and only then serves it: requests
-    meanwhile read the previous one (setting the returned event stops the thread)."""
+    meanwhile read the previous one (setting the returned event stops the thread). Each warm-up ends by freezing
+    what is alive for the garbage collector (:func:`_settle`)."""
     _warm()
     if not watch:
         return None
@@ -101,7 +103,17 @@ def _warm() -> tuple[int, int, int, int] | None:
     except Exception:   # a warm-up never stops a worker: the request that needs it computes it (and reports)
         log.exception("warm-up failed")
         return None
+    _settle()
     return key
+
+
+def _settle() -> None:
+    """Collect what the previous generation left (its cycles too), then freeze what is alive, the lookups just
+    built among it, so that the collector's full passes no longer walk them."""
+    # A full pass over the warmed lookups held the GIL 74-83 ms, one request in some hundreds; frozen, about 1 ms.
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def _build() -> None:

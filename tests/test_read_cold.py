@@ -3,9 +3,11 @@ naive version answers: the whole observations table in pandas, filtered; and a n
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import threading
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -215,6 +217,41 @@ def test_warm_up_builds_what_the_cold_pages_read_and_again_for_each_new_vintage(
         release.set()
         stop.set()
         wait_until(lambda: not any(t.name == "wic-warm-up" for t in threading.enumerate()), "the watcher to stop")
+
+
+class _Cyclic:
+    """A value that only the cyclic garbage collector frees."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_a_warm_up_freezes_what_is_alive_and_frees_what_the_previous_generation_left(
+        app: Any, own_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Frozen, the warmed lookups are out of the collector's full passes; the next vintage's warm-up unfreezes
+    first, so a cycle the previous generation kept is collected, not frozen for good."""
+    from dashboard import app as shell
+
+    monkeypatch.setenv("WIC_WAREHOUSE", str(own_warehouse))
+    wh = read.open_warehouse()
+    kept = weakref.ref(wh.memo("test-cycle", _Cyclic))
+    gc.unfreeze()
+    stop = shell.warm_up(watch=0.05)
+    assert stop is not None
+    try:
+        assert gc.get_freeze_count() > 0 and kept() is not None
+        assert not any(o is kept() for o in gc.get_objects())   # frozen: not in any generation the collector walks
+        old_key = wh.generation_key()
+        new = tmp_path / "next.duckdb"
+        shutil.copyfile(own_warehouse, new)
+        os.replace(new, own_warehouse)   # a new vintage: the watcher warms it, serves it and settles
+        wait_until(lambda: wh.generation_key() != old_key, "the watcher to serve the new generation")
+        wait_until(lambda: kept() is None, "the previous generation's cycle to be collected")
+        assert gc.get_freeze_count() > 0
+    finally:
+        stop.set()
+        wait_until(lambda: not any(t.name == "wic-warm-up" for t in threading.enumerate()), "the watcher to stop")
+        gc.unfreeze()
 
 
 def test_priming_series_group_coverages_and_country_counts_keeps_what_each_query_answers(warehouse_path: Path) -> None:
