@@ -274,25 +274,30 @@ def bubbles(frame: pd.DataFrame, *, title: str, note: str, x_title: str, y_title
     buckets = {(int(year_of[order[a]]), colours[colour_code[order[a]]]): (a, b)
                for a, b in zip(starts, [*starts[1:], len(order)][:len(starts)], strict=True)}
 
-    def traces(year: int) -> list[dict[str, Any]]:
+    def traces(year: int, whole: bool = True) -> list[dict[str, Any]]:
+        """The year's traces; for a frame (not ``whole``) only what changes from year to year: Plotly merges a
+        frame into the drawn traces, which keep their type, name, hover template, text style and colour."""
         out = []
         for i, group in enumerate(colour_order):
             a, b = buckets.get((year, group), (0, 0))
             # One value for the whole trace where no point in it is highlighted (most traces): the same drawing.
             some = bool(marked[a:b].any())
-            out.append({"type": "scatter", "mode": "markers+text", "name": group, "ids": ids_list[a:b],
-                        "x": xs[a:b], "y": ys[a:b], "text": names[a:b], "hovertemplate": hovertemplate,
-                        "texttemplate": labels[a:b], "textposition": "top center",
-                        "textfont": {"size": 12, "color": "#1d2733"},
-                        "marker": {"size": sizes[a:b], "sizemode": "area", "sizemin": 3,
-                                   "sizeref": 2.0 * max_size / (46 ** 2), "color": PALETTE[i % len(PALETTE)],
-                                   "line": {"color": edges[a:b], "width": widths[a:b]} if some else
-                                           {"color": "white", "width": 0.6},
-                                   "opacity": (opacities[a:b] if some else 0.8) if highlight else 0.85}})
+            marker: dict[str, Any] = {"size": sizes[a:b],
+                                      "line": {"color": edges[a:b], "width": widths[a:b]} if some else
+                                              {"color": "white", "width": 0.6},
+                                      "opacity": (opacities[a:b] if some else 0.8) if highlight else 0.85}
+            trace = {"ids": ids_list[a:b], "x": xs[a:b], "y": ys[a:b], "text": names[a:b],
+                     "texttemplate": labels[a:b], "marker": marker}
+            if whole:
+                trace |= {"type": "scatter", "mode": "markers+text", "name": group, "hovertemplate": hovertemplate,
+                          "textposition": "top center", "textfont": {"size": 12, "color": "#1d2733"}}
+                marker |= {"sizemode": "area", "sizemin": 3, "sizeref": 2.0 * max_size / (46 ** 2),
+                           "color": PALETTE[i % len(PALETTE)]}
+            out.append(trace)
         return out
 
     last = start if start in years else (years[-1] if years else None)
-    frames = [{"name": str(y), "data": traces(y)} for y in years]
+    frames = [{"name": str(y), "data": traces(y, whole=False)} for y in years]
     steps = [{"label": str(y), "method": "animate",
               "args": [[str(y)], {"mode": "immediate", "frame": {"duration": 400, "redraw": False},
                                   "transition": {"duration": 300}}]} for y in years]

@@ -90,6 +90,16 @@ def test_the_whole_brief_is_visible_on_a_phone(server: str, phone: Watched, lang
     assert phone.errors == []
 
 
+# Each bubble trace as drawn: what a frame leaves to it, and whether its points are frame 2000's.
+BUBBLE_STYLE = """() => { const gd = document.querySelector('#compare-bubbles .js-plotly-plot');
+    const frame = gd._transitionData._frameHash['2000'];
+    const points = t => JSON.stringify(Array.from(t.x || [])) + JSON.stringify(Array.from(t.ids || []));
+    return gd._fullData.map((t, i) => ({type: t.type, mode: t.mode, name: t.name, hover: t.hovertemplate,
+        textposition: t.textposition, textsize: t.textfont.size, colour: t.marker.color,
+        sizemode: t.marker.sizemode, sizeref: t.marker.sizeref,
+        asFrame: points(t) === points(frame.data[i])})); }"""
+
+
 def test_the_bubble_year_goes_to_the_url_and_back(server: str, desktop: Watched) -> None:
     page = desktop.page
     page.goto(url(server, "/compare?countries=CHN,USA", "en"))
@@ -98,8 +108,17 @@ def test_the_bubble_year_goes_to_the_url_and_back(server: str, desktop: Watched)
     rail.scroll_into_view_if_needed()
     box = rail.bounding_box()
     assert box
+    before = page.evaluate(BUBBLE_STYLE)
+    assert not all(t["asFrame"] for t in before)   # the chart opens on a later year
     page.mouse.click(box["x"] + 3, box["y"] + box["height"] / 2)     # the first year, 2000
     page.wait_for_function("() => new URLSearchParams(location.search).get('byear') === '2000'", timeout=10_000)
+    # a frame carries only what changes: once drawn, the traces have its points and keep their type, name,
+    # hover template, text style and colour
+    page.wait_for_function(f"() => ({BUBBLE_STYLE})().every(t => t.asFrame)", timeout=10_000)
+    after = page.evaluate(BUBBLE_STYLE)
+    assert [{k: v for k, v in t.items() if k != "asFrame"} for t in after] == \
+        [{k: v for k, v in t.items() if k != "asFrame"} for t in before]
+    assert all(t["hover"] and "%{text}" in t["hover"] and t["colour"] for t in after)
     assert query(page)["countries"] == ["CHN,USA"]
     page.reload()
     ready(page)

@@ -101,7 +101,13 @@ def test_bubbles_draw_every_point_of_the_frame_once_per_year_in_its_colour() -> 
     fig = json.loads(to_json(figures.bubbles(frame, title="t", note="n", x_title="x", y_title="y", log_x=False,
                                              log_y=False, colour_order=["Africa", "America", "Asia"],
                                              highlight={"CHN"}, start=2020)))
-    drawn = {(int(f["name"]), t["name"], i, x, y, s) for f in fig["frames"] for t in f["data"]
+    # a frame's traces line up with the drawn ones and carry only what changes from year to year
+    names = [t["name"] for t in fig["data"]]
+    assert all(len(f["data"]) == len(names) for f in fig["frames"])
+    assert {k for f in fig["frames"] for t in f["data"] for k in t} == {"ids", "x", "y", "text", "texttemplate",
+                                                                       "marker"}
+    assert {k for f in fig["frames"] for t in f["data"] for k in t["marker"]} == {"size", "line", "opacity"}
+    drawn = {(int(f["name"]), names[j], i, x, y, s) for f in fig["frames"] for j, t in enumerate(f["data"])
              for i, x, y, s in zip(t["ids"], t["x"], t["y"], t["marker"]["size"], strict=True)}
     assert drawn == {(2020, "Asia", "CHN", 1.2346, 10.0, 100), (2020, "America", "USA", 2.0, 20.0, 0),
                      (2020, "Africa", "KEN", 3.0, 30.0, 8), (2021, "Asia", "CHN", 4.0, 40.0, 200),
