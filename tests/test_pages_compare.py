@@ -115,3 +115,30 @@ def test_bubbles_label_the_selected_countries_and_keep_the_year(app: dash.Dash, 
     assert page.axis_title("Population", "people") == "Population (people)"
     tree = page_layout(PAGE, byear="2012")
     assert by_id(tree, ID.BUBBLE_YEAR).data == 2012
+
+
+@pytest.mark.parametrize("colour", ["region", "income", "wic"])
+def test_a_bubble_group_has_the_same_colour_in_both_languages(app: dash.Dash, page: ModuleType, colour: str) -> None:
+    """The legend follows the groups' codes (incomes from high to low), not the order of their names in a language,
+    and the population in the hover is written out in full."""
+    ID = page.ID
+    column = {"region": "wb_region_id", "income": "income_id"}.get(colour)
+    table = read.country_table()
+    members = read.group_sets()["WIC"]
+    drawn = {}
+    for lang in ("en", "zh"):
+        values = {f"{ID.X}.value": "NY.GDP.PCAP.PP.KD", f"{ID.Y}.value": "IT.NET.USER.ZS",
+                  f"{ID.SIZE}.value": "SP.POP.TOTL", f"{ID.COLOUR}.value": colour, f"{ID.COUNTRIES}.value": ["CHN"],
+                  f"{ID.LANG}.data": lang, f"{ID.BUBBLE_YEAR}.data": 2015}
+        status, body = call(app, f"{ID.BUBBLES}.figure", values)
+        assert status == 200
+        traces = body["response"][ID.BUBBLES]["figure"]["data"]
+        # each trace's group, as a code: the one its economies share
+        codes = [{table.loc[c, column] if column else c in members for c in t["ids"]} for t in traces]
+        assert all(len(c) == 1 for c in codes)
+        drawn[lang] = [(next(iter(c)), t["marker"]["color"]) for c, t in zip(codes, traces, strict=True)]
+        assert all("%{marker.size:,.0f}" in t["hovertemplate"] for t in traces)
+        if colour == "income" and lang == "en":
+            assert [t["name"] for t in traces][:4] == ["High income", "Upper middle income", "Lower middle income",
+                                                       "Low income"]
+    assert drawn["en"] == drawn["zh"]

@@ -23,6 +23,7 @@ dash.register_page(__name__, path=PATH, title=components.page_title("nav.compare
 DEFAULTS = {"countries": ["CHN", "USA", "IND", "BRA", "WIC", "WLD"], "indicator": "IT.NET.USER.ZS",
             "x": "NY.GDP.PCAP.PP.KD", "y": "IT.NET.USER.ZS", "size": "SP.POP.TOTL"}
 COLOUR_BY = ("region", "income", "wic")
+INCOME_ORDER = ("HIC", "UMC", "LMC", "LIC")   # the bubbles' income groups, high to low (then any other, by code)
 FIRST_BUBBLE_YEAR = 2000
 MAX_SERIES = 12
 BASE_YEARS = (1960, 2030)
@@ -238,7 +239,7 @@ def bubble_frame(x: str, y: str, size: str, colour: str, lang: str) -> pd.DataFr
     # World Bank economies, as the API's group=WLD
     frame = read.scatter_values(x, y, size, group="WLD", year_from=FIRST_BUBBLE_YEAR)
     codes = frame["iso3"].tolist()
-    colours, names = bubble_labels(colour, lang)
+    colours, names, _ = bubble_labels(colour, lang)
     # plain Python strings (object columns): pandas' Arrow strings cost more to make and to read back per point
     return pd.DataFrame({"iso3": pd.Series(codes, dtype=object), "year": frame["year"].astype(int),
                          "x": frame["x"], "y": frame["y"], "size": frame["size"],
@@ -246,9 +247,11 @@ def bubble_frame(x: str, y: str, size: str, colour: str, lang: str) -> pd.DataFr
                          "name": pd.Series(list(map(names.__getitem__, codes)), dtype=object)})
 
 
-def bubble_labels(colour: str, lang: str) -> tuple[dict[str, str], dict[str, str]]:
-    """iso3 -> colour group label and iso3 -> display name of every World Bank economy (once per generation)."""
-    def build() -> tuple[dict[str, str], dict[str, str]]:
+def bubble_labels(colour: str, lang: str) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """iso3 -> colour group label and iso3 -> display name of every World Bank economy, and the group labels in the
+    order of their codes (regions by code, incomes from high to low), so that a group has the same colour in every
+    language (once per generation)."""
+    def build() -> tuple[dict[str, str], dict[str, str], list[str]]:
         table = read.country_table()
         lookup = read.display_names(lang)
         codes = sorted(read.group_sets()["WLD"])
@@ -256,14 +259,19 @@ def bubble_labels(colour: str, lang: str) -> tuple[dict[str, str], dict[str, str
             members = read.group_sets()["WIC"]
             labels = [t("compare.wic_member_country", lang), t("compare.other", lang)]
             colours = {c: labels[0] if c in members else labels[1] for c in codes}
+            order = labels
         else:
             column = "wb_region_id" if colour == "region" else "income_id"
             group_of = dict(zip(table.index.tolist(), table[column].tolist(), strict=True))
             other = t("compare.not_classified", lang)
             colours = {c: lookup.get(g, other) if isinstance(g, str) else other for c in codes
                        for g in [group_of.get(c)]}
-        return colours, {c: lookup.get(c, c) for c in codes}
-    labels: tuple[dict[str, str], dict[str, str]] = read.open_warehouse().memo(("bubble-labels", colour, lang), build)
+            groups = sorted({g for g in group_of.values() if isinstance(g, str)},
+                            key=lambda g: (INCOME_ORDER.index(g) if g in INCOME_ORDER else len(INCOME_ORDER), g))
+            order = list(dict.fromkeys([*(lookup.get(g, other) for g in groups), other]))
+        return colours, {c: lookup.get(c, c) for c in codes}, order
+    labels: tuple[dict[str, str], dict[str, str], list[str]] = read.open_warehouse().memo(
+        ("bubble-labels", colour, lang), build)
     return labels
 
 
@@ -286,7 +294,7 @@ def render_bubbles(x: str, y: str, size: str, colour: str, places: list[str] | N
         return figures.message(text), "", text, None, None
     ux, uy, us = (i18n.unit(m, lang) for m in (mx, my, ms))
     hover = (f"<b>%{{text}}</b><br>{i18n.name(mx, lang)}: %{{x:,.4~g}} {ux}<br>{i18n.name(my, lang)}: "
-             f"%{{y:,.4~g}} {uy}<br>{i18n.name(ms, lang)}: %{{marker.size:,.4~g}}<extra></extra>")
+             f"%{{y:,.4~g}} {uy}<br>{i18n.name(ms, lang)}: %{{marker.size:,.0f}}<extra></extra>")
     years = f"{int(frame['year'].min())}–{int(frame['year'].max())}"
     note = t("compare.x_y_size_source", lang,
              ux=ux,
@@ -295,7 +303,8 @@ def render_bubbles(x: str, y: str, size: str, colour: str, places: list[str] | N
              years=years,
              v2=components.source_text(mx, lang),
              v3=components.source_text(my, lang))
-    order = sorted(set(frame["colour"].tolist()))
+    present = set(frame["colour"].tolist())
+    order = [g for g in bubble_labels(colour, lang)[2] if g in present]
     years_of, counts = np.unique(frame["year"].to_numpy(), return_counts=True)
     last = int(years_of[counts >= counts.max() / 2].max())   # latest year with broad coverage
     if isinstance(year, int) and year in set(years_of.tolist()):
