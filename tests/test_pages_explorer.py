@@ -236,7 +236,7 @@ def test_tidy_rows_keeps_order_and_flags(page: ModuleType) -> None:
 
 
 def test_csv_text_and_citation(page: ModuleType) -> None:
-    about = page.about_table(_meta(), ["A.B", "C.D"]).assign(dataset_id=["wdi", "gapminder"])
+    about = page.about_table(_meta().to_dict("index"), ["A.B", "C.D"]).assign(dataset_id=["wdi", "gapminder"])
     assert list(about["last_updated"]) == ["2026-07-01", ""]
     assert list(about["group_values_computed_as"]) == ["mean weighted by SP.POP.TOTL", "sum"]
     sources = pd.DataFrame([{"id": "wdi", "title": "World Development Indicators", "publisher": "The World Bank (x)",
@@ -256,7 +256,7 @@ def test_csv_text_and_citation(page: ModuleType) -> None:
 
 
 def test_excel_bytes_round_trip(page: ModuleType) -> None:
-    about = page.about_table(_meta(), ["A.B"])
+    about = page.about_table(_meta().to_dict("index"), ["A.B"])
     rows = pd.DataFrame([dict(zip(page.COLUMNS, ["AAA", "Aland", "A.B", "Alpha", 2001, 0.1, "%", True, True, "s",
                                                   "l"], strict=True))])
     book = openpyxl.load_workbook(io.BytesIO(page.excel_bytes(rows, about, ["cite me"])))

@@ -239,9 +239,9 @@ def about_rows(metas: Mapping[str, Mapping[str, Any]], codes: Sequence[str]) -> 
     return rows
 
 
-def about_table(meta: pd.DataFrame, codes: Sequence[str]) -> pd.DataFrame:
-    """:func:`about_rows` as a DataFrame, from the metadata indexed by code."""
-    return pd.DataFrame(about_rows({c: meta.loc[c].to_dict() for c in codes}, codes), columns=ABOUT_COLUMNS)
+def about_table(metas: Mapping[str, Mapping[str, Any]], codes: Sequence[str]) -> pd.DataFrame:
+    """:func:`about_rows` as a DataFrame (the downloads' 'about' sheet and citation)."""
+    return pd.DataFrame(about_rows(metas, codes), columns=ABOUT_COLUMNS)
 
 
 def citation(about: pd.DataFrame, sources: pd.DataFrame, built: Any, url: str, lang: str) -> str:
@@ -469,7 +469,7 @@ def build(indicators: object, countries: object, year_from: object, year_to: obj
     codes, places, lo, hi = selection(indicators, countries, year_from, year_to)
     query = {"indicators": codes, "countries": places, "from": lo, "to": hi, "lang": lang}
     meta = read.indicator_table()
-    about = pd.DataFrame(about_rows(read.indicator_dicts(), codes), columns=ABOUT_COLUMNS)
+    about = about_table(read.indicator_dicts(), codes)
     if not codes or not places:
         return tidy_rows(pd.DataFrame(), meta, read.country_table(), lang), about, query
     obs = read.observations(codes, places, year_from=lo, year_to=hi, with_flags=True)
