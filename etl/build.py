@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import functools
+import gc
 import hashlib
 import json
 import os
@@ -158,6 +159,20 @@ def _lock(target: Path) -> Iterator[None]:
         except BlockingIOError as exc:
             raise RuntimeError(f"another ETL run is writing {target}; try again when it has finished") from exc
         yield
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a run builds: what it holds is long-lived (records, lookups, the
+    imported modules), so the collector's passes only walk it again; what the run leaves is collected after."""
+    # measured: a tenth of a full run's CPU (ten runs, medians 4.89 s with the collector, 4.39 s without)
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 def previous_run(target: Path) -> dict | None:
@@ -371,7 +386,7 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
     version = code_version()
     key = _fingerprint_key(ctx, source, version)
     roots = [ctx.raw, ctx.members_file.parent]
-    with _lock(target):
+    with _lock(target), _collector_paused():
         mark("locked")
         if not force and not check and fingerprints.unchanged(target, key, roots):
             # the published file and every input as recorded at its swap: no step is imported, nothing hashed

@@ -74,6 +74,21 @@ def test_info(db: read.Warehouse) -> None:
     assert "last run:" in out and re.search(r"observations\s+2,1\d\d,\d{3}", out)
 
 
+@pytest.mark.parametrize(("preset", "expected"), [(None, "1"), ("3", "3")])
+def test_the_command_keeps_openblas_to_one_thread_unless_told(preset: str | None, expected: str) -> None:
+    """Each ``wic`` process (the ETL, the server's workers) asks numpy's OpenBLAS for one thread before numpy loads:
+    the index's products are small, and idle BLAS threads spin beside DuckDB's. A value the user set is kept."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if preset:
+        env["OPENBLAS_NUM_THREADS"] = preset
+    code = ("import os, sys; from wic.cli import run; assert 'numpy' not in sys.modules; run(['info', '--help']); "
+            "print(os.environ['OPENBLAS_NUM_THREADS'])")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == expected
+
+
 @pytest.mark.parametrize("command", [["query", "--indicator", "IT.NET.USER.ZS"], ["info"], ["serve"]])
 def test_missing_warehouse_is_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]) -> None:
     monkeypatch.setenv("WIC_WAREHOUSE", str(tmp_path / "none.duckdb"))

@@ -17,6 +17,7 @@ from conftest import wait_until
 from etl_forks import Forks
 
 from etl import build, config, phases, read
+from etl.errors import InputError
 from etl.steps import Context
 
 TABLES = ["countries", "group_members", "pillars", "indicators", "observations", "aggregate_coverage",
@@ -273,6 +274,34 @@ def test_first_build_into_an_empty_folder(tmp_path: Path) -> None:
     assert report.status == "ok" and target.exists() and not build.backup_path(target).exists()
     log = [json.loads(x) for x in build.runs_log_path(target).read_text().splitlines()]
     assert log[-1]["status"] == "ok" and log[-1]["run_id"] == report.run_id
+
+
+def test_a_run_pauses_the_garbage_collector_and_gives_it_back(own_warehouse: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """No cyclic collection at any phase of a run; the collector is on again after it, and after a failed one."""
+    import gc
+
+    seen: dict[str, bool] = {}
+
+    def noted(name: str) -> None:
+        seen[name] = gc.isenabled()
+        phases.reached(name)
+
+    monkeypatch.setattr(build, "reached", noted)
+    assert gc.isenabled()
+    report = build.run(Context.default(), target=own_warehouse, check=True, force=True)
+    assert report.status == "checked" and len(seen) > 20 and not any(seen.values()), seen
+    assert gc.isenabled()
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError):
+        build.run(Context.default(raw=tmp_path / "empty"), target=own_warehouse, force=True)
+    assert gc.isenabled()
+    gc.disable()   # a caller that had switched it off keeps it off
+    try:
+        build.run(Context.default(), target=own_warehouse, check=True, force=True)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_an_abandoned_read_is_interrupted_even_if_it_had_not_reached_duckdb_yet() -> None:
