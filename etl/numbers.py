@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 from etl.locale import rule
+
+
+@functools.cache
+def _rules(lang: str) -> tuple[str, list[str], bool]:
+    """The language's rules for numbers (read once: a table of a few hundred numbers asked for them each time):
+    the text for no data, its words for large numbers, and whether it counts in myriads."""
+    return rule("no_data", lang), rule("number_words", lang).split("|"), rule("number_style", lang) == "myriad"
 
 
 def _decimals(value: float) -> int:
@@ -15,11 +23,11 @@ def _decimals(value: float) -> int:
 def fmt(value: float | None, lang: str, *, decimals: int | None = None) -> str:
     """A number for people: thousands separators; from one million in the language's words (million/billion,
     万/亿)."""
+    no_data, words, myriad = _rules(lang)
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return rule("no_data", lang)
+        return no_data
     size = abs(value)
-    words = rule("number_words", lang).split("|")
-    if rule("number_style", lang) == "myriad":   # 亿 (10^8), and 万 (10^4) from one million, as English says million
+    if myriad:   # 亿 (10^8), and 万 (10^4) from one million, as English says million
         if size >= 1e8:
             return f"{value / 1e8:,.{2 if size < 1e10 else 0}f}{words[0]}"
         if size >= 1e6:   # 196,616 stays in full beside its peers

@@ -584,7 +584,13 @@ def group_sets(*, db: Warehouse | None = None) -> dict[str, frozenset[str]]:
 def scatter_values(x: str, y: str, size: str, *, group: str, year_from: int, db: Warehouse | None = None
                    ) -> pd.DataFrame:
     """One row per country of ``group`` and year from ``year_from`` with values of both ``x`` and ``y``:
-    ``iso3, year, x, y, size`` (``size`` NaN where missing), by iso3 then year.
+    ``iso3, year, x, y, size`` (``size`` NaN where missing), by iso3 then year."""
+    return pd.DataFrame(scatter_arrays(x, y, size, group=group, year_from=year_from, db=db))
+
+
+def scatter_arrays(x: str, y: str, size: str, *, group: str, year_from: int, db: Warehouse | None = None
+                   ) -> dict[str, np.ndarray]:
+    """:func:`scatter_values` as numpy columns (``iso3`` of Python strings): for a caller that needs no frame.
 
     Each indicator's rows are one pruned query, kept per generation (the common ``y`` and ``size`` are read once),
     joined here on (country, year)."""
@@ -599,8 +605,8 @@ def scatter_values(x: str, y: str, size: str, *, group: str, year_from: int, db:
     found[found] = ss[0][at_s[found]] == both[found]
     sizes = np.full(len(both), np.nan)
     sizes[found] = ss[1][at_s[found]]
-    return pd.DataFrame({"iso3": np.asarray(members, dtype=object)[both // _YEARS], "year": both % _YEARS,
-                         "x": xs[1][at_x], "y": ys[1][at_y], "size": sizes})
+    return {"iso3": np.asarray(members, dtype=object)[both // _YEARS], "year": both % _YEARS, "x": xs[1][at_x],
+            "y": ys[1][at_y], "size": sizes}
 
 
 _YEARS = 10_000   # (country, year) as one sortable integer: the country's index x _YEARS + year

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from dash._utils import to_json
@@ -118,6 +119,18 @@ def test_bubbles_draw_every_point_of_the_frame_once_per_year_in_its_colour() -> 
     assert africa["texttemplate"] == [""] and africa["marker"]["line"] == {"color": "white", "width": 0.6}
     assert africa["marker"]["opacity"] == 0.8 and asia["marker"]["opacity"] == [1.0]
     assert "customdata" not in asia   # sizes are shown from marker.size
+    # the page passes numpy columns (no frame): the same chart
+    columns = {k: np.asarray(v.tolist(), dtype=object if k in ("iso3", "name", "colour") else None)
+               for k, v in frame.items()}
+    same = json.loads(to_json(figures.bubbles(columns, title="t", note="n", x_title="x", y_title="y", log_x=False,
+                                              log_y=False, colour_order=["Africa", "America", "Asia"],
+                                              highlight={"CHN"}, start=2020)))
+    assert same == fig
+
+
+def test_text_width_counts_a_cjk_character_twice() -> None:
+    assert figures.text_width("GDP per capita") == 14
+    assert figures.text_width("人均GDP") == 7 and figures.text_width("Côte d’Ivoire") == 13
 
 
 def test_first_rows_keeps_the_top_rows_of_every_trace_and_marks_the_part() -> None:

@@ -234,17 +234,15 @@ clientside_callback(
     }""", Output(ID.QUERY, "data"), Input(ID.LINES_QUERY, "data"), Input(ID.BUBBLE_YEAR, "data"))
 
 
-def bubble_frame(x: str, y: str, size: str, colour: str, lang: str) -> pd.DataFrame:
-    """One row per country and year with x, y and size values in that year (countries only)."""
+def bubble_frame(x: str, y: str, size: str, colour: str, lang: str) -> dict[str, np.ndarray]:
+    """One point per country and year with x, y and size values in that year (countries only), as numpy columns
+    ``iso3, year, x, y, size, colour, name`` (text as Python strings: no frame is needed to draw them)."""
     # World Bank economies, as the API's group=WLD
-    frame = read.scatter_values(x, y, size, group="WLD", year_from=FIRST_BUBBLE_YEAR)
-    codes = frame["iso3"].tolist()
+    columns = read.scatter_arrays(x, y, size, group="WLD", year_from=FIRST_BUBBLE_YEAR)
+    codes = columns["iso3"].tolist()
     colours, names, _ = bubble_labels(colour, lang)
-    # plain Python strings (object columns): pandas' Arrow strings cost more to make and to read back per point
-    return pd.DataFrame({"iso3": pd.Series(codes, dtype=object), "year": frame["year"].astype(int),
-                         "x": frame["x"], "y": frame["y"], "size": frame["size"],
-                         "colour": pd.Series(list(map(colours.__getitem__, codes)), dtype=object),
-                         "name": pd.Series(list(map(names.__getitem__, codes)), dtype=object)})
+    return {**columns, "colour": np.array(list(map(colours.__getitem__, codes)), dtype=object),
+            "name": np.array(list(map(names.__getitem__, codes)), dtype=object)}
 
 
 def bubble_labels(colour: str, lang: str) -> tuple[dict[str, str], dict[str, str], list[str]]:
@@ -289,13 +287,14 @@ def render_bubbles(x: str, y: str, size: str, colour: str, places: list[str] | N
     colour = colour if colour in COLOUR_BY else "region"
     mx, my, ms = (read.indicator_meta(code) for code in (x, y, size))
     frame = bubble_frame(x, y, size, colour, lang)
-    if frame.empty:
+    year_of = frame["year"]
+    if not len(year_of):
         text = t("compare.no_country_has_both_values", lang)
         return figures.message(text), "", text, None, None
     ux, uy, us = (i18n.unit(m, lang) for m in (mx, my, ms))
     hover = (f"<b>%{{text}}</b><br>{i18n.name(mx, lang)}: %{{x:,.4~g}} {ux}<br>{i18n.name(my, lang)}: "
              f"%{{y:,.4~g}} {uy}<br>{i18n.name(ms, lang)}: %{{marker.size:,.0f}}<extra></extra>")
-    years = f"{int(frame['year'].min())}–{int(frame['year'].max())}"
+    years = f"{int(year_of.min())}–{int(year_of.max())}"
     note = t("compare.x_y_size_source", lang,
              ux=ux,
              uy=uy,
@@ -305,7 +304,7 @@ def render_bubbles(x: str, y: str, size: str, colour: str, places: list[str] | N
              v3=components.source_text(my, lang))
     present = set(frame["colour"].tolist())
     order = [g for g in bubble_labels(colour, lang)[2] if g in present]
-    years_of, counts = np.unique(frame["year"].to_numpy(), return_counts=True)
+    years_of, counts = np.unique(year_of, return_counts=True)
     last = int(years_of[counts >= counts.max() / 2].max())   # latest year with broad coverage
     if isinstance(year, int) and year in set(years_of.tolist()):
         last = year    # the year the reader was on (from the URL)
@@ -314,7 +313,8 @@ def render_bubbles(x: str, y: str, size: str, colour: str, places: list[str] | N
                           x_title=axis_title(i18n.name(mx, lang), ux), y_title=axis_title(i18n.name(my, lang), uy),
                           log_x=bool(mx["log_scale"]), log_y=bool(my["log_scale"]), colour_order=order, start=last,
                           hovertemplate=hover, highlight=selected)
-    now = frame[frame["year"] == last]
+    at = year_of == last
+    now = pd.DataFrame({k: frame[k][at] for k in ("name", "x", "y", "colour")})   # the year's few points
     corr = now["x"].rank().corr(now["y"].rank()) if len(now) > 2 else float("nan")   # Spearman
     summary = t("compare.countries_in_rank_correlation_be", lang, n_now=len(now), last=last, corr=corr)
     ranked = now.sort_values("y", ascending=False)
