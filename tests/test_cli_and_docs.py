@@ -77,7 +77,7 @@ def test_info(db: read.Warehouse) -> None:
 @pytest.mark.parametrize(("preset", "expected"), [(None, "1"), ("3", "3")])
 def test_the_command_keeps_openblas_to_one_thread_unless_told(preset: str | None, expected: str) -> None:
     """Each ``wic`` process (the ETL, the server's workers) asks numpy's OpenBLAS for one thread before numpy loads:
-    the index's products are small, and idle BLAS threads spin beside DuckDB's. A value the user set is kept."""
+    its products are small, and idle BLAS threads spin beside DuckDB's. A value the user set is kept."""
     import os
 
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}

@@ -83,8 +83,8 @@ def main() -> None:
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the ``wic`` command with ``argv`` (default: the process's arguments) and return its exit code."""
-    # The index's matrix products are small: OpenBLAS's threads (one per core) would only spin beside DuckDB's
-    # and the server's own. Set before any command imports numpy; a value already set is kept.
+    # numpy's products here are small: OpenBLAS's threads (one per core) would only spin beside DuckDB's and the
+    # server's own. Set before any command imports numpy; a value already set is kept.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         main.main(args=list(argv) if argv is not None else None, prog_name="wic", standalone_mode=True)

@@ -90,10 +90,17 @@ def aggregate(pillars: FloatArray, weights: Weights, method: str,
     x = np.asarray(pillars, dtype=float)
     w = normalized_weights(weights)
     if method == "arithmetic":
-        return x @ w.T
+        return weighted_sums(x, w)
     if method == "geometric":
-        return np.exp(np.log(np.maximum(x, floor)) @ w.T)
+        return np.exp(weighted_sums(np.log(np.maximum(x, floor)), w))
     raise ValueError(f"unknown aggregation {method!r}")
+
+
+def weighted_sums(x: FloatArray, w: FloatArray) -> FloatArray:
+    """``x @ w.T`` (the last axis of ``x`` against the last of ``w``, one vector or a matrix) added in one fixed
+    order, by numpy's einsum rather than BLAS: a threaded BLAS product may add in another order with another
+    number of threads (runs with one and with two OpenBLAS threads stored different Monte Carlo ranks)."""
+    return np.einsum("...p,p->..." if w.ndim == 1 else "...p,dp->...d", x, w)
 
 
 def rank_desc(scores: FloatArray, mask: BoolArray | None = None) -> FloatArray:
