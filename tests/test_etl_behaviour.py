@@ -235,6 +235,22 @@ def test_a_stopped_etl_cleans_up_and_logs_why(own_warehouse: Path, tmp_path: Pat
     assert last["status"] == "failed" and last["error"] == f"stopped by {name}"
 
 
+def test_a_stopped_run_ends_its_process_without_the_interpreter_shutdown(own_warehouse: Path, tmp_path: Path) -> None:
+    """Once a stop is cleaned up and reported, the process ends at once: no atexit handler and no interpreter
+    shutdown runs, in which a DuckDB thread still in the interrupted query could abort it (exit -6, seen once)."""
+    phase, mark, log = "step:wdi:start", tmp_path / "reached", tmp_path / "stderr"
+    code = ("import atexit, sys; atexit.register(lambda: print('shutdown ran', file=sys.stderr)); "
+            "from wic.cli import run; raise SystemExit(run(['etl', '--force', '--quiet']))")
+    env = {**os.environ, "WIC_WAREHOUSE": str(own_warehouse), phases.PAUSE_ENV: phase, phases.MARK_ENV: str(mark)}
+    with open(log, "wb") as err:
+        proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL, stderr=err)
+    _hold(proc, phase, mark, log)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 128 + signal.SIGTERM
+    assert log.read_text().strip() == "wic etl: stopped by SIGTERM; the warehouse is as it was"
+    assert _temp_files(own_warehouse) == []
+
+
 def test_a_stop_inside_a_query_is_reported_as_a_stop(own_warehouse: Path, tmp_path: Path) -> None:
     """A signal that lands inside a DuckDB query interrupts it; the run reports the stop, not a query error."""
     trace = tmp_path / "trace"
