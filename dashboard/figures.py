@@ -307,20 +307,26 @@ def bubbles(frame: pd.DataFrame | Mapping[str, Any], *, title: str, note: str, x
               "args": [[str(y)], {"mode": "immediate", "frame": {"duration": 400, "redraw": False},
                                   "transition": {"duration": 300}}]} for y in years]
 
-    def axis(values: np.ndarray, name: str, log: bool) -> dict[str, Any]:
+    def axis(values: np.ndarray, name: str, log: bool, headroom: float = 0.05) -> dict[str, Any]:
         title = {"text": "<br>".join(_split(name, 36)), "standoff": 6}
         vals = values[values > 0] if log else values
         if not len(vals):
             return {"title": title}
         lo, hi = float(vals.min()), float(vals.max())
-        rng = [math.log10(lo) - 0.05, math.log10(hi) + 0.05] if log else [lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo)]
+        if log:
+            a, b = math.log10(lo), math.log10(hi)
+            rng = [a - 0.05, b + 0.05 + (headroom - 0.05) * (b - a)]
+        else:
+            rng = [lo - 0.05 * (hi - lo), hi + headroom * (hi - lo)]
         return {"title": title, "type": "log" if log else "linear", "range": rng, "gridcolor": "#eee"}
 
     # Phone-safe, placed in pixels below the plot: the x-axis title, then the play buttons on their own row,
     # the slider full width (its year shown once, above it), and the legend under everything.
     bottom = 330
     layout = _layout(
-        title, note, xaxis=axis(x_of, x_title, log_x), yaxis=axis(y_of, y_title, log_y), height=height,
+        title, note, xaxis=axis(x_of, x_title, log_x),
+        # room above the highest points for a label on top of its bubble (China's was cut off at the plot's top)
+        yaxis=axis(y_of, y_title, log_y, headroom=0.16), height=height,
         margin={"l": 70, "r": 20, "b": bottom})
     plot = max(height - layout["margin"]["t"] - bottom, 120)
     below = [-px / plot for px in (78, 116, 210)]

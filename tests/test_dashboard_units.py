@@ -119,6 +119,10 @@ def test_bubbles_draw_every_point_of_the_frame_once_per_year_in_its_colour() -> 
     assert africa["texttemplate"] == [""] and africa["marker"]["line"] == {"color": "white", "width": 0.6}
     assert africa["marker"]["opacity"] == 0.8 and asia["marker"]["opacity"] == [1.0]
     assert "customdata" not in asia   # sizes are shown from marker.size
+    # room above the highest point for the label on top of its bubble; 5 % on the other sides
+    y_range, x_range = fig["layout"]["yaxis"]["range"], fig["layout"]["xaxis"]["range"]
+    assert y_range == pytest.approx([10.0 - 0.05 * 40.00004, 50.00004 + 0.16 * 40.00004])
+    assert x_range == pytest.approx([1.234567 - 0.05 * 3.765433, 5.0 + 0.05 * 3.765433])
     # the page passes numpy columns (no frame): the same chart
     columns = {k: np.asarray(v.tolist(), dtype=object if k in ("iso3", "name", "colour") else None)
                for k, v in frame.items()}
