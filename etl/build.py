@@ -166,12 +166,12 @@ def _collector_paused() -> Iterator[None]:
     """No cyclic garbage collection while a run builds: what it holds is long-lived (records, lookups, the
     imported modules), so the collector's passes only walk it again; what the run leaves is collected after."""
     # with wic's single OpenBLAS thread, a full run's CPU went from 3.89 s to 3.65 s (bench/etl.py --base, 5 runs each)
-    paused = gc.isenabled()
+    was_on = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if paused:
+        if was_on:
             gc.enable()
 
 

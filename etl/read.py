@@ -582,15 +582,9 @@ def group_sets(*, db: Warehouse | None = None) -> dict[str, frozenset[str]]:
 
 
 def scatter_values(x: str, y: str, size: str, *, group: str, year_from: int, db: Warehouse | None = None
-                   ) -> pd.DataFrame:
-    """One row per country of ``group`` and year from ``year_from`` with values of both ``x`` and ``y``:
-    ``iso3, year, x, y, size`` (``size`` NaN where missing), by iso3 then year."""
-    return pd.DataFrame(scatter_arrays(x, y, size, group=group, year_from=year_from, db=db))
-
-
-def scatter_arrays(x: str, y: str, size: str, *, group: str, year_from: int, db: Warehouse | None = None
                    ) -> dict[str, np.ndarray]:
-    """:func:`scatter_values` as numpy columns (``iso3`` of Python strings): for a caller that needs no frame.
+    """One point per country of ``group`` and year from ``year_from`` with values of both ``x`` and ``y``, as numpy
+    columns ``iso3`` (Python strings), ``year, x, y, size`` (``size`` NaN where missing), by iso3 then year.
 
     Each indicator's rows are one pruned query, kept per generation (the common ``y`` and ``size`` are read once),
     joined here on (country, year)."""

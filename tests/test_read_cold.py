@@ -73,11 +73,11 @@ def test_scatter_values_are_the_pandas_pivot_of_the_observations(db: read.Wareho
     wide = data.pivot_table(index=["iso3", "year"], columns="indicator", values="value").reset_index()
     naive = pd.DataFrame({"iso3": wide["iso3"], "year": wide["year"].astype(int), "x": wide[x], "y": wide[y],
                           "size": wide[size]}).dropna(subset=["x", "y"]).reset_index(drop=True)
-    got = read.scatter_values(x, y, size, group="WLD", year_from=2000, db=db)
+    got = pd.DataFrame(read.scatter_values(x, y, size, group="WLD", year_from=2000, db=db))
     got["year"] = got["year"].astype(int)
     assert len(got) > 1000
     pd.testing.assert_frame_equal(got, naive, check_dtype=False)
-    one = read.scatter_values(y, y, size, group="WIC", year_from=2010, db=db)   # the same indicator on both axes
+    one = pd.DataFrame(read.scatter_values(y, y, size, group="WIC", year_from=2010, db=db))   # the same on both axes
     assert not one.empty and (one["x"] == one["y"]).all() and set(one["iso3"]) <= read.group_sets(db=db)["WIC"]
     with pytest.raises(read.UnknownCode):
         read.scatter_values("NO.SUCH.CODE", y, size, group="WLD", year_from=2000, db=db)

@@ -238,7 +238,7 @@ def bubble_frame(x: str, y: str, size: str, colour: str, lang: str) -> dict[str,
     """One point per country and year with x, y and size values in that year (countries only), as numpy columns
     ``iso3, year, x, y, size, colour, name`` (text as Python strings: no frame is needed to draw them)."""
     # World Bank economies, as the API's group=WLD
-    columns = read.scatter_arrays(x, y, size, group="WLD", year_from=FIRST_BUBBLE_YEAR)
+    columns = read.scatter_values(x, y, size, group="WLD", year_from=FIRST_BUBBLE_YEAR)
     codes = columns["iso3"].tolist()
     colours, names, _ = bubble_labels(colour, lang)
     return {**columns, "colour": np.array(list(map(colours.__getitem__, codes)), dtype=object),

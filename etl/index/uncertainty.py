@@ -11,7 +11,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from etl.index.aggregate import Weights, aggregate, eligible, normalized_weights, ordinal_ranks, rank_desc
+from etl.index.aggregate import (
+    Weights,
+    aggregate,
+    eligible,
+    normalized_weights,
+    ordinal_ranks,
+    rank_desc,
+    weighted_sums,
+)
 from etl.index.columns import Columns, frame_of
 from etl.index.config import MonteCarloSpec
 from etl.index.scores import Prepared
@@ -110,13 +118,10 @@ def weight_rank_correlation(ranks: FloatArray, weights: FloatArray) -> FloatArra
     n = np.maximum(m.sum(axis=1, keepdims=True), 1.0)
     r = np.where(valid, ranks, 0.0)
     mean_r = r.sum(axis=1, keepdims=True) / n
-    def over_draws(a: FloatArray, b: FloatArray) -> FloatArray:   # a @ b in a fixed order (see weighted_sums)
-        return np.einsum("cd,dp->cp", a, b)
-
-    mean_w = over_draws(m, weights) / n
-    cov = over_draws(r, weights) / n - mean_r * mean_w
+    mean_w = weighted_sums(m, weights.T) / n   # m @ weights, in a fixed order (not BLAS's)
+    cov = weighted_sums(r, weights.T) / n - mean_r * mean_w
     var_r = (r ** 2).sum(axis=1, keepdims=True) / n - mean_r ** 2
-    var_w = over_draws(m, weights ** 2) / n - mean_w ** 2
+    var_w = weighted_sums(m, (weights ** 2).T) / n - mean_w ** 2
     denom = np.sqrt(np.clip(var_r, 0, None) * np.clip(var_w, 0, None))
     with np.errstate(invalid="ignore", divide="ignore"):
         corr = np.where(denom > 1e-12, cov / np.where(denom > 1e-12, denom, 1.0), np.nan)
