@@ -7,9 +7,10 @@ STAMP  := $(VENV)/.installed
 LOCK   := uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --quiet
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 NODE_STAMP := node_modules/.installed
-# Debian packages for browser tests and printable briefings (Chromium and its driver, CJK fonts, pdftoppm;
+# Debian packages for browser tests and printable briefings (Chromium and its driver, the headless shell that prints
+# briefs, CJK fonts, pdftoppm;
 # strace and iproute2 for the test that `wic brief` makes no lookup or connection)
-SYSTEM_PKGS := chromium chromium-driver fonts-noto-cjk poppler-utils strace iproute2 nginx
+SYSTEM_PKGS := chromium chromium-driver chromium-headless-shell fonts-noto-cjk poppler-utils strace iproute2 nginx
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install install-run assets system-deps warehouse notebook lint lock bench faults clean

@@ -1,12 +1,13 @@
-"""Benchmark council briefs: the old path (a new Chromium per brief, plotly.js inlined) against the new one (one
-long-lived Playwright Chromium, plotly.js loaded from its local file), measured in the same run.
+"""Benchmark council briefs: the old path (a new full Chromium per brief, plotly.js inlined) against the new one
+(one long-lived Playwright Chromium, the headless shell where installed, plotly.js loaded from its local file),
+measured in the same run.
 
 Against the configured warehouse (``WIC_WAREHOUSE``), with a fresh PDF cache per pass so nothing is reused. For
 each path: an empty page (the printer's fixed cost; the new printer swaps it into its page, see
-``dashboard.printer.SWAP``), one brief (data, HTML and its size, the print), one brief
-through a new process (``wic brief`` for the new path), every WIC member country's brief one after the other and
-``--workers`` at a time (and, for the new path, all of them through one new process: ``wic brief --members``),
-and the page count of every brief. ``--only new`` skips the old path.
+``dashboard.printer.SWAP``), one brief (data, HTML and its size, the print), one brief through a new process
+(``wic brief`` for the new path; the median of five, each with a cache of its own), every WIC member country's
+brief one after the other and ``--workers`` at a time (and, for the new path, all of them through one new
+process: ``wic brief --members``), and the page count of every brief. ``--only new`` skips the old path.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from etl import read  # noqa: E402
 
 EMPTY = "<!DOCTYPE html><html><body></body></html>"
+RUNS = 5   # a brief in a new process: the median of this many (one run varies by half a second on 2 cores)
 
 
 def pages(pdf: Path) -> int:
@@ -54,7 +56,9 @@ def old_html_to_pdf(html_text: str, out: Path) -> Path:
         folder = Path(tmp)
         source = folder / "brief.html"
         source.write_text(html_text, encoding="utf-8")
-        command = [printer.chromium(), "--headless", *printer.ARGS, f"--user-data-dir={folder / 'profile'}",
+        # the full browser, as the old printer ran it (the new one prefers the headless shell, see printer.BROWSERS)
+        command = [shutil.which("chromium") or printer.chromium(), "--headless", *printer.ARGS,
+                   f"--user-data-dir={folder / 'profile'}",
                    "--window-size=1024,1400", "--virtual-time-budget=15000", "--run-all-compositor-stages-before-draw",
                    "--no-pdf-header-footer", f"--print-to-pdf={out}", source.as_uri()]
         subprocess.run(command, capture_output=True, timeout=120, check=True, env={**os.environ, "HOME": tmp})
@@ -130,7 +134,8 @@ def main() -> int:
         one = median_time(lambda i: old_html_to_pdf(inlined(page), out / f"CHN-old-{i}.pdf"), 2)
         code = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); from briefing import old_brief; "
                 f"from pathlib import Path; old_brief('USA', {args.lang!r}, Path({str(out / 'USA-old.pdf')!r}))")
-        cli = timed(lambda: subprocess.run([sys.executable, "-c", code], check=True, capture_output=True))
+        cli = median_time(lambda i: subprocess.run([sys.executable, "-c", code], check=True, capture_output=True),
+                          RUNS)
         seq, par = passes("old", lambda c, p: old_brief(c, args.lang, p))
         figures["old"] = {"empty": empty, "one": one, "cli": cli, "seq": seq, "par": par,
                           "html": len(inlined(page)) / 1e6}
@@ -139,14 +144,14 @@ def main() -> int:
         empty = median_time(lambda i: pdf.html_to_pdf(EMPTY, out / f"empty-new-{i}.pdf"), 3)
         pdf.html_to_pdf(page, out / "CHN-new-warmup.pdf")
         one = median_time(lambda i: pdf.html_to_pdf(page, out / f"CHN-new-{i}.pdf"), 3)
-        env = {**os.environ, "WIC_CACHE": str(out / "cli-cache")}
-        cli = timed(lambda: subprocess.run([sys.executable, "-m", "etl.cli", "brief", "USA", "--lang", args.lang,
-                                            "--out", str(out / "USA-new.pdf")], check=True, capture_output=True,
-                                           env=env))
+        # each run with a cache of its own, so that each prints
+        cli = median_time(lambda i: subprocess.run(
+            [sys.executable, "-m", "wic", "brief", "USA", "--lang", args.lang, "--out", str(out / f"USA-new-{i}.pdf")],
+            check=True, capture_output=True, env={**os.environ, "WIC_CACHE": str(out / f"cli-cache-{i}")}), RUNS)
         members_dir = out / "members-cli"
         members_dir.mkdir()
         env_all = {**os.environ, "WIC_CACHE": str(out / "members-cli-cache")}
-        cli_all = timed(lambda: subprocess.run([sys.executable, "-m", "etl.cli", "brief", "--members", "--lang",
+        cli_all = timed(lambda: subprocess.run([sys.executable, "-m", "wic", "brief", "--members", "--lang",
                                                 args.lang, "--out-dir", str(members_dir)], check=True,
                                                capture_output=True, env=env_all))
         counts["new-cli"] = {p.name.split("-")[1]: pages(p) for p in sorted(members_dir.glob("brief-*.pdf"))}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import wait_until
 
+from dashboard import printer
 from dashboard.briefing import brief_cache, build, pdf, render
 from dashboard.printer import PRINTER, Printer, script_page
 from etl import config
@@ -46,6 +48,25 @@ def test_one_browser_prints_every_brief_and_a_killed_one_is_replaced(warehouse_p
     third = pdf.print_pdf(html)   # the dead browser is noticed and a new one prints
     assert third[:5] == b"%PDF-" and _pages(third, tmp_path) == 2
     assert PRINTER.launches == launches + 1 and PRINTER.browser_pid() not in (None, pid)
+
+
+def test_the_printer_runs_debians_headless_shell_and_falls_back_to_the_full_browser(
+        warehouse_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make test` installs the headless shell, and briefs are printed by it; without it on the PATH the full
+    Chromium prints, and with neither the error names the packages to install."""
+    pdf.print_pdf(render(build("KEN"), "en"))
+    pid = PRINTER.browser_pid()
+    assert pid is not None and Path(f"/proc/{pid}/exe").resolve().name == "chromium-headless-shell"
+    assert printer.chromium() == shutil.which("chromium-headless-shell")
+    only_full = tmp_path / "bin"
+    only_full.mkdir()
+    (only_full / "chromium").symlink_to("/usr/bin/chromium")
+    monkeypatch.setenv("PATH", str(only_full))
+    assert printer.chromium() == str(only_full / "chromium")
+    (only_full / "chromium").unlink()
+    monkeypatch.setattr(printer, "FALLBACK", tmp_path / "none")
+    with pytest.raises(printer.PrintError, match="install Debian's `chromium-headless-shell` or `chromium`"):
+        printer.chromium()
 
 
 def _raster(data: bytes, tmp: Path, name: str) -> list[str]:
