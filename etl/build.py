@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import functools
-import gc
 import hashlib
 import json
 import os
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from etl import config, fingerprints, schema, vintages
+from etl import collector, config, fingerprints, schema, vintages
 from etl.errors import InputError, Stopped, stop_requested
 from etl.phases import reached
 from etl.steps import Context, Step, check_codes, copy_owned, discover, step_meta
@@ -159,20 +158,6 @@ def _lock(target: Path) -> Iterator[None]:
         except BlockingIOError as exc:
             raise RuntimeError(f"another ETL run is writing {target}; try again when it has finished") from exc
         yield
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a run builds: what it holds is long-lived (records, lookups, the
-    imported modules), so the collector's passes only walk it again; what the run leaves is collected after."""
-    # with wic's single OpenBLAS thread, a full run's CPU went from 3.89 s to 3.65 s (bench/etl.py --base, 5 runs each)
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def previous_run(target: Path) -> dict | None:
@@ -386,7 +371,10 @@ def run(ctx: Context, *, source: str = "mirror", force: bool = False, check: boo
     version = code_version()
     key = _fingerprint_key(ctx, source, version)
     roots = [ctx.raw, ctx.members_file.parent]
-    with _lock(target), _collector_paused():
+    # No cyclic collection while a run builds: what it holds is long-lived (records, lookups, the imported
+    # modules), so the collector's passes only walk it again; what the run leaves is collected after. With wic's
+    # single OpenBLAS thread, a full run's CPU went from 3.89 s to 3.65 s (bench/etl.py --base, 5 runs each).
+    with _lock(target), collector.paused():
         mark("locked")
         if not force and not check and fingerprints.unchanged(target, key, roots):
             # the published file and every input as recorded at its swap: no step is imported, nothing hashed

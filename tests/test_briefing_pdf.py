@@ -34,8 +34,10 @@ KEEP = {("CHN", "en"), ("CHN", "zh")}
 
 @pytest.fixture(scope="module", autouse=True)
 def _tools() -> None:
-    """Chromium and pdftoppm are installed by `make test`: their absence is a failure, not a skip."""
+    """Chromium, its headless shell (the printer's) and pdftoppm are installed by `make test`: their absence is a
+    failure, not a skip."""
     assert Path(CHROMIUM).exists(), "Debian's chromium is missing (make system-deps)"
+    assert shutil.which("chromium-headless-shell"), "Debian's chromium-headless-shell is missing (make system-deps)"
     assert shutil.which("pdftoppm"), "poppler-utils' pdftoppm is missing (make system-deps)"
 
 
@@ -108,9 +110,25 @@ def test_printed_brief(code: str, lang: str, pdf_cache: Path, tmp_path: Path) ->
         assert len(list(folder.glob(f"brief-{code}-{lang}-*.png"))) == len(images)
 
 
-def test_cli_writes_a_pdf(pdf_cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_writes_a_pdf(pdf_cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """``wic brief`` writes the brief and keeps it in the cache; the cyclic collector is paused while it gathers
+    the brief's data (a short process: its objects live to its end) and is on again after."""
+    import gc
+
+    from dashboard.briefing import pdf
+
+    collecting: list[bool] = []
+
+    def gathered(code: str) -> Any:
+        collecting.append(gc.isenabled())
+        return build(code)
+
+    monkeypatch.setattr(pdf, "build", gathered)
     out = tmp_path / "kenya.pdf"
+    assert gc.isenabled()
     assert cli.main(["brief", "ken", "--lang", "zh", "--out", str(out)]) == 0
+    assert collecting == [False] and gc.isenabled()
     assert out.read_bytes()[:5] == b"%PDF-"
     assert f"wrote {out}" in capsys.readouterr().out
     cached = list(pdf_cache.glob("briefings/*/KEN-zh-*.pdf"))

