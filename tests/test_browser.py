@@ -1,4 +1,4 @@
-"""Browser tests in real headless Chromium (Debian's package) against the production server.
+"""Browser tests in real headless Chromium (Debian's chromium-headless-shell) against the production server.
 
 The map draws shapes; the year slider, language switch, deep links and back/forward work; the index ranking's
 headings fit a phone; no request leaves 127.0.0.1 (every page's own checks are in test_every_page.py, which uses
