@@ -46,7 +46,12 @@ GRAPH_CONFIG: Any = graph_config()
 
 
 def vintage_line(lang: str) -> str:
-    """The data vintage and build time, for the footer."""
+    """The data vintage and build time, for the footer (once per generation of the warehouse and language: every
+    page's layout has it)."""
+    return read.open_warehouse().memo(("vintage-line", lang), lambda: _vintage_line(lang))
+
+
+def _vintage_line(lang: str) -> str:
     sources = read.sources()
     vintage = i18n.joined((f"{read.source_text(s.id, 'title', lang, s.title)} {s.vintage}" for s in sources.itertuples()
                            if s.id in ("wdi", "gapminder")), lang, "clause")
