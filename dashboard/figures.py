@@ -29,7 +29,7 @@ def text_width(text: str) -> int:
 # A CJK character, a run of other non-space characters, or a space: the places a line may break. Chinese has no
 # spaces, so a line may break between any two CJK characters (never before closing punctuation).
 TOKENS = re.compile(r"[\u2e80-\U0010ffff]|[^\s\u2e80-\U0010ffff]+|\s+")
-NO_LINE_START = set("，。；：、！？）》」』】%")
+NO_LINE_START = set("，。；：、！？）》」』】%),.;:!?]")   # Latin ones too: a unit in ASCII brackets follows CJK
 
 
 def _split(part: str, width: int) -> list[str]:
@@ -242,6 +242,9 @@ def rounded(values: np.ndarray, digits: int) -> np.ndarray:
     return out
 
 
+Y_TITLE_WIDTH = 28   # the bubbles' y title, in Latin characters a line (about 8 px each at its 15 px)
+
+
 def bubbles(frame: pd.DataFrame | Mapping[str, Any], *, title: str, note: str, x_title: str, y_title: str, log_x: bool,
             log_y: bool, colour_order: Sequence[str], start: int | None = None,
             hovertemplate: str = "%{text}<extra></extra>", highlight: Collection[str] = (),
@@ -307,8 +310,8 @@ def bubbles(frame: pd.DataFrame | Mapping[str, Any], *, title: str, note: str, x
               "args": [[str(y)], {"mode": "immediate", "frame": {"duration": 400, "redraw": False},
                                   "transition": {"duration": 300}}]} for y in years]
 
-    def axis(values: np.ndarray, name: str, log: bool, headroom: float = 0.05) -> dict[str, Any]:
-        title = {"text": "<br>".join(_split(name, 36)), "standoff": 6}
+    def axis(values: np.ndarray, name: str, log: bool, headroom: float = 0.05, width: int = 36) -> dict[str, Any]:
+        title = {"text": "<br>".join(_split(name, width)), "standoff": 6}
         vals = values[values > 0] if log else values
         if not len(vals):
             return {"title": title}
@@ -323,11 +326,12 @@ def bubbles(frame: pd.DataFrame | Mapping[str, Any], *, title: str, note: str, x
     # Phone-safe, placed in pixels below the plot: the x-axis title, then the play buttons on their own row,
     # the slider full width (its year shown once, above it), and the legend under everything.
     bottom = 330
-    layout = _layout(
-        title, note, xaxis=axis(x_of, x_title, log_x),
-        # room above the highest points for a label on top of its bubble (China's was cut off at the plot's top)
-        yaxis=axis(y_of, y_title, log_y, headroom=0.16), height=height,
-        margin={"l": 70, "r": 20, "b": bottom})
+    # room above the highest points for a label on top of its bubble (China's was cut off at the plot's top); the
+    # y title's lines no longer than a phone's plot is high (about 215 px: 36 characters reached into the subtitle)
+    yaxis = axis(y_of, y_title, log_y, headroom=0.16, width=Y_TITLE_WIDTH)
+    lines = yaxis["title"]["text"].count("<br>") + 1
+    layout = _layout(title, note, xaxis=axis(x_of, x_title, log_x), yaxis=yaxis, height=height,
+                     margin={"l": max(70, 30 + 20 * lines), "r": 20, "b": bottom})   # a third line: 20 px more
     plot = max(height - layout["margin"]["t"] - bottom, 120)
     below = [-px / plot for px in (78, 116, 210)]
     layout.update(

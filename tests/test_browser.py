@@ -244,6 +244,7 @@ def test_charts_on_a_phone_are_wide_enough_and_their_texts_fit(server: str, brow
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = Watched(context.new_page()).page
     cut: list[str] = []
+    over: list[str] = []
     for path in ("/map", "/compare?countries=CHN,USA,IND", "/index?country=SGP", "/membership"):
         page.goto(f"{server}{path}{'&' if '?' in path else '?'}lang={lang}")
         ready(page)
@@ -260,7 +261,14 @@ def test_charts_on_a_phone_are_wide_enough_and_their_texts_fit(server: str, brow
                 .filter(t => { const r = t.getBoundingClientRect(); return r.width && (r.left < box.left - 1 ||
                                r.right > box.right + 1); })
                 .map(t => g.id + ': ' + t.textContent.slice(0, 40)); })""")
+        # a rotated y title longer than its plot is high reached into the subtitle (the bubbles, in English)
+        over += page.evaluate("""() => [...document.querySelectorAll('.dash-graph')].flatMap(g => {
+            const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+            const heads = [...g.querySelectorAll('.gtitle, .gtitle-subtitle')].map(t => t.getBoundingClientRect());
+            return [...g.querySelectorAll('.g-ytitle text')].filter(t => heads.some(h => hit(h,
+                t.getBoundingClientRect()))).map(t => g.id + ': ' + t.textContent.slice(0, 40)); })""")
     assert cut == [], f"chart texts cut at the edge of a phone: {cut}"
+    assert over == [], f"y titles over a chart's title or subtitle on a phone: {over}"
     context.close()
 
 

@@ -132,6 +132,25 @@ def test_bubbles_draw_every_point_of_the_frame_once_per_year_in_its_colour() -> 
     assert same == fig
 
 
+@pytest.mark.parametrize(("y_title", "lines", "left"), [
+    ("Individuals using the Internet (% of population)", ["Individuals using the", "Internet (% of population)"], 70),
+    ("互联网用户占比 (占人口百分比)", ["互联网用户占比 (占人口百分比)"], 70),   # an ASCII bracket starts no line
+    ("GDP per capita, PPP (constant 2021 international $)",
+     ["GDP per capita, PPP", "(constant 2021 international", "$)"], 90)])
+def test_the_bubbles_y_title_is_no_longer_than_a_phones_plot_is_high(y_title: str, lines: list[str],
+                                                                       left: int) -> None:
+    """Lines of at most Y_TITLE_WIDTH characters (36 reached into the subtitle on a phone); a third line gets
+    room beside the tick labels."""
+    frame = {"year": np.array([2020]), "iso3": np.array(["CHN"], dtype=object), "x": np.array([1.0]),
+             "y": np.array([2.0]), "size": np.array([3.0]), "name": np.array(["China"], dtype=object),
+             "colour": np.array(["Asia"], dtype=object)}
+    fig = figures.bubbles(frame, title="t", note="n", x_title="x", y_title=y_title, log_x=False, log_y=False,
+                          colour_order=["Asia"], highlight=set(), start=2020)
+    assert fig["layout"]["yaxis"]["title"]["text"].split("<br>") == lines
+    assert all(figures.text_width(line) <= figures.Y_TITLE_WIDTH + 1 for line in lines)
+    assert fig["layout"]["margin"]["l"] == left
+
+
 def test_text_width_counts_a_cjk_character_twice() -> None:
     assert figures.text_width("GDP per capita") == 14
     assert figures.text_width("人均GDP") == 7 and figures.text_width("Côte d’Ivoire") == 13
