@@ -242,7 +242,7 @@ def rounded(values: np.ndarray, digits: int) -> np.ndarray:
     return out
 
 
-Y_TITLE_WIDTH = 28   # the bubbles' y title, in Latin characters a line (about 8 px each at its 15 px)
+Y_TITLE_WIDTH = 28   # the bubbles' y title, in Latin characters a line (36 were drawn 282 px long: about 8 px each)
 
 
 def bubbles(frame: pd.DataFrame | Mapping[str, Any], *, title: str, note: str, x_title: str, y_title: str, log_x: bool,

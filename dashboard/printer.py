@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-# Debian's headless shell first: the same Blink without the browser's window machinery, it starts, opens a page and
-# prints in about half the time of the full browser (bench/briefing.py; the PDFs carry the same text and look alike)
+# Debian's headless shell first: the same Blink without the browser's window machinery. Through Playwright here it
+# launched in 0.10 s (full browser 0.26), opened a page in 0.12 (0.34), loaded and drew a brief in 0.75 (1.02) and
+# printed it in 0.12 (0.30); the PDFs have the same text and look alike. `wic brief` in a new process: 2.41 s, 3.45 s
+# with the full browser (median of 10 runs each, alternated).
 BROWSERS = ("chromium-headless-shell", "chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FALLBACK = Path("/usr/bin/chromium")
 TIMEOUT = 120.0
