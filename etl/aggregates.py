@@ -49,51 +49,57 @@ def compute(con: duckdb.DuckDBPyConnection, min_coverage: float, carry_years: in
         FROM catalog r CROSS JOIN targets t
         WHERE t.kind = 'wic' OR r.indicator NOT IN (SELECT indicator FROM has_wb_aggregates)
     """, [POPULATION, list(WB_GROUP_KINDS), MIN_GROUP_SIZE])
+    # The years each member's value serves: its own and, until the member's next value, up to carry_years later
+    # ones (an equality join on the year then finds each member-year's value, carried or not: cheaper than an
+    # ASOF join over every member-year, most of which have no value).
     con.execute("""
         CREATE OR REPLACE TEMP TABLE agg_inputs AS
-        SELECT iso3, indicator, year, value FROM observations
-        WHERE NOT computed AND indicator IN (SELECT DISTINCT indicator FROM agg_rules)
-    """)
+        SELECT iso3, indicator, year AS x_year, value AS x,
+               unnest(range(year, least(coalesce(next, 32767), year + ? + 1)))::SMALLINT AS year
+        FROM (SELECT iso3, indicator, year, value,
+                     lead(year) OVER (PARTITION BY iso3, indicator ORDER BY year) AS next
+              FROM observations
+              WHERE NOT computed AND indicator IN (SELECT DISTINCT indicator FROM agg_rules)
+                AND iso3 IN (SELECT iso3 FROM group_members))
+    """, [carry_years])
     con.execute("""
         CREATE OR REPLACE TEMP TABLE agg_values AS
-        WITH members AS (
-            SELECT r.indicator, r.method, r.weight, r.group_code, g.iso3
-            FROM agg_rules r JOIN group_members g USING (group_code)
+        WITH weights AS (      -- every member-year with a weight, once per group and weight
+            SELECT p.group_code, p.weight AS weight_code, w.year, g.iso3, w.value AS weight
+            FROM (SELECT DISTINCT group_code, weight FROM agg_rules) p
+            JOIN group_members g USING (group_code)
+            JOIN observations w ON w.iso3 = g.iso3 AND w.indicator = p.weight AND NOT w.computed
         ),
-        weighted AS (          -- every member-year with a weight
-            SELECT m.indicator, m.method, m.weight AS weight_code, m.group_code, w.year, m.iso3, w.value AS weight
-            FROM members m
-            JOIN observations w ON w.iso3 = m.iso3 AND w.indicator = m.weight AND NOT w.computed
+        totals AS (            -- the whole group's weight each year, members in country order
+            SELECT group_code, weight_code, year, list_sum(list(weight ORDER BY iso3)) AS weight_all
+            FROM weights GROUP BY ALL
         ),
-        matched AS (           -- the member's value for the year, or its latest of the years before (carried)
-            SELECT w.*, x.year AS x_year, x.value AS x_raw
-            FROM weighted w ASOF LEFT JOIN agg_inputs x
-              ON x.iso3 = w.iso3 AND x.indicator = w.indicator AND x.year <= w.year
-        ),
-        used AS (
-            SELECT *, CASE WHEN x_year >= year - ? THEN x_raw END AS x,
-                      x_year < year AND x_year >= year - ? AS carried
-            FROM matched
+        used AS (              -- the member-years with a value, their own or carried from an earlier year
+            SELECT r.indicator, r.method, r.group_code, w.weight_code, w.year, w.iso3, w.weight, x.x,
+                   x.x_year < w.year AS carried, x.x_year
+            FROM agg_rules r
+            JOIN weights w ON w.group_code = r.group_code AND w.weight_code = r.weight
+            JOIN agg_inputs x ON x.iso3 = w.iso3 AND x.indicator = r.indicator AND x.year = w.year
         ),
         -- Each group-year's members in country order, once: the sums below add them in that order, so that a
         -- rebuild gives the same floating-point result (one ordered aggregate instead of one per sum).
         listed AS (
             SELECT group_code, indicator, year, any_value(method) AS method, any_value(weight_code) AS weight_code,
                    list({'x': x, 'w': weight, 'c': carried} ORDER BY iso3) AS members,
-                   count(x) FILTER (WHERE NOT carried) AS n_reporting,
-                   count(x) FILTER (WHERE carried) AS n_carried,
+                   count(*) FILTER (WHERE NOT carried) AS n_reporting,
+                   count(*) FILTER (WHERE carried) AS n_carried,
                    min(x_year) FILTER (WHERE carried) AS oldest_carried
             FROM used
             GROUP BY group_code, indicator, year
-            HAVING count(x) FILTER (WHERE NOT carried) > 0
+            HAVING count(*) FILTER (WHERE NOT carried) > 0
         ),
         sums AS (
-            SELECT *, list_sum([m.x FOR m IN members IF m.x IS NOT NULL]) AS sum_x,
-                      list_sum([m.x * m.w FOR m IN members IF m.x IS NOT NULL]) AS sum_xw,
-                      list_sum([m.w FOR m IN members IF m.x IS NOT NULL]) AS weight_covered,
-                      list_sum([m.w FOR m IN members]) AS weight_all,
+            SELECT l.*, list_sum([m.x FOR m IN members]) AS sum_x,
+                      list_sum([m.x * m.w FOR m IN members]) AS sum_xw,
+                      list_sum([m.w FOR m IN members]) AS weight_covered,
+                      t.weight_all,
                       list_sum([m.w FOR m IN members IF m.c]) AS weight_carried
-            FROM listed
+            FROM listed l JOIN totals t USING (group_code, weight_code, year)
         )
         SELECT group_code AS iso3, indicator, year,
                CASE WHEN method = 'sum' THEN sum_x ELSE sum_xw / weight_covered END AS value,
@@ -103,7 +109,7 @@ def compute(con: duckdb.DuckDBPyConnection, min_coverage: float, carry_years: in
                coalesce(weight_carried, 0) / nullif(weight_covered, 0) AS carried_share,
                oldest_carried, method, weight_code AS weight
         FROM sums
-    """, [carry_years, carry_years])
+    """)
     bad = con.execute("""SELECT iso3, indicator, year, value FROM agg_values
                              WHERE coverage >= ? AND NOT isfinite(value) LIMIT 1""", [min_coverage]).fetchone()
     if bad:   # an overflow of huge inputs: never stored (the plausibility bounds should prevent it)
