@@ -14,7 +14,7 @@ import hashlib
 import io
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,8 @@ _STRAY_QUOTE = re.compile(rb'[^,\n"]"[^,\r\n"]')     # a quote inside an unquote
 _BLANK_LINE = re.compile(rb"(?:^|\n)\r?(?=\n)")
 _BARE_CR = re.compile(rb"\r(?!\n)")
 _BLANK_TEST = re.compile(rb"\n\r?\n")   # one scan that finds a blank line; faster than two `in` tests
+_QUOTED = re.compile(rb'"[^"]*"')   # with an even number of quotes, the quoted fields (an escaped "" splits one)
+_NOT_SPACE = re.compile(r"\S")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml's safe loader: the same documents, 10x faster
 
 
@@ -80,11 +82,11 @@ def decode_csv(path: Path, data: bytes, *, allow_bom: bool = False) -> str:
             raise InputError(path, "file starts with a UTF-8 byte-order mark (BOM); save it as UTF-8 without BOM",
                              row=1)
         data = data[len(BOM):]
-    bare_cr = _BARE_CR.search(data) if b"\r" in data else None   # the membership test is a fast byte scan
-    if bare_cr:
+    bare_cr = _bare_cr(data)
+    if bare_cr is not None:
         raise InputError(path, "line breaks must be LF or CRLF, found a bare CR (classic Mac line endings?); "
                                "re-save the file with LF or CRLF line endings",
-                         row=data.count(b"\n", 0, bare_cr.start()) + 1)
+                         row=data.count(b"\n", 0, bare_cr) + 1)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -96,7 +98,8 @@ def decode_csv(path: Path, data: bytes, *, allow_bom: bool = False) -> str:
 
 def check_header(path: Path, text: str, expected: Sequence[str], *, exact: bool = True) -> list[str]:
     """Check the CSV header holds the expected columns; return it."""
-    first = text.split("\n", 1)[0].rstrip("\r")
+    end = text.find("\n")
+    first = (text if end < 0 else text[:end]).rstrip("\r")
     header = next(csv.reader([first]))
     missing = [c for c in expected if c not in header]
     if missing:
@@ -106,39 +109,63 @@ def check_header(path: Path, text: str, expected: Sequence[str], *, exact: bool 
     if exact and list(header) != list(expected):
         raise InputError(path, f"columns must be exactly {list(expected)} in this order", row=1,
                          value=",".join(header))
-    if not text.split("\n", 1)[1:] or not text.split("\n", 1)[1].strip():
+    if end < 0 or not _NOT_SPACE.search(text, end + 1):
         raise InputError(path, "file has a header but no data rows", row=2)
     return header
 
 
-def csv_records(path: Path, text: str, *, delimiter: str = ",", strict: bool = False,
-                strip: bool = True) -> list[dict[str, str]]:
-    """The records after the header of ``text`` (blank lines skipped, as csv.DictReader reads them), each with its
-    ``_line``; a row with another number of fields, a malformed CSV or a field longer than
-    :data:`FIELD_SIZE_LIMIT` characters stops the run naming its row."""
+def _rows(path: Path, text: str, delimiter: str, strict: bool, strip: bool) -> Iterator[list[str]]:
+    """The header, then each row after it (blank lines skipped, as csv.DictReader reads them) with its line last;
+    a row with another number of fields, a malformed CSV or a field longer than :data:`FIELD_SIZE_LIMIT`
+    characters stops the run naming its row."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=strict)
-    records = []
     good = 0   # the last line of the last complete record
     old_limit = csv.field_size_limit(FIELD_SIZE_LIMIT)
     try:
         header = next(reader, [])
+        width = len(header)
         good = reader.line_num
+        yield header
         for row in reader:
             good = reader.line_num
             if not row:
                 continue
-            if len(row) != len(header):
-                raise InputError(path, f"expected {len(header)} fields", row=reader.line_num)
-            record = dict(zip(header, map(str.strip, row) if strip else row, strict=True))
-            record["_line"] = str(reader.line_num)
-            records.append(record)
+            if len(row) != width:
+                raise InputError(path, f"expected {width} fields", row=good)
+            if strip:
+                row = list(map(str.strip, row))
+            row.append(str(good))
+            yield row
     except csv.Error as exc:
         message = (f"field longer than {FIELD_SIZE_LIMIT:,} characters" if "field larger" in str(exc)
                    else f"malformed CSV: {exc}")
         raise InputError(path, message, row=good + 1) from exc
     finally:
         csv.field_size_limit(old_limit)
-    return records
+
+
+def csv_records(path: Path, text: str, *, delimiter: str = ",", strict: bool = False,
+                strip: bool = True) -> list[dict[str, str]]:
+    """The records after the header of ``text``, each with its ``_line`` (see :func:`csv_rows`)."""
+    rows = _rows(path, text, delimiter, strict, strip)
+    keys = [*next(rows), "_line"]
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def csv_rows(path: Path, text: str, *, delimiter: str = ",", strict: bool = False,
+             strip: bool = True) -> tuple[list[str], list[list[str]]]:
+    """The header of ``text`` and its rows after it (blank lines skipped, as csv.DictReader reads them), each row's
+    line (as text) last; a row with another number of fields, a malformed CSV or a field longer than
+    :data:`FIELD_SIZE_LIMIT` characters stops the run naming its row. For a large file of which a step keeps few
+    rows: no record is made of the others."""
+    rows = _rows(path, text, delimiter, strict, strip)
+    header = next(rows)
+    return header, list(rows)
+
+
+def record(header: list[str], row: list[str]) -> dict[str, str]:
+    """A row of :func:`csv_rows` as a record (column -> field, and its ``_line``)."""
+    return dict(zip([*header, "_line"], row, strict=True))
 
 
 def checksums(paths: Iterable[Path]) -> dict[str, str]:
@@ -156,13 +183,52 @@ def find_row(path: Path, match: Callable[[dict[str, str]], bool]) -> int | None:
     return None
 
 
+LARGE = 65536   # bytes from which numpy's whole-array scans beat the bytes methods and regular expressions
+
+
+def _bytes_array(data: bytes) -> Any:
+    import numpy as np
+
+    return np.frombuffer(data, np.uint8)
+
+
+def _scan(data: bytes) -> tuple[int, int, bool]:
+    """The quotes and line breaks of ``data`` and whether it holds a blank line (two line breaks with at most a CR
+    between them). On a large file numpy's compares are 3 to 4 times faster than ``bytes.count`` and a regular
+    expression (the WDI's 76 MB: about 30 ms against 120 ms)."""
+    if len(data) < LARGE:
+        return data.count(b'"'), data.count(b"\n"), _BLANK_TEST.search(data) is not None
+    import numpy as np
+
+    arr = _bytes_array(data)
+    breaks = np.flatnonzero(arr == 10)
+    gaps = np.diff(breaks)
+    blank = bool((gaps == 1).any()) or bool(((gaps == 2) & (arr[breaks[:-1] + 1] == 13)).any())
+    return int(np.count_nonzero(arr == 34)), len(breaks), blank
+
+
+def _bare_cr(data: bytes) -> int | None:
+    """The offset of the first CR not followed by LF, if any."""
+    if b"\r" not in data:   # a fast byte scan
+        return None
+    if len(data) < LARGE:
+        found = _BARE_CR.search(data)
+        return found.start() if found else None
+    import numpy as np
+
+    arr = _bytes_array(data)
+    returns = np.flatnonzero(arr == 13)
+    bare = returns[np.append(arr[returns[:-1] + 1] != 10, returns[-1] + 1 >= len(arr) or arr[returns[-1] + 1] != 10)]
+    return int(bare[0]) if len(bare) else None
+
+
 def record_count(path: Path, data: bytes, *, final_newline: bool = True) -> int:
     """The number of CSV records after the header, counted on the bytes: a cheap check that a reader saw them all.
 
     A file that ends inside a quoted field (or, with ``final_newline``, without a line break) is cut short:
     the error names the last good row. Blank lines are not records (readers skip them).
     """
-    quotes = data.count(b'"')
+    quotes, newlines, blank = _scan(data)
     if quotes % 2:
         stray = _STRAY_QUOTE.search(data)
         if stray:
@@ -175,14 +241,14 @@ def record_count(path: Path, data: bytes, *, final_newline: bool = True) -> int:
         raise InputError(path, f"a quoted field is never closed: the file is cut short or a quote is missing; "
                                f"the last good row is {line - 1}", row=line)
     # inside quotes are the odd pieces between quote characters (an escaped "" adds an empty piece)
-    in_quotes = b"".join(data.split(b'"')[1::2]).count(b"\n") if quotes else 0
-    lines = data.count(b"\n") - in_quotes
+    in_quotes = b"".join(_QUOTED.findall(data)).count(b"\n") if quotes else 0
+    lines = newlines - in_quotes
     if data and not data.endswith(b"\n"):
         if final_newline:
             raise InputError(path, f"the file does not end with a line break: it may be cut short; the last good "
                                    f"row is {lines}", row=lines + 1)
         lines += 1
-    if data.startswith((b"\n", b"\r\n")) or _BLANK_TEST.search(data):
+    if data.startswith((b"\n", b"\r\n")) or blank:
         lines -= len(_BLANK_LINE.findall(data))
     return max(lines - 1, 0)
 

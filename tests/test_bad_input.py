@@ -367,3 +367,26 @@ def test_two_index_sources_declaring_one_code_are_named() -> None:
                                      ("gtmi", ctx.raw / GTMI_FILE))
     assert first_clash({"egdi": egdi.codes(ctx), "gtmi": gtmi.codes(ctx)}) is None
     check_codes(discover(), ctx)   # the real mirror: every code has one step
+
+
+LARGE_TEXTS = {   # each over etl.inputs.LARGE bytes, so that the numpy scans are the ones used
+    "CRLF": b"h,v\r\n" + b'"a, b",1\r\n' * 20000,
+    "LF with a quoted line break": b"h,v\n" + b'"a\nb",1\n' * 20000 + b'x,"y ""z"""\n',
+    "blank CRLF line": b"h,v\r\n" + b"a,1\r\n" * 10000 + b"\r\n" + b"a,1\r\n" * 10000,
+    "blank LF line at the end": b"h,v\n" + b"a,1\n" * 20000 + b"\n",
+    "bare CR inside": b"h,v\r\n" + b"a,1\r\n" * 10000 + b"b,2\r" + b"a,1\r\n" * 10000,
+    "bare CR last": b"h,v\r\n" + b"a,1\r\n" * 20000 + b"\r",
+    "CR before a blank": b"h,v\n" + b"a,1\n" * 20000 + b"\r\r\n",
+}
+
+
+@pytest.mark.parametrize("name", LARGE_TEXTS)
+def test_large_file_scans_agree_with_the_byte_scans(name: str) -> None:
+    from etl import inputs
+
+    data = LARGE_TEXTS[name]
+    assert len(data) >= inputs.LARGE
+    blank = inputs._BLANK_TEST.search(data) is not None
+    assert inputs._scan(data) == (data.count(b'"'), data.count(b"\n"), blank)
+    bare = inputs._BARE_CR.search(data)
+    assert inputs._bare_cr(data) == (bare.start() if bare else None)
