@@ -9,14 +9,12 @@ from pathlib import Path
 import duckdb
 
 from etl.errors import InputError
-from etl.inputs import check_header, csv_records, decode_csv, read_bytes
+from etl.inputs import check_header, csv_records, csv_rows, decode_csv, read_bytes
 
 INDICATOR_KEYS = ("name_en", "name_zh", "unit", "higher_is_better", "definition")
 
 
-def read_records(path: Path, columns: list[str], *, exact: bool = True, allow_bom: bool = False,
-                 delimiter: str = ",", strip: bool = True) -> list[dict[str, str]]:
-    """Read a CSV into records after the encoding and header checks; each record carries its ``_line``."""
+def _checked_text(path: Path, columns: list[str], exact: bool, allow_bom: bool, delimiter: str) -> str:
     text = decode_csv(path, read_bytes(path), allow_bom=allow_bom)
     if delimiter == ",":
         check_header(path, text, columns, exact=exact)
@@ -25,7 +23,20 @@ def read_records(path: Path, columns: list[str], *, exact: bool = True, allow_bo
         missing = [c for c in columns if c not in header]
         if missing:
             raise InputError(path, f"missing column(s) {missing}", row=1, field=missing[0])
+    return text
+
+
+def read_records(path: Path, columns: list[str], *, exact: bool = True, allow_bom: bool = False,
+                 delimiter: str = ",", strip: bool = True) -> list[dict[str, str]]:
+    """Read a CSV into records after the encoding and header checks; each record carries its ``_line``."""
+    text = _checked_text(path, columns, exact, allow_bom, delimiter)
     return csv_records(path, text, delimiter=delimiter, strip=strip)
+
+
+def read_rows(path: Path, columns: list[str], *, exact: bool = True) -> tuple[list[str], list[list[str]]]:
+    """Read a CSV as :func:`read_records` does, into its header and rows (fields stripped, the line last): for a
+    large file of which few rows are kept (:func:`etl.inputs.record` makes a record of one)."""
+    return csv_rows(path, _checked_text(path, columns, exact, False, ","))
 
 
 def match_country(mapping: dict[str, str], path: Path, rec: dict[str, str], fld: str, what: str) -> str:

@@ -9,6 +9,7 @@ import duckdb
 
 from etl import series
 from etl.errors import InputError
+from etl.inputs import record
 from etl.steps import ALL_MODES, Context, meta_codes, mirror_raw, step_meta
 
 NAME = "eu_egov"
@@ -28,43 +29,53 @@ def codes(ctx: Context) -> dict[str, Path]:
     return meta_codes(NAME, inputs(ctx)[0])
 
 
-def extract(ctx: Context) -> list[dict[str, str]]:
-    """The long rows of the derived CSV."""
+def extract(ctx: Context) -> tuple[list[str], list[list[str]]]:
+    """The header and long rows of the derived CSV (each row's line last)."""
     meta = step_meta(NAME)
-    return series.read_records(mirror_raw(ctx) / meta["file"], meta["columns"])
+    return series.read_rows(mirror_raw(ctx) / meta["file"], meta["columns"])
 
 
-def transform(ctx: Context, con: duckdb.DuckDBPyConnection, records: list[dict[str, str]]) -> series.Rows:
-    """Overall and pillar scores over all life events; unlabelled and deliberately unloaded rows are counted."""
+def transform(ctx: Context, con: duckdb.DuckDBPyConnection, table: tuple[list[str], list[list[str]]]) -> series.Rows:
+    """Overall and pillar scores over all life events; unlabelled and deliberately unloaded rows are counted.
+
+    Two rows in three carry no variable label and most others a sub-indicator or one life event: each row is
+    checked by position and only the kept ones become records."""
     meta = step_meta(NAME)
     path = mirror_raw(ctx) / meta["file"]
     iso2 = {r[0]: r[1] for r in con.execute(
         "SELECT iso2, iso3 FROM countries WHERE iso2 IS NOT NULL AND NOT is_aggregate").fetchall()}
     mapping = {**iso2, **meta["codes"]}
+    header, table_rows = table
+    at_unit, at_country, at_variable, at_breakdown = (header.index(c) for c in ("unit", "Country", "variable",
+                                                                                 "brkdown"))
+    unit, breakdown, variables = meta["unit"], meta["breakdown"], meta["variables"]
+    not_loaded_codes, not_loaded_variables = set(meta["not_loaded_codes"]), set(meta["not_loaded_variables"])
     skipped: Counter[str] = Counter()
     rows = series.Rows(NAME)
-    for rec in records:
-        line = int(rec["_line"])
-        if rec["unit"] != meta["unit"]:
-            raise InputError(path, f"unit must be {meta['unit']}", row=line, field="unit", value=rec["unit"])
-        if rec["Country"] in meta["not_loaded_codes"]:
-            skipped[f"{rec['Country']} rows"] += 1
+    for row in table_rows:
+        if row[at_unit] != unit:
+            raise InputError(path, f"unit must be {unit}", row=int(row[-1]), field="unit", value=row[at_unit])
+        country = row[at_country]
+        if country in not_loaded_codes:
+            skipped[f"{country} rows"] += 1
             continue
-        iso3 = series.match_country(mapping, path, rec, "Country", "Eurostat country code")
-        variable = rec["variable"]
+        if country not in mapping:
+            series.match_country(mapping, path, record(header, row), "Country", "Eurostat country code")
+        variable = row[at_variable]
         if not variable:
             skipped["rows without a variable label (2012-2019)"] += 1
             continue
-        if variable not in meta["variables"]:
-            if variable not in meta["not_loaded_variables"]:
-                raise InputError(path, "unknown variable", row=line, field="variable", value=variable)
+        if variable not in variables:
+            if variable not in not_loaded_variables:
+                raise InputError(path, "unknown variable", row=int(row[-1]), field="variable", value=variable)
             skipped["sub-indicator rows"] += 1
             continue
-        if rec["brkdown"] != meta["breakdown"]:
+        if row[at_breakdown] != breakdown:
             skipped["single life-event rows"] += 1
             continue
-        rows.add(path, line, iso3, meta["variables"][variable], series.year(path, rec, "year"),
-                 series.number(path, rec, "Value", 0.0, 100.0), "Country", rec["Country"])
+        rec = record(header, row)
+        rows.add(path, int(row[-1]), mapping[country], variables[variable], series.year(path, rec, "year"),
+                 series.number(path, rec, "Value", 0.0, 100.0), "Country", country)
     if skipped:
         ctx.warnings.append("eu_egov: rows not loaded: "
                             + ", ".join(f"{n} {what}" for what, n in sorted(skipped.items())))

@@ -94,6 +94,8 @@ def transform(ctx: Context, con: duckdb.DuckDBPyConnection, m49: dict[str, str],
         path = folder / spec["file"]
         unit, unit_zh, lo, hi = UNITS[spec["units"]]
         last = spec.get("last_year", meta["last_year"])
+        split_columns = [spec[k]["column"] for k in ("skill", "split") if k in spec]
+        variants: dict[tuple[str, ...], tuple[str, str, str]] = {}   # a series has few disaggregations
         for rec in recs:
             line = int(rec["_line"])
             if rec.get("units", spec["units"]) != spec["units"]:
@@ -108,7 +110,10 @@ def transform(ctx: Context, con: duckdb.DuckDBPyConnection, m49: dict[str, str],
             iso3 = m49[geo]
             if iso3 not in known:
                 raise InputError(path, f"{iso3} is not a known country", row=line, field="geo_area", value=geo)
-            suffix, label_en, label_zh = _variant(path, rec, spec)
+            values = tuple(rec[c] for c in split_columns)
+            if values not in variants:
+                variants[values] = _variant(path, rec, spec)
+            suffix, label_en, label_zh = variants[values]
             code = spec["code"] + suffix
             if (code, geo, int(rec["year"] or 0), rec[spec["value"]]) in off_scale:
                 left_out.append(f"{code} {iso3} {rec['year']} = {rec[spec['value']]}")
