@@ -33,6 +33,22 @@ NO_LINE_START = set("，。；：、！？）》」』】%),.;:!?]")   # Latin o
 
 
 def _split(part: str, width: int) -> list[str]:
+    """``part`` in lines of at most ``width``; a very short last line ("$)", "比）") is avoided by narrowing every
+    line a little, keeping the number of lines, when that gives a longer last line."""
+    lines = _greedy(part, width)
+    short = max(4, width // 6)
+    if len(lines) < 2 or text_width(lines[-1]) > short:
+        return lines
+    for narrower in range(width - 1, width * 2 // 3, -1):
+        candidate = _greedy(part, narrower)
+        if len(candidate) > len(lines):
+            break
+        if text_width(candidate[-1]) > short:
+            return candidate
+    return lines
+
+
+def _greedy(part: str, width: int) -> list[str]:
     lines = [""]
     for token in TOKENS.findall(part):
         if token.isspace():

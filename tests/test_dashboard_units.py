@@ -136,11 +136,14 @@ def test_bubbles_draw_every_point_of_the_frame_once_per_year_in_its_colour() -> 
     ("Individuals using the Internet (% of population)", ["Individuals using the", "Internet (% of population)"], 70),
     ("互联网用户占比 (占人口百分比)", ["互联网用户占比 (占人口百分比)"], 70),   # an ASCII bracket starts no line
     ("GDP per capita, PPP (constant 2021 international $)",
-     ["GDP per capita, PPP", "(constant 2021 international", "$)"], 90)])
+     ["GDP per capita, PPP", "(constant 2021", "international $)"], 90),   # not "$)" alone on a line
+    ("Public-private partnership investment in ICT (current US$)",
+     ["Public-private", "partnership investment in", "ICT (current US$)"], 90)])
 def test_the_bubbles_y_title_is_no_longer_than_a_phones_plot_is_high(y_title: str, lines: list[str],
                                                                        left: int) -> None:
-    """Lines of at most Y_TITLE_WIDTH characters (36 reached into the subtitle on a phone); a third line gets
-    room beside the tick labels."""
+    """Lines of at most Y_TITLE_WIDTH characters (36 reached into the subtitle on a phone), the last one not a
+    fragment such as "$)" (the greedy lines left one, so they are narrowed); a third line gets room beside the
+    tick labels."""
     frame = {"year": np.array([2020]), "iso3": np.array(["CHN"], dtype=object), "x": np.array([1.0]),
              "y": np.array([2.0]), "size": np.array([3.0]), "name": np.array(["China"], dtype=object),
              "colour": np.array(["Asia"], dtype=object)}
