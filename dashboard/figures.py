@@ -258,6 +258,20 @@ def rounded(values: np.ndarray, digits: int) -> np.ndarray:
     return out
 
 
+EDGE = 0.2   # a label over a bubble this close to the plot's side (a share of the x axis) is written inward
+
+
+def label_positions(x: np.ndarray, x_range: Sequence[float] | None, log: bool) -> list[str]:
+    """Where each bubble's label goes: above it, or above and towards the middle when the bubble is within
+    :data:`EDGE` of the x axis's ends (``x_range`` as Plotly's, in log10 for a log axis)."""
+    if not x_range or x_range[1] <= x_range[0]:
+        return ["top center"] * len(x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        at = ((np.log10(x) if log else x) - x_range[0]) / (x_range[1] - x_range[0])
+    at[~np.isfinite(at)] = 0.5
+    return np.where(at > 1 - EDGE, "top left", np.where(at < EDGE, "top right", "top center")).tolist()
+
+
 Y_TITLE_WIDTH = 28   # the bubbles' y title, in Latin characters a line (36 were drawn 282 px long: about 8 px each)
 
 
@@ -298,34 +312,6 @@ def bubbles(frame: pd.DataFrame | Mapping[str, Any], *, title: str, note: str, x
     buckets = {(int(year_of[order[a]]), colours[colour_code[order[a]]]): (a, b)
                for a, b in zip(starts, [*starts[1:], len(order)][:len(starts)], strict=True)}
 
-    def traces(year: int, whole: bool = True) -> list[dict[str, Any]]:
-        """The year's traces; for a frame (not ``whole``) only what changes from year to year: Plotly merges a
-        frame into the drawn traces, which keep their type, name, hover template, text style and colour."""
-        out = []
-        for i, group in enumerate(colour_order):
-            a, b = buckets.get((year, group), (0, 0))
-            # One value for the whole trace where no point in it is highlighted (most traces): the same drawing.
-            some = bool(marked[a:b].any())
-            marker: dict[str, Any] = {"size": sizes[a:b],
-                                      "line": {"color": edges[a:b], "width": widths[a:b]} if some else
-                                              {"color": "white", "width": 0.6},
-                                      "opacity": (opacities[a:b] if some else 0.8) if highlight else 0.85}
-            trace = {"ids": ids_list[a:b], "x": xs[a:b], "y": ys[a:b], "text": names[a:b],
-                     "texttemplate": labels[a:b], "marker": marker}
-            if whole:
-                trace |= {"type": "scatter", "mode": "markers+text", "name": group, "hovertemplate": hovertemplate,
-                          "textposition": "top center", "textfont": {"size": 12, "color": "#1d2733"}}
-                marker |= {"sizemode": "area", "sizemin": 3, "sizeref": 2.0 * max_size / (46 ** 2),
-                           "color": PALETTE[i % len(PALETTE)]}
-            out.append(trace)
-        return out
-
-    last = start if start in years else (years[-1] if years else None)
-    frames = [{"name": str(y), "data": traces(y, whole=False)} for y in years]
-    steps = [{"label": str(y), "method": "animate",
-              "args": [[str(y)], {"mode": "immediate", "frame": {"duration": 400, "redraw": False},
-                                  "transition": {"duration": 300}}]} for y in years]
-
     def axis(values: np.ndarray, name: str, log: bool, headroom: float = 0.05, width: int = 36) -> dict[str, Any]:
         title = {"text": "<br>".join(_split(name, width)), "standoff": 6}
         vals = values[values > 0] if log else values
@@ -339,6 +325,40 @@ def bubbles(frame: pd.DataFrame | Mapping[str, Any], *, title: str, note: str, x
             rng = [lo - 0.05 * (hi - lo), hi + headroom * (hi - lo)]
         return {"title": title, "type": "log" if log else "linear", "range": rng, "gridcolor": "#eee"}
 
+    xaxis = axis(x_of, x_title, log_x)
+    # A label centred over a bubble near the plot's left or right edge is cut off there on a phone ("United Stat"):
+    # those near an edge are written towards the middle instead.
+    spots = label_positions(x_of[order], xaxis.get("range"), log_x)
+
+    def traces(year: int, whole: bool = True) -> list[dict[str, Any]]:
+        """The year's traces; for a frame (not ``whole``) only what changes from year to year: Plotly merges a
+        frame into the drawn traces, which keep their type, name, hover template, text style and colour."""
+        out = []
+        for i, group in enumerate(colour_order):
+            a, b = buckets.get((year, group), (0, 0))
+            # One value for the whole trace where no point in it is highlighted (most traces): the same drawing.
+            some = bool(marked[a:b].any())
+            marker: dict[str, Any] = {"size": sizes[a:b],
+                                      "line": {"color": edges[a:b], "width": widths[a:b]} if some else
+                                              {"color": "white", "width": 0.6},
+                                      "opacity": (opacities[a:b] if some else 0.8) if highlight else 0.85}
+            trace = {"ids": ids_list[a:b], "x": xs[a:b], "y": ys[a:b], "text": names[a:b],
+                     "texttemplate": labels[a:b], "marker": marker,
+                     "textposition": spots[a:b] if some else "top center"}
+            if whole:
+                trace |= {"type": "scatter", "mode": "markers+text", "name": group, "hovertemplate": hovertemplate,
+                          "textfont": {"size": 12, "color": "#1d2733"}}
+                marker |= {"sizemode": "area", "sizemin": 3, "sizeref": 2.0 * max_size / (46 ** 2),
+                           "color": PALETTE[i % len(PALETTE)]}
+            out.append(trace)
+        return out
+
+    last = start if start in years else (years[-1] if years else None)
+    frames = [{"name": str(y), "data": traces(y, whole=False)} for y in years]
+    steps = [{"label": str(y), "method": "animate",
+              "args": [[str(y)], {"mode": "immediate", "frame": {"duration": 400, "redraw": False},
+                                  "transition": {"duration": 300}}]} for y in years]
+
     # Phone-safe, placed in pixels below the plot: the x-axis title, then the play buttons on their own row,
     # the slider full width (its year shown once, above it), and the legend under everything.
     bottom = 330
@@ -346,7 +366,7 @@ def bubbles(frame: pd.DataFrame | Mapping[str, Any], *, title: str, note: str, x
     # y title's lines no longer than a phone's plot is high (about 215 px: 36 characters reached into the subtitle)
     yaxis = axis(y_of, y_title, log_y, headroom=0.16, width=Y_TITLE_WIDTH)
     lines = yaxis["title"]["text"].count("<br>") + 1
-    layout = _layout(title, note, xaxis=axis(x_of, x_title, log_x), yaxis=yaxis, height=height,
+    layout = _layout(title, note, xaxis=xaxis, yaxis=yaxis, height=height,
                      margin={"l": max(70, 30 + 20 * lines), "r": 20, "b": bottom})   # a third line: 20 px more
     plot = max(height - layout["margin"]["t"] - bottom, 120)
     below = [-px / plot for px in (78, 116, 210)]

@@ -245,7 +245,8 @@ def test_charts_on_a_phone_are_wide_enough_and_their_texts_fit(server: str, brow
     page = Watched(context.new_page()).page
     cut: list[str] = []
     over: list[str] = []
-    for path in ("/map", "/compare?countries=CHN,USA,IND", "/index?country=SGP", "/membership"):
+    for path in ("/map", "/compare?countries=CHN,USA,IND", "/index?country=SGP", "/membership",
+                 "/compare?countries=CHN,USA,KEN&x=IT.NET.USER.ZS&y=NY.GDP.PCAP.PP.KD"):   # the US at the right
         page.goto(f"{server}{path}{'&' if '?' in path else '?'}lang={lang}")
         ready(page)
         widths = page.evaluate("""() => [...document.querySelectorAll('.dash-graph')].map(g => {
@@ -267,6 +268,13 @@ def test_charts_on_a_phone_are_wide_enough_and_their_texts_fit(server: str, brow
             const heads = [...g.querySelectorAll('.gtitle, .gtitle-subtitle')].map(t => t.getBoundingClientRect());
             return [...g.querySelectorAll('.g-ytitle text')].filter(t => heads.some(h => hit(h,
                 t.getBoundingClientRect()))).map(t => g.id + ': ' + t.textContent.slice(0, 40)); })""")
+        # a label centred over a bubble near the plot's side was cut at its edge ("United Stat", in English)
+        cut += page.evaluate("""() => [...document.querySelectorAll('#compare-bubbles')].flatMap(g => {
+            const box = g.querySelector('.nsewdrag').getBoundingClientRect();
+            return [...g.querySelectorAll('.scatterlayer .textpoint text')]
+                .filter(t => { const r = t.getBoundingClientRect(); return r.width && (r.left < box.left - 1 ||
+                               r.right > box.right + 1); })
+                .map(t => g.id + ' label: ' + t.textContent); })""")
     assert cut == [], f"chart texts cut at the edge of a phone: {cut}"
     assert over == [], f"y titles over a chart's title or subtitle on a phone: {over}"
     context.close()

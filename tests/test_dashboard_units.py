@@ -106,7 +106,7 @@ def test_bubbles_draw_every_point_of_the_frame_once_per_year_in_its_colour() -> 
     names = [t["name"] for t in fig["data"]]
     assert all(len(f["data"]) == len(names) for f in fig["frames"])
     assert {k for f in fig["frames"] for t in f["data"] for k in t} == {"ids", "x", "y", "text", "texttemplate",
-                                                                       "marker"}
+                                                                       "textposition", "marker"}
     assert {k for f in fig["frames"] for t in f["data"] for k in t["marker"]} == {"size", "line", "opacity"}
     drawn = {(int(f["name"]), names[j], i, x, y, s) for f in fig["frames"] for j, t in enumerate(f["data"])
              for i, x, y, s in zip(t["ids"], t["x"], t["y"], t["marker"]["size"], strict=True)}
@@ -119,6 +119,9 @@ def test_bubbles_draw_every_point_of_the_frame_once_per_year_in_its_colour() -> 
     assert africa["texttemplate"] == [""] and africa["marker"]["line"] == {"color": "white", "width": 0.6}
     assert africa["marker"]["opacity"] == 0.8 and asia["marker"]["opacity"] == [1.0]
     assert "customdata" not in asia   # sizes are shown from marker.size
+    # China's label, at the x axis's left end, is written to the right of its bubble; a trace without a label: one value
+    assert asia["textposition"] == ["top right"] and africa["textposition"] == "top center"
+    assert [t["textposition"] for t in fig["frames"][1]["data"]] == ["top center", "top center", ["top center"]]
     # room above the highest point for the label on top of its bubble; 5 % on the other sides
     y_range, x_range = fig["layout"]["yaxis"]["range"], fig["layout"]["xaxis"]["range"]
     assert y_range == pytest.approx([10.0 - 0.05 * 40.00004, 50.00004 + 0.16 * 40.00004])
@@ -152,6 +155,16 @@ def test_the_bubbles_y_title_is_no_longer_than_a_phones_plot_is_high(y_title: st
     assert fig["layout"]["yaxis"]["title"]["text"].split("<br>") == lines
     assert all(figures.text_width(line) <= figures.Y_TITLE_WIDTH + 1 for line in lines)
     assert fig["layout"]["margin"]["l"] == left
+
+def test_bubble_labels_near_the_plots_sides_are_written_towards_the_middle() -> None:
+    x = np.array([0.0, 15.0, 50.0, 85.0, 100.0, np.nan])
+    assert figures.label_positions(x, [0.0, 100.0], log=False) == [
+        "top right", "top right", "top center", "top left", "top left", "top center"]
+    # a log axis's range is in log10, as Plotly's; a value of 0 or below is not drawn there
+    assert figures.label_positions(np.array([10.0, 1000.0, 1e5, 0.0]), [1.0, 5.0], log=True) == [
+        "top right", "top center", "top left", "top center"]
+    assert figures.label_positions(np.array([1.0, 2.0]), None, log=False) == ["top center"] * 2
+
 
 
 def test_text_width_counts_a_cjk_character_twice() -> None:
