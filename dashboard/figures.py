@@ -328,7 +328,10 @@ def bubbles(frame: pd.DataFrame | Mapping[str, Any], *, title: str, note: str, x
     xaxis = axis(x_of, x_title, log_x)
     # A label centred over a bubble near the plot's left or right edge is cut off there on a phone ("United Stat"):
     # those near an edge are written towards the middle instead.
-    spots = label_positions(x_of[order], xaxis.get("range"), log_x)
+    spots = ["top center"] * len(order)   # (only a highlighted point's label is drawn)
+    for i, side in zip(np.flatnonzero(marked).tolist(),
+                       label_positions(x_of[order][marked], xaxis.get("range"), log_x), strict=True):
+        spots[i] = side
 
     def traces(year: int, whole: bool = True) -> list[dict[str, Any]]:
         """The year's traces; for a frame (not ``whole``) only what changes from year to year: Plotly merges a

@@ -1,10 +1,11 @@
-"""Pure statistics for the pages: ranks among groups and changes from a base year (a country's latest value, rank
-and 5-year change are the facts layer's, :mod:`etl.facts`)."""
+"""Pure statistics for the pages: ranks among groups, changes from a base year, rank correlation (a country's
+latest value, rank and 5-year change are the facts layer's, :mod:`etl.facts`)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 
+import numpy as np
 import pandas as pd
 
 from etl import facts
@@ -29,3 +30,14 @@ def relative_to_base(values: list[float], years: list[int], base_year: int) -> l
     if not base:
         return None
     return [100.0 * (v / base - 1.0) for v in values]
+
+
+def spearman(x: np.ndarray, y: np.ndarray) -> float:
+    """Spearman's rank correlation of two columns without gaps (tied values share their mean rank)."""
+    return float(np.corrcoef(_ranks(x), _ranks(y))[0, 1])
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """1-based ranks of ``values``, ties given the mean of their ranks (as pandas' ``rank()``)."""
+    _, group, counts = np.unique(values, return_inverse=True, return_counts=True)
+    return (np.cumsum(counts) - counts + (counts + 1) / 2)[group]

@@ -194,3 +194,15 @@ def test_first_rows_keeps_the_top_rows_of_every_trace_and_marks_the_part() -> No
     assert credited["layout"]["meta"] == {"credits": "Sources and their licences: A (CC BY 4.0)"}
     assert figures.first_rows(credited, 3)["layout"]["meta"] == {   # the part shown first downloads with them too
         "credits": "Sources and their licences: A (CC BY 4.0)", "wic_part": figures.FIRST_ROWS}
+
+
+def test_the_bubbles_rank_correlation_is_spearmans_with_ties_sharing_their_mean_rank() -> None:
+    from dashboard import stats
+
+    rng = np.random.default_rng(1)
+    for n in (3, 4, 50, 199):
+        x = rng.integers(0, 10, size=n).astype(float)   # many ties
+        y = rng.normal(size=n).round(1)
+        assert stats._ranks(x).tolist() == pd.Series(x).rank().tolist()
+        assert stats.spearman(x, y) == pytest.approx(pd.Series(x).rank().corr(pd.Series(y).rank()), abs=1e-12)
+    assert stats.spearman(np.array([1.0, 2.0, 3.0]), np.array([30.0, 20.0, 10.0])) == pytest.approx(-1.0)

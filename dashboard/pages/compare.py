@@ -7,7 +7,6 @@ from typing import Any
 
 import dash
 import numpy as np
-import pandas as pd
 from dash import Input, Output, State, clientside_callback, dcc, html
 
 from dashboard import components, figures, i18n, stats
@@ -314,13 +313,14 @@ def render_bubbles(x: str, y: str, size: str, colour: str, places: list[str] | N
                           log_x=bool(mx["log_scale"]), log_y=bool(my["log_scale"]), colour_order=order, start=last,
                           hovertemplate=hover, highlight=selected)
     at = year_of == last
-    now = pd.DataFrame({k: frame[k][at] for k in ("name", "x", "y", "colour")})   # the year's few points
-    corr = now["x"].rank().corr(now["y"].rank()) if len(now) > 2 else float("nan")   # Spearman
-    summary = t("compare.countries_in_rank_correlation_be", lang, n_now=len(now), last=last, corr=corr)
-    ranked = now.sort_values("y", ascending=False)
+    now_x, now_y = frame["x"][at], frame["y"][at]   # the year's few points
+    corr = stats.spearman(now_x, now_y) if len(now_x) > 2 else float("nan")
+    summary = t("compare.countries_in_rank_correlation_be", lang, n_now=len(now_x), last=last, corr=corr)
+    ranked = np.flatnonzero(at)[np.argsort(-now_y, kind="stable")]   # highest y first
     table = components.table_rows(
-        list(zip(ranked["name"].tolist(), [i18n.fmt(v, lang) for v in ranked["x"].tolist()],
-                 [i18n.fmt(v, lang) for v in ranked["y"].tolist()], ranked["colour"].tolist(), strict=True)),
+        list(zip(frame["name"][ranked].tolist(), [i18n.fmt(v, lang) for v in frame["x"][ranked].tolist()],
+                 [i18n.fmt(v, lang) for v in frame["y"][ranked].tolist()], frame["colour"][ranked].tolist(),
+                 strict=True)),
         [t("control.country", lang), i18n.name(mx, lang), i18n.name(my, lang), t("control.colour", lang)])
     request = components.data_request(list(dict.fromkeys([x, y, size])), group="WLD", year_from=FIRST_BUBBLE_YEAR)
     return fig, note, summary, table, components.get_data(request, lang)
