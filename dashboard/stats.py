@@ -33,8 +33,10 @@ def relative_to_base(values: list[float], years: list[int], base_year: int) -> l
 
 
 def spearman(x: np.ndarray, y: np.ndarray) -> float:
-    """Spearman's rank correlation of two columns without gaps (tied values share their mean rank)."""
-    return float(np.corrcoef(_ranks(x), _ranks(y))[0, 1])
+    """Spearman's rank correlation of two columns without gaps (tied values share their mean rank); NaN, as pandas',
+    when a column holds one value."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.corrcoef(_ranks(x), _ranks(y))[0, 1])
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -206,3 +207,6 @@ def test_the_bubbles_rank_correlation_is_spearmans_with_ties_sharing_their_mean_
         assert stats._ranks(x).tolist() == pd.Series(x).rank().tolist()
         assert stats.spearman(x, y) == pytest.approx(pd.Series(x).rank().corr(pd.Series(y).rank()), abs=1e-12)
     assert stats.spearman(np.array([1.0, 2.0, 3.0]), np.array([30.0, 20.0, 10.0])) == pytest.approx(-1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(stats.spearman(np.array([1.0, 2.0, 3.0]), np.array([5.0, 5.0, 5.0])))
